@@ -1,0 +1,305 @@
+//! One Automerge document per record: the layout, reading and writing it, conflicts,
+//! history and schema versions.
+//!
+//! Layout of a document (schema version 1):
+//!
+//! ```text
+//! { schema_version, id, kind, committee_id, created_at, created_by, sensitivity,
+//!   updated_at, updated_by, review: [ReviewEvent], body: { kind-specific fields } }
+//! ```
+//!
+//! Every change is made with the writing device's id as the Automerge actor, so the
+//! author of any value (and of any conflicting value) is known. Nothing here touches
+//! SQLite or the network.
+
+pub mod codec;
+mod conflicts;
+
+pub use conflicts::{Conflict, ConflictValue};
+
+use automerge::{transaction::CommitOptions, AutoCommit, ChangeHash, ROOT};
+use autosurgeon::{hydrate_prop, reconcile_prop, Hydrate, Reconcile};
+use chrono::{DateTime, Utc};
+
+use crate::model::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("not an Automerge document: {0}")]
+    Corrupt(String),
+    #[error("document does not hold a record: {0}")]
+    Malformed(String),
+    #[error("record was written by a newer version of the app (schema {0}); it is read-only")]
+    NewerSchema(u64),
+    #[error("no conflict at `{0}`")]
+    NoConflict(String),
+    #[error("unknown field path `{0}`")]
+    BadPath(String),
+    #[error("internal document error: {0}")]
+    Internal(String),
+}
+
+impl DocError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DocError::Corrupt(_) => "doc.corrupt",
+            DocError::Malformed(_) => "doc.malformed",
+            DocError::NewerSchema(_) => "record.read_only",
+            DocError::NoConflict(_) => "conflict.not_found",
+            DocError::BadPath(_) => "conflict.bad_path",
+            DocError::Internal(_) => "doc.internal",
+        }
+    }
+}
+
+impl From<automerge::AutomergeError> for DocError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        DocError::Internal(e.to_string())
+    }
+}
+
+impl From<autosurgeon::ReconcileError> for DocError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        DocError::Internal(e.to_string())
+    }
+}
+
+/// The envelope every record document carries at its root.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+struct Envelope {
+    schema_version: u64,
+    id: RecordId,
+    kind: RecordKind,
+    committee_id: CommitteeId,
+    #[autosurgeon(with = "codec::string")]
+    created_at: DateTime<Utc>,
+    created_by: DeviceId,
+    sensitivity: Sensitivity,
+    #[autosurgeon(with = "codec::string")]
+    updated_at: DateTime<Utc>,
+    updated_by: DeviceId,
+    review: Vec<ReviewEvent>,
+}
+
+/// What identifies a document, readable even when the rest is not (newer schema,
+/// invalid body): enough to file, route and list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocHeader {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub committee_id: CommitteeId,
+    pub schema_version: u64,
+}
+
+/// One entry of a document's history: who changed it and when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryEntry {
+    pub hash: String,
+    pub device: Option<DeviceId>,
+    pub at: Option<DateTime<Utc>>,
+    pub message: Option<String>,
+}
+
+/// A record's Automerge document.
+pub struct RecordDoc {
+    doc: AutoCommit,
+}
+
+fn seconds(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+impl RecordDoc {
+    /// A new document holding `record`, written by `device`.
+    pub fn create(record: &Record, device: DeviceId) -> Result<RecordDoc, DocError> {
+        let mut doc = AutoCommit::new().with_actor(device.actor());
+        write(&mut doc, record)?;
+        doc.commit_with(CommitOptions::default().with_message("create").with_time(seconds(record.updated_at)));
+        Ok(RecordDoc { doc })
+    }
+
+    /// Loads saved bytes (a full save, or concatenated changes).
+    pub fn load(bytes: &[u8]) -> Result<RecordDoc, DocError> {
+        AutoCommit::load(bytes)
+            .map(|doc| RecordDoc { doc })
+            .map_err(|e| DocError::Corrupt(e.to_string()))
+    }
+
+    /// An empty document, to receive changes for a record not seen before.
+    pub fn empty() -> RecordDoc {
+        RecordDoc { doc: AutoCommit::new() }
+    }
+
+    pub fn set_device(&mut self, device: DeviceId) {
+        self.doc.set_actor(device.actor());
+    }
+
+    pub fn header(&self) -> Result<DocHeader, DocError> {
+        let get = |key: &str| -> Result<String, DocError> {
+            hydrate_prop::<_, String, _, _>(&self.doc, ROOT, key)
+                .map_err(|e| DocError::Malformed(format!("{key}: {e}")))
+        };
+        let schema_version: u64 = hydrate_prop(&self.doc, ROOT, "schema_version")
+            .map_err(|e| DocError::Malformed(format!("schema_version: {e}")))?;
+        let id = get("id")?.parse().map_err(|_| DocError::Malformed("id".into()))?;
+        let kind = get("kind")?
+            .parse()
+            .map_err(|e: UnknownCode| DocError::Malformed(e.to_string()))?;
+        let committee_id = get("committee_id")?
+            .parse()
+            .map_err(|_| DocError::Malformed("committee_id".into()))?;
+        Ok(DocHeader { id, kind, committee_id, schema_version })
+    }
+
+    /// The record the document holds. A newer schema is reported as
+    /// [`DocError::NewerSchema`]: the caller keeps the bytes and shows the header.
+    pub fn read(&self) -> Result<Record, DocError> {
+        let header = self.header()?;
+        if header.schema_version > SCHEMA_VERSION {
+            return Err(DocError::NewerSchema(header.schema_version));
+        }
+        let env: Envelope =
+            autosurgeon::hydrate(&self.doc).map_err(|e| DocError::Malformed(e.to_string()))?;
+        let bad = |e: autosurgeon::HydrateError| DocError::Malformed(format!("body: {e}"));
+        let body = match env.kind {
+            RecordKind::Session => RecordBody::Session(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
+            RecordKind::Assessment => RecordBody::Assessment(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
+            RecordKind::Workshop => RecordBody::Workshop(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
+            RecordKind::Recommendation => RecordBody::Recommendation(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
+            RecordKind::Committee => RecordBody::Committee(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
+        };
+        Ok(Record {
+            id: env.id,
+            committee_id: env.committee_id,
+            // Read as the current version: an older document is upgraded on its next write.
+            schema_version: SCHEMA_VERSION.max(env.schema_version),
+            created_at: env.created_at,
+            created_by: env.created_by,
+            updated_at: env.updated_at,
+            updated_by: env.updated_by,
+            sensitivity: env.sensitivity,
+            review: env.review,
+            body,
+        })
+    }
+
+    /// Writes `record` over the document as one change by the current device. Only the
+    /// differences become operations (autosurgeon reconciles field by field, text by
+    /// characters, lists by item id). Returns false when nothing changed.
+    pub fn update(&mut self, record: &Record, message: &str) -> Result<bool, DocError> {
+        let header = self.header()?;
+        if header.schema_version > SCHEMA_VERSION {
+            return Err(DocError::NewerSchema(header.schema_version));
+        }
+        write(&mut self.doc, record)?;
+        let hash = self
+            .doc
+            .commit_with(CommitOptions::default().with_message(message).with_time(seconds(record.updated_at)));
+        Ok(hash.is_some())
+    }
+
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        let mut h = self.doc.get_heads();
+        h.sort();
+        h
+    }
+
+    /// The compacted document.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The changes made after `heads`, ready to send.
+    pub fn save_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
+    /// Applies changes (or a whole saved document) received from elsewhere. Idempotent:
+    /// changes already present are ignored.
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<(), DocError> {
+        self.doc
+            .load_incremental(bytes)
+            .map(|_| ())
+            .map_err(|e| DocError::Corrupt(e.to_string()))
+    }
+
+    /// Who changed the document and when, oldest first.
+    pub fn history(&mut self) -> Vec<HistoryEntry> {
+        let mut out: Vec<HistoryEntry> = self
+            .doc
+            .get_changes_meta(&[])
+            .into_iter()
+            .map(|m| HistoryEntry {
+                hash: m.hash.to_string(),
+                device: DeviceId::from_actor(&m.actor),
+                at: DateTime::from_timestamp(m.timestamp, 0),
+                message: m.message.map(|s| s.to_string()),
+            })
+            .collect();
+        out.sort_by(|a, b| (a.at, &a.hash).cmp(&(b.at, &b.hash)));
+        out
+    }
+
+    /// Every field with more than one concurrent value.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        conflicts::find(&self.doc)
+    }
+
+    /// Resolves the conflict at `path` by writing the chosen value anew, which
+    /// supersedes every concurrent value.
+    pub fn resolve(&mut self, path: &str, choice: usize, now: DateTime<Utc>) -> Result<(), DocError> {
+        conflicts::resolve(&mut self.doc, path, choice)?;
+        self.doc
+            .commit_with(CommitOptions::default().with_message(format!("resolve {path}")).with_time(seconds(now)));
+        Ok(())
+    }
+
+    pub fn inner(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+}
+
+fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
+    let env = Envelope {
+        schema_version: SCHEMA_VERSION.max(record.schema_version),
+        id: record.id,
+        kind: record.kind(),
+        committee_id: record.committee_id,
+        created_at: record.created_at,
+        created_by: record.created_by,
+        sensitivity: record.sensitivity,
+        updated_at: record.updated_at,
+        updated_by: record.updated_by,
+        review: record.review.clone(),
+    };
+    autosurgeon::reconcile(doc, &env)?;
+    match &record.body {
+        RecordBody::Session(b) => reconcile_prop(doc, ROOT, "body", b)?,
+        RecordBody::Assessment(b) => reconcile_prop(doc, ROOT, "body", b)?,
+        RecordBody::Workshop(b) => reconcile_prop(doc, ROOT, "body", b)?,
+        RecordBody::Recommendation(b) => reconcile_prop(doc, ROOT, "body", b)?,
+        RecordBody::Committee(b) => reconcile_prop(doc, ROOT, "body", b)?,
+    }
+    Ok(())
+}
+
+/// Heads as stored: sorted 32-byte hashes, concatenated.
+pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    let mut sorted = heads.to_vec();
+    sorted.sort();
+    sorted.iter().flat_map(|h| h.0).collect()
+}
+
+pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, DocError> {
+    if bytes.len() % 32 != 0 {
+        return Err(DocError::Corrupt("heads".into()));
+    }
+    Ok(bytes
+        .chunks_exact(32)
+        .map(|c| {
+            let mut a = [0u8; 32];
+            a.copy_from_slice(c);
+            ChangeHash(a)
+        })
+        .collect())
+}

@@ -1,0 +1,22 @@
+//! # ccs-core
+//!
+//! Everything the CCS Terrain app and its sync server share, with no UI and no HTTP
+//! server:
+//!
+//! - [`model`]: the record kinds of DOMAIN.md, value lists, ids, review trail, validation;
+//! - [`reference`]: Mali's administrative divisions, versioned;
+//! - [`doc`]: one Automerge document per record, conflicts, schema versions;
+//! - [`store`]: the encrypted local SQLite store (documents, projection, search, dirty
+//!   tracking);
+//! - [`demo`]: realistic sample records for demos and tests;
+//! - [`i18n`]: languages and bilingual messages.
+//!
+//! Dependencies point inward: `model` knows nothing of storage; `store` uses `model`
+//! and `doc`.
+
+pub mod demo;
+pub mod doc;
+pub mod i18n;
+pub mod model;
+pub mod reference;
+pub mod store;

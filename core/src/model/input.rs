@@ -1,0 +1,263 @@
+//! Records as JSON, the shape scripts, the CLI and the UI exchange: a flat object with the
+//! kind's fields plus `committee_id`, `sensitivity` and, for recommendations, `status`.
+//!
+//! Reading JSON is where outside input enters the model, so every failure here is an
+//! [`InputError`] with a stable code and a message naming the field; nothing panics.
+//! Editing is a JSON merge patch (RFC 7396) over the record's current fields.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::*;
+
+/// Largest JSON document accepted for one record, in bytes.
+pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
+
+/// Keys that describe a record but cannot be set through input. They appear in
+/// [`to_json`] output, so a file made from `show --json` may carry them unchanged.
+const READ_ONLY_KEYS: &[&str] = &[
+    "id",
+    "kind",
+    "schema_version",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "review",
+    "review_status",
+    "effective_sensitivity",
+    "derived",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("input is larger than {max} bytes")]
+    TooLarge { max: usize },
+    #[error("invalid JSON: {0}")]
+    Syntax(String),
+    #[error("expected a JSON object with the record's fields")]
+    NotAnObject,
+    #[error("invalid {kind} fields: {message}")]
+    Fields { kind: RecordKind, message: String },
+    #[error("`{0}` cannot be changed")]
+    ReadOnly(String),
+    #[error("`committee_id` is required")]
+    CommitteeRequired,
+    #[error("`{field}`: {message}")]
+    BadValue { field: &'static str, message: String },
+}
+
+impl InputError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            InputError::TooLarge { .. } => "input.too_large",
+            InputError::Syntax(_) => "input.syntax",
+            InputError::NotAnObject => "input.not_an_object",
+            InputError::Fields { .. } => "input.fields",
+            InputError::ReadOnly(_) => "input.read_only",
+            InputError::CommitteeRequired => "input.committee_required",
+            InputError::BadValue { .. } => "input.bad_value",
+        }
+    }
+}
+
+/// What the user asked for: the fields, and the envelope values they may set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordInput {
+    pub body: RecordBody,
+    pub committee_id: Option<CommitteeId>,
+    pub sensitivity: Option<Sensitivity>,
+    /// Recommendations only: the status to move to.
+    pub status: Option<RecommendationStatus>,
+}
+
+/// Parses bytes as a JSON object, with the size limit.
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, InputError> {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(InputError::TooLarge { max: MAX_INPUT_BYTES });
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(InputError::NotAnObject),
+        Err(e) => Err(InputError::Syntax(e.to_string())),
+    }
+}
+
+fn take_envelope(map: &mut Map<String, Value>) -> Result<(Option<CommitteeId>, Option<Sensitivity>, Option<RecommendationStatus>), InputError> {
+    let committee_id = match map.remove("committee_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.parse().map_err(|_| InputError::BadValue {
+            field: "committee_id",
+            message: format!("`{s}` is not a committee id (UUID)"),
+        })?),
+        Some(other) => {
+            return Err(InputError::BadValue { field: "committee_id", message: format!("expected a string, found {other}") })
+        }
+    };
+    let sensitivity = match map.remove("sensitivity") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(serde_json::from_value(v).map_err(|e| InputError::BadValue { field: "sensitivity", message: e.to_string() })?),
+    };
+    let status = match map.remove("status") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(serde_json::from_value(v).map_err(|e| InputError::BadValue { field: "status", message: e.to_string() })?),
+    };
+    Ok((committee_id, sensitivity, status))
+}
+
+fn body_from(kind: RecordKind, fields: Map<String, Value>) -> Result<RecordBody, InputError> {
+    let v = Value::Object(fields);
+    let err = |e: serde_json::Error| InputError::Fields { kind, message: e.to_string() };
+    Ok(match kind {
+        RecordKind::Session => RecordBody::Session(serde_json::from_value(v).map_err(err)?),
+        RecordKind::Assessment => RecordBody::Assessment(serde_json::from_value(v).map_err(err)?),
+        RecordKind::Workshop => RecordBody::Workshop(serde_json::from_value(v).map_err(err)?),
+        RecordKind::Recommendation => RecordBody::Recommendation(serde_json::from_value(v).map_err(err)?),
+        RecordKind::Committee => RecordBody::Committee(serde_json::from_value(v).map_err(err)?),
+    })
+}
+
+fn check_status_kind(kind: RecordKind, status: &Option<RecommendationStatus>) -> Result<(), InputError> {
+    if status.is_some() && kind != RecordKind::Recommendation {
+        return Err(InputError::BadValue { field: "status", message: "only recommendations have a follow-up status".into() });
+    }
+    Ok(())
+}
+
+/// Reads a new record of `kind` from a JSON object.
+pub fn parse_new(kind: RecordKind, mut map: Map<String, Value>) -> Result<RecordInput, InputError> {
+    for key in READ_ONLY_KEYS {
+        if map.contains_key(*key) && *key != "kind" {
+            return Err(InputError::ReadOnly((*key).to_string()));
+        }
+    }
+    if let Some(k) = map.remove("kind") {
+        if k != Value::String(kind.code().into()) {
+            return Err(InputError::BadValue { field: "kind", message: format!("file says {k}, command says {kind}") });
+        }
+    }
+    let (committee_id, sensitivity, status) = take_envelope(&mut map)?;
+    check_status_kind(kind, &status)?;
+    let mut body = body_from(kind, map)?;
+    if let RecordBody::Recommendation(r) = &mut body {
+        if !r.status_history.is_empty() {
+            return Err(InputError::ReadOnly("status_history".into()));
+        }
+    }
+    Ok(RecordInput { body, committee_id, sensitivity, status })
+}
+
+/// Applies a JSON merge patch to `record`'s fields. Read-only keys may be present only
+/// with their current value.
+pub fn parse_patch(record: &Record, mut patch: Map<String, Value>) -> Result<RecordInput, InputError> {
+    let current = to_json(record);
+    for key in READ_ONLY_KEYS {
+        if let Some(v) = patch.remove(*key) {
+            if current.get(*key) != Some(&v) {
+                return Err(InputError::ReadOnly((*key).to_string()));
+            }
+        }
+    }
+    if let Some(v) = patch.remove("status_history") {
+        if current.get("status_history") != Some(&v) {
+            return Err(InputError::ReadOnly("status_history".into()));
+        }
+    }
+    let (committee_id, sensitivity, status) = take_envelope(&mut patch)?;
+    if committee_id.is_some_and(|c| c != record.committee_id) {
+        return Err(InputError::ReadOnly("committee_id".into()));
+    }
+    check_status_kind(record.kind(), &status)?;
+    let mut fields = match serde_json::to_value(&record.body) {
+        Ok(Value::Object(mut m)) => match m.remove("fields") {
+            Some(Value::Object(f)) => f,
+            _ => Map::new(),
+        },
+        _ => Map::new(),
+    };
+    merge_patch(&mut fields, patch);
+    let mut body = body_from(record.kind(), fields)?;
+    // The history is append-only: whatever the patch says, keep what is recorded.
+    if let (RecordBody::Recommendation(new), RecordBody::Recommendation(old)) = (&mut body, &record.body) {
+        new.status_history = old.status_history.clone();
+    }
+    Ok(RecordInput { body, committee_id: None, sensitivity, status })
+}
+
+/// RFC 7396: objects merge key by key, `null` deletes, anything else replaces.
+fn merge_patch(target: &mut Map<String, Value>, patch: Map<String, Value>) {
+    for (k, v) in patch {
+        match v {
+            Value::Null => {
+                target.remove(&k);
+            }
+            Value::Object(p) => match target.get_mut(&k) {
+                Some(Value::Object(t)) => merge_patch(t, p),
+                _ => {
+                    let mut t = Map::new();
+                    merge_patch(&mut t, p);
+                    target.insert(k, Value::Object(t));
+                }
+            },
+            other => {
+                target.insert(k, other);
+            }
+        }
+    }
+}
+
+/// Applies a recommendation status change to the body: appends to the history when the
+/// status differs from the current one.
+pub fn apply_status(body: &mut RecordBody, status: Option<RecommendationStatus>, device: DeviceId, now: DateTime<Utc>) {
+    if let RecordBody::Recommendation(r) = body {
+        let target = status.unwrap_or(RecommendationStatus::Proposed);
+        let changed = if r.status_history.is_empty() { true } else { status.is_some_and(|s| s != r.status()) };
+        if changed {
+            r.status_history.push(StatusChange { id: ItemId::new(), at: now, by_device: device, status: target });
+        }
+    }
+}
+
+/// The JSON view of a record: its fields flat, with the envelope and derived values.
+pub fn to_json(record: &Record) -> Value {
+    let mut out = Map::new();
+    out.insert("id".into(), Value::String(record.id.to_string()));
+    out.insert("kind".into(), Value::String(record.kind().code().into()));
+    out.insert("committee_id".into(), Value::String(record.committee_id.to_string()));
+    out.insert("schema_version".into(), Value::from(record.schema_version));
+    out.insert("sensitivity".into(), Value::String(record.sensitivity.code().into()));
+    out.insert("effective_sensitivity".into(), Value::String(record.effective_sensitivity().code().into()));
+    out.insert("review_status".into(), Value::String(record.review_status().code().into()));
+    out.insert("created_at".into(), Value::String(record.created_at.to_rfc3339()));
+    out.insert("created_by".into(), Value::String(record.created_by.to_string()));
+    out.insert("updated_at".into(), Value::String(record.updated_at.to_rfc3339()));
+    out.insert("updated_by".into(), Value::String(record.updated_by.to_string()));
+    out.insert("review".into(), serde_json::to_value(&record.review).unwrap_or(Value::Null));
+    if let Ok(Value::Object(mut m)) = serde_json::to_value(&record.body) {
+        if let Some(Value::Object(fields)) = m.remove("fields") {
+            out.extend(fields);
+        }
+    }
+    out.insert("derived".into(), derived(record));
+    Value::Object(out)
+}
+
+fn derived(record: &Record) -> Value {
+    let thresholds = LevelThresholds::default();
+    match &record.body {
+        RecordBody::Session(s) => serde_json::json!({
+            "quorum": s.quorum(),
+            "attendance_total": s.attendance_total(),
+            "attendance_women": s.attendance_women(),
+            "fds_present": s.fds_present(),
+        }),
+        RecordBody::Assessment(a) => serde_json::json!({
+            "threats": a.threats.iter().map(|t| serde_json::json!({
+                "id": t.id, "score": t.score(), "level": t.level(&thresholds),
+            })).collect::<Vec<_>>(),
+        }),
+        RecordBody::Workshop(w) => serde_json::to_value(w.totals()).unwrap_or(Value::Null),
+        RecordBody::Recommendation(r) => serde_json::json!({ "status": r.status() }),
+        RecordBody::Committee(c) => serde_json::json!({ "members": c.members() }),
+    }
+}

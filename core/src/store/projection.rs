@@ -1,0 +1,185 @@
+//! The projection: one row per record in `records` (and `records_fts`) holding what
+//! lists, filters, search and indicators need, so that none of them loads a document.
+//!
+//! The row is a pure function of the document, the reference data and the committee's
+//! own row, so replicas holding the same changes hold the same projection.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::{DocHeaderView, StoreError};
+use crate::doc::{DocError, RecordDoc};
+use crate::i18n::{Lang, Message};
+use crate::model::*;
+use crate::reference::ReferenceData;
+
+pub(super) fn doc_error_field(e: &DocError) -> FieldError {
+    let message = match e {
+        DocError::NewerSchema(v) => Message::new(
+            format!("Fiche créée par une version plus récente de l'application (schéma {v}) : conservée, en lecture seule."),
+            format!("Record made by a newer version of the app (schema {v}): kept, read-only."),
+        ),
+        other => Message::new(
+            format!("Fiche illisible, conservée telle quelle : {other}"),
+            format!("Unreadable record, kept as is: {other}"),
+        ),
+    };
+    FieldError { code: e.code().to_string(), path: String::new(), message }
+}
+
+struct Row {
+    region: Option<String>,
+    cercle: Option<String>,
+    commune: Option<String>,
+    date: Option<String>,
+    title: String,
+    title_en: String,
+    status: ReviewStatus,
+    followup_status: Option<RecommendationStatus>,
+    sensitivity: Sensitivity,
+    read_only: bool,
+    errors: Vec<FieldError>,
+    created_by: Option<String>,
+    updated_at: String,
+    search: String,
+}
+
+fn location(
+    tx: &Transaction<'_>,
+    record: &Record,
+    reference: &ReferenceData,
+) -> Result<(Option<String>, Option<String>, Option<String>), StoreError> {
+    if let RecordBody::Committee(c) = &record.body {
+        return Ok((Some(c.region.clone()), c.cercle.clone(), c.commune.clone()));
+    }
+    if let Some(commune) = record.own_commune().filter(|c| reference.commune(c).is_some()) {
+        return Ok((
+            reference.region_of(commune).map(|u| u.code.clone()),
+            reference.cercle_of(commune).map(|u| u.code.clone()),
+            Some(commune.to_string()),
+        ));
+    }
+    committee_location(tx, record.committee_id)
+}
+
+fn committee_location(
+    tx: &Transaction<'_>,
+    committee: CommitteeId,
+) -> Result<(Option<String>, Option<String>, Option<String>), StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT region, cercle, commune FROM records WHERE id = ?1 AND kind = 'committee'",
+            [committee.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .unwrap_or((None, None, None)))
+}
+
+/// Rebuilds the projection row of one document.
+pub(super) fn project(
+    tx: &Transaction<'_>,
+    d: &mut RecordDoc,
+    hint: Option<&DocHeaderView>,
+    reference: &ReferenceData,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let header = match d.header() {
+        Ok(h) => DocHeaderView::from(h),
+        Err(e) => hint.cloned().ok_or(e)?,
+    };
+    let conflict_count = d.conflicts().len() as i64;
+    let row = match d.read() {
+        Ok(record) => {
+            let errors = validate(&record, &ValidationContext { today: now.date_naive(), reference });
+            let (region, cercle, commune) = location(tx, &record, reference)?;
+            Row {
+                region,
+                cercle,
+                commune,
+                date: record.date().map(|d| d.to_string()),
+                title: record.title(Lang::Fr),
+                title_en: record.title(Lang::En),
+                status: record.review_status(),
+                followup_status: match &record.body {
+                    RecordBody::Recommendation(r) => Some(r.status()),
+                    _ => None,
+                },
+                sensitivity: record.effective_sensitivity(),
+                read_only: false,
+                errors,
+                created_by: Some(record.created_by.to_string()),
+                updated_at: record.updated_at.to_rfc3339(),
+                search: record.search_text(),
+            }
+        }
+        Err(e) => {
+            let (region, cercle, commune) = committee_location(tx, header.committee_id)?;
+            let field = doc_error_field(&e);
+            Row {
+                region,
+                cercle,
+                commune,
+                date: None,
+                title: field.message.fr.clone(),
+                title_en: field.message.en.clone(),
+                status: ReviewStatus::Draft,
+                followup_status: None,
+                // What cannot be read cannot be judged: treat it as the most sensitive.
+                sensitivity: Sensitivity::Confidential,
+                read_only: true,
+                errors: vec![field],
+                created_by: None,
+                updated_at: now.to_rfc3339(),
+                search: String::new(),
+            }
+        }
+    };
+    let id = header.id.to_string();
+    let errors_json = serde_json::to_string(&row.errors).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "INSERT INTO records (id, kind, committee_id, region, cercle, commune, date, title, title_en, status,
+            followup_status, sensitivity, read_only, error_count, errors, conflict_count, created_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, committee_id = excluded.committee_id,
+            region = excluded.region, cercle = excluded.cercle, commune = excluded.commune, date = excluded.date,
+            title = excluded.title, title_en = excluded.title_en, status = excluded.status,
+            followup_status = excluded.followup_status, sensitivity = excluded.sensitivity,
+            read_only = excluded.read_only, error_count = excluded.error_count, errors = excluded.errors,
+            conflict_count = excluded.conflict_count, created_by = excluded.created_by, updated_at = excluded.updated_at",
+        params![
+            id,
+            header.kind.code(),
+            header.committee_id.to_string(),
+            row.region,
+            row.cercle,
+            row.commune,
+            row.date,
+            row.title,
+            row.title_en,
+            row.status.code(),
+            row.followup_status.map(|s| s.code()),
+            row.sensitivity.code(),
+            row.read_only,
+            row.errors.len() as i64,
+            errors_json,
+            conflict_count,
+            row.created_by,
+            row.updated_at
+        ],
+    )?;
+    tx.execute("DELETE FROM records_fts WHERE id = ?1", [&id])?;
+    tx.execute(
+        "INSERT INTO records_fts (id, title, body) VALUES (?1, ?2, ?3)",
+        params![id, row.title, row.search],
+    )?;
+    if header.kind == RecordKind::Committee {
+        // Records that take their place from their committee follow it.
+        tx.execute(
+            "UPDATE records SET region = ?2, cercle = ?3, commune = ?4
+             WHERE committee_id = ?1 AND kind IN ('session', 'recommendation')",
+            params![id, row.region, row.cercle, row.commune],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! The store's SQLite schema as append-only migrations. A migration, once shipped, is
+//! never edited: a change is a new migration. `PRAGMA user_version` records how many
+//! have run.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: documents, projection, full-text search, identity, reference additions, cursors.
+    r#"
+    CREATE TABLE identity (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        device_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        committee_id TEXT,
+        region TEXT,
+        server TEXT,
+        token TEXT
+    );
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        committee_id TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        heads BLOB NOT NULL,
+        acked_heads BLOB NOT NULL DEFAULT x'',
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX documents_dirty ON documents(id) WHERE heads != acked_heads;
+    CREATE TABLE records (
+        id TEXT PRIMARY KEY REFERENCES documents(id),
+        kind TEXT NOT NULL,
+        committee_id TEXT NOT NULL,
+        region TEXT,
+        cercle TEXT,
+        commune TEXT,
+        date TEXT,
+        title TEXT NOT NULL,
+        title_en TEXT NOT NULL,
+        status TEXT NOT NULL,
+        followup_status TEXT,
+        sensitivity TEXT NOT NULL,
+        read_only INTEGER NOT NULL DEFAULT 0,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        errors TEXT NOT NULL DEFAULT '[]',
+        conflict_count INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX records_kind_date ON records(kind, date DESC, id DESC);
+    CREATE INDEX records_committee ON records(committee_id, date DESC);
+    CREATE INDEX records_region ON records(region, date DESC);
+    CREATE INDEX records_commune ON records(commune, date DESC);
+    CREATE INDEX records_status ON records(status, date DESC);
+    CREATE VIRTUAL TABLE records_fts USING fts5(
+        id UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE reference_units (
+        code TEXT PRIMARY KEY,
+        level TEXT NOT NULL,
+        name TEXT NOT NULL,
+        parent TEXT,
+        valid_from TEXT,
+        valid_to TEXT,
+        dataset_version TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE sync_cursors (
+        server TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (server, scope)
+    );
+    "#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::NewerStore(current));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
