@@ -217,6 +217,7 @@ impl RecordDoc {
     /// Applies changes (or a whole saved document) received from elsewhere. Idempotent:
     /// changes already present are ignored.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<(), DocError> {
+        check_changes(bytes)?;
         self.doc
             .load_incremental(bytes)
             .map(|_| ())
@@ -281,6 +282,23 @@ fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
         RecordBody::Committee(b) => reconcile_prop(doc, ROOT, "body", b)?,
     }
     Ok(())
+}
+
+/// Checks that `bytes` parse entirely as Automerge changes or a saved document.
+/// Automerge's own incremental load keeps what parses and ignores the rest; input from
+/// another device must be refused whole instead, with nothing applied.
+pub fn check_changes(bytes: &[u8]) -> Result<(), DocError> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    automerge::Automerge::load_with_options(
+        bytes,
+        automerge::LoadOptions::new()
+            .on_partial_load(automerge::OnPartialLoad::Error)
+            .verification_mode(automerge::VerificationMode::Check),
+    )
+    .map(|_| ())
+    .map_err(|e| DocError::Corrupt(e.to_string()))
 }
 
 /// Heads as stored: sorted 32-byte hashes, concatenated.

@@ -213,7 +213,12 @@ pub fn apply_status(body: &mut RecordBody, status: Option<RecommendationStatus>,
         let target = status.unwrap_or(RecommendationStatus::Proposed);
         let changed = if r.status_history.is_empty() { true } else { status.is_some_and(|s| s != r.status()) };
         if changed {
-            r.status_history.push(StatusChange { id: ItemId::new(), at: now, by_device: device, status: target });
+            // Ordered after every change already seen, whatever this device's clock says.
+            let at = match r.status_history.iter().map(|c| c.at).max() {
+                Some(last) if last >= now => last + chrono::Duration::milliseconds(1),
+                _ => now,
+            };
+            r.status_history.push(StatusChange { id: ItemId::new(), at, by_device: device, status: target });
         }
     }
 }

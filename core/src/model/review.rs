@@ -65,6 +65,17 @@ impl TransitionError {
     }
 }
 
+/// The time to stamp on a new event: `now`, or just after the latest event this device
+/// has seen if its clock is behind. Device clocks in the field drift by hours; without
+/// this, a member whose phone is late would resubmit "before" the correction request
+/// and the resubmission would never show.
+pub fn next_event_time(events: &[ReviewEvent], now: DateTime<Utc>) -> DateTime<Utc> {
+    match latest(events) {
+        Some(e) if e.at >= now => e.at + chrono::Duration::milliseconds(1),
+        _ => now,
+    }
+}
+
 /// Which roles may make a decision at all. Admins may do anything: they repair.
 pub fn role_may(role: Role, decision: Decision) -> bool {
     use Decision::*;
@@ -201,6 +212,19 @@ mod tests {
             Err(TransitionError::CommentRequired)
         );
         assert!(check(&trail, Role::Reviewer, D::NeedsCorrection, Some("Préciser la date")).is_ok());
+    }
+
+    #[test]
+    fn new_event_is_ordered_after_what_the_device_has_seen() {
+        let trail = vec![ev(100, 1, D::NeedsCorrection)];
+        let late_clock = Utc.timestamp_opt(1_700_000_000 + 50, 0).unwrap();
+        let at = next_event_time(&trail, late_clock);
+        assert!(at > trail[0].at);
+        let mut trail2 = trail.clone();
+        trail2.push(ReviewEvent { at, ..ev(0, 0, D::Submitted) });
+        assert_eq!(status(&trail2), ReviewStatus::Submitted);
+        let on_time = Utc.timestamp_opt(1_700_000_000 + 500, 0).unwrap();
+        assert_eq!(next_event_time(&trail, on_time), on_time);
     }
 
     #[test]

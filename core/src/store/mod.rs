@@ -179,6 +179,9 @@ fn open_connection(path: &Path, key: &key::Key, create: bool) -> Result<Connecti
         OpenFlags::SQLITE_OPEN_READ_WRITE
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
+    // SQLCipher logs decryption failures to stderr; a wrong passphrase is reported
+    // through our own error instead.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
     conn.pragma_update(None, "key", key.pragma_value().as_str())?;
     Ok(conn)
 }
@@ -570,7 +573,8 @@ impl Store {
         let comment = comment.filter(|c| !c.trim().is_empty());
         self.modify(id, now, &format!("review {decision}"), move |r| {
             review::check(&r.review, role, decision, comment.as_deref())?;
-            r.review.push(ReviewEvent { id: ItemId::new(), at: now, by_device: device, role, decision, comment });
+            let at = review::next_event_time(&r.review, now);
+            r.review.push(ReviewEvent { id: ItemId::new(), at, by_device: device, role, decision, comment });
             Ok(())
         })
     }

@@ -1,0 +1,165 @@
+//! Every text `ccs` prints itself, in French and English, keyed by a stable code.
+//!
+//! Error texts are keyed by the code of the error they describe (`StoreError::code()`,
+//! `InputError::code()`, the review and reference codes, and `cli.*` for the CLI's own
+//! errors); output texts use `out.*` codes. `{0}`, `{1}`, … are replaced by the
+//! arguments. A code missing here is not a failure: the caller falls back to the
+//! error's own `Display` text. Validation messages are not here: `core` already gives
+//! each field error in both languages.
+
+use ccs_core::i18n::Lang;
+
+/// `(code, French, English)`.
+const TEXTS: &[(&str, &str, &str)] = &[
+    // ------------------------------------------------------------ store errors
+    ("store.wrong_passphrase", "phrase de passe incorrecte", "wrong passphrase"),
+    ("store.not_found", "aucune base à {0}", "no store at {0}"),
+    ("store.exists", "une base existe déjà à {0}", "a store already exists at {0}"),
+    ("store.corrupt", "la base est endommagée ou tronquée ({0})", "the store is damaged or truncated ({0})"),
+    ("store.key_file", "fichier de clé (.kdf) manquant ou endommagé : {0}", "key file (.kdf) missing or damaged: {0}"),
+    ("passphrase.weak", "phrase de passe trop faible : au moins 6 caractères ; un code PIN ne peut être ni un chiffre répété ni une suite comme 123456", "passphrase too weak: at least 6 characters; a PIN may be neither one repeated digit nor a run such as 123456"),
+    ("store.newer_version", "base écrite par une version plus récente de l'application (schéma {0})", "store written by a newer version of the app (schema {0})"),
+    ("record.invalid", "fiche refusée : {0} erreur(s), rien n'a été enregistré", "record refused: {0} error(s), nothing was saved"),
+    ("record.not_found", "aucune fiche {0}", "no record {0}"),
+    ("record.read_only", "la fiche {0} a été écrite par une version plus récente : lecture seule", "record {0} was written by a newer version of the app: read-only"),
+    ("record.locked", "la fiche {0} est approuvée : rouvrez-la (review --decision reopened) avant de la modifier", "record {0} is approved: reopen it (review --decision reopened) before editing"),
+    ("record.forbidden", "non autorisé : {0}", "not allowed: {0}"),
+    ("store.io", "erreur d'entrée/sortie : {0}", "i/o error: {0}"),
+    ("store.database", "erreur de base de données : {0}", "database error: {0}"),
+    // ------------------------------------------------------------ review
+    ("review.role_not_allowed", "le rôle « {0} » ne peut pas prendre la décision « {1} »", "the role “{0}” may not make the decision “{1}”"),
+    ("review.not_from_status", "la décision « {0} » n'est pas possible quand la fiche est « {1} »", "the decision “{0}” is not possible while the record is “{1}”"),
+    ("review.comment_required", "une demande de correction demande un commentaire (--comment)", "a correction request needs a comment (--comment)"),
+    // ------------------------------------------------------------ input
+    ("input.too_large", "fichier trop volumineux : {0} octets au plus", "file too large: at most {0} bytes"),
+    ("input.syntax", "JSON invalide : {0}", "invalid JSON: {0}"),
+    ("input.not_an_object", "un objet JSON avec les champs de la fiche est attendu", "expected a JSON object with the record's fields"),
+    ("input.fields", "champs invalides pour une fiche {0} : {1}", "invalid {0} fields: {1}"),
+    ("input.read_only", "le champ « {0} » ne peut pas être modifié", "the field `{0}` cannot be changed"),
+    ("input.committee_required", "le champ « committee_id » est obligatoire", "the field `committee_id` is required"),
+    ("input.bad_value", "« {0} » : {1}", "`{0}`: {1}"),
+    // ------------------------------------------------------------ documents, conflicts
+    ("doc.corrupt", "document illisible : {0}", "unreadable document: {0}"),
+    ("doc.malformed", "le document ne contient pas une fiche lisible : {0}", "the document does not hold a readable record: {0}"),
+    ("doc.internal", "erreur interne du document : {0}", "internal document error: {0}"),
+    ("conflict.not_found", "aucun conflit sur « {0} »", "no conflict at `{0}`"),
+    ("conflict.bad_path", "champ ou choix inconnu : « {0} »", "unknown field or choice: `{0}`"),
+    // ------------------------------------------------------------ reference data
+    ("reference.duplicate_code", "le code « {0} » existe déjà", "the code `{0}` is already taken"),
+    ("reference.unknown_parent", "l'unité parente « {0} » n'existe pas", "the parent unit `{0}` does not exist"),
+    ("reference.wrong_parent_level", "« {0} » ne peut pas être le parent de ce niveau", "`{0}` cannot be the parent at this level"),
+    ("reference.bad_code", "code « {0} » non conforme : « {1} » attendu", "code `{0}` does not follow the rules: expected `{1}`"),
+    ("reference.bad_dates", "la date de début doit précéder la date de fin", "the start date must be before the end date"),
+    ("reference.outside_parent_validity", "l'unité serait valide hors de la période de validité de son parent « {0} »", "the unit would be valid outside the validity of its parent `{0}`"),
+    ("reference.parse", "données de référence illisibles : {0}", "unreadable reference data: {0}"),
+    // ------------------------------------------------------------ the CLI's own errors
+    ("cli.usage", "{0}", "{0}"),
+    ("cli.no_db", "indiquez la base avec --db CHEMIN ou la variable CCS_DB", "give the store with --db PATH or the CCS_DB variable"),
+    ("cli.no_passphrase", "pas de phrase de passe : définissez CCS_PASSPHRASE ou lancez la commande dans un terminal ({0})", "no passphrase: set CCS_PASSPHRASE or run the command in a terminal ({0})"),
+    ("cli.passphrase_mismatch", "les deux saisies de la phrase de passe diffèrent", "the two passphrase entries differ"),
+    ("cli.unknown_kind", "type de fiche inconnu « {0} » ; types possibles : {1}", "unknown record kind `{0}`; possible kinds: {1}"),
+    ("cli.bad_value", "valeur inconnue « {0} » pour {1} ; valeurs possibles : {2}", "unknown value `{0}` for {1}; possible values: {2}"),
+    ("cli.bad_id", "identifiant invalide « {0} » : un UUID est attendu", "invalid id `{0}`: expected a UUID"),
+    ("cli.bad_date", "date invalide « {0} » : AAAA-MM-JJ attendu", "invalid date `{0}`: expected YYYY-MM-DD"),
+    ("cli.file_not_found", "fichier introuvable : {0}", "file not found: {0}"),
+    ("cli.read", "lecture impossible de {0} : {1}", "cannot read {0}: {1}"),
+    ("cli.output", "écriture impossible sur la sortie : {0}", "cannot write the output: {0}"),
+    ("cli.wipe_needs_yes", "effacement refusé : ajoutez --yes pour confirmer ; l'effacement est définitif", "wipe refused: add --yes to confirm; wiping cannot be undone"),
+    ("cli.parent_required", "--parent est obligatoire pour un cercle ou une commune", "--parent is required for a cercle or a commune"),
+    ("cli.no_committee", "aucun comité dans la base, et ce rôle ne peut pas en créer", "no committee in the store, and this role cannot create one"),
+    // ------------------------------------------------------------ output
+    ("out.error", "erreur", "error"),
+    ("out.created_store", "base créée : {0} (rôle : {1})", "store created: {0} (role: {1})"),
+    ("out.kdf_fast_warning", "attention : CCS_KDF_FAST=1 affaiblit la dérivation de clé ; réservé aux tests, jamais pour de vraies données", "warning: CCS_KDF_FAST=1 weakens key derivation; for tests only, never for real data"),
+    ("out.prompt_passphrase", "Phrase de passe : ", "Passphrase: "),
+    ("out.prompt_new_passphrase", "Nouvelle phrase de passe : ", "New passphrase: "),
+    ("out.prompt_repeat", "Répétez la phrase de passe : ", "Repeat the passphrase: "),
+    ("out.demo", "Fiches de démonstration créées : {0} comité(s), {1} séance(s), {2} évaluation(s), {3} atelier(s), {4} recommandation(s) ; {5} avec un examen", "Demo records created: {0} committee(s), {1} session(s), {2} assessment(s), {3} workshop(s), {4} recommendation(s); {5} with a review"),
+    ("out.list_count", "{0} fiche(s) sur {1}", "{0} record(s) of {1}"),
+    ("out.col_id", "ID", "ID"),
+    ("out.col_kind", "TYPE", "KIND"),
+    ("out.col_date", "DATE", "DATE"),
+    ("out.col_status", "STATUT", "STATUS"),
+    ("out.col_commune", "COMMUNE", "COMMUNE"),
+    ("out.col_title", "TITRE", "TITLE"),
+    ("out.col_conflicts", "CONFLITS", "CONFLICTS"),
+    ("out.field_id", "Identifiant", "Id"),
+    ("out.field_kind", "Type", "Kind"),
+    ("out.field_committee", "Comité", "Committee"),
+    ("out.field_status", "Statut", "Status"),
+    ("out.field_sensitivity", "Sensibilité", "Sensitivity"),
+    ("out.field_created", "Créée le", "Created"),
+    ("out.field_updated", "Modifiée le", "Updated"),
+    ("out.field_by", "par l'appareil", "by device"),
+    ("out.field_dirty", "Modifications non synchronisées", "Changes not yet synced"),
+    ("out.yes", "oui", "yes"),
+    ("out.no", "non", "no"),
+    ("out.section_fields", "Champs", "Fields"),
+    ("out.section_derived", "Valeurs calculées", "Derived values"),
+    ("out.section_review", "Examen", "Review"),
+    ("out.section_errors", "Erreurs", "Errors"),
+    ("out.no_review", "(aucun examen)", "(no review)"),
+    ("out.conflict_count", "{0} conflit(s) : voir « ccs conflicts {1} »", "{0} conflict(s): see `ccs conflicts {1}`"),
+    ("out.read_only", "Fiche en lecture seule : elle ne peut pas être lue par cette version.", "Read-only record: this version cannot read it."),
+    ("out.no_conflicts", "Aucun conflit.", "No conflicts."),
+    ("out.no_records_with_conflicts", "Aucune fiche en conflit.", "No record with conflicts."),
+    ("out.current", "(actuelle)", "(current)"),
+    ("out.device", "appareil", "device"),
+    ("out.unknown_device", "appareil inconnu", "unknown device"),
+    ("out.resolved", "Conflit résolu sur « {0} ».", "Conflict resolved at `{0}`."),
+    ("out.reviewed", "{0} : statut « {1} »", "{0}: status “{1}”"),
+    ("out.passwd_done", "Phrase de passe changée.", "Passphrase changed."),
+    ("out.ref_added", "Unité ajoutée : {0}", "Unit added: {0}"),
+    ("out.ref_count", "{0} unité(s)", "{0} unit(s)"),
+    ("out.ref_since", "depuis {0}", "since {0}"),
+    ("out.ref_until", "jusqu'au {0} (exclu)", "until {0} (exclusive)"),
+    ("out.wiped", "Base effacée : {0}", "Store wiped: {0}"),
+];
+
+/// The text for `code` in `lang` with `{0}`, `{1}`, … replaced, or `None` when the code
+/// is not in the dictionary.
+pub fn lookup(code: &str, lang: Lang, args: &[&str]) -> Option<String> {
+    let (_, fr, en) = TEXTS.iter().find(|(c, _, _)| *c == code)?;
+    let template = match lang {
+        Lang::Fr => fr,
+        Lang::En => en,
+    };
+    Some(fill(template, args))
+}
+
+/// The text for a code this crate itself uses; a missing code shows as the code itself
+/// rather than failing (a test checks that every such code is present).
+pub fn text(code: &str, lang: Lang, args: &[&str]) -> String {
+    lookup(code, lang, args).unwrap_or_else(|| code.to_string())
+}
+
+fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = template.to_string();
+    for (i, a) in args.iter().enumerate() {
+        out = out.replace(&format!("{{{i}}}"), a);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_both_languages_have_the_same_placeholders() {
+        for (i, (code, fr, en)) in TEXTS.iter().enumerate() {
+            assert!(!TEXTS[..i].iter().any(|(c, _, _)| c == code), "duplicate {code}");
+            for n in 0..6 {
+                let p = format!("{{{n}}}");
+                assert_eq!(fr.contains(&p), en.contains(&p), "{code}: {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn arguments_fill_placeholders() {
+        assert_eq!(text("out.list_count", Lang::Fr, &["3", "12"]), "3 fiche(s) sur 12");
+        assert_eq!(text("out.list_count", Lang::En, &["3", "12"]), "3 record(s) of 12");
+        assert_eq!(lookup("nope", Lang::Fr, &[]), None);
+    }
+}
