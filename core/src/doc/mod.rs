@@ -284,21 +284,63 @@ fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
     Ok(())
 }
 
-/// Checks that `bytes` parse entirely as Automerge changes or a saved document.
-/// Automerge's own incremental load keeps what parses and ignores the rest; input from
-/// another device must be refused whole instead, with nothing applied.
-pub fn check_changes(bytes: &[u8]) -> Result<(), DocError> {
-    if bytes.is_empty() {
-        return Ok(());
+/// The chunk types of Automerge's binary format.
+const CHUNK_DOCUMENT: u8 = 0;
+const CHUNK_CHANGE: u8 = 1;
+const CHUNK_COMPRESSED_CHANGE: u8 = 2;
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// Splits bytes into Automerge chunks (header: magic, checksum, type, LEB128 length)
+/// without interpreting them. Fails on anything that is not a sequence of whole chunks.
+pub fn split_chunks(bytes: &[u8]) -> Result<Vec<(u8, &[u8])>, DocError> {
+    let bad = |why: &str| DocError::Corrupt(format!("not Automerge changes: {why}"));
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let start = pos;
+        if bytes.len() < pos + 9 || bytes[pos..pos + 4] != MAGIC {
+            return Err(bad("bad chunk header"));
+        }
+        let kind = bytes[pos + 8];
+        pos += 9;
+        let mut len: u64 = 0;
+        let mut shift = 0;
+        loop {
+            let b = *bytes.get(pos).ok_or_else(|| bad("truncated length"))?;
+            pos += 1;
+            if shift > 56 {
+                return Err(bad("length too long"));
+            }
+            len |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = usize::try_from(len).ok().and_then(|l| pos.checked_add(l)).filter(|e| *e <= bytes.len());
+        let end = end.ok_or_else(|| bad("truncated chunk"))?;
+        out.push((kind, &bytes[start..end]));
+        pos = end;
     }
-    automerge::Automerge::load_with_options(
-        bytes,
-        automerge::LoadOptions::new()
-            .on_partial_load(automerge::OnPartialLoad::Error)
-            .verification_mode(automerge::VerificationMode::Check),
-    )
-    .map(|_| ())
-    .map_err(|e| DocError::Corrupt(e.to_string()))
+    Ok(out)
+}
+
+/// Checks that `bytes` parse entirely as Automerge changes or saved documents, each
+/// with a valid checksum. Automerge's own incremental load keeps what parses and drops
+/// the rest silently; input from another device must be refused whole instead.
+pub fn check_changes(bytes: &[u8]) -> Result<(), DocError> {
+    for (kind, chunk) in split_chunks(bytes)? {
+        match kind {
+            CHUNK_CHANGE | CHUNK_COMPRESSED_CHANGE => {
+                automerge::Change::try_from(chunk).map_err(|e| DocError::Corrupt(e.to_string()))?;
+            }
+            CHUNK_DOCUMENT => {
+                AutoCommit::load(chunk).map_err(|e| DocError::Corrupt(e.to_string()))?;
+            }
+            other => return Err(DocError::Corrupt(format!("unsupported Automerge chunk type {other}"))),
+        }
+    }
+    Ok(())
 }
 
 /// Heads as stored: sorted 32-byte hashes, concatenated.
@@ -320,4 +362,63 @@ pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, DocError> {
             ChangeHash(a)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Record {
+        let body = RecordBody::Recommendation(Recommendation {
+            origin: None,
+            made_on: "2026-11-01".parse().unwrap(),
+            text: "Éclairer le marché".into(),
+            addressee: Addressee::MayorCouncil,
+            fds_corps: None,
+            domain: RecommendationDomain::Infrastructure,
+            priority: Priority::Medium,
+            responsible: "Maire".into(),
+            due_date: None,
+            status_history: vec![],
+            evidence: String::new(),
+        });
+        Record::new(body, CommitteeId::new(), DeviceId::new(), Utc::now())
+    }
+
+    #[test]
+    fn incremental_changes_pass_the_strict_check() {
+        let record = sample();
+        let mut d = RecordDoc::create(&record, record.created_by).unwrap();
+        let heads = d.heads();
+        let mut edited = record.clone();
+        if let RecordBody::Recommendation(r) = &mut edited.body {
+            r.text = "Éclairer le marché et la gare routière".into();
+        }
+        assert!(d.update(&edited, "edit").unwrap());
+        let changes = d.save_after(&heads);
+        check_changes(&changes).unwrap();
+        check_changes(&d.save()).unwrap();
+        assert!(check_changes(b"\x85\x6f\x4a\x83garbage").is_err());
+        let mut truncated = changes.clone();
+        truncated.truncate(changes.len() / 2);
+        assert!(check_changes(&truncated).is_err());
+    }
+
+    #[test]
+    fn unchanged_record_makes_no_change() {
+        let record = sample();
+        let mut d = RecordDoc::create(&record, record.created_by).unwrap();
+        let again = d.read().unwrap();
+        assert_eq!(again, record);
+        assert!(!d.update(&again, "noop").unwrap());
+    }
+
+    #[test]
+    fn heads_round_trip_through_bytes() {
+        let record = sample();
+        let mut d = RecordDoc::create(&record, record.created_by).unwrap();
+        let heads = d.heads();
+        assert_eq!(decode_heads(&encode_heads(&heads)).unwrap(), heads);
+        assert!(decode_heads(&[1, 2, 3]).is_err());
+    }
 }

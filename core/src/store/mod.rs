@@ -172,7 +172,13 @@ pub struct Store {
     reference: ReferenceData,
 }
 
+/// Serialises keying. SQLCipher's crypto provider set-up was seen failing now and then
+/// ("An error occurred with PRAGMA key") when several stores were keyed at the same
+/// moment in one process; opening is rare and short, so one lock costs nothing.
+static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn open_connection(path: &Path, key: &key::Key, create: bool) -> Result<Connection, StoreError> {
+    let _guard = KEYING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let flags = if create {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
     } else {
@@ -183,6 +189,7 @@ fn open_connection(path: &Path, key: &key::Key, create: bool) -> Result<Connecti
     // through our own error instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
     conn.pragma_update(None, "key", key.pragma_value().as_str())?;
+    configure(&conn)?;
     Ok(conn)
 }
 
@@ -207,7 +214,6 @@ impl Store {
         }
         let (file, key) = KeyFile::new(passphrase, params)?;
         let mut conn = open_connection(path, &key, true)?;
-        configure(&conn)?;
         schema::migrate(&mut conn)?;
         conn.execute(
             "INSERT INTO identity (singleton, device_id, role, committee_id, region) VALUES (1, ?1, ?2, ?3, ?4)",
@@ -231,7 +237,7 @@ impl Store {
         }
         let file = KeyFile::read(path)?;
         let key = file.derive(passphrase)?;
-        let opened = open_connection(path, &key, false).and_then(|c| configure(&c).map(|_| c));
+        let opened = open_connection(path, &key, false);
         let mut conn = match opened {
             Ok(c) => c,
             Err(e) => {
