@@ -42,12 +42,60 @@ struct DemoCommittee {
 }
 
 const COMMITTEES: &[DemoCommittee] = &[
-    DemoCommittee { name: "CCS régional de Tombouctou", level: CommitteeLevel::Regional, region: "tombouctou", cercle: None, commune: None, women: 3, men: 22 },
-    DemoCommittee { name: "CCS de Goundam", level: CommitteeLevel::Communal, region: "tombouctou", cercle: Some("tombouctou/goundam"), commune: Some("tombouctou/goundam/goundam"), women: 2, men: 21 },
-    DemoCommittee { name: "CCS d'Alafia", level: CommitteeLevel::Communal, region: "tombouctou", cercle: Some("tombouctou/tombouctou"), commune: Some("tombouctou/tombouctou/alafia"), women: 4, men: 17 },
-    DemoCommittee { name: "CCS régional de Gao", level: CommitteeLevel::Regional, region: "gao", cercle: None, commune: None, women: 4, men: 20 },
-    DemoCommittee { name: "CCS d'Ansongo", level: CommitteeLevel::Communal, region: "gao", cercle: Some("gao/ansongo"), commune: Some("gao/ansongo/ansongo"), women: 3, men: 19 },
-    DemoCommittee { name: "CCS de Ménaka", level: CommitteeLevel::Communal, region: "menaka", cercle: Some("menaka/menaka"), commune: Some("menaka/menaka/menaka"), women: 2, men: 20 },
+    DemoCommittee {
+        name: "CCS régional de Tombouctou",
+        level: CommitteeLevel::Regional,
+        region: "tombouctou",
+        cercle: None,
+        commune: None,
+        women: 3,
+        men: 22,
+    },
+    DemoCommittee {
+        name: "CCS de Goundam",
+        level: CommitteeLevel::Communal,
+        region: "tombouctou",
+        cercle: Some("tombouctou/goundam"),
+        commune: Some("tombouctou/goundam/goundam"),
+        women: 2,
+        men: 21,
+    },
+    DemoCommittee {
+        name: "CCS d'Alafia",
+        level: CommitteeLevel::Communal,
+        region: "tombouctou",
+        cercle: Some("tombouctou/tombouctou"),
+        commune: Some("tombouctou/tombouctou/alafia"),
+        women: 4,
+        men: 17,
+    },
+    DemoCommittee {
+        name: "CCS régional de Gao",
+        level: CommitteeLevel::Regional,
+        region: "gao",
+        cercle: None,
+        commune: None,
+        women: 4,
+        men: 20,
+    },
+    DemoCommittee {
+        name: "CCS d'Ansongo",
+        level: CommitteeLevel::Communal,
+        region: "gao",
+        cercle: Some("gao/ansongo"),
+        commune: Some("gao/ansongo/ansongo"),
+        women: 3,
+        men: 19,
+    },
+    DemoCommittee {
+        name: "CCS de Ménaka",
+        level: CommitteeLevel::Communal,
+        region: "menaka",
+        cercle: Some("menaka/menaka"),
+        commune: Some("menaka/menaka/menaka"),
+        women: 2,
+        men: 20,
+    },
 ];
 
 /// Splits `total` members over the colleges the way a typical CCS is composed.
@@ -97,8 +145,16 @@ fn session(now: DateTime<Utc>, days: i64, c: &DemoCommittee, absent_men: i64, su
         venue_other: None,
         chaired_by: if c.level == CommitteeLevel::Regional { ChairRole::Governor } else { ChairRole::Mayor },
         agenda: vec![
-            AgendaItem { id: ItemId::new(), theme: AgendaTheme::SecurityAssessment, notes: "Point sur la situation depuis la dernière réunion.".into() },
-            AgendaItem { id: ItemId::new(), theme: AgendaTheme::RecommendationFollowUp, notes: "Revue des recommandations du mois précédent.".into() },
+            AgendaItem {
+                id: ItemId::new(),
+                theme: AgendaTheme::SecurityAssessment,
+                notes: "Point sur la situation depuis la dernière réunion.".into(),
+            },
+            AgendaItem {
+                id: ItemId::new(),
+                theme: AgendaTheme::RecommendationFollowUp,
+                notes: "Revue des recommandations du mois précédent.".into(),
+            },
         ],
         invited,
         present,
@@ -125,7 +181,14 @@ fn threat(category: ThreatCategory, place: PlaceType, actor: SuspectedActor, tre
     }
 }
 
-fn review_event(now: DateTime<Utc>, hours_ago: i64, device: DeviceId, role: Role, decision: Decision, comment: Option<&str>) -> ReviewEvent {
+fn review_event(
+    now: DateTime<Utc>,
+    hours_ago: i64,
+    device: DeviceId,
+    role: Role,
+    decision: Decision,
+    comment: Option<&str>,
+) -> ReviewEvent {
     ReviewEvent {
         id: ItemId::new(),
         at: now - Duration::hours(hours_ago),
@@ -206,13 +269,27 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
         let mut threats = vec![
             threat(ThreatCategory::CattleTheft, PlaceType::Pasture, SuspectedActor::Criminals, Trend::Rising, 4, 3),
             threat(ThreatCategory::Banditry, PlaceType::Road, SuspectedActor::ArmedGroup, Trend::Stable, 3, 4),
-            threat(ThreatCategory::LandConflict, PlaceType::Village, SuspectedActor::CommunityMembers, Trend::Falling, 2, 3),
+            threat(
+                ThreatCategory::LandConflict,
+                PlaceType::Village,
+                SuspectedActor::CommunityMembers,
+                Trend::Falling,
+                2,
+                3,
+            ),
         ];
         if c.name.contains("Ménaka") || c.name.contains("Gao") {
             threats.push(threat(ThreatCategory::Ied, PlaceType::Road, SuspectedActor::ArmedGroup, Trend::Rising, 4, 5));
         }
         if c.name.contains("Ansongo") {
-            threats.push(threat(ThreatCategory::FdsTensions, PlaceType::Market, SuspectedActor::Unknown, Trend::New, 2, 3));
+            threats.push(threat(
+                ThreatCategory::FdsTensions,
+                PlaceType::Market,
+                SuspectedActor::Unknown,
+                Trend::New,
+                2,
+                3,
+            ));
         }
         let assessment = Assessment {
             date: days_ago(now, 30),
@@ -244,10 +321,34 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
                 commune: commune.into(),
                 place: "Salle de la mairie".into(),
                 participation: vec![
-                    ParticipationRow { category: ParticipantCategory::CcsMember, women: 3, men: 14, young_women: 1, young_men: 3 },
-                    ParticipationRow { category: ParticipantCategory::Police, women: 1, men: 4, young_women: 0, young_men: 2 },
-                    ParticipationRow { category: ParticipantCategory::WomenRepresentative, women: 5, men: 0, young_women: 2, young_men: 0 },
-                    ParticipationRow { category: ParticipantCategory::YouthRepresentative, women: 2, men: 4, young_women: 2, young_men: 4 },
+                    ParticipationRow {
+                        category: ParticipantCategory::CcsMember,
+                        women: 3,
+                        men: 14,
+                        young_women: 1,
+                        young_men: 3,
+                    },
+                    ParticipationRow {
+                        category: ParticipantCategory::Police,
+                        women: 1,
+                        men: 4,
+                        young_women: 0,
+                        young_men: 2,
+                    },
+                    ParticipationRow {
+                        category: ParticipantCategory::WomenRepresentative,
+                        women: 5,
+                        men: 0,
+                        young_women: 2,
+                        young_men: 0,
+                    },
+                    ParticipationRow {
+                        category: ParticipantCategory::YouthRepresentative,
+                        women: 2,
+                        men: 4,
+                        young_women: 2,
+                        young_men: 4,
+                    },
                 ],
                 attendees: Vec::new(),
                 notes: String::new(),
@@ -258,17 +359,40 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
 
         // Two recommendations, one followed up.
         for (k, (text, addressee, domain)) in [
-            ("Renforcer les patrouilles mixtes les jours de foire hebdomadaire.", Addressee::Fds, RecommendationDomain::Patrols),
-            ("Installer l'éclairage public autour du marché et de la gare routière.", Addressee::MayorCouncil, RecommendationDomain::Infrastructure),
+            (
+                "Renforcer les patrouilles mixtes les jours de foire hebdomadaire.",
+                Addressee::Fds,
+                RecommendationDomain::Patrols,
+            ),
+            (
+                "Installer l'éclairage public autour du marché et de la gare routière.",
+                Addressee::MayorCouncil,
+                RecommendationDomain::Infrastructure,
+            ),
         ]
         .into_iter()
         .enumerate()
         {
             let made = now - Duration::days(45);
-            let mut history = vec![StatusChange { id: ItemId::new(), at: made, by_device: member, status: RecommendationStatus::Proposed }];
+            let mut history = vec![StatusChange {
+                id: ItemId::new(),
+                at: made,
+                by_device: member,
+                status: RecommendationStatus::Proposed,
+            }];
             if k == 1 {
-                history.push(StatusChange { id: ItemId::new(), at: made + Duration::days(3), by_device: member, status: RecommendationStatus::Transmitted });
-                history.push(StatusChange { id: ItemId::new(), at: made + Duration::days(30), by_device: member, status: RecommendationStatus::Done });
+                history.push(StatusChange {
+                    id: ItemId::new(),
+                    at: made + Duration::days(3),
+                    by_device: member,
+                    status: RecommendationStatus::Transmitted,
+                });
+                history.push(StatusChange {
+                    id: ItemId::new(),
+                    at: made + Duration::days(30),
+                    by_device: member,
+                    status: RecommendationStatus::Done,
+                });
             }
             let rec = Recommendation {
                 origin: None,
@@ -281,7 +405,11 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
                 responsible: if k == 0 { "Commandant de brigade".into() } else { "Maire".into() },
                 due_date: Some(made.date_naive() + Duration::days(60)),
                 status_history: history,
-                evidence: if k == 1 { "Lampadaires solaires posés (procès-verbal de réception).".into() } else { String::new() },
+                evidence: if k == 1 {
+                    "Lampadaires solaires posés (procès-verbal de réception).".into()
+                } else {
+                    String::new()
+                },
             };
             store.insert_new(&new(RecordBody::Recommendation(rec), 45), now)?;
             summary.recommendations += 1;

@@ -15,8 +15,13 @@ fn stores_open_concurrently() {
             std::thread::spawn(move || {
                 for i in 0..25 {
                     let path = base.join(format!("s{t}-{i}.db"));
-                    let store = Store::create(&path, common::PASS, Identity::new(Role::Member), KdfParams::insecure_fast_for_tests())
-                        .unwrap_or_else(|e| panic!("create {t}/{i}: {e}"));
+                    let store = Store::create(
+                        &path,
+                        common::PASS,
+                        Identity::new(Role::Member),
+                        KdfParams::insecure_fast_for_tests(),
+                    )
+                    .unwrap_or_else(|e| panic!("create {t}/{i}: {e}"));
                     drop(store);
                     Store::open(&path, common::PASS).unwrap_or_else(|e| panic!("open {t}/{i}: {e}"));
                 }

@@ -61,7 +61,9 @@ fn passphrase_change_reencrypts() {
 #[test]
 fn create_refuses_to_overwrite() {
     let t = store_with(Role::Member);
-    let err = Store::create(&t.path(), PASS, Identity::new(Role::Member), KdfParams::insecure_fast_for_tests()).err().unwrap();
+    let err = Store::create(&t.path(), PASS, Identity::new(Role::Member), KdfParams::insecure_fast_for_tests())
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "store.exists");
 }
 
@@ -104,13 +106,18 @@ fn lists_filter_and_paginate_from_the_projection() {
     let summary = ccs_core::demo::fill(&mut t.store, now()).unwrap();
     assert_eq!(summary.committees, 6);
     let all = t.store.list(&ListFilter::default()).unwrap();
-    let expected = summary.committees + summary.sessions + summary.assessments + summary.workshops + summary.recommendations;
+    let expected =
+        summary.committees + summary.sessions + summary.assessments + summary.workshops + summary.recommendations;
     assert_eq!(all.total as usize, expected);
 
-    let sessions = t.store.list(&ListFilter { kind: Some(RecordKind::Session), limit: 5, ..Default::default() }).unwrap();
+    let sessions =
+        t.store.list(&ListFilter { kind: Some(RecordKind::Session), limit: 5, ..Default::default() }).unwrap();
     assert_eq!(sessions.items.len(), 5);
     assert_eq!(sessions.total as usize, summary.sessions);
-    let next = t.store.list(&ListFilter { kind: Some(RecordKind::Session), limit: 5, offset: 5, ..Default::default() }).unwrap();
+    let next = t
+        .store
+        .list(&ListFilter { kind: Some(RecordKind::Session), limit: 5, offset: 5, ..Default::default() })
+        .unwrap();
     assert!(next.items.iter().all(|i| !sessions.items.iter().any(|j| j.id == i.id)));
     // Newest first.
     assert!(sessions.items.windows(2).all(|w| w[0].date >= w[1].date));
@@ -118,16 +125,32 @@ fn lists_filter_and_paginate_from_the_projection() {
     let gao = t.store.list(&ListFilter { region: Some("gao".into()), ..Default::default() }).unwrap();
     assert!(gao.total > 0 && gao.items.iter().all(|i| i.region.as_deref() == Some("gao")));
 
-    let goundam = t.store.list(&ListFilter { commune: Some("tombouctou/goundam/goundam".into()), kind: Some(RecordKind::Session), ..Default::default() }).unwrap();
+    let goundam = t
+        .store
+        .list(&ListFilter {
+            commune: Some("tombouctou/goundam/goundam".into()),
+            kind: Some(RecordKind::Session),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(goundam.total, 3);
 
-    let corrections = t.store.list(&ListFilter { status: Some(ReviewStatus::NeedsCorrection), ..Default::default() }).unwrap();
+    let corrections =
+        t.store.list(&ListFilter { status: Some(ReviewStatus::NeedsCorrection), ..Default::default() }).unwrap();
     assert!(corrections.total > 0 && corrections.items.iter().all(|i| i.status == ReviewStatus::NeedsCorrection));
 
     let text = t.store.list(&ListFilter { text: Some("betail eleveurs".into()), ..Default::default() }).unwrap();
     assert!(text.total > 0, "accent-insensitive search");
 
-    let ranged = t.store.list(&ListFilter { date_from: Some(date("2026-10-01")), date_to: Some(date("2026-11-30")), kind: Some(RecordKind::Session), ..Default::default() }).unwrap();
+    let ranged = t
+        .store
+        .list(&ListFilter {
+            date_from: Some(date("2026-10-01")),
+            date_to: Some(date("2026-11-30")),
+            kind: Some(RecordKind::Session),
+            ..Default::default()
+        })
+        .unwrap();
     assert!(ranged.items.iter().all(|i| i.date.as_deref().unwrap() >= "2026-10-01"));
 
     let confidential = all.items.iter().filter(|i| i.sensitivity == Sensitivity::Confidential).count();

@@ -55,8 +55,7 @@ pub mod string {
         prop: autosurgeon::Prop<'_>,
     ) -> Result<T, HydrateError> {
         let s: String = autosurgeon::hydrate_prop(doc, obj, prop)?;
-        s.parse()
-            .map_err(|_| HydrateError::unexpected(std::any::type_name::<T>(), s))
+        s.parse().map_err(|_| HydrateError::unexpected(std::any::type_name::<T>(), s))
     }
 }
 
@@ -66,10 +65,7 @@ pub mod opt_string {
     use std::fmt::Display;
     use std::str::FromStr;
 
-    pub fn reconcile<T: Display, R: Reconciler>(
-        value: &Option<T>,
-        mut reconciler: R,
-    ) -> Result<(), R::Error> {
+    pub fn reconcile<T: Display, R: Reconciler>(value: &Option<T>, mut reconciler: R) -> Result<(), R::Error> {
         match value {
             Some(v) => reconciler.str(v.to_string()),
             None => reconciler.none(),
@@ -84,10 +80,7 @@ pub mod opt_string {
         let s: Option<String> = autosurgeon::hydrate_prop(doc, obj, prop)?;
         match s {
             None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| HydrateError::unexpected(std::any::type_name::<T>(), s)),
+            Some(s) => s.parse().map(Some).map_err(|_| HydrateError::unexpected(std::any::type_name::<T>(), s)),
         }
     }
 }

@@ -11,8 +11,16 @@ use crate::model::DeviceId;
 
 /// Keys at the document root; every other path is under `body`.
 const ENVELOPE_KEYS: &[&str] = &[
-    "schema_version", "id", "kind", "committee_id", "created_at", "created_by",
-    "sensitivity", "updated_at", "updated_by", "review",
+    "schema_version",
+    "id",
+    "kind",
+    "committee_id",
+    "created_at",
+    "created_by",
+    "sensitivity",
+    "updated_at",
+    "updated_by",
+    "review",
 ];
 
 /// Bookkeeping written by every save: concurrent saves always differ here, and that
@@ -64,11 +72,8 @@ fn walk(doc: &AutoCommit, obj: &ObjId, path: &str, out: &mut Vec<Conflict>) {
     };
     for prop in props {
         // The body's fields are shown without the `body.` prefix.
-        let child_path = if obj == &ROOT && prop == Prop::Map("body".into()) {
-            String::new()
-        } else {
-            join(path, &prop)
-        };
+        let child_path =
+            if obj == &ROOT && prop == Prop::Map("body".into()) { String::new() } else { join(path, &prop) };
         let all = doc.get_all(obj, prop.clone()).unwrap_or_default();
         let ignored = obj == &ROOT && matches!(&prop, Prop::Map(k) if IGNORED.contains(&k.as_str()));
         if all.len() > 1 && !ignored {

@@ -120,9 +120,7 @@ impl RecordDoc {
 
     /// Loads saved bytes (a full save, or concatenated changes).
     pub fn load(bytes: &[u8]) -> Result<RecordDoc, DocError> {
-        AutoCommit::load(bytes)
-            .map(|doc| RecordDoc { doc })
-            .map_err(|e| DocError::Corrupt(e.to_string()))
+        AutoCommit::load(bytes).map(|doc| RecordDoc { doc }).map_err(|e| DocError::Corrupt(e.to_string()))
     }
 
     /// An empty document, to receive changes for a record not seen before.
@@ -142,12 +140,8 @@ impl RecordDoc {
         let schema_version: u64 = hydrate_prop(&self.doc, ROOT, "schema_version")
             .map_err(|e| DocError::Malformed(format!("schema_version: {e}")))?;
         let id = get("id")?.parse().map_err(|_| DocError::Malformed("id".into()))?;
-        let kind = get("kind")?
-            .parse()
-            .map_err(|e: UnknownCode| DocError::Malformed(e.to_string()))?;
-        let committee_id = get("committee_id")?
-            .parse()
-            .map_err(|_| DocError::Malformed("committee_id".into()))?;
+        let kind = get("kind")?.parse().map_err(|e: UnknownCode| DocError::Malformed(e.to_string()))?;
+        let committee_id = get("committee_id")?.parse().map_err(|_| DocError::Malformed("committee_id".into()))?;
         Ok(DocHeader { id, kind, committee_id, schema_version })
     }
 
@@ -158,14 +152,15 @@ impl RecordDoc {
         if header.schema_version > SCHEMA_VERSION {
             return Err(DocError::NewerSchema(header.schema_version));
         }
-        let env: Envelope =
-            autosurgeon::hydrate(&self.doc).map_err(|e| DocError::Malformed(e.to_string()))?;
+        let env: Envelope = autosurgeon::hydrate(&self.doc).map_err(|e| DocError::Malformed(e.to_string()))?;
         let bad = |e: autosurgeon::HydrateError| DocError::Malformed(format!("body: {e}"));
         let body = match env.kind {
             RecordKind::Session => RecordBody::Session(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
             RecordKind::Assessment => RecordBody::Assessment(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
             RecordKind::Workshop => RecordBody::Workshop(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
-            RecordKind::Recommendation => RecordBody::Recommendation(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
+            RecordKind::Recommendation => {
+                RecordBody::Recommendation(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?)
+            }
             RecordKind::Committee => RecordBody::Committee(hydrate_prop(&self.doc, ROOT, "body").map_err(bad)?),
         };
         Ok(Record {
@@ -192,9 +187,8 @@ impl RecordDoc {
             return Err(DocError::NewerSchema(header.schema_version));
         }
         write(&mut self.doc, record)?;
-        let hash = self
-            .doc
-            .commit_with(CommitOptions::default().with_message(message).with_time(seconds(record.updated_at)));
+        let hash =
+            self.doc.commit_with(CommitOptions::default().with_message(message).with_time(seconds(record.updated_at)));
         Ok(hash.is_some())
     }
 
@@ -218,10 +212,7 @@ impl RecordDoc {
     /// changes already present are ignored.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<(), DocError> {
         check_changes(bytes)?;
-        self.doc
-            .load_incremental(bytes)
-            .map(|_| ())
-            .map_err(|e| DocError::Corrupt(e.to_string()))
+        self.doc.load_incremental(bytes).map(|_| ()).map_err(|e| DocError::Corrupt(e.to_string()))
     }
 
     /// Who changed the document and when, oldest first.
@@ -250,8 +241,7 @@ impl RecordDoc {
     /// supersedes every concurrent value.
     pub fn resolve(&mut self, path: &str, choice: usize, now: DateTime<Utc>) -> Result<(), DocError> {
         conflicts::resolve(&mut self.doc, path, choice)?;
-        self.doc
-            .commit_with(CommitOptions::default().with_message(format!("resolve {path}")).with_time(seconds(now)));
+        self.doc.commit_with(CommitOptions::default().with_message(format!("resolve {path}")).with_time(seconds(now)));
         Ok(())
     }
 
@@ -351,7 +341,7 @@ pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
 }
 
 pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, DocError> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(DocError::Corrupt("heads".into()));
     }
     Ok(bytes

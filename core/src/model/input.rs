@@ -83,7 +83,12 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, InputError> {
     }
 }
 
-fn take_envelope(map: &mut Map<String, Value>) -> Result<(Option<CommitteeId>, Option<Sensitivity>, Option<RecommendationStatus>), InputError> {
+/// The envelope values a user may set: committee, sensitivity, follow-up status.
+type Envelope = (Option<CommitteeId>, Option<Sensitivity>, Option<RecommendationStatus>);
+
+fn take_envelope(
+    map: &mut Map<String, Value>,
+) -> Result<Envelope, InputError> {
     let committee_id = match map.remove("committee_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.parse().map_err(|_| InputError::BadValue {
@@ -91,16 +96,24 @@ fn take_envelope(map: &mut Map<String, Value>) -> Result<(Option<CommitteeId>, O
             message: format!("`{s}` is not a committee id (UUID)"),
         })?),
         Some(other) => {
-            return Err(InputError::BadValue { field: "committee_id", message: format!("expected a string, found {other}") })
+            return Err(InputError::BadValue {
+                field: "committee_id",
+                message: format!("expected a string, found {other}"),
+            })
         }
     };
     let sensitivity = match map.remove("sensitivity") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(serde_json::from_value(v).map_err(|e| InputError::BadValue { field: "sensitivity", message: e.to_string() })?),
+        Some(v) => Some(
+            serde_json::from_value(v)
+                .map_err(|e| InputError::BadValue { field: "sensitivity", message: e.to_string() })?,
+        ),
     };
     let status = match map.remove("status") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(serde_json::from_value(v).map_err(|e| InputError::BadValue { field: "status", message: e.to_string() })?),
+        Some(v) => Some(
+            serde_json::from_value(v).map_err(|e| InputError::BadValue { field: "status", message: e.to_string() })?,
+        ),
     };
     Ok((committee_id, sensitivity, status))
 }
@@ -119,7 +132,10 @@ fn body_from(kind: RecordKind, fields: Map<String, Value>) -> Result<RecordBody,
 
 fn check_status_kind(kind: RecordKind, status: &Option<RecommendationStatus>) -> Result<(), InputError> {
     if status.is_some() && kind != RecordKind::Recommendation {
-        return Err(InputError::BadValue { field: "status", message: "only recommendations have a follow-up status".into() });
+        return Err(InputError::BadValue {
+            field: "status",
+            message: "only recommendations have a follow-up status".into(),
+        });
     }
     Ok(())
 }

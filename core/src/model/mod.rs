@@ -75,9 +75,7 @@ impl RecordKind {
     /// The sensitivity a new record of this kind gets unless the author chooses.
     pub fn default_sensitivity(self) -> Sensitivity {
         match self {
-            RecordKind::Session | RecordKind::Assessment | RecordKind::Recommendation => {
-                Sensitivity::Restricted
-            }
+            RecordKind::Session | RecordKind::Assessment | RecordKind::Recommendation => Sensitivity::Restricted,
             RecordKind::Workshop | RecordKind::Committee => Sensitivity::Public,
         }
     }
@@ -85,12 +83,7 @@ impl RecordKind {
 
 impl Record {
     /// A new record made on `device` at `now`.
-    pub fn new(
-        body: RecordBody,
-        committee_id: CommitteeId,
-        device: DeviceId,
-        now: DateTime<Utc>,
-    ) -> Record {
+    pub fn new(body: RecordBody, committee_id: CommitteeId, device: DeviceId, now: DateTime<Utc>) -> Record {
         let id = RecordId::new();
         let committee_id = match body {
             RecordBody::Committee(_) => CommitteeId::from(id),
@@ -119,9 +112,7 @@ impl Record {
     /// forces, or a named attendance list), whatever the author chose.
     pub fn effective_sensitivity(&self) -> Sensitivity {
         let forced = match &self.body {
-            RecordBody::Assessment(a)
-                if a.threats.iter().any(|t| t.category == ThreatCategory::FdsTensions) =>
-            {
+            RecordBody::Assessment(a) if a.threats.iter().any(|t| t.category == ThreatCategory::FdsTensions) => {
                 Sensitivity::Confidential
             }
             RecordBody::Workshop(w) if !w.attendees.is_empty() => Sensitivity::Confidential,
@@ -150,11 +141,15 @@ impl Record {
         use crate::i18n::Lang;
         match &self.body {
             RecordBody::Session(s) => match lang {
-                Lang::Fr => format!("Séance {} du {}", s.session_type.label(lang).to_lowercase(), s.date.format("%d/%m/%Y")),
+                Lang::Fr => {
+                    format!("Séance {} du {}", s.session_type.label(lang).to_lowercase(), s.date.format("%d/%m/%Y"))
+                }
                 Lang::En => format!("{} session of {}", s.session_type.label(lang), s.date),
             },
             RecordBody::Assessment(a) => match lang {
-                Lang::Fr => format!("Évaluation sécuritaire du {} ({} menace(s))", a.date.format("%d/%m/%Y"), a.threats.len()),
+                Lang::Fr => {
+                    format!("Évaluation sécuritaire du {} ({} menace(s))", a.date.format("%d/%m/%Y"), a.threats.len())
+                }
                 Lang::En => format!("Threat assessment of {} ({} threat(s))", a.date, a.threats.len()),
             },
             RecordBody::Workshop(w) => w.title.clone(),

@@ -42,8 +42,7 @@ impl Serialize for TimeOfDay {
 impl<'de> Deserialize<'de> for TimeOfDay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse()
-            .map_err(|_| serde::de::Error::custom(format!("invalid time `{s}`, expected HH:MM")))
+        s.parse().map_err(|_| serde::de::Error::custom(format!("invalid time `{s}`, expected HH:MM")))
     }
 }
 
@@ -130,9 +129,7 @@ impl Session {
 
     /// Whether the defence and security forces attended.
     pub fn fds_present(&self) -> bool {
-        self.attendance
-            .iter()
-            .any(|r| r.college == College::Fds && r.women + r.men > 0)
+        self.attendance.iter().any(|r| r.college == College::Fds && r.women + r.men > 0)
     }
 }
 
@@ -304,12 +301,10 @@ pub struct ParticipationTotals {
 
 impl Workshop {
     pub fn totals(&self) -> ParticipationTotals {
-        self.participation.iter().fold(ParticipationTotals::default(), |t, r| {
-            ParticipationTotals {
-                total: t.total + r.women + r.men,
-                women: t.women + r.women,
-                youth: t.youth + r.young_women + r.young_men,
-            }
+        self.participation.iter().fold(ParticipationTotals::default(), |t, r| ParticipationTotals {
+            total: t.total + r.women + r.men,
+            women: t.women + r.women,
+            youth: t.youth + r.young_women + r.young_men,
         })
     }
 }
@@ -372,11 +367,7 @@ impl Recommendation {
 
     /// When it was first marked done, if it was.
     pub fn realised_on(&self) -> Option<NaiveDate> {
-        self.status_history
-            .iter()
-            .filter(|c| c.status == RecommendationStatus::Done)
-            .map(|c| c.at.date_naive())
-            .min()
+        self.status_history.iter().filter(|c| c.status == RecommendationStatus::Done).map(|c| c.at.date_naive()).min()
     }
 }
 

@@ -27,9 +27,7 @@ pub struct ReviewEvent {
 
 /// The event that sets the current status, if any.
 pub fn latest(events: &[ReviewEvent]) -> Option<&ReviewEvent> {
-    events
-        .iter()
-        .max_by(|a, b| (a.at, a.by_device, a.id).cmp(&(b.at, b.by_device, b.id)))
+    events.iter().max_by(|a, b| (a.at, a.by_device, a.id).cmp(&(b.at, b.by_device, b.id)))
 }
 
 /// The current review status of a record with this trail.
@@ -162,10 +160,7 @@ mod tests {
     #[case::tie_broken_by_device(vec![ev(3, 9, Decision::Approved), ev(3, 2, Decision::NeedsCorrection)], ReviewStatus::Approved)]
     #[case::tie_broken_by_device_reversed(vec![ev(3, 2, Decision::NeedsCorrection), ev(3, 9, Decision::Approved)], ReviewStatus::Approved)]
     #[case::reopened(vec![ev(1, 1, Decision::Approved), ev(2, 1, Decision::Reopened)], ReviewStatus::Reopened)]
-    fn status_is_derived_from_latest_event(
-        #[case] events: Vec<ReviewEvent>,
-        #[case] expected: ReviewStatus,
-    ) {
+    fn status_is_derived_from_latest_event(#[case] events: Vec<ReviewEvent>, #[case] expected: ReviewStatus) {
         assert_eq!(status(&events), expected);
     }
 

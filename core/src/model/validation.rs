@@ -71,12 +71,19 @@ impl Errors {
 
     fn count(&mut self, path: &str, value: i64) {
         if value < 0 {
-            self.push(path, "count.negative", Message::new("Un nombre ne peut pas être négatif.", "A count cannot be negative."));
+            self.push(
+                path,
+                "count.negative",
+                Message::new("Un nombre ne peut pas être négatif.", "A count cannot be negative."),
+            );
         } else if value > MAX_COUNT {
             self.push(
                 path,
                 "count.too_large",
-                Message::new(format!("Nombre trop grand (au plus {MAX_COUNT})."), format!("Count too large (at most {MAX_COUNT}).")),
+                Message::new(
+                    format!("Nombre trop grand (au plus {MAX_COUNT})."),
+                    format!("Count too large (at most {MAX_COUNT})."),
+                ),
             );
         }
     }
@@ -106,7 +113,10 @@ impl Errors {
             self.push(
                 path,
                 "list.too_long",
-                Message::new(format!("Trop d'éléments ({n}, {MAX_ITEMS} au plus)."), format!("Too many items ({n}, at most {MAX_ITEMS}).")),
+                Message::new(
+                    format!("Trop d'éléments ({n}, {MAX_ITEMS} au plus)."),
+                    format!("Too many items ({n}, at most {MAX_ITEMS})."),
+                ),
             );
         }
     }
@@ -203,7 +213,10 @@ fn session(e: &mut Errors, s: &Session, ctx: &ValidationContext<'_>) {
             e.push(
                 "end_time",
                 "time.end_before_start",
-                Message::new("L'heure de fin doit suivre l'heure de début.", "The end time must be after the start time."),
+                Message::new(
+                    "L'heure de fin doit suivre l'heure de début.",
+                    "The end time must be after the start time.",
+                ),
             );
         }
     }
@@ -220,7 +233,10 @@ fn session(e: &mut Errors, s: &Session, ctx: &ValidationContext<'_>) {
             "present",
             "attendance.present_exceeds_invited",
             Message::new(
-                format!("{} présents pour {} invités : il ne peut y avoir plus de présents que d'invités.", s.present, s.invited),
+                format!(
+                    "{} présents pour {} invités : il ne peut y avoir plus de présents que d'invités.",
+                    s.present, s.invited
+                ),
                 format!("{} present for {} invited: there cannot be more present than invited.", s.present, s.invited),
             ),
         );
@@ -261,7 +277,10 @@ fn assessment(e: &mut Errors, a: &Assessment, ctx: &ValidationContext<'_>) {
                 e.push(
                     format!("threats[{i}].{field}"),
                     "threat.scale_out_of_range",
-                    Message::new(format!("Valeur {v} hors de l'échelle 1 à 5."), format!("Value {v} outside the 1 to 5 scale.")),
+                    Message::new(
+                        format!("Valeur {v} hors de l'échelle 1 à 5."),
+                        format!("Value {v} outside the 1 to 5 scale."),
+                    ),
                 );
             }
         }
@@ -288,12 +307,18 @@ fn workshop(e: &mut Errors, w: &Workshop, ctx: &ValidationContext<'_>) {
         e.count(&format!("{p}.young_women"), r.young_women);
         e.count(&format!("{p}.young_men"), r.young_men);
         if r.young_women > r.women {
-            e.push(format!("{p}.young_women"), "participation.youth_exceeds_total",
-                Message::new("Plus de jeunes femmes que de femmes.", "More young women than women."));
+            e.push(
+                format!("{p}.young_women"),
+                "participation.youth_exceeds_total",
+                Message::new("Plus de jeunes femmes que de femmes.", "More young women than women."),
+            );
         }
         if r.young_men > r.men {
-            e.push(format!("{p}.young_men"), "participation.youth_exceeds_total",
-                Message::new("Plus de jeunes hommes que d'hommes.", "More young men than men."));
+            e.push(
+                format!("{p}.young_men"),
+                "participation.youth_exceeds_total",
+                Message::new("Plus de jeunes hommes que d'hommes.", "More young men than men."),
+            );
         }
     }
     let categories: Vec<ParticipantCategory> = w.participation.iter().map(|r| r.category).collect();
@@ -312,13 +337,22 @@ fn recommendation(e: &mut Errors, r: &Recommendation, ctx: &ValidationContext<'_
     e.not_future("made_on", r.made_on, ctx.today);
     if let Some(due) = r.due_date {
         if due < r.made_on {
-            e.push("due_date", "date.due_before_made",
-                Message::new("L'échéance précède la date de la recommandation.", "The due date is before the recommendation was made."));
+            e.push(
+                "due_date",
+                "date.due_before_made",
+                Message::new(
+                    "L'échéance précède la date de la recommandation.",
+                    "The due date is before the recommendation was made.",
+                ),
+            );
         }
     }
     if r.addressee == Addressee::Fds && r.fds_corps.is_none() {
-        e.push("fds_corps", "recommendation.corps_required",
-            Message::new("Précisez le corps des FDS concerné.", "Specify which security force is addressed."));
+        e.push(
+            "fds_corps",
+            "recommendation.corps_required",
+            Message::new("Précisez le corps des FDS concerné.", "Specify which security force is addressed."),
+        );
     }
     e.text_len("responsible", &r.responsible, MAX_SHORT_CHARS);
     e.text_len("evidence", &r.evidence, MAX_TEXT_CHARS);
@@ -333,8 +367,14 @@ fn committee(e: &mut Errors, c: &Committee, ctx: &ValidationContext<'_>) {
         e.unit("cercle", cercle, UnitLevel::Cercle, ctx.reference);
         if let Some(parent) = ctx.reference.cercle(cercle).and_then(|u| u.parent.as_deref()) {
             if parent != c.region {
-                e.push("cercle", "cercle.not_in_region",
-                    Message::new("Ce cercle n'appartient pas à la région choisie.", "This cercle is not in the chosen region."));
+                e.push(
+                    "cercle",
+                    "cercle.not_in_region",
+                    Message::new(
+                        "Ce cercle n'appartient pas à la région choisie.",
+                        "This cercle is not in the chosen region.",
+                    ),
+                );
             }
         }
     }
@@ -344,8 +384,14 @@ fn committee(e: &mut Errors, c: &Committee, ctx: &ValidationContext<'_>) {
             if ctx.reference.commune(commune).is_some()
                 && ctx.reference.region_of(commune).map(|r| r.code.as_str()) != Some(c.region.as_str())
             {
-                e.push("commune", "commune.not_in_region",
-                    Message::new("Cette commune n'appartient pas à la région choisie.", "This commune is not in the chosen region."));
+                e.push(
+                    "commune",
+                    "commune.not_in_region",
+                    Message::new(
+                        "Cette commune n'appartient pas à la région choisie.",
+                        "This commune is not in the chosen region.",
+                    ),
+                );
             }
         }
         None if c.level != CommitteeLevel::Regional => {

@@ -111,12 +111,7 @@ pub enum ReferenceError {
     #[error("unit {code:?} names parent {parent:?}, which does not exist")]
     UnknownParent { code: String, parent: String },
     #[error("{level} {code:?} cannot have the {parent_level} {parent:?} as parent")]
-    WrongParentLevel {
-        code: String,
-        level: UnitLevel,
-        parent: String,
-        parent_level: UnitLevel,
-    },
+    WrongParentLevel { code: String, level: UnitLevel, parent: String, parent_level: UnitLevel },
     #[error("unit code {code:?} does not follow the code rules: expected {expected:?}")]
     BadCode { code: String, expected: String },
     #[error("unit {code:?}: valid_from must be before valid_to")]
@@ -188,9 +183,7 @@ impl ReferenceData {
                 }
             }
         }
-        Ok(ReferenceData {
-            units: Arc::new(map),
-        })
+        Ok(ReferenceData { units: Arc::new(map) })
     }
 
     /// `self` plus `extra` (typically the built-in set plus admin additions), checked as a
@@ -247,21 +240,13 @@ impl ReferenceData {
 
     /// Direct children of a unit whatever their validity, sorted by name.
     pub fn children<'a>(&'a self, code: &str) -> Vec<&'a AdminUnit> {
-        sorted_by_name(
-            self.units
-                .values()
-                .filter(|u| u.parent.as_deref() == Some(code))
-                .collect(),
-        )
+        sorted_by_name(self.units.values().filter(|u| u.parent.as_deref() == Some(code)).collect())
     }
 
     /// Units of a level, only those valid on `on` if given, sorted by name.
     pub fn units(&self, level: UnitLevel, on: Option<NaiveDate>) -> Vec<&AdminUnit> {
         sorted_by_name(
-            self.units
-                .values()
-                .filter(|u| u.level == level && on.is_none_or(|d| u.is_valid_on(d)))
-                .collect(),
+            self.units.values().filter(|u| u.level == level && on.is_none_or(|d| u.is_valid_on(d))).collect(),
         )
     }
 
@@ -277,9 +262,7 @@ impl ReferenceData {
     /// validity.
     pub fn check_new_unit(&self, unit: &AdminUnit) -> Result<(), ReferenceError> {
         if self.units.contains_key(&unit.code) {
-            return Err(ReferenceError::DuplicateCode {
-                code: unit.code.clone(),
-            });
+            return Err(ReferenceError::DuplicateCode { code: unit.code.clone() });
         }
         check_code(unit)?;
         let parent = check_parent(&self.units, unit)?;
@@ -303,12 +286,7 @@ impl ReferenceData {
         if wanted.is_empty() {
             return Vec::new();
         }
-        sorted_by_name(
-            self.units
-                .values()
-                .filter(|u| u.level == level && slug(&u.name) == wanted)
-                .collect(),
-        )
+        sorted_by_name(self.units.values().filter(|u| u.level == level && slug(&u.name) == wanted).collect())
     }
 
     fn get_level(&self, code: &str, level: UnitLevel) -> Option<&AdminUnit> {
@@ -326,19 +304,11 @@ pub fn slug(name: &str) -> String {
     for c in name.chars().flat_map(char::to_lowercase) {
         // Apostrophes join rather than separate: "N'Tillit" is one word. Combining marks
         // come from decomposed (NFD) input, where the accent follows its letter.
-        if matches!(
-            c,
-            '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`' | '\u{00B4}' | '\u{0300}'
-                ..='\u{036F}'
-        ) {
+        if matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`' | '\u{00B4}' | '\u{0300}'..='\u{036F}') {
             continue;
         }
         let mut buf = [0u8; 4];
-        let folded = if c.is_ascii_alphanumeric() {
-            Some(&*c.encode_utf8(&mut buf))
-        } else {
-            fold_accent(c)
-        };
+        let folded = if c.is_ascii_alphanumeric() { Some(&*c.encode_utf8(&mut buf)) } else { fold_accent(c) };
         let Some(folded) = folded else {
             pending_dash = true;
             continue;
@@ -374,10 +344,7 @@ fn fold_accent(c: char) -> Option<&'static str> {
 /// `level,code,name,valid_from,valid_to`, '#' comments, blank lines ignored, parent taken
 /// from the code), stamping each with `dataset_version`. Only parses: consistency is
 /// checked by [`ReferenceData::from_units`] or [`ReferenceData::with_units`].
-pub fn parse_units_csv(
-    text: &str,
-    dataset_version: &str,
-) -> Result<Vec<AdminUnit>, ReferenceError> {
+pub fn parse_units_csv(text: &str, dataset_version: &str) -> Result<Vec<AdminUnit>, ReferenceError> {
     let mut units = Vec::new();
     let mut header_seen = false;
     for (index, raw) in text.lines().enumerate() {
@@ -400,8 +367,7 @@ pub fn parse_units_csv(
         let [level, code, name, valid_from, valid_to] = fields[..] else {
             return Err(err(format!("expected 5 fields, found {}", fields.len())));
         };
-        let level =
-            UnitLevel::parse(level).ok_or_else(|| err(format!("unknown level {level:?}")))?;
+        let level = UnitLevel::parse(level).ok_or_else(|| err(format!("unknown level {level:?}")))?;
         if code.is_empty() || name.is_empty() {
             return Err(err("code and name are required".to_owned()));
         }
@@ -409,9 +375,7 @@ pub fn parse_units_csv(
             if s.is_empty() {
                 return Ok(None);
             }
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|e| err(format!("bad date {s:?}: {e}")))
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|e| err(format!("bad date {s:?}: {e}")))
         };
         units.push(AdminUnit {
             code: code.to_owned(),
@@ -424,10 +388,7 @@ pub fn parse_units_csv(
         });
     }
     if !header_seen {
-        return Err(ReferenceError::Parse {
-            line: 0,
-            message: format!("missing header {CSV_HEADER:?}"),
-        });
+        return Err(ReferenceError::Parse { line: 0, message: format!("missing header {CSV_HEADER:?}") });
     }
     Ok(units)
 }
@@ -435,11 +396,7 @@ pub fn parse_units_csv(
 /// The code a unit must have given its parent, level and name.
 fn expected_code(unit: &AdminUnit) -> String {
     let own = slug(&unit.name);
-    let own = if unit.level == UnitLevel::Region && own == DISTRICT_NAME_SLUG {
-        DISTRICT_CODE.to_owned()
-    } else {
-        own
-    };
+    let own = if unit.level == UnitLevel::Region && own == DISTRICT_NAME_SLUG { DISTRICT_CODE.to_owned() } else { own };
     match (&unit.level, &unit.parent) {
         (UnitLevel::Region, _) => own,
         (_, Some(parent)) => format!("{parent}/{own}"),
@@ -455,19 +412,14 @@ fn check_code(unit: &AdminUnit) -> Result<(), ReferenceError> {
         _ => unit.parent.is_some(),
     };
     if !parent_ok || unit.code != expected || unit.code.ends_with('/') {
-        return Err(ReferenceError::BadCode {
-            code: unit.code.clone(),
-            expected,
-        });
+        return Err(ReferenceError::BadCode { code: unit.code.clone(), expected });
     }
     Ok(())
 }
 
 fn check_dates(unit: &AdminUnit) -> Result<(), ReferenceError> {
     match (unit.valid_from, unit.valid_to) {
-        (Some(from), Some(to)) if from >= to => Err(ReferenceError::BadDates {
-            code: unit.code.clone(),
-        }),
+        (Some(from), Some(to)) if from >= to => Err(ReferenceError::BadDates { code: unit.code.clone() }),
         _ => Ok(()),
     }
 }
@@ -482,10 +434,7 @@ fn check_parent<'a>(
     };
     let parent = units
         .get(parent_code)
-        .ok_or_else(|| ReferenceError::UnknownParent {
-            code: unit.code.clone(),
-            parent: parent_code.to_owned(),
-        })?;
+        .ok_or_else(|| ReferenceError::UnknownParent { code: unit.code.clone(), parent: parent_code.to_owned() })?;
     let is_district = parent.code == DISTRICT_CODE;
     let ok = match (unit.level, parent.level) {
         // The District has communes but no cercles.
@@ -550,11 +499,7 @@ mod tests {
         // the data.
         for u in data.all() {
             assert_eq!(u.dataset_version, DATASET_VERSION, "{}", u.code);
-            let own = if u.code == DISTRICT_CODE {
-                DISTRICT_CODE.to_owned()
-            } else {
-                slug(&u.name)
-            };
+            let own = if u.code == DISTRICT_CODE { DISTRICT_CODE.to_owned() } else { slug(&u.name) };
             let (parent, last) = match u.code.rsplit_once('/') {
                 Some((p, l)) => (Some(p), l),
                 None => (None, u.code.as_str()),
@@ -562,9 +507,7 @@ mod tests {
             assert_eq!(last, own, "{}", u.code);
             assert_eq!(u.parent.as_deref(), parent, "{}", u.code);
             assert!(
-                u.code
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-/".contains(c)),
+                u.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-/".contains(c)),
                 "{}",
                 u.code
             );
@@ -586,12 +529,7 @@ mod tests {
     #[test]
     fn region_counts_by_date() {
         let data = ReferenceData::builtin();
-        let cases = [
-            ("2024-01-01", 20),
-            ("2023-03-13", 20),
-            ("2023-03-12", 11),
-            ("2020-01-01", 11),
-        ];
+        let cases = [("2024-01-01", 20), ("2023-03-13", 20), ("2023-03-12", 11), ("2020-01-01", 11)];
         for (date, expected) in cases {
             let regions = data.units(UnitLevel::Region, Some(d(date)));
             assert_eq!(regions.len(), expected, "{date}");
@@ -605,92 +543,24 @@ mod tests {
         let data = ReferenceData::builtin();
         // (code, level, name, cercle_of, region_of)
         let cases = [
-            (
-                "tombouctou/tombouctou/alafia",
-                UnitLevel::Commune,
-                "Alafia",
-                Some("tombouctou/tombouctou"),
-                "tombouctou",
-            ),
-            (
-                "tombouctou/goundam/goundam",
-                UnitLevel::Commune,
-                "Goundam",
-                Some("tombouctou/goundam"),
-                "tombouctou",
-            ),
-            (
-                "tombouctou/goundam",
-                UnitLevel::Cercle,
-                "Goundam",
-                Some("tombouctou/goundam"),
-                "tombouctou",
-            ),
-            (
-                "gao/ansongo/ansongo",
-                UnitLevel::Commune,
-                "Ansongo",
-                Some("gao/ansongo"),
-                "gao",
-            ),
-            (
-                "gao/ansongo",
-                UnitLevel::Cercle,
-                "Ansongo",
-                Some("gao/ansongo"),
-                "gao",
-            ),
-            (
-                "menaka/menaka/menaka",
-                UnitLevel::Commune,
-                "Ménaka",
-                Some("menaka/menaka"),
-                "menaka",
-            ),
+            ("tombouctou/tombouctou/alafia", UnitLevel::Commune, "Alafia", Some("tombouctou/tombouctou"), "tombouctou"),
+            ("tombouctou/goundam/goundam", UnitLevel::Commune, "Goundam", Some("tombouctou/goundam"), "tombouctou"),
+            ("tombouctou/goundam", UnitLevel::Cercle, "Goundam", Some("tombouctou/goundam"), "tombouctou"),
+            ("gao/ansongo/ansongo", UnitLevel::Commune, "Ansongo", Some("gao/ansongo"), "gao"),
+            ("gao/ansongo", UnitLevel::Cercle, "Ansongo", Some("gao/ansongo"), "gao"),
+            ("menaka/menaka/menaka", UnitLevel::Commune, "Ménaka", Some("menaka/menaka"), "menaka"),
             ("menaka", UnitLevel::Region, "Ménaka", None, "menaka"),
-            (
-                "bamako/commune-iii",
-                UnitLevel::Commune,
-                "Commune III",
-                None,
-                "bamako",
-            ),
-            (
-                "bamako",
-                UnitLevel::Region,
-                "District de Bamako",
-                None,
-                "bamako",
-            ),
+            ("bamako/commune-iii", UnitLevel::Commune, "Commune III", None, "bamako"),
+            ("bamako", UnitLevel::Region, "District de Bamako", None, "bamako"),
         ];
         for (code, level, name, cercle, region) in cases {
             let u = data.get(code).unwrap_or_else(|| panic!("{code} missing"));
             assert_eq!((u.level, u.name.as_str()), (level, name), "{code}");
-            assert_eq!(
-                data.cercle_of(code).map(|c| c.code.as_str()),
-                cercle,
-                "{code}"
-            );
-            assert_eq!(
-                data.region_of(code).map(|r| r.code.as_str()),
-                Some(region),
-                "{code}"
-            );
-            assert_eq!(
-                data.commune(code).is_some(),
-                level == UnitLevel::Commune,
-                "{code}"
-            );
-            assert_eq!(
-                data.cercle(code).is_some(),
-                level == UnitLevel::Cercle,
-                "{code}"
-            );
-            assert_eq!(
-                data.region(code).is_some(),
-                level == UnitLevel::Region,
-                "{code}"
-            );
+            assert_eq!(data.cercle_of(code).map(|c| c.code.as_str()), cercle, "{code}");
+            assert_eq!(data.region_of(code).map(|r| r.code.as_str()), Some(region), "{code}");
+            assert_eq!(data.commune(code).is_some(), level == UnitLevel::Commune, "{code}");
+            assert_eq!(data.cercle(code).is_some(), level == UnitLevel::Cercle, "{code}");
+            assert_eq!(data.region(code).is_some(), level == UnitLevel::Region, "{code}");
         }
         assert!(data.get("nowhere").is_none());
         assert!(data.region_of("nowhere").is_none());
@@ -699,38 +569,15 @@ mod tests {
     #[test]
     fn children_are_sorted_by_name() {
         let data = ReferenceData::builtin();
-        let names = |code: &str| -> Vec<String> {
-            data.children(code).iter().map(|u| u.name.clone()).collect()
-        };
+        let names = |code: &str| -> Vec<String> { data.children(code).iter().map(|u| u.name.clone()).collect() };
         assert_eq!(
             names("bamako"),
-            [
-                "Commune I",
-                "Commune II",
-                "Commune III",
-                "Commune IV",
-                "Commune V",
-                "Commune VI"
-            ]
+            ["Commune I", "Commune II", "Commune III", "Commune IV", "Commune V", "Commune VI"]
         );
         let tombouctou = names("tombouctou/tombouctou");
-        assert_eq!(
-            tombouctou,
-            [
-                "Alafia",
-                "Ber",
-                "Bourem-Inaly",
-                "Lafia",
-                "Salam",
-                "Tombouctou"
-            ]
-        );
+        assert_eq!(tombouctou, ["Alafia", "Ber", "Bourem-Inaly", "Lafia", "Salam", "Tombouctou"]);
         // Accents must not push "Ménaka" after "Mopti".
-        let regions: Vec<&str> = data
-            .units(UnitLevel::Region, None)
-            .iter()
-            .map(|u| u.name.as_str())
-            .collect();
+        let regions: Vec<&str> = data.units(UnitLevel::Region, None).iter().map(|u| u.name.as_str()).collect();
         let menaka = regions.iter().position(|n| *n == "Ménaka").unwrap();
         let mopti = regions.iter().position(|n| *n == "Mopti").unwrap();
         assert!(menaka < mopti);
@@ -752,11 +599,7 @@ mod tests {
             ("tombouctou/goundam", "2024-01-01", true),
         ];
         for (code, date, valid) in cases {
-            assert_eq!(
-                data.get(code).unwrap().is_valid_on(d(date)),
-                valid,
-                "{code} on {date}"
-            );
+            assert_eq!(data.get(code).unwrap().is_valid_on(d(date)), valid, "{code} on {date}");
         }
         let cercles_2020 = data.units(UnitLevel::Cercle, Some(d("2020-01-01")));
         assert!(!cercles_2020.iter().any(|c| c.code == "tombouctou/gossi"));
@@ -820,38 +663,14 @@ mod tests {
                 "reference.duplicate_code",
             ),
             (
-                unit(
-                    "tombouctou/nulle-part/x",
-                    UnitLevel::Commune,
-                    "X",
-                    Some("tombouctou/nulle-part"),
-                    None,
-                    None,
-                ),
+                unit("tombouctou/nulle-part/x", UnitLevel::Commune, "X", Some("tombouctou/nulle-part"), None, None),
                 "reference.unknown_parent",
             ),
             (
-                unit(
-                    "tombouctou/x",
-                    UnitLevel::Commune,
-                    "X",
-                    Some("tombouctou"),
-                    None,
-                    None,
-                ),
+                unit("tombouctou/x", UnitLevel::Commune, "X", Some("tombouctou"), None, None),
                 "reference.wrong_parent_level",
             ),
-            (
-                unit(
-                    "bamako/x",
-                    UnitLevel::Cercle,
-                    "X",
-                    Some("bamako"),
-                    None,
-                    None,
-                ),
-                "reference.wrong_parent_level",
-            ),
+            (unit("bamako/x", UnitLevel::Cercle, "X", Some("bamako"), None, None), "reference.wrong_parent_level"),
             (
                 unit(
                     "tombouctou/goundam/goundam/x",
@@ -864,31 +683,14 @@ mod tests {
                 "reference.wrong_parent_level",
             ),
             (
-                unit(
-                    "tombouctou/goundam/Tele-2",
-                    UnitLevel::Commune,
-                    "Télé 2",
-                    Some("tombouctou/goundam"),
-                    None,
-                    None,
-                ),
+                unit("tombouctou/goundam/Tele-2", UnitLevel::Commune, "Télé 2", Some("tombouctou/goundam"), None, None),
                 "reference.bad_code",
             ),
             (
-                unit(
-                    "gao/goundam/x",
-                    UnitLevel::Commune,
-                    "X",
-                    Some("tombouctou/goundam"),
-                    None,
-                    None,
-                ),
+                unit("gao/goundam/x", UnitLevel::Commune, "X", Some("tombouctou/goundam"), None, None),
                 "reference.bad_code",
             ),
-            (
-                unit("x", UnitLevel::Commune, "X", None, None, None),
-                "reference.bad_code",
-            ),
+            (unit("x", UnitLevel::Commune, "X", None, None, None), "reference.bad_code"),
             (
                 unit(
                     "tombouctou/goundam/x",
@@ -912,14 +714,7 @@ mod tests {
                 "reference.bad_dates",
             ),
             (
-                unit(
-                    "tombouctou/gossi/x",
-                    UnitLevel::Commune,
-                    "X",
-                    Some("tombouctou/gossi"),
-                    None,
-                    None,
-                ),
+                unit("tombouctou/gossi/x", UnitLevel::Commune, "X", Some("tombouctou/gossi"), None, None),
                 "reference.outside_parent_validity",
             ),
         ];
@@ -939,10 +734,7 @@ mod tests {
         assert_eq!(data.all().count(), 2);
 
         let cases = [
-            (
-                vec![region.clone(), region.clone()],
-                "reference.duplicate_code",
-            ),
+            (vec![region.clone(), region.clone()], "reference.duplicate_code"),
             (vec![cercle.clone()], "reference.unknown_parent"),
         ];
         for (units, code) in cases {
@@ -956,23 +748,14 @@ mod tests {
             ("", 0),
             ("code,level,name,valid_from,valid_to\n", 1),
             ("level,code,name,valid_from,valid_to\nregion,gao,Gao\n", 2),
-            (
-                "level,code,name,valid_from,valid_to\n# c\nprovince,gao,Gao,,\n",
-                3,
-            ),
-            (
-                "level,code,name,valid_from,valid_to\nregion,gao,Gao,2023-13-01,\n",
-                2,
-            ),
+            ("level,code,name,valid_from,valid_to\n# c\nprovince,gao,Gao,,\n", 3),
+            ("level,code,name,valid_from,valid_to\nregion,gao,Gao,2023-13-01,\n", 2),
             ("level,code,name,valid_from,valid_to\nregion,,Gao,,\n", 2),
         ];
         for (text, line) in cases {
             let err = parse_units_csv(text, "x").unwrap_err();
             assert_eq!(err.code(), "reference.parse");
-            assert!(
-                matches!(err, ReferenceError::Parse { line: l, .. } if l == line),
-                "{text:?}: {err}"
-            );
+            assert!(matches!(err, ReferenceError::Parse { line: l, .. } if l == line), "{text:?}: {err}");
         }
     }
 
@@ -980,20 +763,13 @@ mod tests {
     fn find_by_name_ignores_accents_and_case() {
         let data = ReferenceData::builtin();
         let codes = |level, name: &str| -> Vec<String> {
-            data.find_by_name(level, name)
-                .iter()
-                .map(|u| u.code.clone())
-                .collect()
+            data.find_by_name(level, name).iter().map(|u| u.code.clone()).collect()
         };
         let cases: [(UnitLevel, &str, &[&str]); 6] = [
             (UnitLevel::Region, "menaka", &["menaka"]),
             (UnitLevel::Region, "MÉNAKA", &["menaka"]),
             (UnitLevel::Cercle, "menaka", &["menaka/menaka"]),
-            (
-                UnitLevel::Commune,
-                "ntillit",
-                &["gao/gao/ntillit", "gao/ntillit/ntillit"],
-            ),
+            (UnitLevel::Commune, "ntillit", &["gao/gao/ntillit", "gao/ntillit/ntillit"]),
             (UnitLevel::Region, "Atlantis", &[]),
             (UnitLevel::Region, "", &[]),
         ];
@@ -1006,10 +782,7 @@ mod tests {
     fn error_codes_and_serde() {
         let err = ReferenceError::BadDates { code: "x".into() };
         assert_eq!(err.code(), "reference.bad_dates");
-        assert_eq!(
-            err.to_string(),
-            "unit \"x\": valid_from must be before valid_to"
-        );
+        assert_eq!(err.to_string(), "unit \"x\": valid_from must be before valid_to");
 
         let data = ReferenceData::builtin();
         let u = data.get("menaka/menaka/menaka").unwrap();

@@ -101,10 +101,9 @@ impl KeyFile {
     pub(super) fn read(db: &Path) -> Result<KeyFile, StoreError> {
         let path = key_file_path(db);
         let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => StoreError::KeyFile(format!(
-                "{} is missing: without it the store cannot be unlocked",
-                path.display()
-            )),
+            std::io::ErrorKind::NotFound => {
+                StoreError::KeyFile(format!("{} is missing: without it the store cannot be unlocked", path.display()))
+            }
             _ => StoreError::Io(format!("{}: {e}", path.display())),
         })?;
         let file: KeyFile = serde_json::from_slice(&bytes)
@@ -165,7 +164,9 @@ pub fn check_strength(passphrase: &str) -> Result<(), StoreError> {
         let up = d.windows(2).all(|w| w[1] - w[0] == 1);
         let down = d.windows(2).all(|w| w[0] - w[1] == 1);
         if same || up || down {
-            return Err(StoreError::WeakPassphrase("a PIN must not be one repeated digit or a run such as 123456".into()));
+            return Err(StoreError::WeakPassphrase(
+                "a PIN must not be one repeated digit or a run such as 123456".into(),
+            ));
         }
     }
     Ok(())

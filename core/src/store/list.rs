@@ -63,11 +63,8 @@ pub struct Page {
 /// Turns user text into an FTS5 query: each word quoted (so no FTS syntax can be
 /// injected) and matched as a prefix.
 fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"*")).collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
 
@@ -153,20 +150,17 @@ pub(super) fn list(conn: &Connection, f: &ListFilter) -> Result<Page, StoreError
         0 => 50,
         n => n.min(MAX_PAGE),
     };
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM records r {where_sql}"),
-        params_from_iter(args.iter()),
-        |r| r.get(0),
-    )?;
+    let total: i64 =
+        conn.query_row(&format!("SELECT count(*) FROM records r {where_sql}"), params_from_iter(args.iter()), |r| {
+            r.get(0)
+        })?;
     let sql = format!(
         "SELECT {COLUMNS} FROM records r JOIN documents d ON d.id = r.id {where_sql}
          ORDER BY r.date IS NULL, r.date DESC, r.id DESC LIMIT {limit} OFFSET {}",
         f.offset
     );
     let mut stmt = conn.prepare(&sql)?;
-    let items = stmt
-        .query_map(params_from_iter(args.iter()), row_to_summary)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = stmt.query_map(params_from_iter(args.iter()), row_to_summary)?.collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, total: total as u64, offset: f.offset, limit })
 }
 
@@ -181,14 +175,12 @@ pub(super) fn summary(conn: &Connection, id: RecordId) -> Result<RecordSummary, 
 }
 
 pub(super) fn counts(conn: &Connection) -> Result<Vec<(RecordKind, ReviewStatus, u64)>, StoreError> {
-    let mut stmt = conn.prepare("SELECT kind, status, count(*) FROM records GROUP BY kind, status ORDER BY kind, status")?;
+    let mut stmt =
+        conn.prepare("SELECT kind, status, count(*) FROM records GROUP BY kind, status ORDER BY kind, status")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(k, s, n)| Some((k.parse().ok()?, s.parse().ok()?, n as u64)))
-        .collect())
+    Ok(rows.into_iter().filter_map(|(k, s, n)| Some((k.parse().ok()?, s.parse().ok()?, n as u64))).collect())
 }
 
 #[cfg(test)]

@@ -256,7 +256,12 @@ impl Store {
         schema::migrate(&mut conn)?;
         let identity = conn
             .query_row("SELECT device_id, role, committee_id, region FROM identity WHERE singleton = 1", [], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
             })
             .optional()?
             .ok_or_else(|| StoreError::Corrupt("identity missing".into()))?;
@@ -399,7 +404,9 @@ impl Store {
     fn check_write_scope(&self, kind: RecordKind, committee: CommitteeId) -> Result<(), StoreError> {
         let id = &self.identity;
         if kind == RecordKind::Committee && !matches!(id.role, Role::Admin | Role::Reviewer) {
-            return Err(StoreError::Forbidden("the committee registry is maintained by administrators and reviewers".into()));
+            return Err(StoreError::Forbidden(
+                "the committee registry is maintained by administrators and reviewers".into(),
+            ));
         }
         if id.role == Role::Member && kind != RecordKind::Committee {
             if let Some(own) = id.committee_id {
@@ -451,7 +458,10 @@ impl Store {
         }
         let mut d = RecordDoc::create(record, record.updated_by)?;
         let tx = self.conn.transaction()?;
-        let exists: bool = tx.query_row("SELECT 1 FROM documents WHERE id = ?1", [record.id.to_string()], |_| Ok(true)).optional()?.unwrap_or(false);
+        let exists: bool = tx
+            .query_row("SELECT 1 FROM documents WHERE id = ?1", [record.id.to_string()], |_| Ok(true))
+            .optional()?
+            .unwrap_or(false);
         if exists {
             return Err(StoreError::Forbidden(format!("record {} already exists", record.id)));
         }
@@ -463,7 +473,9 @@ impl Store {
     fn committee_known(&self, committee: CommitteeId) -> Result<bool, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT 1 FROM documents WHERE id = ?1 AND kind = 'committee'", [committee.to_string()], |_| Ok(true))
+            .query_row("SELECT 1 FROM documents WHERE id = ?1 AND kind = 'committee'", [committee.to_string()], |_| {
+                Ok(true)
+            })
             .optional()?
             .unwrap_or(false))
     }
@@ -483,11 +495,10 @@ impl Store {
     pub fn get(&self, id: RecordId, now: DateTime<Utc>) -> Result<StoredRecord, StoreError> {
         let d = self.load_doc(id)?;
         let header: DocHeaderView = d.header()?.into();
-        let dirty: bool = self.conn.query_row(
-            "SELECT heads != acked_heads FROM documents WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )?;
+        let dirty: bool =
+            self.conn.query_row("SELECT heads != acked_heads FROM documents WHERE id = ?1", [id.to_string()], |r| {
+                r.get(0)
+            })?;
         let conflicts = d.conflicts();
         match d.read() {
             Ok(record) => {
@@ -566,14 +577,25 @@ impl Store {
     }
 
     /// Edits with a JSON merge patch over the current fields.
-    pub fn patch_record(&mut self, id: RecordId, patch: serde_json::Map<String, serde_json::Value>, now: DateTime<Utc>) -> Result<Record, StoreError> {
+    pub fn patch_record(
+        &mut self,
+        id: RecordId,
+        patch: serde_json::Map<String, serde_json::Value>,
+        now: DateTime<Utc>,
+    ) -> Result<Record, StoreError> {
         let current = self.get(id, now)?.record.ok_or(StoreError::ReadOnly(id))?;
         let input = input::parse_patch(&current, patch)?;
         self.edit_record(id, input, now)
     }
 
     /// Records a review decision by this device, if its role may make it now.
-    pub fn review(&mut self, id: RecordId, decision: Decision, comment: Option<String>, now: DateTime<Utc>) -> Result<Record, StoreError> {
+    pub fn review(
+        &mut self,
+        id: RecordId,
+        decision: Decision,
+        comment: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Record, StoreError> {
         let role = self.identity.role;
         let device = self.identity.device_id;
         let comment = comment.filter(|c| !c.trim().is_empty());
@@ -590,7 +612,13 @@ impl Store {
     }
 
     /// Resolves a conflict by choosing one of its values (index in the conflict's list).
-    pub fn resolve_conflict(&mut self, id: RecordId, path: &str, choice: usize, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn resolve_conflict(
+        &mut self,
+        id: RecordId,
+        path: &str,
+        choice: usize,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut d = self.load_doc(id)?;
         if let Err(DocError::NewerSchema(_)) = d.read() {
             return Err(StoreError::ReadOnly(id));
@@ -620,7 +648,8 @@ impl Store {
 
     /// Documents with changes the server has not acknowledged.
     pub fn dirty(&self) -> Result<Vec<DocHeaderView>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id, kind, committee_id FROM documents WHERE heads != acked_heads ORDER BY id")?;
+        let mut stmt =
+            self.conn.prepare("SELECT id, kind, committee_id FROM documents WHERE heads != acked_heads ORDER BY id")?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -647,7 +676,9 @@ impl Store {
     pub fn heads(&self, id: RecordId) -> Result<(Vec<ChangeHash>, Vec<ChangeHash>), StoreError> {
         let (h, a): (Vec<u8>, Vec<u8>) = self
             .conn
-            .query_row("SELECT heads, acked_heads FROM documents WHERE id = ?1", [id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT heads, acked_heads FROM documents WHERE id = ?1", [id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?
             .ok_or_else(|| StoreError::RecordNotFound(id.to_string()))?;
         Ok((doc::decode_heads(&h)?, doc::decode_heads(&a)?))
@@ -675,7 +706,12 @@ impl Store {
     /// Merges changes received from elsewhere into one document (creating it if new),
     /// re-validates and re-projects it, in one transaction. An invalid result is kept and
     /// flagged. `hint` files a document whose own header cannot be read.
-    pub fn apply_changes(&mut self, hint: &DocHeaderView, bytes: &[u8], now: DateTime<Utc>) -> Result<MergeOutcome, StoreError> {
+    pub fn apply_changes(
+        &mut self,
+        hint: &DocHeaderView,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<MergeOutcome, StoreError> {
         let tx = self.conn.transaction()?;
         let outcome = merge_into(&tx, hint, bytes, &self.reference, now, false)?;
         tx.commit()?;
@@ -684,7 +720,11 @@ impl Store {
 
     /// Merges a batch (a sync page) in one transaction, marking each merged document as
     /// acknowledged where it was clean, so received changes are not sent back.
-    pub fn apply_batch(&mut self, docs: &[(DocHeaderView, Vec<u8>)], now: DateTime<Utc>) -> Result<Vec<MergeOutcome>, StoreError> {
+    pub fn apply_batch(
+        &mut self,
+        docs: &[(DocHeaderView, Vec<u8>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<MergeOutcome>, StoreError> {
         let tx = self.conn.transaction()?;
         let mut out = Vec::with_capacity(docs.len());
         for (hint, bytes) in docs {
@@ -705,7 +745,8 @@ impl Store {
         let ids = self.document_ids()?;
         let tx = self.conn.transaction()?;
         for id in &ids {
-            let bytes: Vec<u8> = tx.query_row("SELECT bytes FROM documents WHERE id = ?1", [id.to_string()], |r| r.get(0))?;
+            let bytes: Vec<u8> =
+                tx.query_row("SELECT bytes FROM documents WHERE id = ?1", [id.to_string()], |r| r.get(0))?;
             let mut d = RecordDoc::load(&bytes)?;
             let hint = d.header().ok().map(DocHeaderView::from);
             projection::project(&tx, &mut d, hint.as_ref(), &self.reference, now)?;
@@ -760,11 +801,9 @@ fn merge_into(
     ack_if_clean: bool,
 ) -> Result<MergeOutcome, StoreError> {
     let existing: Option<(Vec<u8>, Vec<u8>, Vec<u8>)> = tx
-        .query_row(
-            "SELECT bytes, heads, acked_heads FROM documents WHERE id = ?1",
-            [hint.id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .query_row("SELECT bytes, heads, acked_heads FROM documents WHERE id = ?1", [hint.id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     let created = existing.is_none();
     let (mut d, before, was_clean) = match &existing {
@@ -783,10 +822,7 @@ fn merge_into(
         write_document(tx, &mut d, reference, now, Some(hint))?;
     }
     if ack_if_clean && was_clean {
-        tx.execute(
-            "UPDATE documents SET acked_heads = heads WHERE id = ?1",
-            [hint.id.to_string()],
-        )?;
+        tx.execute("UPDATE documents SET acked_heads = heads WHERE id = ?1", [hint.id.to_string()])?;
     }
     let error_count: i64 = tx
         .query_row("SELECT error_count FROM records WHERE id = ?1", [hint.id.to_string()], |r| r.get(0))

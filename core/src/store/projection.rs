@@ -16,7 +16,9 @@ use crate::reference::ReferenceData;
 pub(super) fn doc_error_field(e: &DocError) -> FieldError {
     let message = match e {
         DocError::NewerSchema(v) => Message::new(
-            format!("Fiche créée par une version plus récente de l'application (schéma {v}) : conservée, en lecture seule."),
+            format!(
+                "Fiche créée par une version plus récente de l'application (schéma {v}) : conservée, en lecture seule."
+            ),
             format!("Record made by a newer version of the app (schema {v}): kept, read-only."),
         ),
         other => Message::new(
@@ -26,6 +28,9 @@ pub(super) fn doc_error_field(e: &DocError) -> FieldError {
     };
     FieldError { code: e.code().to_string(), path: String::new(), message }
 }
+
+/// Region, cercle and commune codes.
+type Location = (Option<String>, Option<String>, Option<String>);
 
 struct Row {
     region: Option<String>,
@@ -48,7 +53,7 @@ fn location(
     tx: &Transaction<'_>,
     record: &Record,
     reference: &ReferenceData,
-) -> Result<(Option<String>, Option<String>, Option<String>), StoreError> {
+) -> Result<Location, StoreError> {
     if let RecordBody::Committee(c) = &record.body {
         return Ok((Some(c.region.clone()), c.cercle.clone(), c.commune.clone()));
     }
@@ -65,7 +70,7 @@ fn location(
 fn committee_location(
     tx: &Transaction<'_>,
     committee: CommitteeId,
-) -> Result<(Option<String>, Option<String>, Option<String>), StoreError> {
+) -> Result<Location, StoreError> {
     Ok(tx
         .query_row(
             "SELECT region, cercle, commune FROM records WHERE id = ?1 AND kind = 'committee'",
@@ -169,10 +174,7 @@ pub(super) fn project(
         ],
     )?;
     tx.execute("DELETE FROM records_fts WHERE id = ?1", [&id])?;
-    tx.execute(
-        "INSERT INTO records_fts (id, title, body) VALUES (?1, ?2, ?3)",
-        params![id, row.title, row.search],
-    )?;
+    tx.execute("INSERT INTO records_fts (id, title, body) VALUES (?1, ?2, ?3)", params![id, row.title, row.search])?;
     if header.kind == RecordKind::Committee {
         // Records that take their place from their committee follow it.
         tx.execute(

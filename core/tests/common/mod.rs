@@ -30,7 +30,9 @@ impl TestStore {
 
 pub fn store_with(role: Role) -> TestStore {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(&dir.path().join("store.db"), PASS, Identity::new(role), KdfParams::insecure_fast_for_tests()).unwrap();
+    let store =
+        Store::create(&dir.path().join("store.db"), PASS, Identity::new(role), KdfParams::insecure_fast_for_tests())
+            .unwrap();
     TestStore { dir, store }
 }
 
@@ -65,7 +67,11 @@ pub fn session_body() -> Session {
         venue_type: VenueType::TownHall,
         venue_other: None,
         chaired_by: ChairRole::Mayor,
-        agenda: vec![AgendaItem { id: ItemId::new(), theme: AgendaTheme::SecurityAssessment, notes: "Point de situation".into() }],
+        agenda: vec![AgendaItem {
+            id: ItemId::new(),
+            theme: AgendaTheme::SecurityAssessment,
+            notes: "Point de situation".into(),
+        }],
         invited: 23,
         present: 19,
         attendance: vec![
@@ -84,7 +90,11 @@ pub fn assessment_body() -> Assessment {
         date: date("2026-11-01"),
         period_start: date("2026-08-01"),
         period_end: date("2026-10-31"),
-        zone: Zone { commune: "tombouctou/goundam/goundam".into(), locality: Some("Quartier Hondo".into()), road: None },
+        zone: Zone {
+            commune: "tombouctou/goundam/goundam".into(),
+            locality: Some("Quartier Hondo".into()),
+            road: None,
+        },
         threats: vec![Threat {
             id: ItemId::new(),
             category: ThreatCategory::CattleTheft,
@@ -114,7 +124,13 @@ pub fn workshop_body() -> Workshop {
         end_date: date("2026-10-11"),
         commune: "tombouctou/goundam/goundam".into(),
         place: "Mairie".into(),
-        participation: vec![ParticipationRow { category: ParticipantCategory::CcsMember, women: 3, men: 12, young_women: 1, young_men: 4 }],
+        participation: vec![ParticipationRow {
+            category: ParticipantCategory::CcsMember,
+            women: 3,
+            men: 12,
+            young_women: 1,
+            young_men: 4,
+        }],
         attendees: vec![],
         notes: String::new(),
     }
