@@ -86,9 +86,7 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, InputError> {
 /// The envelope values a user may set: committee, sensitivity, follow-up status.
 type Envelope = (Option<CommitteeId>, Option<Sensitivity>, Option<RecommendationStatus>);
 
-fn take_envelope(
-    map: &mut Map<String, Value>,
-) -> Result<Envelope, InputError> {
+fn take_envelope(map: &mut Map<String, Value>) -> Result<Envelope, InputError> {
     let committee_id = match map.remove("committee_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.parse().map_err(|_| InputError::BadValue {

@@ -49,11 +49,7 @@ struct Row {
     search: String,
 }
 
-fn location(
-    tx: &Transaction<'_>,
-    record: &Record,
-    reference: &ReferenceData,
-) -> Result<Location, StoreError> {
+fn location(tx: &Transaction<'_>, record: &Record, reference: &ReferenceData) -> Result<Location, StoreError> {
     if let RecordBody::Committee(c) = &record.body {
         return Ok((Some(c.region.clone()), c.cercle.clone(), c.commune.clone()));
     }
@@ -67,10 +63,7 @@ fn location(
     committee_location(tx, record.committee_id)
 }
 
-fn committee_location(
-    tx: &Transaction<'_>,
-    committee: CommitteeId,
-) -> Result<Location, StoreError> {
+fn committee_location(tx: &Transaction<'_>, committee: CommitteeId) -> Result<Location, StoreError> {
     Ok(tx
         .query_row(
             "SELECT region, cercle, commune FROM records WHERE id = ?1 AND kind = 'committee'",
