@@ -1,1 +1,274 @@
-fn main(){}
+//! `ccs`: the headless command-line client of CCS Terrain. It works on the same
+//! encrypted store as the app, for scripts, tests, demos and administrators.
+//!
+//! This file holds the argument grammar (clap) and the one place where a failure
+//! becomes output: one line `erreur: <message> [<code>]` on stderr (preceded, for a
+//! refused record, by one line per field error) and an exit status: 1 for any failure,
+//! 2 when a record's content is refused, 3 for a wrong passphrase. Each subcommand lives
+//! in `commands/` and calls one `core` function.
+//!
+//! Environment: `CCS_DB` (the store), `CCS_PASSPHRASE` (else a prompt),
+//! `CCS_NEW_PASSPHRASE` (for `passwd`), `CCS_LANG` (`fr` or `en`), and `CCS_KDF_FAST=1`
+//! (tests only: weak key derivation for stores made by `init`).
+
+mod commands;
+mod failure;
+mod json_input;
+mod messages;
+mod unlock;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ccs_core::i18n::Lang;
+use clap::{Parser, Subcommand};
+
+use commands::Ctx;
+use failure::Failure;
+
+#[derive(Parser)]
+#[command(name = "ccs", version, about = "CCS Terrain: command-line client for an encrypted local store")]
+struct Cli {
+    /// The store's database file.
+    #[arg(long, global = true, env = "CCS_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Language of messages: fr or en.
+    #[arg(long, global = true, env = "CCS_LANG", value_parser = parse_lang, default_value = "fr")]
+    lang: Lang,
+    #[command(subcommand)]
+    command: Command,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create an encrypted store for this device; prints the device id.
+    Init {
+        /// member, facilitator, reviewer or admin.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// A member's committee (UUID).
+        #[arg(long, value_name = "UUID")]
+        committee: Option<String>,
+        /// A facilitator's region code.
+        #[arg(long, value_name = "CODE")]
+        region: Option<String>,
+    },
+    /// Fill the store with realistic sample records.
+    Demo,
+    /// Save a new record from a JSON file (`-` for stdin); prints its id.
+    Add {
+        /// session, assessment, workshop, recommendation or committee.
+        kind: String,
+        file: String,
+    },
+    /// List records, filtered and paged.
+    List {
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, value_name = "UUID")]
+        committee: Option<String>,
+        #[arg(long, value_name = "CODE")]
+        region: Option<String>,
+        #[arg(long, value_name = "CODE")]
+        commune: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        /// Review status: draft, submitted, validated, approved, needs_correction, reopened.
+        #[arg(long)]
+        status: Option<String>,
+        /// Full-text search.
+        #[arg(long, value_name = "TEXT")]
+        q: Option<String>,
+        /// Only records with errors, conflicts or that cannot be read.
+        #[arg(long)]
+        flagged: bool,
+        /// Page size (default 50, at most 500).
+        #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true)]
+        limit: u32,
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        offset: u32,
+        /// Print the page as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one record.
+    Show {
+        id: String,
+        /// Print the record's JSON view with the store's flags.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show who changed a record and when.
+    History { id: String },
+    /// Change a record with a JSON merge patch (partial update).
+    Edit { id: String, file: String },
+    /// List records with conflicting values, or the conflicts of one record.
+    Conflicts { id: Option<String> },
+    /// Resolve a conflict by choosing one of its values (its number in `conflicts ID`).
+    Resolve { id: String, path: String, choice: usize },
+    /// Add a review decision to a record.
+    Review {
+        id: String,
+        /// submitted, validated, approved, needs_correction or reopened.
+        #[arg(long)]
+        decision: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Change the store's passphrase.
+    Passwd,
+    /// Administrative divisions (reference data).
+    #[command(name = "ref", subcommand)]
+    Ref(RefCommand),
+    /// Delete the store and its key file.
+    Wipe {
+        /// Confirm: wiping cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Test aid for crash-safety tests: saves N records one by one, printing each id as
+    /// soon as its save returned.
+    #[command(hide = true)]
+    StressWrite {
+        #[arg(long, default_value_t = 100)]
+        count: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum RefCommand {
+    /// List units: regions by default, or the children of --parent.
+    List {
+        /// region, cercle or commune.
+        #[arg(long)]
+        level: Option<String>,
+        #[arg(long, value_name = "CODE")]
+        parent: Option<String>,
+        /// Only units valid on this date.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
+    /// Add a unit (administrators only).
+    Add {
+        /// region, cercle or commune.
+        #[arg(long)]
+        level: String,
+        #[arg(long)]
+        name: String,
+        /// The parent's code (required for a cercle or a commune).
+        #[arg(long, value_name = "CODE")]
+        parent: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// Exclusive end of validity.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+    },
+}
+
+fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
+    let ctx = Ctx { db: cli.db, lang: cli.lang, now: chrono::Utc::now() };
+    match cli.command {
+        Command::Init { role, committee, region } => {
+            commands::init::run(&ctx, commands::init::Args { role, committee, region }, out)
+        }
+        Command::Demo => commands::demo::run(&ctx, out),
+        Command::Add { kind, file } => commands::add::run(&ctx, &kind, &file, out),
+        Command::List { kind, committee, region, commune, from, to, status, q, flagged, limit, offset, json } => {
+            let args = commands::list::Args {
+                kind,
+                committee,
+                region,
+                commune,
+                from,
+                to,
+                status,
+                q,
+                flagged,
+                limit,
+                offset,
+                json,
+            };
+            commands::list::run(&ctx, args, out)
+        }
+        Command::Show { id, json } => commands::show::run(&ctx, &id, json, out),
+        Command::History { id } => commands::show::history(&ctx, &id, out),
+        Command::Edit { id, file } => commands::edit::run(&ctx, &id, &file, out),
+        Command::Conflicts { id } => commands::conflicts::run(&ctx, id.as_deref(), out),
+        Command::Resolve { id, path, choice } => commands::conflicts::resolve(&ctx, &id, &path, choice, out),
+        Command::Review { id, decision, comment } => commands::review::run(&ctx, &id, &decision, comment, out),
+        Command::Passwd => commands::passwd::run(&ctx, out),
+        Command::Ref(RefCommand::List { level, parent, on }) => {
+            commands::reference::list(&ctx, commands::reference::ListArgs { level, parent, on }, out)
+        }
+        Command::Ref(RefCommand::Add { level, name, parent, from, to }) => {
+            commands::reference::add(&ctx, commands::reference::AddArgs { level, name, parent, from, to }, out)
+        }
+        Command::Wipe { yes } => commands::wipe::run(&ctx, yes, out),
+        Command::StressWrite { count } => commands::stress::run(&ctx, count, out),
+    }
+}
+
+/// The language asked for, read before clap so that its own errors follow it too.
+fn language_hint() -> Lang {
+    let args: Vec<String> = std::env::args().collect();
+    let from_args = args.iter().enumerate().find_map(|(i, a)| match a.strip_prefix("--lang") {
+        Some("") => args.get(i + 1).cloned(),
+        Some(rest) => rest.strip_prefix('=').map(str::to_string),
+        None => None,
+    });
+    from_args.or_else(|| std::env::var("CCS_LANG").ok()).and_then(|l| l.parse().ok()).unwrap_or_default()
+}
+
+fn report(failure: &Failure, lang: Lang) {
+    let mut err = std::io::stderr().lock();
+    for e in failure.field_errors() {
+        let _ = writeln!(err, "{}", commands::show::field_error_line(e, lang));
+    }
+    let _ = writeln!(err, "{}: {} [{}]", messages::text("out.error", lang, &[]), failure.message(lang), failure.code());
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    ExitCode::SUCCESS
+                }
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = e.print();
+                    ExitCode::from(1)
+                }
+                _ => {
+                    let rendered = e.to_string();
+                    let first = rendered.lines().next().unwrap_or_default();
+                    let message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+                    let failure = Failure::Cli { code: "cli.usage", args: vec![message] };
+                    report(&failure, language_hint());
+                    ExitCode::from(1)
+                }
+            };
+        }
+    };
+    let lang = cli.lang;
+    let mut out = std::io::stdout().lock();
+    let result = run(cli, &mut out).and_then(|()| out.flush().map_err(Failure::from));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(f) => {
+            report(&f, lang);
+            ExitCode::from(f.exit_code())
+        }
+    }
+}

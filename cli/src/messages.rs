@@ -88,6 +88,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("out.field_committee", "Comité", "Committee"),
     ("out.field_status", "Statut", "Status"),
     ("out.field_sensitivity", "Sensibilité", "Sensitivity"),
+    ("out.sensitivity_raised", "{0} (choisie : {1}, relevée d'office par le contenu)", "{0} (chosen: {1}, raised because of the content)"),
     ("out.field_created", "Créée le", "Created"),
     ("out.field_updated", "Modifiée le", "Updated"),
     ("out.field_by", "par l'appareil", "by device"),
@@ -154,6 +155,38 @@ mod tests {
                 assert_eq!(fr.contains(&p), en.contains(&p), "{code}: {p}");
             }
         }
+    }
+
+    /// Every `"out.…"` and `"cli.…"` literal in the crate's sources has its texts.
+    #[test]
+    fn every_code_used_by_the_cli_is_in_the_dictionary() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("read src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(std::fs::read_to_string(&path).expect("read source"));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let mut checked = 0;
+        for source in &files {
+            for prefix in ["\"out.", "\"cli."] {
+                for (i, _) in source.match_indices(prefix) {
+                    let rest = &source[i + 1..];
+                    let code: String =
+                        rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_').collect();
+                    if rest[code.len()..].starts_with('"') && code.len() > 4 {
+                        assert!(lookup(&code, Lang::Fr, &[]).is_some(), "`{code}` is used but has no text");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 30, "only {checked} codes found: is the scan still right?");
     }
 
     #[test]

@@ -215,9 +215,9 @@ impl RecordDoc {
         self.doc.load_incremental(bytes).map(|_| ()).map_err(|e| DocError::Corrupt(e.to_string()))
     }
 
-    /// Who changed the document and when, oldest first.
+    /// Who changed the document and when, in causal order (a change after those it saw).
     pub fn history(&mut self) -> Vec<HistoryEntry> {
-        let mut out: Vec<HistoryEntry> = self
+        let out: Vec<HistoryEntry> = self
             .doc
             .get_changes_meta(&[])
             .into_iter()
@@ -228,7 +228,8 @@ impl RecordDoc {
                 message: m.message.map(|s| s.to_string()),
             })
             .collect();
-        out.sort_by(|a, b| (a.at, &a.hash).cmp(&(b.at, &b.hash)));
+        // Automerge lists changes in causal order: keep it (timestamps are seconds and
+        // device clocks drift, so sorting by time could put an edit before its creation).
         out
     }
 

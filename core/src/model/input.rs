@@ -118,13 +118,21 @@ fn take_envelope(map: &mut Map<String, Value>) -> Result<Envelope, InputError> {
 
 fn body_from(kind: RecordKind, fields: Map<String, Value>) -> Result<RecordBody, InputError> {
     let v = Value::Object(fields);
-    let err = |e: serde_json::Error| InputError::Fields { kind, message: e.to_string() };
+    // serde_path_to_error names the field in the message: "invited: invalid type…".
+    fn read<T: serde::de::DeserializeOwned>(kind: RecordKind, v: Value) -> Result<T, InputError> {
+        serde_path_to_error::deserialize(v).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = if path.is_empty() || path == "." { inner.to_string() } else { format!("{path}: {inner}") };
+            InputError::Fields { kind, message }
+        })
+    }
     Ok(match kind {
-        RecordKind::Session => RecordBody::Session(serde_json::from_value(v).map_err(err)?),
-        RecordKind::Assessment => RecordBody::Assessment(serde_json::from_value(v).map_err(err)?),
-        RecordKind::Workshop => RecordBody::Workshop(serde_json::from_value(v).map_err(err)?),
-        RecordKind::Recommendation => RecordBody::Recommendation(serde_json::from_value(v).map_err(err)?),
-        RecordKind::Committee => RecordBody::Committee(serde_json::from_value(v).map_err(err)?),
+        RecordKind::Session => RecordBody::Session(read(kind, v)?),
+        RecordKind::Assessment => RecordBody::Assessment(read(kind, v)?),
+        RecordKind::Workshop => RecordBody::Workshop(read(kind, v)?),
+        RecordKind::Recommendation => RecordBody::Recommendation(read(kind, v)?),
+        RecordKind::Committee => RecordBody::Committee(read(kind, v)?),
     })
 }
 

@@ -16,7 +16,7 @@ mod projection;
 mod schema;
 
 pub use key::{check_strength, KdfParams, MIN_PASSPHRASE_CHARS};
-pub use list::{ListFilter, Page, RecordSummary};
+pub use list::{ListFilter, Page, RecordSummary, MAX_PAGE};
 pub use schema::SCHEMA_VERSION as STORE_SCHEMA_VERSION;
 
 use std::path::{Path, PathBuf};
@@ -241,10 +241,10 @@ impl Store {
         let mut conn = match opened {
             Ok(c) => c,
             Err(e) => {
-                return Err(if file.matches(&key) {
-                    StoreError::Corrupt(e.to_string())
-                } else {
-                    StoreError::WrongPassphrase
+                return Err(match e {
+                    _ if !file.matches(&key) => StoreError::WrongPassphrase,
+                    StoreError::Corrupt(_) => e,
+                    other => StoreError::Corrupt(other.to_string()),
                 })
             }
         };
