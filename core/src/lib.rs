@@ -20,3 +20,4 @@ pub mod i18n;
 pub mod model;
 pub mod reference;
 pub mod store;
+pub mod sync;
