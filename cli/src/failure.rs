@@ -12,6 +12,7 @@ use ccs_core::model::review::TransitionError;
 use ccs_core::model::FieldError;
 use ccs_core::reference::ReferenceError;
 use ccs_core::store::StoreError;
+use ccs_core::sync::client::SyncError;
 
 use crate::messages;
 
@@ -26,6 +27,19 @@ pub enum Failure {
     },
     /// Writing to stdout failed (a closed pipe, a full disk).
     Output(std::io::Error),
+    /// Enrollment or sync failed: no network, refused by the server, bad answer.
+    Sync(SyncError),
+    /// A sync that completed but with documents the server refused.
+    Rejected(usize),
+}
+
+impl From<SyncError> for Failure {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Store(s) => s.into(),
+            other => Failure::Sync(other),
+        }
+    }
 }
 
 impl From<StoreError> for Failure {
@@ -66,17 +80,20 @@ impl Failure {
         match self {
             Failure::Store(StoreError::Invalid(_)) | Failure::Input(_) => 2,
             Failure::Store(StoreError::WrongPassphrase) => 3,
+            Failure::Rejected(_) => 4,
             _ => 1,
         }
     }
 
     /// The stable code shown in brackets.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> String {
         match self {
-            Failure::Store(e) => e.code(),
-            Failure::Input(e) => e.code(),
-            Failure::Cli { code, .. } => code,
-            Failure::Output(_) => "cli.output",
+            Failure::Store(e) => e.code().into(),
+            Failure::Input(e) => e.code().into(),
+            Failure::Cli { code, .. } => (*code).into(),
+            Failure::Output(_) => "cli.output".into(),
+            Failure::Sync(e) => e.code(),
+            Failure::Rejected(_) => "sync.rejected".into(),
         }
     }
 
@@ -100,7 +117,7 @@ impl Failure {
         let text = match self.args(lang) {
             Some(args) => {
                 let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-                messages::lookup(code, lang, &refs)
+                messages::lookup(&code, lang, &refs)
             }
             None => None,
         };
@@ -114,6 +131,8 @@ impl Failure {
             Failure::Input(e) => e.to_string(),
             Failure::Cli { code, args } => format!("{code} {}", args.join(" ")),
             Failure::Output(e) => e.to_string(),
+            Failure::Sync(e) => e.to_string(),
+            Failure::Rejected(n) => format!("{n} record(s) refused by the server"),
         }
     }
 
@@ -124,6 +143,11 @@ impl Failure {
             Failure::Input(e) => Some(input_args(e, lang)),
             Failure::Cli { args, .. } => Some(args.clone()),
             Failure::Output(e) => Some(vec![e.to_string()]),
+            Failure::Sync(e) => Some(vec![match e {
+                SyncError::Refused { message, .. } => message.clone(),
+                other => other.to_string(),
+            }]),
+            Failure::Rejected(n) => Some(vec![n.to_string()]),
         }
     }
 }

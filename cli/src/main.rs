@@ -127,6 +127,22 @@ enum Command {
     /// Administrative divisions (reference data).
     #[command(name = "ref", subcommand)]
     Ref(RefCommand),
+    /// Enroll this device with a sync server using a code from its administrator;
+    /// prints the device id.
+    Enroll {
+        /// The server's address, e.g. https://sync.example.org or http://127.0.0.1:8787.
+        #[arg(long, env = "CCS_SERVER")]
+        server: String,
+        /// The enrollment code (dashes and case do not matter).
+        #[arg(long)]
+        code: String,
+        /// A name for this device in the server's list.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Send local changes to the server and receive the others' (exit 4 if the server
+    /// refused some records).
+    Sync,
     /// Delete the store and its key file.
     Wipe {
         /// Confirm: wiping cannot be undone.
@@ -211,6 +227,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Ref(RefCommand::Add { level, name, parent, from, to }) => {
             commands::reference::add(&ctx, commands::reference::AddArgs { level, name, parent, from, to }, out)
         }
+        Command::Enroll { server, code, label } => commands::sync::enroll(&ctx, &server, &code, label.as_deref(), out),
+        Command::Sync => commands::sync::run(&ctx, out),
         Command::Wipe { yes } => commands::wipe::run(&ctx, yes, out),
         Command::StressWrite { count } => commands::stress::run(&ctx, count, out),
     }

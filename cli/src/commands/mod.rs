@@ -16,6 +16,7 @@ pub mod reference;
 pub mod review;
 pub mod show;
 pub mod stress;
+pub mod sync;
 pub mod wipe;
 
 use std::path::{Path, PathBuf};

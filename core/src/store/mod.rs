@@ -14,10 +14,12 @@ mod key;
 mod list;
 mod projection;
 mod schema;
+mod sync_state;
 
 pub use key::{check_strength, KdfParams, MIN_PASSPHRASE_CHARS};
 pub use list::{ListFilter, Page, RecordSummary, MAX_PAGE};
 pub use schema::SCHEMA_VERSION as STORE_SCHEMA_VERSION;
+pub use sync_state::{Cursor, ServerLink, SyncPage};
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,346 @@
+//! The client side of sync: enrollment with a code, the sync session (push dirty
+//! documents, pull pages until `more` is false, each page applied in one transaction),
+//! and the repair path with Automerge's own sync protocol when the server does not know
+//! this device's cursor (new or restored server).
+//!
+//! HTTP goes through [`Transport`], so the session runs over the real client
+//! ([`HttpTransport`], blocking `ureq`) or anything a test puts in between.
+
+use std::time::{Duration, Instant};
+
+use automerge::sync::{Message, State, SyncDoc};
+use automerge::{AutoCommit, ChangeHash};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::model::*;
+use crate::store::{Cursor, DocHeaderView, Identity, ServerLink, Store, StoreError, SyncPage};
+use crate::sync::plan;
+use crate::sync::wire::{self, ErrorBody, RepairRequest, RepairResponse, SyncResponse, WireError};
+
+/// Rounds of one sync before giving up: a server that always says `more` is broken.
+const MAX_ROUNDS: usize = 10_000;
+/// Rounds of the repair protocol: Automerge sync converges in a few.
+const MAX_REPAIR_ROUNDS: usize = 20;
+/// Largest response accepted, in bytes.
+const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("this device is not enrolled with a server")]
+    NotEnrolled,
+    #[error("server unreachable: {0}")]
+    Network(String),
+    #[error("server refused ({status}): {message}")]
+    Refused { status: u16, code: String, message: String },
+    #[error("unreadable server response: {0}")]
+    BadResponse(String),
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("repair did not converge")]
+    RepairStuck,
+}
+
+impl SyncError {
+    pub fn code(&self) -> String {
+        match self {
+            SyncError::NotEnrolled => "sync.not_enrolled".into(),
+            SyncError::Network(_) => "sync.network".into(),
+            SyncError::Refused { code, .. } => code.clone(),
+            SyncError::BadResponse(_) => "sync.bad_response".into(),
+            SyncError::Wire(e) => e.code().into(),
+            SyncError::Store(e) => e.code().into(),
+            SyncError::RepairStuck => "sync.repair_stuck".into(),
+        }
+    }
+}
+
+/// One HTTP exchange: the body received, or a refusal.
+pub trait Transport {
+    /// POSTs `body` to `path` of `server` with the content type and optional bearer
+    /// token; returns the response body of a 2xx answer.
+    fn post(
+        &self,
+        server: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, SyncError>;
+}
+
+/// The real transport: blocking HTTP(S) with `ureq`.
+pub struct HttpTransport {
+    agent: ureq::Agent,
+}
+
+impl HttpTransport {
+    pub fn new(timeout: Duration) -> HttpTransport {
+        let agent =
+            ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
+        HttpTransport { agent }
+    }
+}
+
+impl Default for HttpTransport {
+    fn default() -> Self {
+        HttpTransport::new(Duration::from_secs(60))
+    }
+}
+
+impl Transport for HttpTransport {
+    fn post(
+        &self,
+        server: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, SyncError> {
+        let url = format!("{}{path}", server.trim_end_matches('/'));
+        let mut req = self.agent.post(&url).header("Content-Type", content_type);
+        if let Some(t) = token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut resp = req.send(&body[..]).map_err(|e| SyncError::Network(e.to_string()))?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_vec()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(e) => Err(SyncError::Refused { status, code: e.code, message: e.message }),
+            Err(_) => Err(SyncError::Refused {
+                status,
+                code: format!("http.{status}"),
+                message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct EnrollRequest<'a> {
+    code: &'a str,
+    device_id: String,
+    label: Option<&'a str>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EnrollResponse {
+    device_id: String,
+    token: String,
+    role: String,
+    committee_id: Option<String>,
+    region: Option<String>,
+}
+
+/// Exchanges an enrollment code for a device token and records the role and scope the
+/// server gave. Returns the device's identity.
+pub fn enroll(
+    store: &mut Store,
+    transport: &dyn Transport,
+    server: &str,
+    code: &str,
+    label: Option<&str>,
+) -> Result<Identity, SyncError> {
+    let device = store.identity().device_id;
+    let body = serde_json::to_vec(&EnrollRequest { code, device_id: device.to_string(), label })
+        .map_err(|e| SyncError::BadResponse(e.to_string()))?;
+    let bytes = transport.post(server, "/v1/enroll", None, "application/json", body)?;
+    let r: EnrollResponse = serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+    let bad = |what: &str| SyncError::BadResponse(format!("enrollment answer: bad {what}"));
+    if r.device_id.parse::<DeviceId>().ok() != Some(device) {
+        return Err(bad("device id"));
+    }
+    let identity = Identity {
+        device_id: device,
+        role: r.role.parse().map_err(|_| bad("role"))?,
+        committee_id: match r.committee_id {
+            Some(c) => Some(c.parse().map_err(|_| bad("committee id"))?),
+            None => None,
+        },
+        region: r.region,
+    };
+    store.set_enrollment(
+        &ServerLink { url: server.trim_end_matches('/').to_string(), token: r.token },
+        identity.clone(),
+    )?;
+    Ok(identity)
+}
+
+/// What a sync did, for people and for tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub round_trips: usize,
+    pub bytes_up: usize,
+    pub bytes_down: usize,
+    /// Documents sent.
+    pub pushed: usize,
+    /// Documents accepted by the server.
+    pub accepted: usize,
+    /// Documents refused, with the server's reason code.
+    pub rejected: Vec<(RecordId, String)>,
+    /// Log entries received and merged.
+    pub received: usize,
+    /// Received documents whose merged state fails validation (kept, flagged).
+    pub flagged: usize,
+    /// Entries this build could not file (unknown kind).
+    pub unreadable: usize,
+    pub repaired: bool,
+    pub elapsed_ms: u64,
+}
+
+const FRAME: &str = "application/x-ccs-frame";
+
+fn exchange<Req: Serialize, Resp: serde::de::DeserializeOwned>(
+    transport: &dyn Transport,
+    link: &ServerLink,
+    path: &str,
+    request: &Req,
+    report: &mut SyncReport,
+) -> Result<Resp, SyncError> {
+    let body = wire::encode(request);
+    report.bytes_up += body.len();
+    report.round_trips += 1;
+    let bytes = transport.post(&link.url, path, Some(&link.token), FRAME, body)?;
+    report.bytes_down += bytes.len();
+    Ok(wire::decode(&bytes)?)
+}
+
+/// Syncs the store with its server: pushes every dirty document, then pulls pages
+/// until the server has no more. One round trip when there is little to do.
+pub fn sync(store: &mut Store, transport: &dyn Transport, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
+    let started = Instant::now();
+    let link = store.server_link()?.ok_or(SyncError::NotEnrolled)?;
+    let mut report = SyncReport::default();
+    let mut pushed_once = false;
+    for _ in 0..MAX_ROUNDS {
+        let cursor = store.cursor(&link.url)?;
+        // Push once per sync; later rounds only pull (and resend what the server asked
+        // to have whole).
+        let push = store.dirty_pushes()?;
+        let push = if pushed_once { push.into_iter().filter(|p| p.acked_heads.is_empty()).collect() } else { push };
+        pushed_once = true;
+        let request = plan::request(cursor, push);
+        let response: SyncResponse = exchange(transport, &link, "/v1/sync", &request, &mut report)?;
+        if response.repair_needed {
+            repair(store, transport, &link, now, &mut report)?;
+            report.repaired = true;
+            continue;
+        }
+        report.pushed += request.push.len();
+        let interpretation = plan::interpret(&link.url, &request, &response);
+        report.accepted += interpretation.page.acked.len();
+        report.unreadable += interpretation.unreadable;
+        for r in interpretation.rejected {
+            if !report.rejected.contains(&r) {
+                report.rejected.push(r);
+            }
+        }
+        let outcomes = store.apply_sync_page(&interpretation.page, now)?;
+        report.received += outcomes.len();
+        report.flagged += outcomes.iter().filter(|o| o.error_count > 0).count();
+        let resend = !interpretation.page.reset.is_empty();
+        if !response.more && !resend {
+            break;
+        }
+    }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+fn doc_id(id: &[u8; 16]) -> RecordId {
+    RecordId(Uuid::from_bytes(*id))
+}
+
+/// Repair: per-document Automerge sync for the documents whose heads differ, then a
+/// fresh cursor at the log's end as it was when repair began.
+fn repair(
+    store: &mut Store,
+    transport: &dyn Transport,
+    link: &ServerLink,
+    now: DateTime<Utc>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let docs = store.all_heads()?;
+    let first: RepairResponse =
+        exchange(transport, link, "/v1/repair", &RepairRequest { docs: docs.clone(), messages: vec![] }, report)?;
+    let epoch = first.epoch;
+    let target = first.cursor;
+    let differing: Vec<[u8; 16]> = first.missing.iter().map(|m| m.id).collect();
+    let mut hints: std::collections::HashMap<[u8; 16], DocHeaderView> =
+        first.missing.iter().filter_map(|m| Some((m.id, plan::header_of(m)?))).collect();
+    for (meta, _) in &docs {
+        if let Some(h) = plan::header_of(meta) {
+            hints.entry(meta.id).or_insert(h);
+        }
+    }
+    let mut incoming = first.messages;
+    let mut unsettled: std::collections::HashSet<[u8; 16]> = differing.iter().copied().collect();
+    let mut rounds = 0;
+    while !incoming.is_empty() {
+        rounds += 1;
+        if rounds > MAX_REPAIR_ROUNDS {
+            return Err(SyncError::RepairStuck);
+        }
+        let mut outgoing = Vec::new();
+        for (id, bytes) in incoming {
+            let Some(hint) = hints.get(&id).cloned() else { continue };
+            let rid = doc_id(&id);
+            let mut doc = match store.document_bytes(rid) {
+                Ok(b) => AutoCommit::load(&b).map_err(|e| SyncError::BadResponse(e.to_string()))?,
+                Err(StoreError::RecordNotFound(_)) => AutoCommit::new(),
+                Err(e) => return Err(e.into()),
+            };
+            let before = doc.get_heads();
+            let message = Message::decode(&bytes).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+            let mut state = State::new();
+            doc.sync().receive_sync_message(&mut state, message).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+            if doc.get_heads() != before {
+                store.apply_changes(&hint, &doc.save(), now)?;
+            }
+            let reply = doc.sync().generate_sync_message(&mut state);
+            match reply {
+                Some(reply) => outgoing.push((id, reply.encode())),
+                None => {
+                    unsettled.remove(&id);
+                }
+            }
+        }
+        if outgoing.is_empty() {
+            break;
+        }
+        let resp: RepairResponse =
+            exchange(transport, link, "/v1/repair", &RepairRequest { docs: vec![], messages: outgoing }, report)?;
+        incoming = resp.messages;
+        if incoming.is_empty() {
+            unsettled.clear();
+        }
+    }
+    // What both sides now hold is acknowledged; anything still unsettled stays dirty and
+    // goes with the next push.
+    let mut acked = Vec::new();
+    for id in store.document_ids()? {
+        if !unsettled.contains(id.as_uuid().as_bytes()) {
+            let (heads, _): (Vec<ChangeHash>, _) = store.heads(id)?;
+            acked.push((id, heads));
+        }
+    }
+    let page = SyncPage {
+        server: link.url.clone(),
+        cursor: Cursor { epoch: Some(epoch), seq: target },
+        acked,
+        ..Default::default()
+    };
+    store.apply_sync_page(&page, now)?;
+    Ok(())
+}
