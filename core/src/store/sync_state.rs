@@ -38,6 +38,9 @@ pub struct SyncPage {
     pub entries: Vec<(DocHeaderView, Vec<u8>)>,
 }
 
+/// A document's routing metadata and its heads.
+pub type DocWithHeads = (DocMeta, Vec<[u8; 32]>);
+
 const EPOCH_PREFIX: &str = "epoch:";
 
 pub(super) fn meta_for(summary: &super::RecordSummary) -> DocMeta {
@@ -118,7 +121,7 @@ impl Store {
     }
 
     /// Every document with its heads, for the repair path.
-    pub fn all_heads(&self) -> Result<Vec<(DocMeta, Vec<[u8; 32]>)>, StoreError> {
+    pub fn all_heads(&self) -> Result<Vec<DocWithHeads>, StoreError> {
         let mut out = Vec::new();
         for id in self.document_ids()? {
             let summary = self.summary(id)?;

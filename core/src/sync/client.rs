@@ -6,6 +6,7 @@
 //! HTTP goes through [`Transport`], so the session runs over the real client
 //! ([`HttpTransport`], blocking `ureq`) or anything a test puts in between.
 
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use automerge::sync::{Message, State, SyncDoc};
@@ -262,6 +263,10 @@ fn doc_id(id: &[u8; 16]) -> RecordId {
     RecordId(Uuid::from_bytes(*id))
 }
 
+/// Rounds of the repair's first step: the server lists a bounded number of differing
+/// documents per answer, so a device that lost everything asks again until none differ.
+const MAX_REPAIR_BATCHES: usize = 1_000;
+
 /// Repair: per-document Automerge sync for the documents whose heads differ, then a
 /// fresh cursor at the log's end as it was when repair began.
 fn repair(
@@ -271,29 +276,85 @@ fn repair(
     now: DateTime<Utc>,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let docs = store.all_heads()?;
-    let first: RepairResponse =
-        exchange(transport, link, "/v1/repair", &RepairRequest { docs: docs.clone(), messages: vec![] }, report)?;
-    let epoch = first.epoch;
-    let target = first.cursor;
-    let differing: Vec<[u8; 16]> = first.missing.iter().map(|m| m.id).collect();
-    let mut hints: std::collections::HashMap<[u8; 16], DocHeaderView> =
-        first.missing.iter().filter_map(|m| Some((m.id, plan::header_of(m)?))).collect();
-    for (meta, _) in &docs {
-        if let Some(h) = plan::header_of(meta) {
-            hints.entry(meta.id).or_insert(h);
+    let mut start: Option<([u8; 16], u64)> = None;
+    // Documents not known to be equal on both sides: they stay dirty.
+    let mut unsettled: HashSet<[u8; 16]> = HashSet::new();
+    let mut previous: Option<HashSet<[u8; 16]>> = None;
+    for _ in 0..MAX_REPAIR_BATCHES {
+        let docs = store.all_heads()?;
+        let first: RepairResponse =
+            exchange(transport, link, "/v1/repair", &RepairRequest { docs: docs.clone(), messages: vec![] }, report)?;
+        start.get_or_insert((first.epoch, first.cursor));
+        note_refusals(&first.results, &mut unsettled);
+        let batch: HashSet<[u8; 16]> =
+            first.missing.iter().map(|m| m.id).chain(first.messages.iter().map(|(id, _)| *id)).collect();
+        if batch.is_empty() {
+            break;
+        }
+        if previous.as_ref() == Some(&batch) {
+            // The same documents again: they cannot settle now (refused); keep them
+            // dirty and stop rather than loop.
+            unsettled.extend(batch);
+            break;
+        }
+        let mut hints: HashMap<[u8; 16], DocHeaderView> =
+            first.missing.iter().filter_map(|m| Some((m.id, plan::header_of(m)?))).collect();
+        for (meta, _) in &docs {
+            if let Some(h) = plan::header_of(meta) {
+                hints.entry(meta.id).or_insert(h);
+            }
+        }
+        unsettled.extend(batch.iter().copied());
+        exchange_messages(store, transport, link, now, report, first.messages, &hints, &mut unsettled)?;
+        previous = Some(batch);
+    }
+    let Some((epoch, target)) = start else { return Ok(()) };
+    // What both sides now hold is acknowledged; anything unsettled goes with the next
+    // push.
+    let mut acked = Vec::new();
+    for id in store.document_ids()? {
+        if !unsettled.contains(id.as_uuid().as_bytes()) {
+            let (heads, _): (Vec<ChangeHash>, _) = store.heads(id)?;
+            acked.push((id, heads));
         }
     }
-    let mut incoming = first.messages;
-    let mut unsettled: std::collections::HashSet<[u8; 16]> = differing.iter().copied().collect();
-    let mut rounds = 0;
-    while !incoming.is_empty() {
-        rounds += 1;
-        if rounds > MAX_REPAIR_ROUNDS {
-            return Err(SyncError::RepairStuck);
+    let page = SyncPage {
+        server: link.url.clone(),
+        cursor: Cursor { epoch: Some(epoch), seq: target },
+        acked,
+        ..Default::default()
+    };
+    store.apply_sync_page(&page, now)?;
+    Ok(())
+}
+
+fn note_refusals(results: &[crate::sync::wire::PushResult], unsettled: &mut HashSet<[u8; 16]>) {
+    for r in results.iter().filter(|r| r.rejected.is_some()) {
+        unsettled.insert(r.id);
+    }
+}
+
+/// Runs Automerge sync rounds for the documents the server sent messages for. A
+/// document settles when this side has nothing more to say about it; a document the
+/// server refused stays unsettled.
+#[allow(clippy::too_many_arguments)]
+fn exchange_messages(
+    store: &mut Store,
+    transport: &dyn Transport,
+    link: &ServerLink,
+    now: DateTime<Utc>,
+    report: &mut SyncReport,
+    mut incoming: Vec<([u8; 16], Vec<u8>)>,
+    hints: &HashMap<[u8; 16], DocHeaderView>,
+    unsettled: &mut HashSet<[u8; 16]>,
+) -> Result<(), SyncError> {
+    let mut refused: HashSet<[u8; 16]> = HashSet::new();
+    for _ in 0..MAX_REPAIR_ROUNDS {
+        if incoming.is_empty() {
+            break;
         }
         let mut outgoing = Vec::new();
-        for (id, bytes) in incoming {
+        for (id, bytes) in std::mem::take(&mut incoming) {
             let Some(hint) = hints.get(&id).cloned() else { continue };
             let rid = doc_id(&id);
             let mut doc = match store.document_bytes(rid) {
@@ -311,36 +372,33 @@ fn repair(
             let reply = doc.sync().generate_sync_message(&mut state);
             match reply {
                 Some(reply) => outgoing.push((id, reply.encode())),
-                None => {
+                None if !refused.contains(&id) => {
                     unsettled.remove(&id);
                 }
+                None => {}
             }
         }
         if outgoing.is_empty() {
-            break;
+            return Ok(());
         }
+        let sent: Vec<[u8; 16]> = outgoing.iter().map(|(id, _)| *id).collect();
         let resp: RepairResponse =
             exchange(transport, link, "/v1/repair", &RepairRequest { docs: vec![], messages: outgoing }, report)?;
+        for r in resp.results.iter().filter(|r| r.rejected.is_some()) {
+            refused.insert(r.id);
+        }
+        note_refusals(&resp.results, unsettled);
+        // The server stops answering for a document once both sides hold the same heads.
+        let answered: HashSet<[u8; 16]> = resp.messages.iter().map(|(id, _)| *id).collect();
+        for id in sent {
+            if !answered.contains(&id) && !refused.contains(&id) {
+                unsettled.remove(&id);
+            }
+        }
         incoming = resp.messages;
-        if incoming.is_empty() {
-            unsettled.clear();
-        }
     }
-    // What both sides now hold is acknowledged; anything still unsettled stays dirty and
-    // goes with the next push.
-    let mut acked = Vec::new();
-    for id in store.document_ids()? {
-        if !unsettled.contains(id.as_uuid().as_bytes()) {
-            let (heads, _): (Vec<ChangeHash>, _) = store.heads(id)?;
-            acked.push((id, heads));
-        }
+    if !incoming.is_empty() {
+        return Err(SyncError::RepairStuck);
     }
-    let page = SyncPage {
-        server: link.url.clone(),
-        cursor: Cursor { epoch: Some(epoch), seq: target },
-        acked,
-        ..Default::default()
-    };
-    store.apply_sync_page(&page, now)?;
     Ok(())
 }

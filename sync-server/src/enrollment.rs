@@ -1,0 +1,227 @@
+//! Enrollment: an admin makes a single-use, expiring code for a role and a scope; a
+//! device exchanges it once for a device token.
+//!
+//! Codes are 12 characters from an alphabet without look-alikes (no 0/O, 1/I), shown as
+//! `ABCD-EFGH-JKLM`: 60 bits, typed by hand from a printout or scanned as a QR code.
+//! They are compared case-insensitively, ignoring dashes and spaces, and stored only as
+//! a hash of that normal form. The device chooses its own id (its Automerge actor), so a
+//! taken id is refused rather than replaced.
+
+use ccs_core::model::{CommitteeId, DeviceId, Role};
+use ccs_core::reference::ReferenceData;
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{new_token, secret_hash};
+use crate::store::{self, StoreError};
+
+const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+const CODE_LEN: usize = 12;
+
+/// What a code grants: a role and, for members and facilitators, its scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub committee_id: Option<CommitteeId>,
+    pub region: Option<String>,
+    pub label: Option<String>,
+}
+
+/// A code as given to the admin, once; only its hash is kept.
+#[derive(Debug, Clone)]
+pub struct IssuedCode {
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Unknown fields are ignored, so newer apps may send more.
+#[derive(Debug, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_id: String,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: String,
+    pub token: String,
+    pub role: String,
+    pub committee_id: Option<String>,
+    pub region: Option<String>,
+    /// The server log's epoch, 32 hex characters.
+    pub epoch: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollError {
+    #[error("unknown enrollment code")]
+    InvalidCode,
+    #[error("this enrollment code has expired; ask the administrator for a new one")]
+    Expired,
+    #[error("this enrollment code was already used")]
+    Used,
+    #[error("a device with this id is already enrolled")]
+    DeviceExists,
+    #[error("device_id is not a UUID")]
+    BadDeviceId,
+    #[error("a member needs a committee and a facilitator a region")]
+    ScopeRequired,
+    #[error("{0:?} is not a region code of the reference data (e.g. tombouctou, gao, bamako)")]
+    UnknownRegion(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl EnrollError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            EnrollError::InvalidCode => "enroll.invalid_code",
+            EnrollError::Expired => "enroll.expired",
+            EnrollError::Used => "enroll.used",
+            EnrollError::DeviceExists => "enroll.device_exists",
+            EnrollError::BadDeviceId => "request.malformed",
+            EnrollError::ScopeRequired => "enroll.scope_required",
+            EnrollError::UnknownRegion(_) => "enroll.unknown_region",
+            EnrollError::Store(_) => "server.internal",
+        }
+    }
+}
+
+/// The form codes are compared and hashed in: upper case, no dashes or spaces.
+pub fn normalize(code: &str) -> String {
+    code.chars().filter(|c| *c != '-' && !c.is_whitespace()).flat_map(char::to_uppercase).collect()
+}
+
+fn new_code() -> String {
+    let mut rng = rand::rngs::OsRng;
+    let raw: Vec<u8> = (0..CODE_LEN).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())]).collect();
+    raw.chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+}
+
+/// Makes a code for `grant`, valid until `now + valid_for`.
+pub fn issue(
+    conn: &Connection,
+    grant: &Grant,
+    now: DateTime<Utc>,
+    valid_for: chrono::Duration,
+) -> Result<IssuedCode, EnrollError> {
+    match grant.role {
+        Role::Member if grant.committee_id.is_none() => return Err(EnrollError::ScopeRequired),
+        Role::Facilitator if grant.region.as_deref().is_none_or(|r| r.trim().is_empty()) => {
+            return Err(EnrollError::ScopeRequired)
+        }
+        _ => {}
+    }
+    // Only the scope of the role is kept: a reviewer code with a stray --committee must
+    // not narrow or widen anything later.
+    let committee = (grant.role == Role::Member).then_some(grant.committee_id).flatten();
+    let region = (grant.role == Role::Facilitator).then(|| grant.region.clone()).flatten();
+    // A misspelt region would give a facilitator that never receives anything.
+    if let Some(r) = &region {
+        if ReferenceData::builtin().region(r).is_none() {
+            return Err(EnrollError::UnknownRegion(r.clone()));
+        }
+    }
+    let code = new_code();
+    let expires_at = now + valid_for;
+    conn.execute(
+        "INSERT INTO enrollment_codes (code_hash, role, committee_id, region, label, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![
+            secret_hash(&normalize(&code)),
+            grant.role.code(),
+            committee.map(|c| c.to_string()),
+            region,
+            grant.label,
+            store::timestamp(now),
+            store::timestamp(expires_at),
+        ],
+    )
+    .map_err(StoreError::from)?;
+    Ok(IssuedCode { code, expires_at })
+}
+
+/// Exchanges a code for a device token, once.
+pub fn redeem(
+    conn: &mut Connection,
+    request: &EnrollRequest,
+    now: DateTime<Utc>,
+) -> Result<EnrollResponse, EnrollError> {
+    let device: DeviceId = request.device_id.parse().map_err(|_| EnrollError::BadDeviceId)?;
+    let code_hash = secret_hash(&normalize(&request.code));
+    // IMMEDIATE: two devices racing with the same code cannot both win.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+    type CodeRow = (String, Option<String>, Option<String>, Option<String>, String, Option<String>);
+    let row: Option<CodeRow> = tx
+        .query_row(
+            "SELECT role, committee_id, region, label, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?1",
+            [&code_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .optional()
+        .map_err(StoreError::from)?;
+    let (role, committee, region, code_label, expires_at, used_at) = row.ok_or(EnrollError::InvalidCode)?;
+    if used_at.is_some() {
+        return Err(EnrollError::Used);
+    }
+    if store::parse_timestamp(&expires_at)? <= now {
+        return Err(EnrollError::Expired);
+    }
+    let taken: bool = tx
+        .query_row("SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)", [device.to_string()], |r| r.get(0))
+        .map_err(StoreError::from)?;
+    if taken {
+        return Err(EnrollError::DeviceExists);
+    }
+    let token = new_token();
+    let label = request.label.clone().filter(|l| !l.trim().is_empty()).or(code_label);
+    tx.execute(
+        "INSERT INTO devices (id, role, committee_id, region, token_hash, label, enrolled_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![
+            device.to_string(),
+            role,
+            committee,
+            region,
+            secret_hash(&token),
+            label,
+            store::timestamp(now)
+        ],
+    )
+    .map_err(StoreError::from)?;
+    tx.execute(
+        "UPDATE enrollment_codes SET used_at = ?1, used_by = ?2 WHERE code_hash = ?3",
+        rusqlite::params![store::timestamp(now), device.to_string(), code_hash],
+    )
+    .map_err(StoreError::from)?;
+    let epoch = store::epoch(&tx)?;
+    tx.commit().map_err(StoreError::from)?;
+    tracing::info!(device = %device, role = %role, "device enrolled");
+    Ok(EnrollResponse {
+        device_id: device.to_string(),
+        token,
+        role,
+        committee_id: committee,
+        region,
+        epoch: hex::encode(epoch),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_look_like_the_printout_and_normalise() {
+        let code = new_code();
+        assert_eq!(code.len(), 14);
+        assert_eq!(code.matches('-').count(), 2);
+        assert!(normalize(&code).bytes().all(|b| ALPHABET.contains(&b)));
+        assert_eq!(normalize(" abcd-efgh jklm\n"), "ABCDEFGHJKLM");
+        assert_eq!(normalize("ABCD-EFGH-JKLM"), normalize("abcdefghjklm"));
+    }
+}

@@ -1,0 +1,151 @@
+//! The axum router: routes, extractors and handlers. Handlers only parse their input,
+//! call one function of a domain module (on a blocking thread: SQLite and Automerge are
+//! synchronous) and turn its error into an [`AppError`]. No SQL, no Automerge here.
+//!
+//! Every request gets an `x-request-id` (kept if the client sent one) that is echoed
+//! back and carried by every log line of the request, so a device's report of a failed
+//! sync can be matched to the server's log.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::http::{header, request::Parts, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ccs_core::sync::scope::DeviceScope;
+use ccs_core::sync::wire::{self, RepairRequest, SyncRequest};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+use crate::enrollment::{self, EnrollRequest, EnrollResponse};
+use crate::error::AppError;
+use crate::{auth, repair, sync, AppState};
+
+/// Content type of sync frames.
+pub const FRAME_CONTENT_TYPE: &str = "application/x-ccs-frame";
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.limits.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/sync", post(sync_round))
+        .route("/v1/repair", post(repair_round))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        // Layers run outermost last-added: the id is set, then the span opened with it,
+        // then the id copied onto the response.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        request_id = %id,
+                        device = tracing::field::Empty,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+/// The enrolled, non-revoked device making the request.
+pub struct Device(pub DeviceScope);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let token = auth::bearer(header)?.to_string();
+        let scope = state.store.run(move |conn| auth::device_scope(conn, &token)).await?;
+        tracing::Span::current().record("device", tracing::field::display(scope.device_id));
+        Ok(Device(scope))
+    }
+}
+
+/// The request body, within the configured size limit.
+pub struct Body(pub Bytes);
+
+impl FromRequest<AppState> for Body {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        // `DefaultBodyLimit` (set in `router`) enforces the limit while reading.
+        let limit = state.limits.max_body_bytes;
+        match Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(Body(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::TooLarge { limit }),
+            Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// A sync frame as a response.
+pub struct Frame(pub Vec<u8>);
+
+impl IntoResponse for Frame {
+    fn into_response(self) -> Response {
+        ([(header::CONTENT_TYPE, FRAME_CONTENT_TYPE)], self.0).into_response()
+    }
+}
+
+async fn enroll(State(state): State<AppState>, Body(body): Body) -> Result<Json<EnrollResponse>, AppError> {
+    let request: EnrollRequest = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let response = state.store.run(move |conn| enrollment::redeem(conn, &request, chrono::Utc::now())).await?;
+    Ok(Json(response))
+}
+
+async fn sync_round(
+    State(state): State<AppState>,
+    Device(device): Device,
+    Body(body): Body,
+) -> Result<Frame, AppError> {
+    let request: SyncRequest = wire::decode(&body)?;
+    let limit = state.limits.max_docs_per_request;
+    if request.push.len() > limit {
+        return Err(AppError::TooManyDocs { count: request.push.len(), limit });
+    }
+    let limits = state.limits.clone();
+    let response = state
+        .store
+        .run(move |conn| sync::round(conn, &device, &request, &limits, chrono::Utc::now()).map_err(AppError::from))
+        .await?;
+    Ok(Frame(wire::encode(&response)))
+}
+
+async fn repair_round(
+    State(state): State<AppState>,
+    Device(device): Device,
+    Body(body): Body,
+) -> Result<Frame, AppError> {
+    let request: RepairRequest = wire::decode(&body)?;
+    let limit = state.limits.repair_docs_per_round;
+    if request.messages.len() > limit {
+        return Err(AppError::TooManyDocs { count: request.messages.len(), limit });
+    }
+    let response = state
+        .store
+        .run(move |conn| repair::round(conn, &device, &request, limit, chrono::Utc::now()).map_err(AppError::from))
+        .await?;
+    Ok(Frame(wire::encode(&response)))
+}

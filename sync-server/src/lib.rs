@@ -1,0 +1,198 @@
+//! # ccs-sync-server
+//!
+//! The sync server of CCS Terrain: an append-only log of Automerge changes, filed by
+//! document and scope, that enrolled devices push to and pull from (DESIGN.md, "Sync
+//! protocol" and "Sync server"). The wire format and the scope rules are shared with the
+//! client and live in `ccs_core::sync`; this crate stores, routes and enforces.
+//!
+//! Map of the crate:
+//! - [`http`]: the axum router; thin handlers and extractors;
+//! - [`error`]: [`error::AppError`], the HTTP boundary's `{code, message}` errors;
+//! - [`store`]: the SQLite file, its migrations, the log epoch, a connection pool;
+//! - [`auth`]: device tokens and the scope of the device making a request;
+//! - [`enrollment`]: single-use codes exchanged for device tokens;
+//! - [`devices`], [`committees`]: the device list and the committee registry;
+//! - [`log`]: the change log and the document rows it is filed under;
+//! - [`sync`]: one sync round = [`push`] (accept changes per document) then [`pull`]
+//!   (one page of entries in scope);
+//! - [`repair`]: Automerge's sync protocol per document, for cursors from another log;
+//! - [`admin`]: what the binary's admin subcommands do.
+//!
+//! [`serve`] takes a bound listener and a shutdown future, so tests run the real
+//! server on `127.0.0.1:0`.
+
+pub mod admin;
+pub mod auth;
+pub mod committees;
+pub mod devices;
+pub mod enrollment;
+pub mod error;
+pub mod http;
+pub mod log;
+pub mod pull;
+pub mod push;
+pub mod repair;
+pub mod store;
+pub mod sync;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use http::router;
+use store::{Store, StoreError};
+
+/// Bounds on what one request may cost the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body, in bytes (`413 request.too_large` beyond).
+    pub max_body_bytes: usize,
+    /// Most documents pushed in one sync request (`422 request.too_many_docs` beyond).
+    pub max_docs_per_request: usize,
+    /// Change bytes per pull page; a page always holds at least one entry.
+    pub page_bytes: usize,
+    /// Most documents handled in one repair round (messages in, documents answered).
+    pub repair_docs_per_round: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 8 * 1024 * 1024,
+            max_docs_per_request: 500,
+            page_bytes: 1024 * 1024,
+            repair_docs_per_round: 200,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the database lives (created if missing).
+    pub data_dir: PathBuf,
+    pub limits: Limits,
+}
+
+impl Config {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config { data_dir: data_dir.into(), limits: Limits::default() }
+    }
+}
+
+/// What every handler shares: the database and the limits. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    store: Arc<Store>,
+    limits: Limits,
+}
+
+impl AppState {
+    /// Opens the data directory's database (migrating it) for serving.
+    pub fn open(config: &Config) -> Result<AppState, StoreError> {
+        Ok(AppState { store: Arc::new(Store::open(&config.data_dir)?), limits: config.limits.clone() })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("server I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("TLS setup: {0}")]
+    Tls(String),
+    #[error(
+        "refusing to serve plain HTTP on {0}: devices would send their tokens in clear. \
+         Listen on a loopback address (e.g. 127.0.0.1:8787, behind a TLS proxy) or give --tls-cert and --tls-key"
+    )]
+    PlainHttpNotLoopback(SocketAddr),
+}
+
+/// Plain HTTP is for loopback only (tests, or behind a TLS-terminating proxy).
+pub fn check_plain_http(addr: SocketAddr) -> Result<(), ServerError> {
+    if addr.ip().is_loopback() {
+        Ok(())
+    } else {
+        Err(ServerError::PlainHttpNotLoopback(addr))
+    }
+}
+
+async fn open_state(config: Config) -> Result<AppState, ServerError> {
+    let state = tokio::task::spawn_blocking(move || AppState::open(&config))
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))??;
+    Ok(state)
+}
+
+/// Serves plain HTTP on `listener` until `shutdown` completes, then finishes the
+/// requests in flight. The caller chooses the address (see [`check_plain_http`]).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let data_dir = config.data_dir.clone();
+    let state = open_state(config).await?;
+    tracing::info!(addr = %listener.local_addr()?, data = %data_dir.display(), "serving (HTTP)");
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Certificate chain and private key, PEM files.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Loads a rustls server configuration (ring provider, HTTP/1.1) from PEM files.
+pub fn tls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, ServerError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let read_err = |path: &Path, e: &dyn std::fmt::Display| ServerError::Tls(format!("{}: {e}", path.display()));
+    let certs = CertificateDer::pem_file_iter(&files.cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| read_err(&files.cert, &e))?;
+    if certs.is_empty() {
+        return Err(ServerError::Tls(format!("{}: no certificate found", files.cert.display())));
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| read_err(&files.key, &e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ServerError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| ServerError::Tls(e.to_string()))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Serves HTTPS on `listener` until `shutdown` completes.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    config: Config,
+    tls: &TlsFiles,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let rustls_config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls_config(tls)?));
+    let data_dir = config.data_dir.clone();
+    let state = open_state(config).await?;
+    listener.set_nonblocking(true)?;
+    tracing::info!(addr = %listener.local_addr()?, data = %data_dir.display(), "serving (HTTPS)");
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
+    axum_server::from_tcp_rustls(listener, rustls_config)?
+        .handle(handle)
+        .serve(router(state).into_make_service())
+        .await?;
+    tracing::info!("server stopped");
+    Ok(())
+}

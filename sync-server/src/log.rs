@@ -1,0 +1,188 @@
+//! The append-only change log and the document rows it is filed under.
+//!
+//! - `docs`: one row per document: its routing metadata (kind, committee, sensitivity,
+//!   author device, and for committee records their region) and its current heads.
+//! - `log`: one row per accepted document per request: the concatenated raw bytes of
+//!   the changes that were new to the server (or the whole history, when a confidential
+//!   record becomes visible to more devices), with the pushing device as origin. Its
+//!   `seq` is what device cursors count.
+//! - `change_hashes`: every stored change by hash, so a replayed push stores nothing
+//!   twice.
+//!
+//! Invariant: the changes of a document's log rows, applied in `seq` order, never miss
+//! a dependency (a push whose changes would leave the document with missing
+//! dependencies is refused), so a device that applies its pages in order always holds
+//! complete documents.
+
+use automerge::{Change, ChangeHash};
+use ccs_core::doc::{self, RecordDoc};
+use ccs_core::model::{CommitteeId, DeviceId, RecordId, RecordKind, Sensitivity};
+use ccs_core::sync::scope::DocRouting;
+use ccs_core::sync::wire::DocMeta;
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::committees;
+use crate::store::{self, StoreError};
+
+/// A stored document row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRow {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub committee_id: CommitteeId,
+    pub sensitivity: Sensitivity,
+    /// For committee records: the region their pushes carried.
+    pub region: Option<String>,
+    pub author: DeviceId,
+    /// Sorted heads, as [`ccs_core::doc::encode_heads`] writes them.
+    pub heads: Vec<u8>,
+}
+
+impl DocRow {
+    pub fn meta(&self) -> DocMeta {
+        DocMeta {
+            id: *self.id.as_uuid().as_bytes(),
+            kind: self.kind.code().to_string(),
+            committee_id: *self.committee_id.as_uuid().as_bytes(),
+            sensitivity: self.sensitivity.code().to_string(),
+            region: self.region.clone(),
+        }
+    }
+
+    /// Routing for the scope rules; `registry_region` is the committee's region in the
+    /// registry, which wins over the region a committee record carried.
+    pub fn routing(&self, registry_region: Option<String>) -> DocRouting {
+        DocRouting {
+            kind: self.kind,
+            committee_id: self.committee_id,
+            region: registry_region.or_else(|| self.region.clone()),
+            sensitivity: self.sensitivity,
+            author: Some(self.author),
+        }
+    }
+}
+
+/// The columns [`doc_row`] reads, in order, for queries that select a document row.
+pub const DOC_COLUMNS: &str = "d.id, d.kind, d.committee_id, d.sensitivity, d.region, d.author_device, d.heads";
+
+/// Reads a document row selected with [`DOC_COLUMNS`] starting at column `at`.
+pub fn doc_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<DocRow, StoreError>> {
+    let id: String = r.get(at)?;
+    let kind: String = r.get(at + 1)?;
+    let committee: String = r.get(at + 2)?;
+    let sensitivity: String = r.get(at + 3)?;
+    let region: Option<String> = r.get(at + 4)?;
+    let author: String = r.get(at + 5)?;
+    let heads: Vec<u8> = r.get(at + 6)?;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("document {id}: bad {what}"));
+    Ok((|| {
+        Ok(DocRow {
+            id: id.parse().map_err(|_| corrupt("id"))?,
+            kind: RecordKind::from_code(&kind).ok_or_else(|| corrupt("kind"))?,
+            committee_id: committee.parse().map_err(|_| corrupt("committee"))?,
+            sensitivity: Sensitivity::from_code(&sensitivity).ok_or_else(|| corrupt("sensitivity"))?,
+            region,
+            author: author.parse().map_err(|_| corrupt("author"))?,
+            heads,
+        })
+    })())
+}
+
+/// The stored row of a document, if any.
+pub fn find_doc(conn: &Connection, id: &RecordId) -> Result<Option<DocRow>, StoreError> {
+    let sql = format!("SELECT {DOC_COLUMNS} FROM docs d WHERE d.id = ?1");
+    conn.query_row(&sql, [id.to_string()], |r| doc_row(r, 0)).optional()?.transpose()
+}
+
+/// The routing of a stored document, with the registry's region for its committee.
+pub fn routing(conn: &Connection, row: &DocRow) -> Result<DocRouting, StoreError> {
+    Ok(row.routing(committees::region_of(conn, &row.committee_id)?))
+}
+
+/// Rebuilds a document from its log rows. Memory is one document, never the log.
+pub fn load_doc(conn: &Connection, id: &RecordId) -> Result<RecordDoc, StoreError> {
+    let mut doc = RecordDoc::empty();
+    let mut stmt = conn.prepare_cached("SELECT seq, bytes FROM log WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([id.to_string()])?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let bytes: Vec<u8> = row.get(1)?;
+        doc.apply(&bytes).map_err(|e| StoreError::Corrupt(format!("log entry {seq}: {e}")))?;
+    }
+    Ok(doc)
+}
+
+/// One Automerge change: its hash and its raw bytes.
+pub struct RawChange {
+    pub hash: ChangeHash,
+    pub bytes: Vec<u8>,
+}
+
+/// Splits checked change bytes (as [`ccs_core::doc::check_changes`] accepts them) into
+/// individual changes. A saved-document chunk is opened into its changes.
+pub fn split_changes(bytes: &[u8]) -> Result<Vec<RawChange>, doc::DocError> {
+    let mut out = Vec::new();
+    for (kind, chunk) in doc::split_chunks(bytes)? {
+        if kind == 0 {
+            let mut whole = automerge::AutoCommit::load(chunk).map_err(|e| doc::DocError::Corrupt(e.to_string()))?;
+            for change in whole.get_changes(&[]) {
+                out.push(RawChange { hash: change.hash(), bytes: change.raw_bytes().to_vec() });
+            }
+        } else {
+            let change = Change::try_from(chunk).map_err(|e| doc::DocError::Corrupt(e.to_string()))?;
+            out.push(RawChange { hash: change.hash(), bytes: chunk.to_vec() });
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the server already stored a change.
+pub fn has_change(conn: &Connection, hash: &ChangeHash) -> Result<bool, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM change_hashes WHERE hash = ?1)")?;
+    Ok(stmt.query_row([hash.0.as_slice()], |r| r.get(0))?)
+}
+
+/// What an accepted document writes.
+pub struct Accepted<'a> {
+    /// The routing metadata to file it under (sensitivity as the server settled it).
+    pub meta: &'a DocMeta,
+    pub kind: RecordKind,
+    pub sensitivity: Sensitivity,
+    pub heads: &'a [ChangeHash],
+    pub changes: &'a [RawChange],
+    pub origin: DeviceId,
+}
+
+/// Files an accepted document: its row (created with `origin` as author, or updated),
+/// one log row with the new changes, and their hashes. Returns the new `seq`.
+pub fn append(conn: &Connection, a: &Accepted<'_>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, StoreError> {
+    let id = RecordId(uuid::Uuid::from_bytes(a.meta.id)).to_string();
+    let committee = CommitteeId(uuid::Uuid::from_bytes(a.meta.committee_id)).to_string();
+    let region = if a.kind == RecordKind::Committee { a.meta.region.clone() } else { None };
+    let at = store::timestamp(now);
+    conn.prepare_cached(
+        "INSERT INTO docs (id, kind, committee_id, sensitivity, region, author_device, heads, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+         ON CONFLICT (id) DO UPDATE SET sensitivity = excluded.sensitivity,
+             region = COALESCE(excluded.region, docs.region), heads = excluded.heads, updated_at = excluded.updated_at",
+    )?
+    .execute(rusqlite::params![
+        id,
+        a.kind.code(),
+        committee,
+        a.sensitivity.code(),
+        region,
+        a.origin.to_string(),
+        doc::encode_heads(a.heads),
+        at,
+    ])?;
+    let bytes: Vec<u8> = a.changes.iter().flat_map(|c| c.bytes.iter().copied()).collect();
+    conn.prepare_cached("INSERT INTO log (doc_id, origin_device, bytes, at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(rusqlite::params![id, a.origin.to_string(), bytes, at])?;
+    let seq = conn.last_insert_rowid();
+    let mut insert_hash = conn.prepare_cached("INSERT OR IGNORE INTO change_hashes (hash, seq) VALUES (?1, ?2)")?;
+    for change in a.changes {
+        insert_hash.execute(rusqlite::params![change.hash.0.as_slice(), seq])?;
+    }
+    Ok(seq.max(0) as u64)
+}

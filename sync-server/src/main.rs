@@ -1,0 +1,268 @@
+//! `ccs-sync-server`: runs the sync server and administers its data directory.
+//!
+//! Configuration comes from flags or `CCS_*` environment variables. Secrets are never
+//! printed, except the enrollment code `enroll` exists to show its administrator.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use ccs_core::model::{CommitteeId, Role};
+use ccs_sync_server::admin;
+use ccs_sync_server::devices::Revocation;
+use ccs_sync_server::enrollment::Grant;
+use ccs_sync_server::{Config, Limits, TlsFiles};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "ccs-sync-server", version, about = "CCS Terrain sync server and its administration")]
+struct Cli {
+    /// Data directory (holds the server database).
+    #[arg(long, env = "CCS_DATA", global = true)]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync API until SIGTERM or Ctrl-C.
+    Serve {
+        /// Address to listen on. Plain HTTP only on a loopback address.
+        #[arg(long, env = "CCS_LISTEN", default_value = "127.0.0.1:8787")]
+        listen: SocketAddr,
+        /// TLS certificate chain (PEM).
+        #[arg(long, env = "CCS_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, env = "CCS_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Largest request body in bytes.
+        #[arg(long, env = "CCS_MAX_BODY_BYTES")]
+        max_body_bytes: Option<usize>,
+        /// Most documents pushed in one request.
+        #[arg(long, env = "CCS_MAX_DOCS_PER_REQUEST")]
+        max_docs_per_request: Option<usize>,
+        /// Change bytes per pull page.
+        #[arg(long, env = "CCS_PAGE_BYTES")]
+        page_bytes: Option<usize>,
+    },
+    /// Create a single-use enrollment code (printed as text and as a QR code).
+    Enroll {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The committee of a member.
+        #[arg(long)]
+        committee: Option<CommitteeId>,
+        /// The region code of a facilitator (e.g. tombouctou).
+        #[arg(long)]
+        region: Option<String>,
+        /// How long the code is valid: 30m, 24h, 7d.
+        #[arg(long, default_value = "24h")]
+        expires: String,
+        /// A label for the device (who holds it).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List or revoke enrolled devices.
+    Devices {
+        #[command(subcommand)]
+        command: DevicesCommand,
+    },
+    /// Maintain the committee registry.
+    Committees {
+        #[command(subcommand)]
+        command: CommitteesCommand,
+    },
+    /// Write a consistent copy of the database (safe while serving).
+    Backup { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum DevicesCommand {
+    /// List enrolled devices.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a device: refused from its next request on.
+    Revoke { device_id: String },
+}
+
+#[derive(Subcommand)]
+enum CommitteesCommand {
+    /// Import a JSON array of {"id","name","level","region","cercle","commune"}.
+    Import { file: PathBuf },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Member,
+    Facilitator,
+    Reviewer,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Member => Role::Member,
+            RoleArg::Facilitator => Role::Facilitator,
+            RoleArg::Reviewer => Role::Reviewer,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // Colours only on a terminal: service logs go to files and journals.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let data = cli.data.context("the data directory is required: --data DIR or CCS_DATA")?;
+    let now = chrono::Utc::now();
+    match cli.command {
+        Command::Serve { listen, tls_cert, tls_key, max_body_bytes, max_docs_per_request, page_bytes } => {
+            let defaults = Limits::default();
+            let limits = Limits {
+                max_body_bytes: max_body_bytes.unwrap_or(defaults.max_body_bytes),
+                max_docs_per_request: max_docs_per_request.unwrap_or(defaults.max_docs_per_request),
+                page_bytes: page_bytes.unwrap_or(defaults.page_bytes),
+                ..defaults
+            };
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+                _ => None,
+            };
+            serve(Config { data_dir: data, limits }, listen, tls)
+        }
+        Command::Enroll { role, committee, region, expires, label } => {
+            let role = Role::from(role);
+            match role {
+                Role::Member if committee.is_none() => anyhow::bail!("a member code needs --committee UUID"),
+                Role::Facilitator if region.is_none() => anyhow::bail!("a facilitator code needs --region CODE"),
+                _ => {}
+            }
+            let valid_for = admin::parse_duration(&expires)?;
+            let grant = Grant { role, committee_id: committee, region, label };
+            let issued = admin::create_enrollment_code(&data, &grant, valid_for, now)?;
+            println!("{}", issued.code);
+            let qr = qrcode::QrCode::new(issued.code.as_bytes()).context("making the QR code")?;
+            let picture = qr
+                .render::<qrcode::render::unicode::Dense1x2>()
+                .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                .build();
+            println!("{picture}");
+            let scope = match (&grant.committee_id, &grant.region) {
+                (Some(c), _) if role == Role::Member => format!(", committee {c}"),
+                (_, Some(r)) if role == Role::Facilitator => format!(", region {r}"),
+                _ => String::new(),
+            };
+            println!("Role: {role}{scope}. Single use; expires {} (UTC).", issued.expires_at.format("%Y-%m-%d %H:%M"));
+            Ok(())
+        }
+        Command::Devices { command: DevicesCommand::List { json } } => {
+            let devices = admin::list_devices(&data)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&devices)?);
+            } else if devices.is_empty() {
+                println!("No device enrolled.");
+            } else {
+                println!("{:<36}  {:<11}  {:<47}  {:<20}  {:<20}  REVOKED", "ID", "ROLE", "SCOPE", "LABEL", "ENROLLED");
+                for d in devices {
+                    println!(
+                        "{:<36}  {:<11}  {:<47}  {:<20}  {:<20}  {}",
+                        d.id,
+                        d.role,
+                        d.scope(),
+                        d.label.as_deref().unwrap_or("-"),
+                        d.enrolled_at,
+                        d.revoked_at.as_deref().unwrap_or("no"),
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Devices { command: DevicesCommand::Revoke { device_id } } => {
+            match admin::revoke_device(&data, &device_id, now)? {
+                Revocation::Revoked => println!("Device {device_id} revoked."),
+                Revocation::AlreadyRevoked => println!("Device {device_id} was already revoked."),
+                Revocation::UnknownDevice => anyhow::bail!("no enrolled device has the id {device_id}"),
+            }
+            Ok(())
+        }
+        Command::Committees { command: CommitteesCommand::Import { file } } => {
+            let count = admin::import_committees(&data, &file, now)?;
+            println!("Imported {count} committee(s).");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            admin::backup(&data, &file)?;
+            println!("Backup written to {}.", file.display());
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config, listen: SocketAddr, tls: Option<TlsFiles>) -> anyhow::Result<()> {
+    if tls.is_none() {
+        ccs_sync_server::check_plain_http(listen)?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async move {
+        match tls {
+            Some(files) => {
+                let listener =
+                    std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+                ccs_sync_server::serve_tls(listener, config, &files, shutdown_signal()).await?;
+            }
+            None => {
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                ccs_sync_server::serve(listener, config, shutdown_signal()).await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM (what service managers send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}

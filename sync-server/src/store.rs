@@ -1,0 +1,323 @@
+//! The server's one SQLite file: opening it, its schema (append-only migrations keyed by
+//! `user_version`), the log epoch, and a small pool of connections.
+//!
+//! Everything that must survive a restart is in this file; nothing lives only in
+//! memory. The HTTP server and the admin commands open the same file at the same time:
+//! WAL lets readers run beside the one writer, and `busy_timeout` makes a second writer
+//! wait instead of failing. What the tables mean, and the queries over them, belong to
+//! the modules named after them (`log`, `devices`, `committees`, `enrollment`).
+//!
+//! The file is opened through the same bundled SQLCipher build as the client's store,
+//! but without a key: the server keeps routing metadata and change bytes that are meant
+//! to be encrypted end to end later, and the disk is the host's to protect.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::RngCore;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "server.db";
+
+/// How long a statement waits for another writer (the server or an admin command)
+/// before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Connections kept open between requests. More may be open at once under load; the
+/// extra ones are closed when returned.
+const IDLE_CONNECTIONS: usize = 8;
+
+/// Schema migrations, applied in order; `user_version` is the number applied. Only ever
+/// add to this list: a shipped migration is never edited, so every server file in the
+/// field reaches the same schema.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE devices (
+        id           TEXT PRIMARY KEY,
+        role         TEXT NOT NULL,
+        committee_id TEXT,
+        region       TEXT,
+        token_hash   TEXT NOT NULL UNIQUE,
+        label        TEXT,
+        enrolled_at  TEXT NOT NULL,
+        revoked_at   TEXT
+    );
+
+    CREATE TABLE enrollment_codes (
+        code_hash    TEXT PRIMARY KEY,
+        role         TEXT NOT NULL,
+        committee_id TEXT,
+        region       TEXT,
+        label        TEXT,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT NOT NULL,
+        used_at      TEXT,
+        used_by      TEXT
+    ) WITHOUT ROWID;
+
+    CREATE TABLE committees (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        level      TEXT,
+        region     TEXT NOT NULL,
+        cercle     TEXT,
+        commune    TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX committees_region ON committees(region);
+
+    CREATE TABLE docs (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL,
+        committee_id  TEXT NOT NULL,
+        sensitivity   TEXT NOT NULL,
+        region        TEXT,
+        author_device TEXT NOT NULL,
+        heads         BLOB NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX docs_committee ON docs(committee_id);
+
+    CREATE TABLE log (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id        TEXT NOT NULL REFERENCES docs(id),
+        origin_device TEXT NOT NULL,
+        bytes         BLOB NOT NULL,
+        at            TEXT NOT NULL
+    );
+    CREATE INDEX log_doc ON log(doc_id, seq);
+
+    CREATE TABLE change_hashes (
+        hash BLOB PRIMARY KEY,
+        seq  INTEGER NOT NULL REFERENCES log(seq)
+    ) WITHOUT ROWID;
+    "#,
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("data directory {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("the database was written by a newer server (schema {found}; this build knows {known})")]
+    NewerSchema { found: u32, known: u32 },
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The database of one data directory, with idle connections ready for reuse.
+pub struct Store {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir`, applies pending
+    /// migrations and makes the log epoch on first start.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        create_private_dir(data_dir)?;
+        let path = data_dir.join(DB_FILE);
+        let mut conn = connect(&path)?;
+        migrate(&mut conn)?;
+        let store = Store { path, idle: Mutex::new(vec![conn]) };
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A connection for the caller's exclusive use, returned to the pool on drop.
+    pub fn conn(&self) -> Result<Pooled<'_>, StoreError> {
+        let reused = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+        let conn = match reused {
+            Some(c) => c,
+            None => connect(&self.path)?,
+        };
+        Ok(Pooled { store: self, conn: Some(conn) })
+    }
+
+    /// Runs blocking database work off the async executor, inside the caller's
+    /// tracing span (so refusals logged there carry the request id).
+    pub async fn run<T, E, F>(self: &Arc<Self>, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let store = Arc::clone(self);
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            span.in_scope(|| {
+                let mut conn = store.conn()?;
+                f(&mut conn)
+            })
+        })
+        .await
+        .map_err(|e| E::from(StoreError::Internal(format!("database task failed: {e}"))))?
+    }
+}
+
+/// A pooled connection; derefs to [`Connection`].
+pub struct Pooled<'a> {
+    store: &'a Store,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Only `drop` takes the connection out.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!("pooled connection used after drop"))
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().unwrap_or_else(|| unreachable!("pooled connection used after drop"))
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        // A connection left inside a transaction (a panic mid-request) is not reused.
+        if !conn.is_autocommit() {
+            return;
+        }
+        if let Ok(mut idle) = self.store.idle.lock() {
+            if idle.len() < IDLE_CONNECTIONS {
+                idle.push(conn);
+            }
+        }
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io { path: dir.to_path_buf(), source };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    // The directory holds token hashes and every record's changes: owner only.
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(io)
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // WAL: readers (pulls, `devices list`, `backup`) never block the writer.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    // FULL: an accepted push is on disk before the device is told so; a device that
+    // was told "accepted" stops sending those changes.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    // IMMEDIATE: an admin command and the server starting together migrate once.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as u32;
+    if version > known {
+        return Err(StoreError::NewerSchema { found: version, known });
+    }
+    for sql in &MIGRATIONS[version as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", known)?;
+    let epoch: Option<Vec<u8>> =
+        tx.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0)).optional()?;
+    if epoch.is_none() {
+        // A new log gets a new epoch, so devices holding a cursor into another log (an
+        // older server, a restored backup of a different one) know to repair.
+        let mut fresh = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut fresh);
+        tx.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?1)", [fresh.as_slice()])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The epoch of this server's log.
+pub fn epoch(conn: &Connection) -> Result<[u8; 16], StoreError> {
+    let bytes: Vec<u8> = conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?;
+    bytes.try_into().map_err(|_| StoreError::Corrupt("epoch is not 16 bytes".into()))
+}
+
+/// The last sequence number of the log (0 when empty).
+pub fn last_seq(conn: &Connection) -> Result<u64, StoreError> {
+    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
+    Ok(seq.max(0) as u64)
+}
+
+/// Timestamps are stored as RFC 3339 UTC with whole seconds: fixed width, so they sort
+/// and compare as text.
+pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub fn parse_timestamp(s: &str) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| StoreError::Corrupt(format!("bad timestamp {s:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_twice_keeps_schema_and_epoch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let first = epoch(&store.conn().unwrap()).unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        let conn = store.conn().unwrap();
+        assert_eq!(epoch(&conn).unwrap(), first);
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        assert_eq!(last_seq(&conn).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        assert!(matches!(Store::open(dir.path()), Err(StoreError::NewerSchema { found: 99, .. })));
+    }
+
+    #[test]
+    fn timestamps_round_trip() {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(timestamp(t), "2026-11-20T10:00:00Z");
+        assert_eq!(parse_timestamp(&timestamp(t)).unwrap(), t);
+    }
+}
