@@ -3,6 +3,15 @@
 //! Configuration comes from flags or `CCS_*` environment variables. Secrets are never
 //! printed, except the enrollment code `enroll` exists to show its administrator.
 
+/// Prints a line on stdout. A reader that went away (`enroll | head -n 1`) is not an
+/// error worth a panic: the rest of the output is simply not wanted.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -160,32 +169,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let valid_for = admin::parse_duration(&expires)?;
             let grant = Grant { role, committee_id: committee, region, label };
             let issued = admin::create_enrollment_code(&data, &grant, valid_for, now)?;
-            println!("{}", issued.code);
+            out!("{}", issued.code);
             let qr = qrcode::QrCode::new(issued.code.as_bytes()).context("making the QR code")?;
             let picture = qr
                 .render::<qrcode::render::unicode::Dense1x2>()
                 .dark_color(qrcode::render::unicode::Dense1x2::Light)
                 .light_color(qrcode::render::unicode::Dense1x2::Dark)
                 .build();
-            println!("{picture}");
+            out!("{picture}");
             let scope = match (&grant.committee_id, &grant.region) {
                 (Some(c), _) if role == Role::Member => format!(", committee {c}"),
                 (_, Some(r)) if role == Role::Facilitator => format!(", region {r}"),
                 _ => String::new(),
             };
-            println!("Role: {role}{scope}. Single use; expires {} (UTC).", issued.expires_at.format("%Y-%m-%d %H:%M"));
+            out!("Role: {role}{scope}. Single use; expires {} (UTC).", issued.expires_at.format("%Y-%m-%d %H:%M"));
             Ok(())
         }
         Command::Devices { command: DevicesCommand::List { json } } => {
             let devices = admin::list_devices(&data)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&devices)?);
+                out!("{}", serde_json::to_string_pretty(&devices)?);
             } else if devices.is_empty() {
-                println!("No device enrolled.");
+                out!("No device enrolled.");
             } else {
-                println!("{:<36}  {:<11}  {:<47}  {:<20}  {:<20}  REVOKED", "ID", "ROLE", "SCOPE", "LABEL", "ENROLLED");
+                out!("{:<36}  {:<11}  {:<47}  {:<20}  {:<20}  REVOKED", "ID", "ROLE", "SCOPE", "LABEL", "ENROLLED");
                 for d in devices {
-                    println!(
+                    out!(
                         "{:<36}  {:<11}  {:<47}  {:<20}  {:<20}  {}",
                         d.id,
                         d.role,
@@ -200,20 +209,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Devices { command: DevicesCommand::Revoke { device_id } } => {
             match admin::revoke_device(&data, &device_id, now)? {
-                Revocation::Revoked => println!("Device {device_id} revoked."),
-                Revocation::AlreadyRevoked => println!("Device {device_id} was already revoked."),
+                Revocation::Revoked => out!("Device {device_id} revoked."),
+                Revocation::AlreadyRevoked => out!("Device {device_id} was already revoked."),
                 Revocation::UnknownDevice => anyhow::bail!("no enrolled device has the id {device_id}"),
             }
             Ok(())
         }
         Command::Committees { command: CommitteesCommand::Import { file } } => {
             let count = admin::import_committees(&data, &file, now)?;
-            println!("Imported {count} committee(s).");
+            out!("Imported {count} committee(s).");
             Ok(())
         }
         Command::Backup { file } => {
             admin::backup(&data, &file)?;
-            println!("Backup written to {}.", file.display());
+            out!("Backup written to {}.", file.display());
             Ok(())
         }
     }

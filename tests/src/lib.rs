@@ -41,14 +41,23 @@ impl InProcessServer {
     }
 
     pub fn with_limits(limits: Limits) -> InProcessServer {
-        let data = tempfile::tempdir().unwrap();
+        Self::on(tempfile::tempdir().unwrap(), limits)
+    }
+
+    /// Serves an existing data directory (a restored backup, say).
+    pub fn on(data: TempDir, limits: Limits) -> InProcessServer {
+        Self::on_addr(data, limits, "127.0.0.1:0".parse().unwrap())
+    }
+
+    /// Serves `data` at a given address (a server restored where the old one stood).
+    pub fn on_addr(data: TempDir, limits: Limits, addr: SocketAddr) -> InProcessServer {
         let config = Config { data_dir: data.path().to_path_buf(), limits };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 ccs_sync_server::serve(listener, config, async move {
                     let _ = stopped.await;

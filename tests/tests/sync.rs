@@ -378,3 +378,36 @@ fn server_killed_in_the_middle_of_a_push_and_restarted_loses_nothing() {
     }
     assert!(m.store.dirty().unwrap().is_empty(), "everything acknowledged");
 }
+
+#[test]
+fn device_repairs_against_a_server_restored_from_an_older_backup() {
+    let mut w = world();
+    let mut m = member(&w, "goundam", w.goundam);
+    let early = m.store.create_record(fixtures::session(w.goundam, 3, "avant la sauvegarde"), now()).unwrap();
+    m.sync().unwrap();
+    // The admin takes a backup, then life goes on: more records reach the server.
+    let backup_dir = tempfile::tempdir().unwrap();
+    admin::backup(w.server.data_dir(), &backup_dir.path().join(ccs_sync_server::store::DB_FILE)).unwrap();
+    let late = m.store.create_record(fixtures::session(w.goundam, 4, "après la sauvegarde"), now()).unwrap();
+    m.sync().unwrap();
+    w.reviewer.sync().unwrap();
+    m.sync().unwrap();
+    let reviewer_late = w.reviewer.store.create_record(fixtures::session(w.goundam, 6, "relevé CRSS"), now()).unwrap();
+    w.reviewer.sync().unwrap();
+
+    // The server is lost and restored from the backup, at the same address.
+    let addr = w.server.addr;
+    drop(std::mem::replace(&mut w.server, InProcessServer::start()));
+    let _restored = InProcessServer::on_addr(backup_dir, ccs_sync_server::Limits::default(), addr);
+    let report = m.sync().unwrap();
+    assert!(report.repaired, "{report:?}");
+    let report = w.reviewer.sync().unwrap();
+    assert!(report.repaired, "{report:?}");
+    m.sync().unwrap();
+    for id in [early, late, reviewer_late] {
+        assert_eq!(m.store.heads(id).unwrap().0, w.reviewer.store.heads(id).unwrap().0, "record {id}");
+    }
+    assert!(m.store.dirty().unwrap().is_empty());
+    // And ordinary sync resumes: one round trip for nothing to do.
+    assert_eq!(m.sync().unwrap().round_trips, 1);
+}
