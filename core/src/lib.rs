@@ -8,7 +8,8 @@
 //! - [`doc`]: one Automerge document per record, conflicts, schema versions;
 //! - [`store`]: the encrypted local SQLite store (documents, projection, search, dirty
 //!   tracking);
-//! - [`demo`]: realistic sample records for demos and tests;
+//! - [`demo`]: realistic sample records for demos;
+//! - [`samples`]: one valid record body per kind, for tests and examples;
 //! - [`i18n`]: languages and bilingual messages.
 //!
 //! Dependencies point inward: `model` knows nothing of storage; `store` uses `model`
@@ -19,5 +20,6 @@ pub mod doc;
 pub mod i18n;
 pub mod model;
 pub mod reference;
+pub mod samples;
 pub mod store;
 pub mod sync;

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
+pub use ccs_core::samples::{assessment_body, recommendation_body, session_body};
 use ccs_core::sync::wire::{self, DocMeta, DocPush, ErrorBody, LogEntry, SyncRequest, SyncResponse};
 use ccs_sync_server::enrollment::{EnrollResponse, Grant};
 use ccs_sync_server::{admin, Config, Limits};
@@ -306,76 +307,6 @@ pub fn committee_record(device: DeviceId) -> Record {
         device,
         now(),
     )
-}
-
-pub fn session_body() -> Session {
-    Session {
-        session_type: SessionType::OrdinaryMonthly,
-        date: date("2026-11-05"),
-        start_time: "09:30".parse().ok(),
-        end_time: "12:00".parse().ok(),
-        venue_type: VenueType::TownHall,
-        venue_other: None,
-        chaired_by: ChairRole::Mayor,
-        agenda: vec![AgendaItem {
-            id: ItemId::new(),
-            theme: AgendaTheme::SecurityAssessment,
-            notes: "Point de situation".into(),
-        }],
-        invited: 23,
-        present: 19,
-        attendance: vec![
-            AttendanceRow { college: College::Fds, women: 0, men: 4 },
-            AttendanceRow { college: College::Women, women: 2, men: 0 },
-            AttendanceRow { college: College::ElectedOfficials, women: 0, men: 13 },
-        ],
-        summary: "Situation calme en ville, inquiétudes sur l'axe Goundam-Tonka.".into(),
-        minutes_status: MinutesStatus::Draft,
-        linked_records: vec![],
-    }
-}
-
-pub fn assessment_body() -> Assessment {
-    Assessment {
-        date: date("2026-11-01"),
-        period_start: date("2026-08-01"),
-        period_end: date("2026-10-31"),
-        zone: Zone {
-            commune: "tombouctou/goundam/goundam".into(),
-            locality: Some("Quartier Hondo".into()),
-            road: None,
-        },
-        threats: vec![Threat {
-            id: ItemId::new(),
-            category: ThreatCategory::CattleTheft,
-            place_type: PlaceType::Pasture,
-            suspected_actor: SuspectedActor::Criminals,
-            trend: Trend::Rising,
-            likelihood: 4,
-            impact: 3,
-            vulnerable_groups: vec![VulnerableGroup::Herders],
-            existing_capacities: "Comité de veille".into(),
-            source: InformationSource::Community,
-            reliability: Reliability::Probable,
-        }],
-        notes: String::new(),
-    }
-}
-
-pub fn recommendation_body() -> Recommendation {
-    Recommendation {
-        origin: None,
-        made_on: date("2026-11-05"),
-        text: "Renforcer les patrouilles les jours de foire.".into(),
-        addressee: Addressee::Fds,
-        fds_corps: Some(FdsCorps::Gendarmerie),
-        domain: RecommendationDomain::Patrols,
-        priority: Priority::High,
-        responsible: "Commandant de brigade".into(),
-        due_date: Some(date("2026-12-31")),
-        status_history: vec![],
-        evidence: String::new(),
-    }
 }
 
 /// The entries' document ids, as a map id → number of entries.
