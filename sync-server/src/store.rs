@@ -135,8 +135,22 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         create_private_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
-        let mut conn = connect(&path)?;
-        migrate(&mut conn)?;
+        // Switching a new database to WAL needs an exclusive lock, and SQLite answers
+        // "busy" at once there instead of waiting (seen when `serve` and an admin
+        // command open a fresh data directory together): retry for a while.
+        let mut attempts = 0;
+        let conn = loop {
+            let opened = connect(&path).and_then(|mut c| migrate(&mut c).map(|_| c));
+            match opened {
+                Err(StoreError::Sqlite(e))
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) && attempts < 100 =>
+                {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other?,
+            }
+        };
         let store = Store { path, idle: Mutex::new(vec![conn]) };
         Ok(store)
     }
