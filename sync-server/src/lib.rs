@@ -23,6 +23,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod background;
 pub mod committees;
 pub mod devices;
 pub mod enrollment;

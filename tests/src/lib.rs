@@ -15,6 +15,7 @@ use std::time::Duration;
 use ccs_core::model::*;
 use ccs_core::store::{Identity, KdfParams, ListFilter, Store};
 use ccs_core::sync::client::{self, HttpTransport, SyncError, SyncReport};
+use ccs_sync_server::background::Background;
 use ccs_sync_server::enrollment::Grant;
 use ccs_sync_server::{admin, Config, Limits};
 use chrono::{DateTime, TimeZone, Utc};
@@ -30,9 +31,9 @@ pub fn now() -> DateTime<Utc> {
 /// A server running in this process on 127.0.0.1:0; stopped on drop.
 pub struct InProcessServer {
     pub addr: SocketAddr,
+    // Declared before `data`: the server stops before its directory is deleted.
+    _server: Background,
     pub data: TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl InProcessServer {
@@ -52,22 +53,8 @@ impl InProcessServer {
     /// Serves `data` at a given address (a server restored where the old one stood).
     pub fn on_addr(data: TempDir, limits: Limits, addr: SocketAddr) -> InProcessServer {
         let config = Config { data_dir: data.path().to_path_buf(), limits };
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                ccs_sync_server::serve(listener, config, async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        InProcessServer { addr, data, stop: Some(stop), thread: Some(thread) }
+        let server = Background::spawn(config, addr).unwrap();
+        InProcessServer { addr: server.addr, data, _server: server }
     }
 
     pub fn url(&self) -> String {
@@ -76,17 +63,6 @@ impl InProcessServer {
 
     pub fn data_dir(&self) -> &Path {
         self.data.path()
-    }
-}
-
-impl Drop for InProcessServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

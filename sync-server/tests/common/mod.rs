@@ -30,8 +30,7 @@ pub fn ansongo() -> CommitteeId {
 pub struct TestServer {
     pub url: String,
     pub data: TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: Option<ccs_sync_server::background::Background>,
 }
 
 impl TestServer {
@@ -47,22 +46,8 @@ impl TestServer {
     /// Serves an existing data directory (e.g. a restored backup).
     pub fn on(data: TempDir, limits: Limits) -> TestServer {
         let config = Config { data_dir: data.path().to_path_buf(), limits };
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                ccs_sync_server::serve(listener, config, async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        TestServer { url: format!("http://{addr}"), data, stop: Some(stop), thread: Some(thread) }
+        let server = ccs_sync_server::background::Background::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+        TestServer { url: format!("http://{}", server.addr), data, server: Some(server) }
     }
 
     pub fn dir(&self) -> PathBuf {
@@ -77,11 +62,8 @@ impl TestServer {
     }
 
     fn shutdown(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
+        if let Some(server) = self.server.take() {
+            server.stop().unwrap();
         }
     }
 
