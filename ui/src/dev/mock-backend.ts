@@ -1,0 +1,177 @@
+/**
+ * A stand-in backend for `npm run dev` in a plain browser (no Tauri window): lets the
+ * screens be looked at and tried without the Rust side. Loaded only in development
+ * builds and only when no Tauri runtime is present; never part of `ui/dist`.
+ * Made-up data only. `?stage=locked|unlocked|setup`, `?role=...` and `?lang=en` in the
+ * page URL choose the starting state.
+ */
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+
+type Any = Record<string, unknown>;
+
+const params = new URLSearchParams(window.location.search);
+const msg = (fr: string, en: string) => ({ fr, en });
+const fail = (code: string, fr: string, en: string) => ({ code, message: msg(fr, en), fields: [] });
+
+let stage = params.get('stage') ?? 'setup';
+let attempts = 5;
+const settings: Any = {
+  lang: params.get('lang') === 'en' ? 'en' : 'fr',
+  server_url: 'https://srv.example.ml',
+  lock_minutes: 5,
+  max_attempts: 5,
+  app_name: 'Carnet',
+  app_icon: null,
+};
+let identity: Any | null = {
+  device_id: '0192f0c4-7b1e-7c3a-9d2e-5a6b7c8d9e0f',
+  role: params.get('role') ?? 'member',
+  committee_id: 'c-goundam',
+  region: 'tombouctou',
+};
+let passphrase = 'demo demo demo';
+let pending = 3;
+let lastSync: string | null = '2025-03-01T10:00:00Z';
+
+const summary = (id: string, kind: string, title: string, status: string, errors = 0) => ({
+  id,
+  kind,
+  committee_id: 'c-goundam',
+  region: 'Tombouctou',
+  cercle: 'Goundam',
+  commune: 'Goundam',
+  date: '2025-02-14',
+  title,
+  title_en: title,
+  status,
+  followup_status: null,
+  sensitivity: 'restricted',
+  read_only: false,
+  error_count: errors,
+  conflict_count: 0,
+  updated_at: '2025-02-15T09:00:00Z',
+  dirty: true,
+});
+
+const status = () => ({ stage, settings, identity: stage === 'setup' ? null : identity, attempts_left: stage === 'locked' ? attempts : null });
+const syncState = () => ({ online: true, last_sync: lastSync, pending, running: false });
+
+function check(p: string) {
+  const problems = [];
+  if (p.length < 8) problems.push(msg('Au moins 8 caractères.', 'At least 8 characters.'));
+  if (/^\d+$/.test(p) && p.length < 6) problems.push(msg('Un code PIN doit avoir au moins 6 chiffres.', 'A PIN needs at least 6 digits.'));
+  return { ok: problems.length === 0, problems };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function handle(cmd: string, args: Any): Promise<unknown> {
+  switch (cmd) {
+    case 'app_status':
+      return status();
+    case 'check_passphrase':
+      return check(String(args.passphrase));
+    case 'create_demo':
+    case 'enroll': {
+      const c = check(String(args.passphrase));
+      if (!c.ok) throw fail('store.weak_passphrase', 'Code secret trop faible.', 'Passphrase too weak.');
+      await wait(600);
+      if (cmd === 'enroll' && String(args.code).startsWith('AAAA'))
+        throw fail('enroll.invalid_code', 'Code d’enrôlement inconnu.', 'Unknown enrollment code.');
+      passphrase = String(args.passphrase);
+      identity = { ...identity, role: cmd === 'enroll' ? 'member' : args.role };
+      stage = 'unlocked';
+      attempts = Number(settings.max_attempts);
+      return status();
+    }
+    case 'unlock':
+      await wait(400);
+      if (args.passphrase !== passphrase) {
+        attempts -= 1;
+        if (attempts <= 0) {
+          stage = 'setup';
+          throw fail('unlock.wiped', 'Données effacées.', 'Data erased.');
+        }
+        throw fail('store.wrong_passphrase', 'Code secret incorrect.', 'Wrong passphrase.');
+      }
+      stage = 'unlocked';
+      attempts = Number(settings.max_attempts);
+      return status();
+    case 'lock':
+      if (stage === 'unlocked') stage = 'locked';
+      return status();
+    case 'wipe_device':
+      stage = 'setup';
+      return status();
+    case 'update_settings':
+      Object.assign(settings, args.patch as Any);
+      return settings;
+    case 'change_passphrase':
+      if (args.current !== passphrase) throw fail('store.wrong_passphrase', 'Code secret actuel incorrect.', 'Current passphrase is wrong.');
+      passphrase = String(args.next);
+      return null;
+    case 'home':
+      return {
+        committee_id: 'c-goundam',
+        committee_name: 'CCS de Goundam',
+        region: 'Tombouctou',
+        counts: [
+          { kind: 'session', status: 'draft', count: 2 },
+          { kind: 'session', status: 'approved', count: 7 },
+          { kind: 'assessment', status: 'needs_correction', count: 1 },
+          { kind: 'assessment', status: 'submitted', count: 2 },
+          { kind: 'recommendation', status: 'validated', count: 4 },
+          { kind: 'workshop', status: 'approved', count: 1 },
+        ],
+        to_correct: [summary('0192f0c4-0000-7000-8000-000000000001', 'assessment', 'Évaluation — février 2025', 'needs_correction', 2)],
+        sync: syncState(),
+      };
+    case 'review_queue':
+      return {
+        items: [
+          summary('0192f0c4-0000-7000-8000-000000000002', 'session', 'Séance ordinaire mensuelle', 'submitted'),
+          summary('0192f0c4-0000-7000-8000-000000000003', 'recommendation', 'Patrouilles conjointes au marché', 'validated'),
+        ],
+        total: 2,
+        offset: 0,
+        limit: 50,
+      };
+    case 'sync_state':
+      return syncState();
+    case 'sync_now': {
+      if (params.get('sync') === 'offline') {
+        await wait(500);
+        throw fail('sync.network', 'Le serveur ne répond pas.', 'The server does not answer.');
+      }
+      const total = 6;
+      for (let i = 0; i <= total; i++) {
+        await emit('sync-progress', { step: i < 3 ? 'push' : 'pull', done: i, total });
+        await wait(250);
+      }
+      const sent = pending;
+      pending = 0;
+      lastSync = new Date().toISOString();
+      await emit('sync-state', syncState());
+      return {
+        sent,
+        accepted: sent - 1,
+        received: 2,
+        refused: [
+          {
+            id: '0192f0c4-0000-7000-8000-000000000001',
+            reason: msg('Le champ « date » est dans le futur.', 'The field “date” is in the future.'),
+          },
+        ],
+      };
+    }
+    default:
+      throw fail('dev.unknown_command', `Commande inconnue (maquette) : ${cmd}`, `Unknown command (mock): ${cmd}`);
+  }
+}
+
+export function install(): void {
+  mockIPC((cmd, args) => handle(cmd, (args ?? {}) as Any), { shouldMockEvents: true });
+  // eslint-disable-next-line no-console
+  console.info('[dev] mock backend installed');
+}

@@ -1,0 +1,64 @@
+/**
+ * Enrollment input: the server address and the single-use code, typed, pasted or read
+ * from a QR code. The server compares codes ignoring case, dashes and spaces; here we
+ * only tidy them for display and catch obvious typing mistakes early.
+ */
+
+/** The code alphabet of the server (no 0/O, 1/I look-alikes). */
+const CODE_ALPHABET = /^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{12}$/;
+
+/** Upper case, no spaces or dashes. */
+export function compactCode(raw: string): string {
+  return raw.toUpperCase().replace(/[\s\-_.]/g, '');
+}
+
+/** `ABCD-EFGH-JKLM` when the code has the expected 12 characters, else the compact form. */
+export function formatCode(raw: string): string {
+  const c = compactCode(raw);
+  return c.length === 12 ? `${c.slice(0, 4)}-${c.slice(4, 8)}-${c.slice(8)}` : c;
+}
+
+export function isValidCode(raw: string): boolean {
+  return CODE_ALPHABET.test(compactCode(raw));
+}
+
+/** https:// anywhere; http:// too (local tests, a server on a laptop in the field). */
+export function normalizeServerUrl(raw: string): string | null {
+  const s = raw.trim();
+  if (s === '') return null;
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  if (url.hostname === '' || url.username !== '' || url.password !== '') return null;
+  return url.href.replace(/\/+$/, '');
+}
+
+export interface ScannedEnrollment {
+  code: string;
+  server?: string;
+}
+
+/**
+ * What a QR code holds: the server prints the bare code; a link of the form
+ * `…?code=ABCD-EFGH-JKLM&server=https://…` is accepted too so that a future server can
+ * put both in one picture.
+ */
+export function parseScan(text: string): ScannedEnrollment | null {
+  const s = text.trim();
+  if (isValidCode(s)) return { code: formatCode(s) };
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return null;
+  }
+  const code = url.searchParams.get('code');
+  if (!code || !isValidCode(code)) return null;
+  const serverParam = url.searchParams.get('server');
+  const server = serverParam ? normalizeServerUrl(serverParam) : null;
+  return server ? { code: formatCode(code), server } : { code: formatCode(code) };
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { compactCode, formatCode, isValidCode, normalizeServerUrl, parseScan } from './enrollment';
+import { countTable } from './counts';
+import { errorText, isAppError, syncFailure, toUiError } from './errors';
+import { formatDate, formatDateTime, progressPercent } from './format';
+import { checkSettings, wipeConfirmed } from './settings-form';
+import { canReview } from './session';
+
+describe('enrollment codes', () => {
+  it('tidies typed codes', () => {
+    expect(compactCode(' abcd-efgh jklm ')).toBe('ABCDEFGHJKLM');
+    expect(formatCode('abcdefghjklm')).toBe('ABCD-EFGH-JKLM');
+    expect(formatCode('abc')).toBe('ABC');
+  });
+
+  it.each([
+    ['ABCD-EFGH-JKLM', true],
+    ['abcd efgh jklm', true],
+    ['ABCD-EFGH-JKL', false],
+    ['ABCD-EFGH-JKL0', false], // 0 is not in the alphabet
+    ['ABCD-EFGH-JKLI', false], // nor I
+    ['', false],
+  ])('%s valid: %s', (code, ok) => {
+    expect(isValidCode(code)).toBe(ok);
+  });
+
+  it('reads a bare code or a link from a QR code', () => {
+    expect(parseScan('ABCDEFGHJKLM')).toEqual({ code: 'ABCD-EFGH-JKLM' });
+    expect(parseScan('ccs://enroll?code=abcd-efgh-jklm&server=https%3A%2F%2Fsrv.example.ml%2F')).toEqual({
+      code: 'ABCD-EFGH-JKLM',
+      server: 'https://srv.example.ml',
+    });
+    expect(parseScan('https://x.example/?code=ABCDEFGHJKLM&server=ftp://no')).toEqual({ code: 'ABCD-EFGH-JKLM' });
+    expect(parseScan('hello')).toBeNull();
+    expect(parseScan('https://x.example/?code=short')).toBeNull();
+  });
+
+  it.each([
+    ['https://srv.example.ml', 'https://srv.example.ml'],
+    ['  https://srv.example.ml/  ', 'https://srv.example.ml'],
+    ['http://192.168.1.10:8443', 'http://192.168.1.10:8443'],
+    ['https://srv.example.ml/ccs/', 'https://srv.example.ml/ccs'],
+    ['srv.example.ml', null],
+    ['ftp://srv.example.ml', null],
+    ['https://user:pw@srv.example.ml', null],
+    ['', null],
+  ])('server %s → %s', (raw, expected) => {
+    expect(normalizeServerUrl(raw)).toBe(expected);
+  });
+});
+
+describe('countTable', () => {
+  it('pivots counts per kind and status, in navigation and review order', () => {
+    const t = countTable([
+      { kind: 'workshop', status: 'approved', count: 1 },
+      { kind: 'session', status: 'needs_correction', count: 2 },
+      { kind: 'session', status: 'draft', count: 3 },
+      { kind: 'session', status: 'draft', count: 1 },
+      { kind: 'assessment', status: 'submitted', count: 0 },
+      { kind: 'spaceship', status: 'draft', count: 9 },
+      { kind: 'session', status: 'lost', count: 9 },
+    ]);
+    expect(t.statuses).toEqual(['draft', 'approved', 'needs_correction']);
+    expect(t.rows.map((r) => r.kind)).toEqual(['session', 'workshop']);
+    expect(t.rows[0].byStatus.draft).toBe(4);
+    expect(t.rows[0].byStatus.needs_correction).toBe(2);
+    expect(t.rows[0].total).toBe(6);
+    expect(t.total).toBe(7);
+  });
+
+  it('is empty without records', () => {
+    expect(countTable([])).toEqual({ statuses: [], rows: [], total: 0 });
+  });
+});
+
+describe('errors', () => {
+  const appError = { code: 'sync.network', message: { fr: 'Pas de réseau', en: 'No network' }, fields: [] };
+
+  it('recognises AppError and wraps anything else', () => {
+    expect(isAppError(appError)).toBe(true);
+    expect(isAppError('boom')).toBe(false);
+    expect(isAppError({ code: 'x' })).toBe(false);
+    expect(toUiError(new Error('stack'))).toEqual({ code: 'ui.unexpected', message: null, fields: [] });
+  });
+
+  it('shows the backend message in the right language, never a raw exception', () => {
+    expect(errorText(appError, 'en', 'fallback')).toBe('No network');
+    expect(errorText(appError, 'fr', 'fallback')).toBe('Pas de réseau');
+    expect(errorText(new Error('TypeError at line 3'), 'fr', 'Erreur inattendue')).toBe('Erreur inattendue');
+  });
+
+  it.each([
+    ['sync.network', 'network'],
+    ['auth.revoked', 'revoked'],
+    ['sync.not_enrolled', 'notEnrolled'],
+    ['sync.refused', 'refused'],
+    ['store.corrupt', 'other'],
+  ] as const)('%s is a %s failure', (code, kind) => {
+    expect(syncFailure(code)).toBe(kind);
+  });
+});
+
+describe('format', () => {
+  it('formats calendar dates without a time-zone shift', () => {
+    expect(formatDate('2025-03-01', 'fr')).toMatch(/1.*mars.*2025/);
+    expect(formatDate('2025-03-01', 'en')).toMatch(/1.*Mar.*2025/);
+    expect(formatDate(null, 'fr', '—')).toBe('—');
+  });
+
+  it('falls back for missing or invalid timestamps', () => {
+    expect(formatDateTime(null, 'fr', 'jamais')).toBe('jamais');
+    expect(formatDateTime('not a date', 'fr', 'jamais')).toBe('jamais');
+    expect(formatDateTime('2025-03-01T10:00:00Z', 'fr', 'jamais')).toMatch(/2025/);
+  });
+
+  it('computes a bounded percentage, or none for an unknown total', () => {
+    expect(progressPercent(1, 4)).toBe(25);
+    expect(progressPercent(9, 4)).toBe(100);
+    expect(progressPercent(3, 0)).toBeNull();
+  });
+});
+
+describe('settings form', () => {
+  const good = { server: 'https://srv.example.ml/', lockMinutes: '5', maxAttempts: '10', name: ' Carnet ' };
+
+  it('accepts a valid form and tidies it', () => {
+    expect(checkSettings(good)).toEqual({
+      ok: true,
+      value: { server_url: 'https://srv.example.ml', lock_minutes: 5, max_attempts: 10, app_name: 'Carnet' },
+    });
+    expect(checkSettings({ ...good, server: '' })).toMatchObject({ ok: true, value: { server_url: null } });
+  });
+
+  it('reports each bad field', () => {
+    expect(checkSettings({ server: 'nope', lockMinutes: '0', maxAttempts: '2.5', name: '  ' })).toEqual({
+      ok: false,
+      problems: { server: 'serverInvalid', lockMinutes: 'outOfRange', maxAttempts: 'outOfRange', name: 'nameRequired' },
+    });
+    expect(checkSettings({ ...good, lockMinutes: '61' })).toMatchObject({ ok: false });
+    expect(checkSettings({ ...good, maxAttempts: '21' })).toMatchObject({ ok: false });
+  });
+
+  it('asks for the exact confirmation word before a wipe', () => {
+    expect(wipeConfirmed('effacer ', 'EFFACER')).toBe(true);
+    expect(wipeConfirmed('EFFACE', 'EFFACER')).toBe(false);
+    expect(wipeConfirmed('', '')).toBe(false);
+  });
+});
+
+describe('roles', () => {
+  it('only facilitators, reviewers and admins see the review queue', () => {
+    expect(canReview('member')).toBe(false);
+    expect(canReview(null)).toBe(false);
+    expect(canReview('facilitator')).toBe(true);
+    expect(canReview('reviewer')).toBe(true);
+    expect(canReview('admin')).toBe(true);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * The app's stage (setup / locked / unlocked) and what happens on lock.
+ *
+ * On lock every piece of record data held in memory must go: the screens that hold
+ * some are unmounted when the stage leaves `unlocked`, and anything cached outside a
+ * component registers a cleaner with `onLock`.
+ */
+import { get, writable } from 'svelte/store';
+import * as api from './api-draft';
+import type { AppStatus, Role } from './api-draft';
+import { setLang } from '../i18n';
+
+export const status = writable<AppStatus | null>(null);
+
+/** Set when the last lock came from the backend refusing too many attempts. */
+export const wipedNotice = writable(false);
+
+const cleaners = new Set<() => void>();
+
+/** Registers a function that drops cached record data; returns its removal. */
+export function onLock(clean: () => void): () => void {
+  cleaners.add(clean);
+  return () => cleaners.delete(clean);
+}
+
+function dropData(): void {
+  for (const clean of cleaners) {
+    try {
+      clean();
+    } catch {
+      // A cleaner that fails must not keep the others from running.
+    }
+  }
+}
+
+/** Takes a status from the backend: language, stage, and data dropped when not unlocked. */
+export function applyStatus(next: AppStatus): void {
+  if (next.stage !== 'unlocked') dropData();
+  setLang(next.settings?.lang);
+  status.set(next);
+}
+
+export async function refreshStatus(): Promise<AppStatus> {
+  const s = await api.appStatus();
+  applyStatus(s);
+  return s;
+}
+
+/** Locks now. Whatever the backend answers, the UI shows the unlock screen. */
+export async function lockNow(): Promise<void> {
+  dropData();
+  markLocked();
+  try {
+    applyStatus(await api.lock());
+  } catch {
+    // The backend may already be locked (its own timer); the UI is locked either way.
+  }
+}
+
+/** The backend's `locked` event. */
+export async function handleLockedEvent(): Promise<void> {
+  dropData();
+  markLocked();
+  try {
+    await refreshStatus();
+  } catch {
+    // Keep the locked screen; the unlock attempt will report any problem.
+  }
+}
+
+function markLocked(): void {
+  const s = get(status);
+  if (s && s.stage === 'unlocked') status.set({ ...s, stage: 'locked' });
+}
+
+/** Roles that can decide on other people's records. */
+export function canReview(role: Role | null | undefined): boolean {
+  return role === 'facilitator' || role === 'reviewer' || role === 'admin';
+}

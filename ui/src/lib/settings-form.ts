@@ -1,0 +1,58 @@
+/**
+ * The settings form: what the user typed, checked before it is sent. The backend checks
+ * again; these bounds only give an immediate, field-level message.
+ */
+import { normalizeServerUrl } from './enrollment';
+
+export const LOCK_MINUTES = { min: 1, max: 60 } as const;
+export const MAX_ATTEMPTS = { min: 3, max: 20 } as const;
+
+export interface SettingsForm {
+  server: string;
+  lockMinutes: string;
+  maxAttempts: string;
+  name: string;
+}
+
+export type SettingsField = keyof SettingsForm;
+export type SettingsProblem = 'serverInvalid' | 'outOfRange' | 'nameRequired';
+
+export interface CheckedSettings {
+  server_url: string | null;
+  lock_minutes: number;
+  max_attempts: number;
+  app_name: string;
+}
+
+export type SettingsCheck =
+  | { ok: true; value: CheckedSettings }
+  | { ok: false; problems: Partial<Record<SettingsField, SettingsProblem>> };
+
+function intIn(raw: string, bounds: { min: number; max: number }): number | null {
+  const s = raw.trim();
+  if (!/^\d+$/.test(s)) return null;
+  const n = Number(s);
+  return n >= bounds.min && n <= bounds.max ? n : null;
+}
+
+export function checkSettings(form: SettingsForm): SettingsCheck {
+  const problems: Partial<Record<SettingsField, SettingsProblem>> = {};
+  let server_url: string | null = null;
+  if (form.server.trim() !== '') {
+    server_url = normalizeServerUrl(form.server);
+    if (server_url === null) problems.server = 'serverInvalid';
+  }
+  const lock_minutes = intIn(form.lockMinutes, LOCK_MINUTES);
+  if (lock_minutes === null) problems.lockMinutes = 'outOfRange';
+  const max_attempts = intIn(form.maxAttempts, MAX_ATTEMPTS);
+  if (max_attempts === null) problems.maxAttempts = 'outOfRange';
+  const app_name = form.name.trim();
+  if (app_name === '') problems.name = 'nameRequired';
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+  return { ok: true, value: { server_url, lock_minutes: lock_minutes!, max_attempts: max_attempts!, app_name } };
+}
+
+/** The wipe dialog's typed confirmation: the word, in any case, with stray spaces. */
+export function wipeConfirmed(typed: string, word: string): boolean {
+  return typed.trim().toLocaleUpperCase() === word.trim().toLocaleUpperCase() && word.trim() !== '';
+}
