@@ -206,7 +206,7 @@ fn input_args(e: &InputError, lang: Lang) -> Vec<String> {
     match e {
         InputError::TooLarge { max } => vec![max.to_string()],
         InputError::Syntax(s) | InputError::ReadOnly(s) => vec![s.clone()],
-        InputError::Fields { kind, message } => {
+        InputError::Fields { kind, message, .. } => {
             vec![kind.label(lang).to_lowercase(), message.clone()]
         }
         InputError::BadValue { field, message } => vec![field.to_string(), message.clone()],

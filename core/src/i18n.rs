@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The languages users can choose. French first: it is the users' working language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -26,7 +26,7 @@ impl std::str::FromStr for Lang {
 
 /// A message in both languages. `core` fills both so that a caller never needs a
 /// dictionary of its own to show an error coming from here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Message {
     pub fr: String,
     pub en: String,

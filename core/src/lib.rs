@@ -15,6 +15,7 @@
 //! Dependencies point inward: `model` knows nothing of storage; `store` uses `model`
 //! and `doc`.
 
+pub mod app;
 pub mod demo;
 pub mod doc;
 pub mod i18n;

@@ -27,14 +27,14 @@ const ENVELOPE_KEYS: &[&str] = &[
 /// is not something a person should have to decide.
 const IGNORED: &[&str] = &["updated_at", "updated_by"];
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Conflict {
     /// Field path, e.g. `summary` or `threats[0].likelihood`.
     pub path: String,
     pub values: Vec<ConflictValue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ConflictValue {
     pub value: serde_json::Value,
     /// The device that wrote this value.

@@ -92,7 +92,7 @@ pub struct DocHeader {
 }
 
 /// One entry of a document's history: who changed it and when.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct HistoryEntry {
     pub hash: String,
     pub device: Option<DeviceId>,

@@ -38,7 +38,12 @@ pub enum InputError {
     #[error("expected a JSON object with the record's fields")]
     NotAnObject,
     #[error("invalid {kind} fields: {message}")]
-    Fields { kind: RecordKind, message: String },
+    Fields {
+        kind: RecordKind,
+        /// The field at fault (`agenda[0].theme`), empty when the object itself is.
+        path: String,
+        message: String,
+    },
     #[error("`{0}` cannot be changed")]
     ReadOnly(String),
     #[error("`committee_id` is required")]
@@ -124,7 +129,13 @@ fn body_from(kind: RecordKind, fields: Map<String, Value>) -> Result<RecordBody,
             let path = e.path().to_string();
             let inner = e.into_inner();
             let message = if path.is_empty() || path == "." { inner.to_string() } else { format!("{path}: {inner}") };
-            InputError::Fields { kind, message }
+            // A missing field is reported on the object; name the field itself.
+            let path = match (path.as_str(), inner.to_string().strip_prefix("missing field `")) {
+                ("." | "", Some(rest)) => rest.split('`').next().unwrap_or_default().to_string(),
+                (".", None) => String::new(),
+                _ => path,
+            };
+            InputError::Fields { kind, path, message }
         })
     }
     Ok(match kind {

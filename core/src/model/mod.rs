@@ -4,6 +4,7 @@
 
 mod ids;
 pub mod input;
+pub mod privacy;
 mod records;
 pub mod review;
 pub mod validation;
@@ -31,7 +32,7 @@ pub struct UnknownCode {
 }
 
 /// The kind-specific fields of a record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", content = "fields", rename_all = "snake_case")]
 pub enum RecordBody {
     Session(Session),
@@ -42,7 +43,7 @@ pub enum RecordBody {
 }
 
 /// One record: what every kind carries plus its own fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Record {
     pub id: RecordId,
     /// For a committee record, its own id.

@@ -15,7 +15,8 @@ use super::ids::{ItemId, RecordId};
 use super::values::*;
 
 /// A time of day, "HH:MM".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ts_rs::TS)]
+#[ts(type = "string")]
 pub struct TimeOfDay(pub chrono::NaiveTime);
 
 impl std::fmt::Display for TimeOfDay {
@@ -49,7 +50,7 @@ impl<'de> Deserialize<'de> for TimeOfDay {
 // ---------------------------------------------------------------- session
 
 /// A committee session (séance).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Session {
     pub session_type: SessionType,
@@ -89,7 +90,7 @@ fn default_minutes_status() -> MinutesStatus {
     MinutesStatus::Draft
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct AgendaItem {
     #[key]
@@ -102,7 +103,7 @@ pub struct AgendaItem {
 }
 
 /// Attendance of one college: women and men present.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct AttendanceRow {
     #[key]
@@ -136,7 +137,7 @@ impl Session {
 // ---------------------------------------------------------------- assessment
 
 /// A threat assessment exercise (évaluation sécuritaire).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Assessment {
     #[autosurgeon(with = "crate::doc::codec::string")]
@@ -154,7 +155,7 @@ pub struct Assessment {
 }
 
 /// Where an assessment applies: a commune, optionally narrowed. Never GPS.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Zone {
     /// Commune code from the reference data.
@@ -166,7 +167,7 @@ pub struct Zone {
     pub road: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Threat {
     #[key]
@@ -189,7 +190,7 @@ pub struct Threat {
 
 /// Score thresholds for risk levels. Configurable per deployment; the default splits
 /// the 5×5 matrix in the usual four bands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LevelThresholds {
     /// Lowest score that is `moyen`.
     pub medium: i64,
@@ -227,7 +228,7 @@ impl Threat {
 // ---------------------------------------------------------------- workshop
 
 /// A workshop with its participation (atelier).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Workshop {
     pub workshop_type: WorkshopType,
@@ -262,7 +263,7 @@ pub struct Workshop {
 }
 
 /// Participants of one category. Youth counts are subsets of the counts by sex.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ParticipationRow {
     #[key]
@@ -278,7 +279,7 @@ pub struct ParticipationRow {
 }
 
 /// One named participant: a pseudonymous id, never a phone number.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Attendee {
     #[key]
@@ -292,7 +293,7 @@ pub struct Attendee {
 }
 
 /// Participant totals as partners report them: "2 797 (540 F, 818 J)".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ParticipationTotals {
     pub total: i64,
     pub women: i64,
@@ -312,7 +313,7 @@ impl Workshop {
 // ---------------------------------------------------------------- recommendation
 
 /// A recommendation and its follow-up (recommandation).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Recommendation {
     /// The session, assessment or workshop it came from.
@@ -342,7 +343,7 @@ pub struct Recommendation {
     pub evidence: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
     #[key]
@@ -374,7 +375,7 @@ impl Recommendation {
 // ---------------------------------------------------------------- committee
 
 /// A committee of the registry (comité).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Committee {
     pub level: CommitteeLevel,

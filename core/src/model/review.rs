@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::ids::{DeviceId, ItemId};
 use super::values::{Decision, ReviewStatus, Role};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 pub struct ReviewEvent {
     #[key]
     pub id: ItemId,

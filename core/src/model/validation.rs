@@ -28,7 +28,7 @@ pub struct ValidationContext<'a> {
 }
 
 /// One field error: a stable code, where it is, and what to tell the user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FieldError {
     pub code: String,
     /// Path of the field, e.g. `date` or `threats[1].likelihood`.

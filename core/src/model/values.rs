@@ -12,7 +12,7 @@ macro_rules! value_list {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $fr:literal, $en:literal;)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-                 serde::Serialize, serde::Deserialize)]
+                 serde::Serialize, serde::Deserialize, ts_rs::TS)]
         pub enum $name {
             $(#[serde(rename = $code)] $variant,)+
         }

@@ -30,7 +30,7 @@ const BUILTIN_CSV: &str = include_str!("units.csv");
 
 const CSV_HEADER: &str = "level,code,name,valid_from,valid_to";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitLevel {
     Region,
@@ -64,7 +64,7 @@ impl fmt::Display for UnitLevel {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AdminUnit {
     /// Stable slug path: "tombouctou", "tombouctou/goundam", "tombouctou/goundam/goundam".
     pub code: String,

@@ -10,7 +10,7 @@ use crate::model::*;
 /// Largest page a caller may ask for.
 pub const MAX_PAGE: u32 = 500;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct ListFilter {
     pub kind: Option<RecordKind>,
@@ -20,6 +20,8 @@ pub struct ListFilter {
     pub date_from: Option<NaiveDate>,
     pub date_to: Option<NaiveDate>,
     pub status: Option<ReviewStatus>,
+    /// Any of these statuses (with `status`, both must hold).
+    pub statuses: Vec<ReviewStatus>,
     /// Full-text search over titles and free text; every word must match (as a prefix).
     pub text: Option<String>,
     /// Only records with validation errors, conflicts or that cannot be read.
@@ -29,7 +31,7 @@ pub struct ListFilter {
     pub offset: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RecordSummary {
     pub id: RecordId,
     pub kind: RecordKind,
@@ -51,7 +53,7 @@ pub struct RecordSummary {
     pub dirty: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Page {
     pub items: Vec<RecordSummary>,
     /// Matching records in all pages.
@@ -130,6 +132,11 @@ pub(super) fn list(conn: &Connection, f: &ListFilter) -> Result<Page, StoreError
     if let Some(s) = f.status {
         clauses.push("r.status = ?");
         args.push(Value::Text(s.code().into()));
+    }
+    if !f.statuses.is_empty() {
+        clauses.push("r.status IN (SELECT value FROM json_each(?))");
+        let codes: Vec<&str> = f.statuses.iter().map(|s| s.code()).collect();
+        args.push(Value::Text(serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into())));
     }
     if f.flagged_only {
         clauses.push("(r.error_count > 0 OR r.conflict_count > 0 OR r.read_only)");

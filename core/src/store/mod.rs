@@ -10,12 +10,14 @@
 //!   document is kept whatever it holds and flagged when invalid;
 //! - the key exists only in memory while the store is open.
 
+mod drafts;
 mod key;
 mod list;
 mod projection;
 mod schema;
 mod sync_state;
 
+pub use drafts::Draft;
 pub use key::{check_strength, KdfParams, MIN_PASSPHRASE_CHARS};
 pub use list::{ListFilter, Page, RecordSummary, MAX_PAGE};
 pub use schema::SCHEMA_VERSION as STORE_SCHEMA_VERSION;
@@ -113,7 +115,7 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// Who this device is: fixed at creation or enrollment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Identity {
     pub device_id: DeviceId,
     pub role: Role,
@@ -130,7 +132,7 @@ impl Identity {
 }
 
 /// A record as read from the store, with what the store knows about it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct StoredRecord {
     pub header: DocHeaderView,
     /// `None` when the document cannot be read by this version (newer schema or damaged
@@ -142,7 +144,7 @@ pub struct StoredRecord {
     pub dirty: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct DocHeaderView {
     pub id: RecordId,
     pub kind: RecordKind,
@@ -403,7 +405,7 @@ impl Store {
     }
 
     /// Whether this device may write records of `committee` (and committee records).
-    fn check_write_scope(&self, kind: RecordKind, committee: CommitteeId) -> Result<(), StoreError> {
+    pub fn check_write_scope(&self, kind: RecordKind, committee: CommitteeId) -> Result<(), StoreError> {
         let id = &self.identity;
         if kind == RecordKind::Committee && !matches!(id.role, Role::Admin | Role::Reviewer) {
             return Err(StoreError::Forbidden(

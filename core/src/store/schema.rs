@@ -73,6 +73,18 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (server, scope)
     );
     "#,
+    // 2: drafts: what the app's forms hold before it is valid, autosaved on every change
+    // so that closing the app or a power cut loses nothing typed.
+    r#"
+    CREATE TABLE drafts (
+        id TEXT PRIMARY KEY,
+        record_id TEXT,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX drafts_record ON drafts(record_id) WHERE record_id IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -128,6 +128,14 @@ impl Transport for HttpTransport {
     }
 }
 
+/// Whether the server answers its health check within `timeout`: what "online" means
+/// for a device (a network may be up with the server out of reach).
+pub fn reachable(server: &str, timeout: Duration) -> bool {
+    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(timeout)).build().into();
+    let url = format!("{}/healthz", server.trim_end_matches('/'));
+    agent.get(&url).call().is_ok_and(|r| r.status().is_success())
+}
+
 #[derive(Debug, Serialize)]
 struct EnrollRequest<'a> {
     code: &'a str,
@@ -220,6 +228,28 @@ fn exchange<Req: Serialize, Resp: serde::de::DeserializeOwned>(
 /// Syncs the store with its server: pushes every dirty document, then pulls pages
 /// until the server has no more. One round trip when there is little to do.
 pub fn sync(store: &mut Store, transport: &dyn Transport, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
+    sync_with_progress(store, transport, now, &mut |_| {})
+}
+
+/// Where a sync stands after one round trip, for a progress bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SyncProgress {
+    pub round_trips: usize,
+    pub sent: usize,
+    pub received: usize,
+    pub bytes_up: usize,
+    pub bytes_down: usize,
+    /// The server has more pages for this device.
+    pub more: bool,
+}
+
+/// [`sync`], calling `progress` after every round trip.
+pub fn sync_with_progress(
+    store: &mut Store,
+    transport: &dyn Transport,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(&SyncProgress),
+) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let link = store.server_link()?.ok_or(SyncError::NotEnrolled)?;
     let mut report = SyncReport::default();
@@ -251,6 +281,14 @@ pub fn sync(store: &mut Store, transport: &dyn Transport, now: DateTime<Utc>) ->
         report.received += outcomes.len();
         report.flagged += outcomes.iter().filter(|o| o.error_count > 0).count();
         let resend = !interpretation.page.reset.is_empty();
+        progress(&SyncProgress {
+            round_trips: report.round_trips,
+            sent: report.pushed,
+            received: report.received,
+            bytes_up: report.bytes_up,
+            bytes_down: report.bytes_down,
+            more: response.more || resend,
+        });
         if !response.more && !resend {
             break;
         }

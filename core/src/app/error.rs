@@ -1,0 +1,220 @@
+//! The one error the app's front end receives: a stable code, a message ready to show in
+//! French and English, and the field errors of an invalid record. Every lower error
+//! (store, sync, input) is translated here, so no screen parses a message.
+
+use serde::Serialize;
+
+use crate::i18n::Message;
+use crate::model::input::InputError;
+use crate::model::FieldError;
+use crate::store::StoreError;
+use crate::sync::client::SyncError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS, thiserror::Error)]
+#[error("{code}: {}", message.en)]
+pub struct AppError {
+    pub code: String,
+    pub message: Message,
+    /// Field errors, for `record.invalid` and input errors.
+    pub fields: Vec<FieldError>,
+}
+
+impl AppError {
+    pub fn new(code: impl Into<String>, message: Message) -> AppError {
+        AppError { code: code.into(), message, fields: Vec::new() }
+    }
+
+    /// An unexpected failure: the detail is for the log, the user gets a plain sentence.
+    pub fn internal(code: &str, detail: String) -> AppError {
+        AppError::new(
+            code,
+            Message::new(
+                format!("Erreur inattendue ({code}) : {detail}"),
+                format!("Unexpected error ({code}): {detail}"),
+            ),
+        )
+    }
+
+    pub fn locked() -> AppError {
+        AppError::new("app.locked", Message::new("L'application est verrouillée.", "The app is locked."))
+    }
+}
+
+/// The field errors an input error stands for: the form shows them beside the field.
+pub fn input_fields(e: &InputError) -> Vec<FieldError> {
+    let (path, fr, en) = match e {
+        InputError::Fields { path, message, .. } => (
+            path.clone(),
+            format!("Champ obligatoire ou valeur invalide ({message})."),
+            format!("Required field or invalid value ({message})."),
+        ),
+        InputError::BadValue { field, message } => {
+            (field.to_string(), format!("Valeur invalide ({message})."), format!("Invalid value ({message})."))
+        }
+        InputError::ReadOnly(f) => {
+            (f.clone(), "Ce champ ne peut pas être modifié.".into(), "This field cannot be changed.".into())
+        }
+        InputError::CommitteeRequired => {
+            ("committee_id".into(), "Choisissez le comité.".into(), "Choose the committee.".into())
+        }
+        InputError::TooLarge { max } => (
+            String::new(),
+            format!("Fiche trop volumineuse (plus de {max} octets)."),
+            format!("Record too large (over {max} bytes)."),
+        ),
+        InputError::Syntax(m) => (String::new(), format!("Données illisibles : {m}"), format!("Unreadable data: {m}")),
+        InputError::NotAnObject => (String::new(), "Données illisibles.".into(), "Unreadable data.".into()),
+    };
+    vec![FieldError { code: e.code().into(), path, message: Message::new(fr, en) }]
+}
+
+impl From<InputError> for AppError {
+    fn from(e: InputError) -> Self {
+        let fields = input_fields(&e);
+        AppError {
+            code: e.code().into(),
+            message: Message::new("La fiche contient des erreurs.", "The record has errors."),
+            fields,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        let code = e.code();
+        let m = |fr: &str, en: &str| Message::new(fr, en);
+        let message = match &e {
+            StoreError::WrongPassphrase => m("Code ou phrase secrète incorrect.", "Wrong PIN or passphrase."),
+            StoreError::NotFound(_) => m("Aucune donnée sur cet appareil.", "No data on this device."),
+            StoreError::AlreadyExists(_) => {
+                m("Des données existent déjà sur cet appareil.", "This device already holds data.")
+            }
+            StoreError::Corrupt(d) => Message::new(
+                format!("Les données de l'appareil sont endommagées : {d}"),
+                format!("The device's data is damaged: {d}"),
+            ),
+            StoreError::KeyFile(d) => Message::new(
+                format!("Le fichier de clé est illisible : {d}"),
+                format!("The key file cannot be read: {d}"),
+            ),
+            StoreError::WeakPassphrase(_) => m(
+                "Trop faible : au moins 6 caractères ; un code PIN ne doit pas être une suite (123456) ni un seul chiffre répété.",
+                "Too weak: at least 6 characters; a PIN must not be a run (123456) nor one repeated digit.",
+            ),
+            StoreError::NewerStore(_) => m(
+                "Ces données viennent d'une version plus récente de l'application : mettez-la à jour.",
+                "This data comes from a newer version of the app: update it.",
+            ),
+            StoreError::Invalid(_) => m("La fiche contient des erreurs.", "The record has errors."),
+            StoreError::RecordNotFound(_) => m("Fiche introuvable.", "Record not found."),
+            StoreError::ReadOnly(_) => m(
+                "Fiche écrite par une version plus récente : lecture seule.",
+                "Record written by a newer version: read-only.",
+            ),
+            StoreError::Locked(_) => m(
+                "Fiche approuvée : elle doit être rouverte avant toute modification.",
+                "Approved record: it must be reopened before any change.",
+            ),
+            StoreError::Forbidden(_) => m(
+                "Votre rôle ne permet pas cette action sur cette fiche.",
+                "Your role does not allow this on this record.",
+            ),
+            StoreError::Review(t) => Message::new(
+                format!("Décision impossible : {t}"),
+                format!("Decision not possible: {t}"),
+            ),
+            StoreError::Input(i) => return AppError::from(i.clone()),
+            StoreError::Doc(d) => Message::new(format!("Document illisible : {d}"), format!("Unreadable document: {d}")),
+            StoreError::Reference(r) => Message::new(format!("Référentiel : {r}"), format!("Reference data: {r}")),
+            StoreError::Io(d) | StoreError::Sqlite(d) => Message::new(
+                format!("Erreur d'enregistrement sur l'appareil : {d}"),
+                format!("Storage error on the device: {d}"),
+            ),
+        };
+        let fields = match e {
+            StoreError::Invalid(f) => f,
+            _ => Vec::new(),
+        };
+        AppError { code: code.into(), message, fields }
+    }
+}
+
+/// What a server refusal code means, in plain words.
+pub fn refusal_message(code: &str, detail: &str) -> Message {
+    let m = |fr: &str, en: &str| Message::new(fr, en);
+    match code {
+        "auth.revoked" => m(
+            "Cet appareil a été révoqué par l'administrateur : il ne peut plus synchroniser. Contactez votre facilitateur.",
+            "This device was revoked by the administrator: it can no longer sync. Contact your facilitator.",
+        ),
+        "auth.unknown_token" | "auth.missing" => m(
+            "Le serveur ne reconnaît pas cet appareil : il faut l'enrôler à nouveau.",
+            "The server does not know this device: it must be enrolled again.",
+        ),
+        "enroll.invalid_code" => m("Code d'enrôlement inconnu : vérifiez-le.", "Unknown enrollment code: check it."),
+        "enroll.expired" => m(
+            "Ce code d'enrôlement a expiré : demandez-en un nouveau à l'administrateur.",
+            "This enrollment code has expired: ask the administrator for a new one.",
+        ),
+        "enroll.used" => m(
+            "Ce code d'enrôlement a déjà servi : demandez-en un nouveau.",
+            "This enrollment code was already used: ask for a new one.",
+        ),
+        "enroll.device_exists" => m("Cet appareil est déjà enrôlé.", "This device is already enrolled."),
+        "scope.outside" => m(
+            "Fiche hors du périmètre de cet appareil (autre comité ou autre région).",
+            "Record outside this device's scope (another committee or region).",
+        ),
+        "scope.registry_read_only" => m(
+            "Le registre des comités est tenu par les administrateurs et la CRSS.",
+            "The committee registry is kept by administrators and the CRSS.",
+        ),
+        "review.role_not_allowed" | "review.forged" => m(
+            "Décision de revue refusée : votre rôle ne permet pas cette décision.",
+            "Review decision refused: your role does not allow it.",
+        ),
+        "doc.meta_mismatch" => m(
+            "Le serveur a refusé la fiche : son comité ou son type ne correspond pas.",
+            "The server refused the record: its committee or kind does not match.",
+        ),
+        "request.too_large" | "request.too_many_docs" => m(
+            "Envoi trop volumineux pour le serveur.",
+            "Too much data for the server in one request.",
+        ),
+        _ => Message::new(
+            format!("Le serveur a refusé ({code}) : {detail}"),
+            format!("The server refused ({code}): {detail}"),
+        ),
+    }
+}
+
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> Self {
+        let code = e.code();
+        let message = match &e {
+            SyncError::NotEnrolled => Message::new(
+                "Cet appareil n'est pas enrôlé auprès d'un serveur : rien à synchroniser.",
+                "This device is not enrolled with a server: nothing to sync.",
+            ),
+            SyncError::Network(_) => Message::new(
+                "Pas de réseau : le serveur ne répond pas. Vos données restent sur l'appareil et partiront à la prochaine synchronisation.",
+                "No network: the server does not answer. Your data stays on the device and will go at the next sync.",
+            ),
+            SyncError::Refused { code, message, .. } => refusal_message(code, message),
+            SyncError::BadResponse(d) => Message::new(
+                format!("Réponse du serveur illisible : {d}"),
+                format!("Unreadable server answer: {d}"),
+            ),
+            SyncError::Wire(w) => Message::new(
+                format!("Réponse du serveur illisible : {w}"),
+                format!("Unreadable server answer: {w}"),
+            ),
+            SyncError::Store(s) => return AppError::from(StoreError::Io(s.to_string())),
+            SyncError::RepairStuck => Message::new(
+                "La réparation avec le serveur n'a pas abouti ; réessayez.",
+                "Repair with the server did not finish; try again.",
+            ),
+        };
+        AppError { code, message, fields: Vec::new() }
+    }
+}

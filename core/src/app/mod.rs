@@ -1,0 +1,782 @@
+//! What the desktop and mobile app does, without knowing Tauri exists: first start,
+//! locking, records with autosaved drafts, review, sync and settings. Each Tauri command
+//! in `src-tauri` is one call to a method of [`App`]; tests drive the same methods with
+//! a real store and a real server, no window needed.
+//!
+//! Not here: SQL and Automerge calls (they belong to `store` and `doc`), screens and
+//! their texts (the front end's dictionaries), the clock (callers pass `now`).
+
+pub mod bindings;
+mod error;
+mod settings;
+mod templates;
+mod views;
+
+pub use error::{input_fields, refusal_message, AppError};
+pub use settings::{check_server_url, AppIcon, Settings, SettingsPatch};
+pub use views::*;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use crate::i18n::Message;
+use crate::model::input::{self, RecordInput};
+use crate::model::privacy::text_warnings;
+use crate::model::review;
+use crate::model::*;
+use crate::store::{check_strength, Draft, Identity, KdfParams, ListFilter, Page, Store, StoreError};
+use crate::sync::client::{self, HttpTransport, SyncProgress};
+use settings::SettingsFile;
+
+/// The store's file name inside the app's data folder (the `ccs` CLI opens it too).
+pub const STORE_FILE: &str = "ccs.db";
+
+/// How long a sync or enrollment waits for the server.
+const NETWORK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The app's state: settings, and the store while unlocked.
+pub struct App {
+    dir: PathBuf,
+    file: SettingsFile,
+    store: Option<Store>,
+    kdf: KdfParams,
+    last_activity: DateTime<Utc>,
+    online: Option<bool>,
+    last_error: Option<AppError>,
+    running: bool,
+}
+
+impl App {
+    /// Opens the app's data folder (nothing is unlocked). `default_server` pre-fills the
+    /// server address on a device that has none yet.
+    pub fn new(dir: PathBuf, default_server: Option<String>, kdf: KdfParams, now: DateTime<Utc>) -> App {
+        let mut file = settings::load(&dir);
+        if file.settings.server_url.is_none() {
+            file.settings.server_url = default_server.and_then(|u| check_server_url(&u).ok());
+        }
+        App { dir, file, store: None, kdf, last_activity: now, online: None, last_error: None, running: false }
+    }
+
+    pub fn store_path(&self) -> PathBuf {
+        self.dir.join(STORE_FILE)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.file.settings
+    }
+
+    fn stage(&self) -> Stage {
+        if self.store.is_some() {
+            Stage::Unlocked
+        } else if self.store_path().exists() {
+            Stage::Locked
+        } else {
+            Stage::Setup
+        }
+    }
+
+    pub fn status(&self) -> AppStatus {
+        AppStatus {
+            stage: self.stage(),
+            settings: self.file.settings.clone(),
+            identity: self.store.as_ref().map(|s| self.identity_view(s)),
+            attempts_left: self.file.settings.max_attempts.saturating_sub(self.file.failed_attempts),
+        }
+    }
+
+    fn identity_view(&self, store: &Store) -> IdentityView {
+        let id = store.identity();
+        let committee_name = id.committee_id.and_then(|c| store.summary(RecordId(c.0)).ok()).map(|s| s.title);
+        let region_name = id.region.as_deref().and_then(|r| store.reference().region(r)).map(|u| u.name.clone());
+        IdentityView {
+            device_id: id.device_id,
+            role: id.role,
+            committee_id: id.committee_id,
+            committee_name,
+            region: id.region.clone(),
+            region_name,
+            server_url: store.server_link().ok().flatten().map(|l| l.url),
+        }
+    }
+
+    fn save_file(&self) -> Result<(), AppError> {
+        settings::save(&self.dir, &self.file)
+    }
+
+    /// The open store, after the idle check: a store left idle longer than the lock
+    /// delay is locked now, whoever asks. `touch` marks user activity.
+    fn unlocked(&mut self, now: DateTime<Utc>, touch: bool) -> Result<&mut Store, AppError> {
+        self.lock_if_idle(now);
+        if touch {
+            self.last_activity = now;
+        }
+        self.store.as_mut().ok_or_else(AppError::locked)
+    }
+
+    // ------------------------------------------------------------ first start, locking
+
+    pub fn check_passphrase(&self, passphrase: &str) -> PassphraseCheck {
+        match check_strength(passphrase) {
+            Ok(()) => PassphraseCheck { ok: true, message: None },
+            Err(e) => PassphraseCheck { ok: false, message: Some(AppError::from(e).message) },
+        }
+    }
+
+    fn create_store(&mut self, passphrase: &str, identity: Identity) -> Result<Store, AppError> {
+        if self.store_path().exists() {
+            return Err(StoreError::AlreadyExists(self.store_path().display().to_string()).into());
+        }
+        check_strength(passphrase)?;
+        std::fs::create_dir_all(&self.dir).map_err(|e| AppError::internal("store.io", e.to_string()))?;
+        Ok(Store::create(&self.store_path(), passphrase, identity, self.kdf)?)
+    }
+
+    /// A store filled with demonstration data, not enrolled: to try the app. A `member`
+    /// demo records for the Goundam committee; other roles see every committee.
+    pub fn create_demo(&mut self, passphrase: &str, role: Role, now: DateTime<Utc>) -> Result<AppStatus, AppError> {
+        let mut store = self.create_store(passphrase, Identity::new(Role::Admin))?;
+        let filled = (|| -> Result<(), AppError> {
+            crate::demo::fill(&mut store, now)?;
+            let mut identity = store.identity().clone();
+            identity.role = role;
+            if role == Role::Member {
+                let goundam = store.list(&ListFilter {
+                    kind: Some(RecordKind::Committee),
+                    text: Some("Goundam".into()),
+                    ..Default::default()
+                })?;
+                identity.committee_id = goundam.items.first().map(|c| CommitteeId(c.id.0));
+            }
+            if role == Role::Facilitator {
+                identity.region = Some("tombouctou".into());
+            }
+            store.set_identity(identity)?;
+            Ok(())
+        })();
+        if let Err(e) = filled {
+            drop(store);
+            let _ = Store::wipe(&self.store_path());
+            return Err(e);
+        }
+        self.store = Some(store);
+        self.file.failed_attempts = 0;
+        self.last_activity = now;
+        self.save_file()?;
+        Ok(self.status())
+    }
+
+    /// Creates the store and exchanges the enrollment code with the server; the server
+    /// gives the role and scope. On any failure nothing is left behind, so the user can
+    /// try again.
+    pub fn enroll(
+        &mut self,
+        passphrase: &str,
+        server_url: &str,
+        code: &str,
+        label: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<AppStatus, AppError> {
+        let url = check_server_url(server_url)?;
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(AppError::new(
+                "enroll.code_required",
+                Message::new("Saisissez le code d'enrôlement.", "Enter the enrollment code."),
+            ));
+        }
+        let mut store = self.create_store(passphrase, Identity::new(Role::Member))?;
+        let transport = HttpTransport::new(NETWORK_TIMEOUT);
+        if let Err(e) = client::enroll(&mut store, &transport, &url, code, label) {
+            drop(store);
+            let _ = Store::wipe(&self.store_path());
+            return Err(e.into());
+        }
+        self.store = Some(store);
+        self.file.settings.server_url = Some(url);
+        self.file.failed_attempts = 0;
+        self.last_activity = now;
+        self.online = Some(true);
+        self.save_file()?;
+        Ok(self.status())
+    }
+
+    /// Opens the store. Wrong passphrases are counted across restarts; at the limit the
+    /// store is wiped (`unlock.wiped`), as a phone taken at a checkpoint must not give
+    /// its data to whoever tries long enough.
+    pub fn unlock(&mut self, passphrase: &str, now: DateTime<Utc>) -> Result<AppStatus, AppError> {
+        if self.store.is_some() {
+            return Ok(self.status());
+        }
+        match Store::open(&self.store_path(), passphrase) {
+            Ok(store) => {
+                if let Ok(Some(link)) = store.server_link() {
+                    self.file.settings.server_url = Some(link.url);
+                }
+                self.store = Some(store);
+                self.file.failed_attempts = 0;
+                self.last_activity = now;
+                self.save_file()?;
+                Ok(self.status())
+            }
+            Err(StoreError::WrongPassphrase) => {
+                self.file.failed_attempts += 1;
+                let left = self.file.settings.max_attempts.saturating_sub(self.file.failed_attempts);
+                if left == 0 {
+                    self.wipe_files()?;
+                    return Err(AppError::new(
+                        "unlock.wiped",
+                        Message::new(
+                            "Trop d'essais incorrects : les données de cet appareil ont été effacées.",
+                            "Too many wrong attempts: this device's data has been wiped.",
+                        ),
+                    ));
+                }
+                self.save_file()?;
+                Err(AppError::new(
+                    "store.wrong_passphrase",
+                    Message::new(
+                        format!("Code ou phrase secrète incorrect. Essais restants avant effacement : {left}."),
+                        format!("Wrong PIN or passphrase. Attempts left before wiping: {left}."),
+                    ),
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Closes the store: the connection and its key are dropped.
+    pub fn lock(&mut self) -> AppStatus {
+        self.store = None;
+        self.status()
+    }
+
+    /// Locks when the store has been idle longer than the lock delay. Returns whether
+    /// it locked now.
+    pub fn lock_if_idle(&mut self, now: DateTime<Utc>) -> bool {
+        let limit = chrono::Duration::minutes(i64::from(self.file.settings.lock_minutes));
+        if self.store.is_some() && !self.running && now - self.last_activity >= limit {
+            self.store = None;
+            return true;
+        }
+        false
+    }
+
+    fn wipe_files(&mut self) -> Result<(), AppError> {
+        self.store = None;
+        Store::wipe(&self.store_path())?;
+        let lang = self.file.settings.lang;
+        self.file = SettingsFile::default();
+        self.file.settings.lang = lang;
+        self.online = None;
+        self.last_error = None;
+        self.save_file()
+    }
+
+    /// Deletes everything this device holds (key file first). Back to first start.
+    pub fn wipe(&mut self) -> Result<AppStatus, AppError> {
+        self.wipe_files()?;
+        Ok(self.status())
+    }
+
+    pub fn update_settings(&mut self, patch: SettingsPatch, now: DateTime<Utc>) -> Result<Settings, AppError> {
+        self.lock_if_idle(now);
+        self.last_activity = now;
+        self.file.settings.apply(patch)?;
+        self.save_file()?;
+        Ok(self.file.settings.clone())
+    }
+
+    pub fn change_passphrase(&mut self, current: &str, next: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+        Ok(self.unlocked(now, true)?.change_passphrase(current, next)?)
+    }
+
+    // ------------------------------------------------------------ reading
+
+    pub fn home(&mut self, now: DateTime<Utc>) -> Result<Home, AppError> {
+        let sync = self.sync_state(now)?;
+        let store = self.unlocked(now, true)?;
+        let mut counts = Vec::new();
+        for (kind, status, count) in store.counts()? {
+            counts.push(StatusCount { kind, status, count: count as u32 });
+        }
+        let to_correct = store
+            .list(&ListFilter { status: Some(ReviewStatus::NeedsCorrection), limit: 50, ..Default::default() })?
+            .items;
+        let drafts = store
+            .new_record_drafts(None)?
+            .into_iter()
+            .map(|d| DraftSummary { id: d.id, kind: d.kind, updated_at: d.updated_at })
+            .collect();
+        let to_review = review_filter(store.identity().role).map(|f| store.list(&f).map(|p| p.total as u32));
+        let to_review = match to_review {
+            Some(r) => r?,
+            None => 0,
+        };
+        let store = self.store.as_ref().ok_or_else(AppError::locked)?;
+        Ok(Home { identity: self.identity_view(store), counts, to_correct, drafts, to_review, sync })
+    }
+
+    pub fn vocabulary(&mut self, now: DateTime<Utc>) -> Result<Vocabulary, AppError> {
+        let store = self.unlocked(now, true)?;
+        let committees = store
+            .list(&ListFilter {
+                kind: Some(RecordKind::Committee),
+                limit: crate::store::MAX_PAGE,
+                ..Default::default()
+            })?
+            .items
+            .into_iter()
+            .map(|c| CommitteeOption { id: CommitteeId(c.id.0), name: c.title, region: c.region, commune: c.commune })
+            .collect();
+        Ok(Vocabulary {
+            lists: templates::value_lists(),
+            units: store.reference().all().cloned().collect(),
+            committees,
+            thresholds: LevelThresholds::default(),
+        })
+    }
+
+    pub fn list(&mut self, filter: &ListFilter, now: DateTime<Utc>) -> Result<Page, AppError> {
+        Ok(self.unlocked(now, true)?.list(filter)?)
+    }
+
+    /// What this device's role decides on next, oldest first in the list's order.
+    pub fn review_queue(&mut self, now: DateTime<Utc>) -> Result<Page, AppError> {
+        let store = self.unlocked(now, true)?;
+        match review_filter(store.identity().role) {
+            Some(f) => Ok(store.list(&f)?),
+            None => Ok(Page { items: vec![], total: 0, offset: 0, limit: 0 }),
+        }
+    }
+
+    pub fn open_record(&mut self, id: RecordId, now: DateTime<Utc>) -> Result<RecordView, AppError> {
+        let store = self.unlocked(now, true)?;
+        record_view(store, id, now)
+    }
+
+    pub fn text_warnings(&self, text: &str) -> Vec<crate::model::privacy::TextWarning> {
+        text_warnings(text)
+    }
+
+    // ------------------------------------------------------------ writing
+
+    /// A new form with its defaults, kept at once as a draft.
+    pub fn new_record(&mut self, kind: RecordKind, now: DateTime<Utc>) -> Result<DraftView, AppError> {
+        let store = self.unlocked(now, true)?;
+        store.check_write_scope(kind, store.identity().committee_id.unwrap_or_default())?;
+        let fields = templates::new_fields(store, kind, now)?;
+        let draft =
+            Draft { id: uuid::Uuid::now_v7().to_string(), record_id: None, kind, body: fields, updated_at: now };
+        store.save_draft(&draft)?;
+        Ok(DraftView { draft_id: draft.id, kind, record_id: None, fields: draft.body })
+    }
+
+    /// Autosave: keeps the form's state as a draft, and when it validates, saves it as
+    /// the record (creating it the first time) and drops the draft. An invalid state
+    /// stays a draft with its field errors; nothing typed is ever thrown away.
+    pub fn save_draft(&mut self, input: DraftInput, now: DateTime<Utc>) -> Result<DraftOutcome, AppError> {
+        if serde_json::to_vec(&input.fields).map(|b| b.len()).unwrap_or(usize::MAX) > input::MAX_INPUT_BYTES {
+            return Err(input::InputError::TooLarge { max: input::MAX_INPUT_BYTES }.into());
+        }
+        let store = self.unlocked(now, true)?;
+        let draft = Draft {
+            id: input.draft_id.clone(),
+            record_id: input.record_id,
+            kind: input.kind,
+            body: input.fields.clone(),
+            updated_at: now,
+        };
+        let warnings = field_warnings(&input.fields, "");
+        store.save_draft(&draft)?;
+        let outcome = |record_id, saved, errors| DraftOutcome {
+            draft_id: input.draft_id.clone(),
+            record_id,
+            saved,
+            errors,
+            warnings: warnings.clone(),
+        };
+        let result = match input.record_id {
+            None => input::parse_new(input.kind, input.fields.clone())
+                .map_err(StoreError::from)
+                .and_then(|parsed| store.create_record(parsed, now).map(Some)),
+            Some(id) => commit_edit(store, id, input.fields.clone(), now).map(|_| Some(id)),
+        };
+        match result {
+            Ok(record_id) => {
+                store.delete_draft(&input.draft_id)?;
+                Ok(outcome(record_id, true, vec![]))
+            }
+            Err(StoreError::Invalid(errors)) => Ok(outcome(input.record_id, false, errors)),
+            Err(StoreError::Input(e)) => Ok(outcome(input.record_id, false, input_fields(&e))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn discard_draft(&mut self, draft_id: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+        Ok(self.unlocked(now, true)?.delete_draft(draft_id)?)
+    }
+
+    /// A review decision: submit, validate, approve, send back with a comment, reopen.
+    pub fn decide(
+        &mut self,
+        id: RecordId,
+        decision: Decision,
+        comment: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<RecordView, AppError> {
+        let store = self.unlocked(now, true)?;
+        if store.draft_for(id)?.is_some() && decision == Decision::Submitted {
+            return Err(AppError::new(
+                "record.draft_pending",
+                Message::new(
+                    "La fiche a des modifications non valides : corrigez les erreurs avant de la soumettre.",
+                    "The record has invalid changes: fix the errors before submitting it.",
+                ),
+            ));
+        }
+        store.review(id, decision, comment, now)?;
+        record_view(store, id, now)
+    }
+
+    pub fn resolve_conflict(
+        &mut self,
+        id: RecordId,
+        path: &str,
+        choice: usize,
+        now: DateTime<Utc>,
+    ) -> Result<RecordView, AppError> {
+        let store = self.unlocked(now, true)?;
+        store.resolve_conflict(id, path, choice, now)?;
+        record_view(store, id, now)
+    }
+
+    // ------------------------------------------------------------ sync
+
+    pub fn sync_state(&mut self, now: DateTime<Utc>) -> Result<SyncState, AppError> {
+        let store = self.unlocked(now, false)?;
+        let link = store.server_link()?;
+        let pending = store.dirty()?.len() as u32;
+        Ok(SyncState {
+            server_url: link.as_ref().map(|l| l.url.clone()).or_else(|| self.file.settings.server_url.clone()),
+            enrolled: link.is_some(),
+            online: self.online,
+            last_sync_at: self.file.last_sync_at,
+            pending,
+            running: self.running,
+            last_error: self.last_error.clone(),
+        })
+    }
+
+    /// The server address to probe, when there is an unlocked, enrolled store.
+    pub fn probe_target(&self) -> Option<String> {
+        self.store.as_ref().and_then(|s| s.server_link().ok().flatten()).map(|l| l.url)
+    }
+
+    /// Records what a probe found; returns whether a sync should start now (see
+    /// [`auto_sync_due`]).
+    pub fn set_online(&mut self, online: bool, now: DateTime<Utc>) -> bool {
+        let was = self.online;
+        self.online = Some(online);
+        let pending = self.store.as_ref().and_then(|s| s.dirty().ok()).map_or(0, |d| d.len());
+        auto_sync_due(&AutoSync {
+            unlocked: self.store.is_some(),
+            running: self.running,
+            was_online: was,
+            online,
+            pending,
+            last_sync_at: self.file.last_sync_at,
+            failed_recently: self.last_error.is_some(),
+            now,
+        })
+    }
+
+    /// One sync with the server, reporting progress after each round trip. `user`
+    /// says whether a person asked (a background sync does not keep the app unlocked).
+    pub fn sync_now(
+        &mut self,
+        now: DateTime<Utc>,
+        user: bool,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<SyncSummary, AppError> {
+        self.unlocked(now, user)?;
+        self.running = true;
+        let transport = HttpTransport::new(NETWORK_TIMEOUT);
+        let store = self.store.as_mut().ok_or_else(AppError::locked)?;
+        let result = client::sync_with_progress(store, &transport, now, progress);
+        self.running = false;
+        match result {
+            Ok(report) => {
+                let refused = report
+                    .rejected
+                    .iter()
+                    .map(|(id, code)| Refusal {
+                        id: *id,
+                        title: store.summary(*id).ok().map(|s| s.title),
+                        code: code.clone(),
+                        message: refusal_message(code, code),
+                    })
+                    .collect();
+                self.online = Some(true);
+                self.last_error = None;
+                self.file.last_sync_at = Some(now);
+                self.save_file()?;
+                Ok(SyncSummary {
+                    sent: report.pushed as u32,
+                    accepted: report.accepted as u32,
+                    received: report.received as u32,
+                    refused,
+                    flagged: report.flagged as u32,
+                    round_trips: report.round_trips as u32,
+                    bytes_up: report.bytes_up as u32,
+                    bytes_down: report.bytes_down as u32,
+                    elapsed_ms: report.elapsed_ms as u32,
+                    at: now,
+                })
+            }
+            Err(e) => {
+                let network = matches!(e, client::SyncError::Network(_));
+                let e = AppError::from(e);
+                if network {
+                    self.online = Some(false);
+                }
+                self.last_error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Whether a server at `url` answers now (a short health check, no lock held).
+pub fn probe(url: &str) -> bool {
+    client::reachable(url, Duration::from_secs(5))
+}
+
+/// What the background sync decides on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoSync {
+    pub unlocked: bool,
+    pub running: bool,
+    pub was_online: Option<bool>,
+    pub online: bool,
+    pub pending: usize,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub failed_recently: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// Sync starts by itself when the server becomes reachable, or while it is reachable
+/// and changes wait or the last sync is old. Pure, so the policy is tested as a table.
+pub fn auto_sync_due(s: &AutoSync) -> bool {
+    if !s.unlocked || s.running || !s.online {
+        return false;
+    }
+    let since = s.last_sync_at.map(|t| s.now - t);
+    let came_online = s.was_online != Some(true);
+    let stale = since.is_none_or(|d| d >= chrono::Duration::minutes(15));
+    let pending_due = s.pending > 0 && since.is_none_or(|d| d >= chrono::Duration::minutes(1));
+    came_online || stale || (pending_due && !s.failed_recently)
+}
+
+/// The list of what a role decides on: facilitators validate what was submitted;
+/// reviewers and admins approve what was validated (or submitted directly).
+fn review_filter(role: Role) -> Option<ListFilter> {
+    let statuses = match role {
+        Role::Member => return None,
+        Role::Facilitator => vec![ReviewStatus::Submitted],
+        Role::Reviewer | Role::Admin => vec![ReviewStatus::Submitted, ReviewStatus::Validated],
+    };
+    Some(ListFilter { statuses, limit: 200, ..Default::default() })
+}
+
+/// Saves an edit unless it changes nothing (a form autosaves often; an unchanged state
+/// must not add a change to the document).
+fn commit_edit(
+    store: &mut Store,
+    id: RecordId,
+    fields: Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let current = store.get(id, now)?.record.ok_or(StoreError::ReadOnly(id))?;
+    let parsed: RecordInput = input::parse_patch(&current, fields)?;
+    let same_status = match (&current.body, parsed.status) {
+        (RecordBody::Recommendation(r), Some(s)) => r.status() == s,
+        _ => true,
+    };
+    let unchanged =
+        parsed.body == current.body && parsed.sensitivity.is_none_or(|s| s == current.sensitivity) && same_status;
+    if unchanged {
+        return Ok(());
+    }
+    store.edit_record(id, parsed, now)?;
+    Ok(())
+}
+
+/// Name and phone warnings for every string in the form, with its path.
+fn field_warnings(fields: &Map<String, Value>, prefix: &str) -> Vec<FieldWarning> {
+    fn walk(v: &Value, path: String, out: &mut Vec<FieldWarning>) {
+        match v {
+            Value::String(s) => {
+                out.extend(text_warnings(s).into_iter().map(|warning| FieldWarning { path: path.clone(), warning }))
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, format!("{path}[{i}]"), out);
+                }
+            }
+            Value::Object(m) => {
+                for (k, item) in m {
+                    // Codes and ids are not free text.
+                    if k == "id" || k.ends_with("_id") {
+                        continue;
+                    }
+                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    walk(item, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Value::Object(fields.clone()), prefix.to_string(), &mut out);
+    out
+}
+
+fn short_device(d: DeviceId) -> String {
+    d.to_string().chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect()
+}
+
+fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<RecordView, AppError> {
+    let stored = store.get(id, now)?;
+    let summary = store.summary(id)?;
+    let me = store.identity().device_id;
+    let role = store.identity().role;
+    let author = |d: Option<DeviceId>| match d {
+        Some(d) if d == me => "this_device".to_string(),
+        Some(d) => short_device(d),
+        None => "?".into(),
+    };
+    let history = store
+        .history(id)?
+        .into_iter()
+        .map(|entry| HistoryView { by_this_device: entry.device == Some(me), device: author(entry.device), entry })
+        .collect();
+    let conflicts = stored
+        .conflicts
+        .iter()
+        .map(|c| ConflictView { authors: c.values.iter().map(|v| author(v.device)).collect(), conflict: c.clone() })
+        .collect();
+    let draft = store.draft_for(id)?;
+    let (fields, trail, status, correction_comment, decisions, editable) = match &stored.record {
+        Some(r) => {
+            let mut events = r.review.clone();
+            events.sort_by(|a, b| (a.at, a.by_device, a.id).cmp(&(b.at, b.by_device, b.id)));
+            let trail = events
+                .iter()
+                .map(|e| TrailEntry {
+                    at: e.at,
+                    decision: e.decision,
+                    role: e.role,
+                    comment: e.comment.clone(),
+                    by_this_device: e.by_device == me,
+                    device: author(Some(e.by_device)),
+                })
+                .collect();
+            let status = r.review_status();
+            let correction_comment = match review::latest(&r.review) {
+                Some(e) if e.decision == Decision::NeedsCorrection => e.comment.clone(),
+                _ => None,
+            };
+            let decisions = Decision::ALL
+                .iter()
+                .copied()
+                .filter(|d| review::check(&r.review, role, *d, Some("·")).is_ok())
+                .filter(|d| *d != Decision::Submitted || store.check_write_scope(r.kind(), r.committee_id).is_ok())
+                .collect();
+            let editable = review::editable(status) && store.check_write_scope(r.kind(), r.committee_id).is_ok();
+            (templates::form_fields(r), trail, status, correction_comment, decisions, editable)
+        }
+        None => (Map::new(), vec![], summary.status, None, vec![], false),
+    };
+    let warnings = field_warnings(&fields, "");
+    Ok(RecordView {
+        read_only: stored.read_only,
+        record: stored.record,
+        summary,
+        fields,
+        status,
+        trail,
+        correction_comment,
+        history,
+        conflicts,
+        errors: stored.errors,
+        warnings,
+        draft,
+        editable,
+        decisions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use rstest::rstest;
+
+    fn at(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap() + chrono::Duration::minutes(min)
+    }
+
+    #[rstest]
+    #[case::locked(false, false, Some(false), true, 3, None, false, false)]
+    #[case::offline(true, false, Some(true), false, 3, None, false, false)]
+    #[case::already_running(true, true, Some(false), true, 3, None, false, false)]
+    #[case::came_online(true, false, Some(false), true, 0, Some(1), false, true)]
+    #[case::first_probe(true, false, None, true, 0, Some(1), false, true)]
+    #[case::pending_changes(true, false, Some(true), true, 2, Some(5), false, true)]
+    #[case::pending_but_just_synced(true, false, Some(true), true, 2, Some(0), false, false)]
+    #[case::pending_after_failure_waits_for_staleness(true, false, Some(true), true, 2, Some(5), true, false)]
+    #[case::stale(true, false, Some(true), true, 0, Some(20), false, true)]
+    #[case::never_synced(true, false, Some(true), true, 0, None, false, true)]
+    #[case::fresh_and_nothing_waits(true, false, Some(true), true, 0, Some(3), false, false)]
+    #[allow(clippy::too_many_arguments)]
+    fn auto_sync_policy(
+        #[case] unlocked: bool,
+        #[case] running: bool,
+        #[case] was_online: Option<bool>,
+        #[case] online: bool,
+        #[case] pending: usize,
+        #[case] minutes_since_sync: Option<i64>,
+        #[case] failed_recently: bool,
+        #[case] expected: bool,
+    ) {
+        let now = at(30);
+        let s = AutoSync {
+            unlocked,
+            running,
+            was_online,
+            online,
+            pending,
+            last_sync_at: minutes_since_sync.map(|m| now - chrono::Duration::minutes(m)),
+            failed_recently,
+            now,
+        };
+        assert_eq!(auto_sync_due(&s), expected);
+    }
+
+    #[test]
+    fn warnings_name_the_field() {
+        let mut m = Map::new();
+        m.insert("summary".into(), Value::String("Appeler M. Traoré au 76 12 34 56".into()));
+        m.insert("agenda".into(), serde_json::json!([{"id": "x", "theme": "autre", "notes": "Coulibaly était là"}]));
+        let w = field_warnings(&m, "");
+        let paths: Vec<&str> = w.iter().map(|w| w.path.as_str()).collect();
+        assert_eq!(paths, ["agenda[0].notes", "summary", "summary"]);
+    }
+}

@@ -1,0 +1,239 @@
+//! What the app's screens receive: plain data, serialisable, with TypeScript bindings
+//! generated from these definitions (see `bindings`). No logic beyond building them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::error::AppError;
+use super::settings::Settings;
+use crate::doc::{Conflict, HistoryEntry};
+use crate::i18n::Message;
+use crate::model::privacy::TextWarning;
+use crate::model::*;
+use crate::reference::AdminUnit;
+use crate::store::{Draft, RecordSummary};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// No store on this device: first start.
+    Setup,
+    Locked,
+    Unlocked,
+}
+
+/// Who this device is, with names to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct IdentityView {
+    pub device_id: DeviceId,
+    pub role: Role,
+    pub committee_id: Option<CommitteeId>,
+    pub committee_name: Option<String>,
+    pub region: Option<String>,
+    pub region_name: Option<String>,
+    pub server_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct AppStatus {
+    pub stage: Stage,
+    pub settings: Settings,
+    /// Only while unlocked.
+    pub identity: Option<IdentityView>,
+    /// Wrong passphrases still allowed before the store is wiped.
+    pub attempts_left: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct PassphraseCheck {
+    pub ok: bool,
+    pub message: Option<Message>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct StatusCount {
+    pub kind: RecordKind,
+    pub status: ReviewStatus,
+    pub count: u32,
+}
+
+/// The sync state shown on every screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SyncState {
+    pub server_url: Option<String>,
+    pub enrolled: bool,
+    /// `None` until the server was probed.
+    pub online: Option<bool>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// Records with changes the server has not acknowledged.
+    pub pending: u32,
+    pub running: bool,
+    pub last_error: Option<AppError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Home {
+    pub identity: IdentityView,
+    pub counts: Vec<StatusCount>,
+    /// Records sent back "à corriger", first thing a member sees.
+    pub to_correct: Vec<RecordSummary>,
+    /// Forms left unfinished (never valid yet).
+    pub drafts: Vec<DraftSummary>,
+    /// For facilitators and reviewers: records waiting for their decision.
+    pub to_review: u32,
+    pub sync: SyncState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct DraftSummary {
+    pub id: String,
+    pub kind: RecordKind,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One value of a closed list, with both labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ValueLabel {
+    pub code: String,
+    pub fr: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ValueList {
+    /// The Rust type's name: `SessionType`, `College`, …
+    pub name: String,
+    pub values: Vec<ValueLabel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct CommitteeOption {
+    pub id: CommitteeId,
+    pub name: String,
+    pub region: Option<String>,
+    pub commune: Option<String>,
+}
+
+/// Everything a form picks from: value lists, administrative units, committees.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Vocabulary {
+    pub lists: Vec<ValueList>,
+    pub units: Vec<AdminUnit>,
+    pub committees: Vec<CommitteeOption>,
+    pub thresholds: LevelThresholds,
+}
+
+/// A conflict with the authors named.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct ConflictView {
+    pub conflict: Conflict,
+    /// For each value: "this device" or the author's short device id.
+    pub authors: Vec<String>,
+}
+
+/// A review event as shown in the trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct TrailEntry {
+    pub at: DateTime<Utc>,
+    pub decision: Decision,
+    pub role: Role,
+    pub comment: Option<String>,
+    pub by_this_device: bool,
+    pub device: String,
+}
+
+/// A record opened for reading or editing.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct RecordView {
+    pub summary: RecordSummary,
+    /// `None` when this version cannot read the document (it is kept, read-only).
+    pub record: Option<Record>,
+    /// The fields as the form edits them (record fields plus `sensitivity` and, for a
+    /// recommendation, its current `status`).
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub status: ReviewStatus,
+    pub trail: Vec<TrailEntry>,
+    /// The comment of the latest "à corriger".
+    pub correction_comment: Option<String>,
+    pub history: Vec<HistoryView>,
+    pub conflicts: Vec<ConflictView>,
+    pub errors: Vec<FieldError>,
+    pub warnings: Vec<FieldWarning>,
+    /// An unfinished edit kept on this device.
+    pub draft: Option<Draft>,
+    pub editable: bool,
+    /// Decisions this device's role may take now.
+    pub decisions: Vec<Decision>,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct HistoryView {
+    pub entry: HistoryEntry,
+    pub by_this_device: bool,
+    pub device: String,
+}
+
+/// A warning on one free-text field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct FieldWarning {
+    pub path: String,
+    pub warning: TextWarning,
+}
+
+/// What the form sends on every change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DraftInput {
+    /// The draft's id, as given by `new_record` or `open_record`.
+    pub draft_id: String,
+    pub kind: RecordKind,
+    /// Set once the record exists.
+    pub record_id: Option<RecordId>,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The answer to an autosave.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct DraftOutcome {
+    pub draft_id: String,
+    /// The record, once it exists.
+    pub record_id: Option<RecordId>,
+    /// Whether the record itself now holds what was typed (valid and saved); otherwise
+    /// only the draft does.
+    pub saved: bool,
+    pub errors: Vec<FieldError>,
+    pub warnings: Vec<FieldWarning>,
+}
+
+/// A fresh form.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct DraftView {
+    pub draft_id: String,
+    pub kind: RecordKind,
+    pub record_id: Option<RecordId>,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A refused record in a sync result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Refusal {
+    pub id: RecordId,
+    pub title: Option<String>,
+    pub code: String,
+    pub message: Message,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SyncSummary {
+    pub sent: u32,
+    pub accepted: u32,
+    pub received: u32,
+    pub refused: Vec<Refusal>,
+    /// Received records that fail validation (kept and flagged).
+    pub flagged: u32,
+    pub round_trips: u32,
+    pub bytes_up: u32,
+    pub bytes_down: u32,
+    pub elapsed_ms: u32,
+    pub at: DateTime<Utc>,
+}

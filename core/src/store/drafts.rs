@@ -1,0 +1,107 @@
+//! Drafts: the state of a form that is not (yet) a valid record. The app autosaves every
+//! change here at once, in the encrypted store, so nothing typed is lost when the app is
+//! closed or the power fails; a draft becomes the record as soon as it validates, and is
+//! then removed. A draft is local to the device: it is never synced.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+use crate::model::{RecordId, RecordKind};
+
+/// A stored draft: the form's fields as JSON, for a new record (`record_id` is `None`)
+/// or over an existing one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Draft {
+    pub id: String,
+    pub record_id: Option<RecordId>,
+    pub kind: RecordKind,
+    /// The form's state: the record's fields plus `sensitivity` and, for a
+    /// recommendation, `status`; values may be incomplete or of the wrong type.
+    pub body: serde_json::Map<String, serde_json::Value>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn row_to_draft(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<String>, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn parse(row: (String, Option<String>, String, String, String)) -> Result<Draft, StoreError> {
+    let (id, record_id, kind, body, updated_at) = row;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("draft {id}: {what}"));
+    Ok(Draft {
+        record_id: match record_id {
+            Some(r) => Some(r.parse().map_err(|_| corrupt("record id"))?),
+            None => None,
+        },
+        kind: kind.parse().map_err(|_| corrupt("kind"))?,
+        body: serde_json::from_str(&body).map_err(|_| corrupt("body"))?,
+        updated_at: DateTime::parse_from_rfc3339(&updated_at).map_err(|_| corrupt("time"))?.with_timezone(&Utc),
+        id,
+    })
+}
+
+const COLUMNS: &str = "id, record_id, kind, body, updated_at";
+
+impl Store {
+    /// Writes a draft (insert or replace), in one transaction. A record has at most one
+    /// draft: saving a second draft for the same record replaces the first.
+    pub fn save_draft(&mut self, draft: &Draft) -> Result<(), StoreError> {
+        let body = serde_json::to_string(&draft.body).map_err(|e| StoreError::Io(e.to_string()))?;
+        let tx = self.conn.transaction()?;
+        if let Some(r) = draft.record_id {
+            tx.execute("DELETE FROM drafts WHERE record_id = ?1 AND id != ?2", params![r.to_string(), draft.id])?;
+        }
+        tx.execute(
+            "INSERT INTO drafts (id, record_id, kind, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET record_id = excluded.record_id, body = excluded.body,
+                 updated_at = excluded.updated_at",
+            params![
+                draft.id,
+                draft.record_id.map(|r| r.to_string()),
+                draft.kind.code(),
+                body,
+                draft.updated_at.to_rfc3339()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn draft(&self, id: &str) -> Result<Option<Draft>, StoreError> {
+        let row = self
+            .conn
+            .query_row(&format!("SELECT {COLUMNS} FROM drafts WHERE id = ?1"), [id], row_to_draft)
+            .optional()?;
+        row.map(parse).transpose()
+    }
+
+    /// The pending draft over an existing record, if any.
+    pub fn draft_for(&self, record: RecordId) -> Result<Option<Draft>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM drafts WHERE record_id = ?1"),
+                [record.to_string()],
+                row_to_draft,
+            )
+            .optional()?;
+        row.map(parse).transpose()
+    }
+
+    /// Drafts of records not created yet (forms left invalid), newest first.
+    pub fn new_record_drafts(&self, kind: Option<RecordKind>) -> Result<Vec<Draft>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM drafts WHERE record_id IS NULL AND (?1 IS NULL OR kind = ?1)
+             ORDER BY updated_at DESC"
+        ))?;
+        let rows = stmt.query_map([kind.map(|k| k.code())], row_to_draft)?.collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(parse).collect()
+    }
+
+    pub fn delete_draft(&mut self, id: &str) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+        Ok(())
+    }
+}
