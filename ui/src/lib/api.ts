@@ -1,0 +1,126 @@
+/**
+ * The typed client of the app's Tauri commands (docs/app-commands.md). Screens call
+ * these functions, never `invoke` directly. Argument and result types are generated
+ * from Rust (src/bindings, ts-rs); a failed command rejects with an `AppError`
+ * `{ code, message: { fr, en }, fields }`.
+ */
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+
+import type { AppError } from '../bindings/AppError';
+import type { AppStatus } from '../bindings/AppStatus';
+import type { Decision } from '../bindings/Decision';
+import type { DraftInput } from '../bindings/DraftInput';
+import type { DraftOutcome } from '../bindings/DraftOutcome';
+import type { DraftView } from '../bindings/DraftView';
+import type { Home } from '../bindings/Home';
+import type { ListFilter } from '../bindings/ListFilter';
+import type { Page } from '../bindings/Page';
+import type { PassphraseCheck } from '../bindings/PassphraseCheck';
+import type { RecordKind } from '../bindings/RecordKind';
+import type { RecordView } from '../bindings/RecordView';
+import type { Role } from '../bindings/Role';
+import type { Settings } from '../bindings/Settings';
+import type { SettingsPatch } from '../bindings/SettingsPatch';
+import type { SyncProgress } from '../bindings/SyncProgress';
+import type { SyncState } from '../bindings/SyncState';
+import type { SyncSummary } from '../bindings/SyncSummary';
+import type { TextWarning } from '../bindings/TextWarning';
+import type { Vocabulary } from '../bindings/Vocabulary';
+
+export type {
+  AppError,
+  AppStatus,
+  Decision,
+  DraftInput,
+  DraftOutcome,
+  DraftView,
+  Home,
+  ListFilter,
+  Page,
+  PassphraseCheck,
+  RecordKind,
+  RecordView,
+  Role,
+  Settings,
+  SettingsPatch,
+  SyncProgress,
+  SyncState,
+  SyncSummary,
+  TextWarning,
+  Vocabulary,
+};
+
+/** Whether a thrown value is an `AppError` from the Rust side. */
+export function isAppError(e: unknown): e is AppError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
+}
+
+/** Any failure as an `AppError` (a JavaScript exception becomes `ui.unexpected`). */
+export function toAppError(e: unknown): AppError {
+  if (isAppError(e)) return e;
+  const text = e instanceof Error ? e.message : String(e);
+  return { code: 'ui.unexpected', message: { fr: `Erreur inattendue : ${text}`, en: `Unexpected error: ${text}` }, fields: [] };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+/** A `ListFilter` with every field at its default. */
+export function listFilter(patch: Partial<ListFilter> = {}): ListFilter {
+  return {
+    kind: null,
+    committee_id: null,
+    region: null,
+    commune: null,
+    date_from: null,
+    date_to: null,
+    status: null,
+    statuses: [],
+    text: null,
+    flagged_only: false,
+    limit: 0,
+    offset: 0,
+    ...patch,
+  };
+}
+
+export const appStatus = () => call<AppStatus>('app_status');
+export const checkPassphrase = (passphrase: string) => call<PassphraseCheck>('check_passphrase', { passphrase });
+export const createDemo = (passphrase: string, role: Role) => call<AppStatus>('create_demo', { passphrase, role });
+export const enroll = (passphrase: string, serverUrl: string, code: string, label?: string | null) =>
+  call<AppStatus>('enroll', { passphrase, serverUrl, code, label: label ?? null });
+export const unlock = (passphrase: string) => call<AppStatus>('unlock', { passphrase });
+export const lock = () => call<AppStatus>('lock');
+export const wipeDevice = () => call<AppStatus>('wipe_device');
+export const updateSettings = (patch: SettingsPatch) => call<Settings>('update_settings', { patch });
+export const changePassphrase = (current: string, next: string) =>
+  call<void>('change_passphrase', { current, next });
+export const home = () => call<Home>('home');
+export const vocabulary = () => call<Vocabulary>('vocabulary');
+export const listRecords = (filter: Partial<ListFilter> = {}) =>
+  call<Page>('list_records', { filter: listFilter(filter) });
+export const reviewQueue = () => call<Page>('review_queue');
+export const openRecord = (id: string) => call<RecordView>('open_record', { id });
+export const newRecord = (kind: RecordKind) => call<DraftView>('new_record', { kind });
+export const saveDraft = (draft: DraftInput) => call<DraftOutcome>('save_draft', { draft });
+export const discardDraft = (draftId: string) => call<void>('discard_draft', { draftId });
+export const decide = (id: string, decision: Decision, comment?: string | null) =>
+  call<RecordView>('decide', { id, decision, comment: comment ?? null });
+export const resolveConflict = (id: string, path: string, choice: number) =>
+  call<RecordView>('resolve_conflict', { id, path, choice });
+export const syncNow = () => call<SyncSummary>('sync_now');
+export const syncState = () => call<SyncState>('sync_state');
+export const textWarnings = (text: string) => call<TextWarning[]>('text_warnings', { text });
+
+/** The backend locked the store (idle delay): drop every record in memory. */
+export const onLocked = (cb: () => void): Promise<UnlistenFn> => listen('locked', () => cb());
+export const onSyncProgress = (cb: (p: SyncProgress) => void): Promise<UnlistenFn> =>
+  listen<SyncProgress>('sync-progress', (e) => cb(e.payload));
+export const onSyncState = (cb: (s: SyncState) => void): Promise<UnlistenFn> =>
+  listen<SyncState>('sync-state', (e) => cb(e.payload));
