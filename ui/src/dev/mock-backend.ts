@@ -7,6 +7,13 @@
  */
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
+import type { AppStatus, Home, Page, PassphraseCheck, Settings, SyncState, SyncSummary } from '../lib/api';
+import type { IdentityView } from '../bindings/IdentityView';
+import type { RecordSummary } from '../bindings/RecordSummary';
+import type { Stage } from '../bindings/Stage';
+import type { Role } from '../bindings/Role';
+import type { RecordKind } from '../bindings/RecordKind';
+import type { ReviewStatus } from '../bindings/ReviewStatus';
 
 type Any = Record<string, unknown>;
 
@@ -14,27 +21,30 @@ const params = new URLSearchParams(window.location.search);
 const msg = (fr: string, en: string) => ({ fr, en });
 const fail = (code: string, fr: string, en: string) => ({ code, message: msg(fr, en), fields: [] });
 
-let stage = params.get('stage') ?? 'setup';
+let stage = (params.get('stage') ?? 'setup') as Stage;
 let attempts = 5;
-const settings: Any = {
+const settings: Settings = {
   lang: params.get('lang') === 'en' ? 'en' : 'fr',
   server_url: 'https://srv.example.ml',
-  lock_minutes: 5,
+  lock_minutes: Number(params.get('lock') ?? 5),
   max_attempts: 5,
-  app_name: 'Carnet',
-  app_icon: null,
+  window_name: 'Carnet',
+  icon: 'standard',
 };
-let identity: Any | null = {
+let identity: IdentityView = {
   device_id: '0192f0c4-7b1e-7c3a-9d2e-5a6b7c8d9e0f',
-  role: params.get('role') ?? 'member',
-  committee_id: 'c-goundam',
+  role: (params.get('role') ?? 'member') as Role,
+  committee_id: '0192f0c4-0000-7000-8000-0000000000cc',
+  committee_name: 'CCS de Goundam',
   region: 'tombouctou',
+  region_name: 'Tombouctou',
+  server_url: 'https://srv.example.ml',
 };
 let passphrase = 'demo demo demo';
 let pending = 3;
 let lastSync: string | null = '2025-03-01T10:00:00Z';
 
-const summary = (id: string, kind: string, title: string, status: string, errors = 0) => ({
+const summary = (id: string, kind: RecordKind, title: string, status: ReviewStatus, errors = 0): RecordSummary => ({
   id,
   kind,
   committee_id: 'c-goundam',
@@ -54,14 +64,20 @@ const summary = (id: string, kind: string, title: string, status: string, errors
   dirty: true,
 });
 
-const status = () => ({ stage, settings, identity: stage === 'setup' ? null : identity, attempts_left: stage === 'locked' ? attempts : null });
-const syncState = () => ({ online: true, last_sync: lastSync, pending, running: false });
+const status = (): AppStatus => ({ stage, settings, identity: stage === 'unlocked' ? identity : null, attempts_left: attempts });
+const syncState = (): SyncState => ({
+  server_url: settings.server_url,
+  enrolled: true,
+  online: params.get('sync') === 'offline' ? false : true,
+  last_sync_at: lastSync,
+  pending,
+  running: false,
+  last_error: null,
+});
 
-function check(p: string) {
-  const problems = [];
-  if (p.length < 8) problems.push(msg('Au moins 8 caractères.', 'At least 8 characters.'));
-  if (/^\d+$/.test(p) && p.length < 6) problems.push(msg('Un code PIN doit avoir au moins 6 chiffres.', 'A PIN needs at least 6 digits.'));
-  return { ok: problems.length === 0, problems };
+function check(p: string): PassphraseCheck {
+  if (p.length < 8) return { ok: false, message: msg('Au moins 8 caractères.', 'At least 8 characters.') };
+  return { ok: true, message: null };
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +96,7 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
       if (cmd === 'enroll' && String(args.code).startsWith('AAAA'))
         throw fail('enroll.invalid_code', 'Code d’enrôlement inconnu.', 'Unknown enrollment code.');
       passphrase = String(args.passphrase);
-      identity = { ...identity, role: cmd === 'enroll' ? 'member' : args.role };
+      identity = { ...identity, role: cmd === 'enroll' ? 'member' : (args.role as Role) };
       stage = 'unlocked';
       attempts = Number(settings.max_attempts);
       return status();
@@ -105,7 +121,8 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
       stage = 'setup';
       return status();
     case 'update_settings':
-      Object.assign(settings, args.patch as Any);
+      Object.assign(settings, args.patch as Partial<Settings>);
+      if (settings.server_url === '') settings.server_url = null;
       return settings;
     case 'change_passphrase':
       if (args.current !== passphrase) throw fail('store.wrong_passphrase', 'Code secret actuel incorrect.', 'Current passphrase is wrong.');
@@ -113,9 +130,9 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
       return null;
     case 'home':
       return {
-        committee_id: 'c-goundam',
-        committee_name: 'CCS de Goundam',
-        region: 'Tombouctou',
+        identity,
+        drafts: [{ id: 'draft-1', kind: 'session', updated_at: '2025-02-20T08:30:00Z' }],
+        to_review: identity.role === 'member' ? 0 : 2,
         counts: [
           { kind: 'session', status: 'draft', count: 2 },
           { kind: 'session', status: 'approved', count: 7 },
@@ -126,7 +143,7 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
         ],
         to_correct: [summary('0192f0c4-0000-7000-8000-000000000001', 'assessment', 'Évaluation — février 2025', 'needs_correction', 2)],
         sync: syncState(),
-      };
+      } satisfies Home;
     case 'review_queue':
       return {
         items: [
@@ -136,7 +153,7 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
         total: 2,
         offset: 0,
         limit: 50,
-      };
+      } satisfies Page;
     case 'sync_state':
       return syncState();
     case 'sync_now': {
@@ -144,10 +161,9 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
         await wait(500);
         throw fail('sync.network', 'Le serveur ne répond pas.', 'The server does not answer.');
       }
-      const total = 6;
-      for (let i = 0; i <= total; i++) {
-        await emit('sync-progress', { step: i < 3 ? 'push' : 'pull', done: i, total });
-        await wait(250);
+      for (let i = 1; i <= 4; i++) {
+        await wait(300);
+        await emit('sync-progress', { round_trips: i, sent: Math.min(i, pending), received: i > 2 ? i - 2 : 0, bytes_up: 0, bytes_down: 0, more: i < 4 });
       }
       const sent = pending;
       pending = 0;
@@ -160,10 +176,18 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
         refused: [
           {
             id: '0192f0c4-0000-7000-8000-000000000001',
-            reason: msg('Le champ « date » est dans le futur.', 'The field “date” is in the future.'),
+            title: 'Évaluation — février 2025',
+            code: 'scope.outside',
+            message: msg('Cette fiche est hors du périmètre de l’appareil.', 'This record is outside the device’s scope.'),
           },
         ],
-      };
+        flagged: 0,
+        round_trips: 4,
+        bytes_up: 0,
+        bytes_down: 0,
+        elapsed_ms: 1200,
+        at: lastSync,
+      } satisfies SyncSummary;
     }
     default:
       throw fail('dev.unknown_command', `Commande inconnue (maquette) : ${cmd}`, `Unknown command (mock): ${cmd}`);

@@ -1,42 +1,36 @@
 /**
- * Errors from the Rust side arrive as `AppError { code, message: {fr, en}, fields }`;
- * anything else (a rejected promise with a string, a JS exception) is wrapped so that
- * screens always show a sentence, never a stack trace.
+ * Turning failures into sentences. Every command rejects with an `AppError`
+ * `{ code, message: {fr, en}, fields }` (lib/api.ts wraps anything else), so screens
+ * show the backend's own words in the current language; the sync panel adds its own
+ * plain explanation for the failures a user can do something about.
  */
+import { toAppError } from './api';
 import { pickMessage, type Lang } from '../i18n';
 
-export interface UiError {
-  code: string;
-  message: { fr: string; en: string } | null;
-  fields: unknown[];
-}
-
-export function isAppError(e: unknown): e is UiError {
-  if (typeof e !== 'object' || e === null) return false;
-  const o = e as Record<string, unknown>;
-  const m = o.message as Record<string, unknown> | undefined;
-  return typeof o.code === 'string' && typeof m === 'object' && m !== null && typeof m.fr === 'string';
-}
-
-export function toUiError(e: unknown): UiError {
-  if (isAppError(e)) return { code: e.code, message: e.message, fields: Array.isArray(e.fields) ? e.fields : [] };
-  return { code: 'ui.unexpected', message: null, fields: [] };
-}
-
-/** The sentence to show: the backend's own message, else the generic fallback. */
+/** The sentence to show for a failure; `fallback` if it carries no text. */
 export function errorText(e: unknown, lang: Lang, fallback: string): string {
-  const u = toUiError(e);
-  return pickMessage(u.message, lang) || fallback;
+  return pickMessage(toAppError(e).message, lang) || fallback;
+}
+
+export function errorCode(e: unknown): string {
+  return toAppError(e).code;
 }
 
 /** Sync failures the sync panel explains in its own words. */
-export type SyncFailure = 'network' | 'revoked' | 'notEnrolled' | 'refused' | 'other';
+export type SyncFailure = 'network' | 'revoked' | 'unknownDevice' | 'notEnrolled' | 'refused' | 'other';
 
 export function syncFailure(code: string): SyncFailure {
-  if (code === 'sync.network' || code.startsWith('sync.network') || code === 'sync.timeout' || code === 'sync.tls')
-    return 'network';
-  if (code === 'auth.revoked') return 'revoked';
-  if (code === 'sync.not_enrolled' || code === 'auth.not_enrolled') return 'notEnrolled';
-  if (code.startsWith('sync.refused') || code.startsWith('sync.server') || code.startsWith('auth.')) return 'refused';
+  switch (code) {
+    case 'sync.network':
+      return 'network';
+    case 'auth.revoked':
+      return 'revoked';
+    case 'auth.unknown_token':
+    case 'auth.missing':
+      return 'unknownDevice';
+    case 'sync.not_enrolled':
+      return 'notEnrolled';
+  }
+  if (code.startsWith('scope.') || code.startsWith('request.') || code.startsWith('enroll.')) return 'refused';
   return 'other';
 }

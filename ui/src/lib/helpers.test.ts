@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compactCode, formatCode, isValidCode, normalizeServerUrl, parseScan } from './enrollment';
 import { countTable } from './counts';
-import { errorText, isAppError, syncFailure, toUiError } from './errors';
+import { errorCode, errorText, syncFailure } from './errors';
 import { formatDate, formatDateTime, progressPercent } from './format';
 import { checkSettings, wipeConfirmed } from './settings-form';
 import { canReview } from './session';
@@ -76,25 +76,24 @@ describe('countTable', () => {
 describe('errors', () => {
   const appError = { code: 'sync.network', message: { fr: 'Pas de réseau', en: 'No network' }, fields: [] };
 
-  it('recognises AppError and wraps anything else', () => {
-    expect(isAppError(appError)).toBe(true);
-    expect(isAppError('boom')).toBe(false);
-    expect(isAppError({ code: 'x' })).toBe(false);
-    expect(toUiError(new Error('stack'))).toEqual({ code: 'ui.unexpected', message: null, fields: [] });
-  });
-
-  it('shows the backend message in the right language, never a raw exception', () => {
+  it('shows the backend message in the right language', () => {
     expect(errorText(appError, 'en', 'fallback')).toBe('No network');
     expect(errorText(appError, 'fr', 'fallback')).toBe('Pas de réseau');
-    expect(errorText(new Error('TypeError at line 3'), 'fr', 'Erreur inattendue')).toBe('Erreur inattendue');
+    expect(errorCode(appError)).toBe('sync.network');
+  });
+
+  it('wraps a JavaScript exception as an unexpected error', () => {
+    expect(errorCode(new Error('boom'))).toBe('ui.unexpected');
+    expect(errorText(new Error('boom'), 'fr', 'x')).toMatch(/inattendue/);
   });
 
   it.each([
     ['sync.network', 'network'],
     ['auth.revoked', 'revoked'],
+    ['auth.unknown_token', 'unknownDevice'],
     ['sync.not_enrolled', 'notEnrolled'],
-    ['sync.refused', 'refused'],
-    ['store.corrupt', 'other'],
+    ['scope.outside', 'refused'],
+    ['store.io', 'other'],
   ] as const)('%s is a %s failure', (code, kind) => {
     expect(syncFailure(code)).toBe(kind);
   });
@@ -126,9 +125,11 @@ describe('settings form', () => {
   it('accepts a valid form and tidies it', () => {
     expect(checkSettings(good)).toEqual({
       ok: true,
-      value: { server_url: 'https://srv.example.ml', lock_minutes: 5, max_attempts: 10, app_name: 'Carnet' },
+      value: { server_url: 'https://srv.example.ml', lock_minutes: 5, max_attempts: 10, window_name: 'Carnet' },
     });
-    expect(checkSettings({ ...good, server: '' })).toMatchObject({ ok: true, value: { server_url: null } });
+    // An empty address is sent as '' (the backend reads it as "no server").
+    expect(checkSettings({ ...good, server: '' })).toMatchObject({ ok: true, value: { server_url: '' } });
+    expect(checkSettings({ ...good, lockMinutes: '240' })).toMatchObject({ ok: true });
   });
 
   it('reports each bad field', () => {
@@ -136,7 +137,9 @@ describe('settings form', () => {
       ok: false,
       problems: { server: 'serverInvalid', lockMinutes: 'outOfRange', maxAttempts: 'outOfRange', name: 'nameRequired' },
     });
-    expect(checkSettings({ ...good, lockMinutes: '61' })).toMatchObject({ ok: false });
+    expect(checkSettings({ ...good, lockMinutes: '241' })).toMatchObject({ ok: false });
+    expect(checkSettings({ ...good, name: 'x'.repeat(41) })).toEqual({ ok: false, problems: { name: 'nameTooLong' } });
+    expect(checkSettings({ ...good, name: 'é'.repeat(40) })).toMatchObject({ ok: true });
     expect(checkSettings({ ...good, maxAttempts: '21' })).toMatchObject({ ok: false });
   });
 

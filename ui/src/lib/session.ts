@@ -6,8 +6,8 @@
  * component registers a cleaner with `onLock`.
  */
 import { get, writable } from 'svelte/store';
-import * as api from './api-draft';
-import type { AppStatus, Role } from './api-draft';
+import * as api from './api';
+import type { AppStatus, Role } from './api';
 import { setLang } from '../i18n';
 
 export const status = writable<AppStatus | null>(null);
@@ -71,6 +71,16 @@ export async function handleLockedEvent(): Promise<void> {
 function markLocked(): void {
   const s = get(status);
   if (s && s.stage === 'unlocked') status.set({ ...s, stage: 'locked' });
+}
+
+/**
+ * The backend locks an idle store by itself; a command then fails with `app.locked`.
+ * Screens pass their failures here so that the UI follows at once.
+ */
+export function noticeLocked(e: unknown): boolean {
+  if (api.toAppError(e).code !== 'app.locked') return false;
+  void handleLockedEvent();
+  return true;
 }
 
 /** Roles that can decide on other people's records. */

@@ -1,11 +1,13 @@
 /**
- * The settings form: what the user typed, checked before it is sent. The backend checks
- * again; these bounds only give an immediate, field-level message.
+ * The settings form: what the user typed, checked before it is sent. The bounds are
+ * those of core/src/app/settings.rs (which checks again and has the last word); here
+ * they only give an immediate, field-level message.
  */
 import { normalizeServerUrl } from './enrollment';
 
-export const LOCK_MINUTES = { min: 1, max: 60 } as const;
+export const LOCK_MINUTES = { min: 1, max: 240 } as const;
 export const MAX_ATTEMPTS = { min: 3, max: 20 } as const;
+export const MAX_NAME_CHARS = 40;
 
 export interface SettingsForm {
   server: string;
@@ -15,13 +17,14 @@ export interface SettingsForm {
 }
 
 export type SettingsField = keyof SettingsForm;
-export type SettingsProblem = 'serverInvalid' | 'outOfRange' | 'nameRequired';
+export type SettingsProblem = 'serverInvalid' | 'outOfRange' | 'nameRequired' | 'nameTooLong';
 
+/** What to send: an empty server address clears it (the backend reads '' as none). */
 export interface CheckedSettings {
-  server_url: string | null;
+  server_url: string;
   lock_minutes: number;
   max_attempts: number;
-  app_name: string;
+  window_name: string;
 }
 
 export type SettingsCheck =
@@ -29,7 +32,7 @@ export type SettingsCheck =
   | { ok: false; problems: Partial<Record<SettingsField, SettingsProblem>> };
 
 function intIn(raw: string, bounds: { min: number; max: number }): number | null {
-  const s = raw.trim();
+  const s = String(raw ?? '').trim();
   if (!/^\d+$/.test(s)) return null;
   const n = Number(s);
   return n >= bounds.min && n <= bounds.max ? n : null;
@@ -37,19 +40,21 @@ function intIn(raw: string, bounds: { min: number; max: number }): number | null
 
 export function checkSettings(form: SettingsForm): SettingsCheck {
   const problems: Partial<Record<SettingsField, SettingsProblem>> = {};
-  let server_url: string | null = null;
+  let server_url = '';
   if (form.server.trim() !== '') {
-    server_url = normalizeServerUrl(form.server);
-    if (server_url === null) problems.server = 'serverInvalid';
+    const url = normalizeServerUrl(form.server);
+    if (url === null) problems.server = 'serverInvalid';
+    else server_url = url;
   }
   const lock_minutes = intIn(form.lockMinutes, LOCK_MINUTES);
   if (lock_minutes === null) problems.lockMinutes = 'outOfRange';
   const max_attempts = intIn(form.maxAttempts, MAX_ATTEMPTS);
   if (max_attempts === null) problems.maxAttempts = 'outOfRange';
-  const app_name = form.name.trim();
-  if (app_name === '') problems.name = 'nameRequired';
+  const window_name = form.name.trim();
+  if (window_name === '') problems.name = 'nameRequired';
+  else if ([...window_name].length > MAX_NAME_CHARS) problems.name = 'nameTooLong';
   if (Object.keys(problems).length > 0) return { ok: false, problems };
-  return { ok: true, value: { server_url, lock_minutes: lock_minutes!, max_attempts: max_attempts!, app_name } };
+  return { ok: true, value: { server_url, lock_minutes: lock_minutes!, max_attempts: max_attempts!, window_name } };
 }
 
 /** The wipe dialog's typed confirmation: the word, in any case, with stray spaces. */

@@ -4,16 +4,18 @@
  * and the outcome of the last one started from this window.
  */
 import { get, writable } from 'svelte/store';
-import * as api from './api-draft';
-import type { SyncProgress, SyncState, SyncSummary } from './api-draft';
-import { toUiError, type UiError } from './errors';
-import { onLock } from './session';
+import * as api from './api';
+import type { AppError, SyncProgress, SyncState, SyncSummary } from './api';
+import { noticeLocked, onLock } from './session';
 
 export const syncState = writable<SyncState | null>(null);
 export const progress = writable<SyncProgress | null>(null);
 export const running = writable(false);
 export const result = writable<SyncSummary | null>(null);
-export const failure = writable<UiError | null>(null);
+export const failure = writable<AppError | null>(null);
+
+/** Whether the sync panel is shown (opened from the top bar or the home screen). */
+export const panelOpen = writable(false);
 
 export function reset(): void {
   progress.set(null);
@@ -21,17 +23,18 @@ export function reset(): void {
   failure.set(null);
 }
 
-// Refusal reasons name records: forget them on lock.
+// Refusals name records: forget them on lock.
 onLock(() => {
   reset();
   syncState.set(null);
+  panelOpen.set(false);
 });
 
 export async function refreshSyncState(): Promise<void> {
   try {
     syncState.set(await api.syncState());
-  } catch {
-    // Locked or not enrolled: keep what we had.
+  } catch (e) {
+    noticeLocked(e);
   }
 }
 
@@ -43,7 +46,9 @@ export async function runSync(): Promise<void> {
   try {
     result.set(await api.syncNow());
   } catch (e) {
-    failure.set(toUiError(e));
+    const err = api.toAppError(e);
+    failure.set(err);
+    noticeLocked(err);
   } finally {
     running.set(false);
     progress.set(null);
@@ -51,5 +56,8 @@ export async function runSync(): Promise<void> {
   }
 }
 
-/** Whether the sync panel is shown (opened from the top bar or the home screen). */
-export const panelOpen = writable(false);
+/** Opens the panel and starts a sync unless one is running. */
+export function openAndSync(): void {
+  panelOpen.set(true);
+  if (!get(running)) void runSync();
+}
