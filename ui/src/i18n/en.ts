@@ -177,6 +177,7 @@ export const en: Dict = {
     draftsTitle: 'Unfinished forms',
     draftsHelp: 'Started but not valid yet: they stay on the device.',
     draftItem: (kind: string, when: string) => `${kind}, changed on ${when}`,
+    resume: 'Resume the form',
     toReview: (n: number) =>
       n === 0 ? 'No record is waiting for your decision.' : `${n} ${plural(n, 'record is', 'records are')} waiting for your decision.`,
     openReview: 'Open the review',

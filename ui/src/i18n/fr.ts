@@ -178,6 +178,7 @@ export const fr = {
     draftsTitle: 'Formulaires non terminés',
     draftsHelp: 'Commencés mais pas encore valides : ils restent sur l’appareil.',
     draftItem: (kind: string, when: string) => `${kind}, modifié le ${when}`,
+    resume: 'Reprendre le formulaire',
     toReview: (n: number) =>
       n === 0 ? 'Aucune fiche n’attend votre décision.' : `${n} ${plural(n, 'fiche attend', 'fiches attendent')} votre décision.`,
     openReview: 'Ouvrir la revue',

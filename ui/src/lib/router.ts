@@ -6,6 +6,7 @@
  *   #/home                      home
  *   #/records/<kind>            list of one kind
  *   #/records/<kind>/new        new record of that kind
+ *   #/records/<kind>/draft/<id> resume an unfinished form (a draft of a new record)
  *   #/records/<kind>/<id>/edit  edit an existing record
  *   #/record/<id>               one record (detail, review trail, decisions)
  *   #/review                    review queue
@@ -22,6 +23,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'records'; kind: Kind }
   | { name: 'new'; kind: Kind }
+  | { name: 'draft'; kind: Kind; id: string }
   | { name: 'edit'; kind: Kind; id: string }
   | { name: 'record'; id: string }
   | { name: 'review' }
@@ -56,6 +58,7 @@ export function parseRoute(hash: string): Route {
       if (parts.length === 2) return { name: 'records', kind: a };
       if (parts.length === 3 && b === 'new') return { name: 'new', kind: a };
       if (parts.length === 4 && c === 'edit' && ID.test(b)) return { name: 'edit', kind: a, id: b };
+      if (parts.length === 4 && b === 'draft' && ID.test(c)) return { name: 'draft', kind: a, id: c };
       break;
     case 'record':
       if (parts.length === 2 && ID.test(a)) return { name: 'record', id: a };
@@ -83,6 +86,8 @@ export function href(route: Route): string {
       return `#/records/${route.kind}/new`;
     case 'edit':
       return `#/records/${route.kind}/${encodeURIComponent(route.id)}/edit`;
+    case 'draft':
+      return `#/records/${route.kind}/draft/${encodeURIComponent(route.id)}`;
     case 'record':
       return `#/record/${encodeURIComponent(route.id)}`;
     case 'review':
@@ -101,6 +106,7 @@ export function section(route: Route): 'home' | Kind | 'review' | 'settings' | n
     case 'records':
     case 'new':
     case 'edit':
+    case 'draft':
       return route.kind;
     case 'record':
       return null;
