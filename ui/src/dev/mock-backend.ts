@@ -7,6 +7,7 @@
  */
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
+import { handleRecords } from './mock-records';
 import type { AppStatus, Home, Page, PassphraseCheck, Settings, SyncState, SyncSummary } from '../lib/api';
 import type { IdentityView } from '../bindings/IdentityView';
 import type { RecordSummary } from '../bindings/RecordSummary';
@@ -189,8 +190,12 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
         at: lastSync,
       } satisfies SyncSummary;
     }
-    default:
+    default: {
+      // The record screens' commands (mock-records.ts).
+      const answer = handleRecords(cmd, args, identity.role);
+      if (answer !== undefined) return answer;
       throw fail('dev.unknown_command', `Commande inconnue (maquette) : ${cmd}`, `Unknown command (mock): ${cmd}`);
+    }
   }
 }
 

@@ -27,6 +27,7 @@ export const records: Widen<typeof fr> = {
     committee: 'Edit committee',
   },
   untitled: 'Untitled',
+  colon: (label: string) => `${label}:`,
   problems: (errors: number, conflicts: number) =>
     [
       errors > 0 ? `${errors} ${plural(errors, 'error', 'errors')}` : '',

@@ -30,6 +30,8 @@ export const records = {
     committee: 'Modifier le comité',
   },
   untitled: 'Sans titre',
+  /** "Label :" before a value or a message (French puts a space before the colon). */
+  colon: (label: string) => `${label}\u00a0:`,
   problems: (errors: number, conflicts: number) =>
     [
       errors > 0 ? `${errors} ${plural(errors, 'erreur', 'erreurs')}` : '',
