@@ -8,6 +8,7 @@
 //! - [`app`]: one WebDriver session on the app, with waits and actions by `data-testid`
 //!   that fail with what the screen showed and a screenshot in `target/e2e-failures/`.
 //! - [`cli`]: the `ccs` binary as a second device (reviewer, facilitator).
+//! - [`flows`]: steps taken again and again (first start, sync, lock, unlock).
 //! - [`world`]: a server that knows the committees, enrollment codes, a data folder for
 //!   the app.
 //! - [`screen`]: captures of the X screen (`import -window root`) for the screenshots.
@@ -19,6 +20,7 @@
 pub mod app;
 pub mod cli;
 pub mod driver;
+pub mod flows;
 pub mod screen;
 pub mod world;
 

@@ -22,3 +22,35 @@ pub fn capture(path: &Path, crop: Option<Rect>) -> Result<(), String> {
         Err(e) => Err(format!("import not found ({e}): install Debian's imagemagick")),
     }
 }
+
+/// The two sizes of the documentation: a laptop and a phone held upright.
+pub const SIZES: [(&str, u32, u32); 2] = [("laptop", 1280, 800), ("phone", 360, 740)];
+
+/// Saves `<dir>/<name>-laptop.png` and `<dir>/<name>-phone.png`: the window resized to
+/// each size, left to settle (no spinner), captured from the X screen and cropped to the
+/// window (WebDriver's own screenshot if `import` fails). Leaves the window at laptop size.
+pub async fn window_at_sizes(app: &crate::app::App, dir: &Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut saved = Vec::new();
+    for (size, w, h) in SIZES {
+        app.set_size(w, h).await;
+        settle(app).await;
+        let rect = app.client().get_window_rect().await.ok();
+        let path = dir.join(format!("{name}-{size}.png"));
+        if capture(&path, rect).is_err() && !app.screenshot(&path).await {
+            app.fail(&format!("could not capture {}", path.display())).await;
+        }
+        saved.push(path);
+    }
+    let (_, w, h) = SIZES[0];
+    app.set_size(w, h).await;
+    saved
+}
+
+/// Waits until nothing is loading (no spinner shown), then a little more for layout.
+pub async fn settle(app: &crate::app::App) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.visible(".spinner").await.is_some() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+}

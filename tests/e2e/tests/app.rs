@@ -1,46 +1,30 @@
 //! The desktop app end to end: the real `ccs-app` under Xvfb, a real sync server on
 //! loopback, and the `ccs` command-line client as the reviewer in Bamako.
 //! Run with `xvfb-run -a cargo test -p ccs-e2e --features e2e` after building the
-//! workspace (scripts/test.sh does both).
+//! workspace and the front end (scripts/test.sh does all of it).
 
 use ccs_core::model::Role;
-use ccs_e2e::app::{field, tid, App};
+use ccs_e2e::app::{field, App};
 use ccs_e2e::cli::Ccs;
+use ccs_e2e::flows::{self, PASSPHRASE};
 use ccs_e2e::world::World;
 
-/// The passphrase a member chooses at first start.
-const PASSPHRASE: &str = "goundam-2026";
 const CORRECTION: &str = "Préciser le nombre de présents FDS.";
 
-/// First start: French, the passphrase twice, the server address (pre-filled from
-/// `CCS_SERVER_URL`) and the enrollment code; ends on the home screen.
-async fn enroll(app: &App, world: &World, code: &str) {
-    app.wait("setup-passphrase").await;
-    app.click("lang-fr").await;
-    let server = app.value_css(&tid("setup-server")).await;
-    assert_eq!(server, world.url(), "the server address is pre-filled from CCS_SERVER_URL");
-    app.fill("setup-passphrase", PASSPHRASE).await;
-    app.fill("setup-passphrase-confirm", PASSPHRASE).await;
-    app.fill("setup-code", code).await;
-    app.click("setup-enroll").await;
-    app.wait("nav-home").await;
+fn field_error(path: &str) -> String {
+    format!("[data-testid=\"field-error\"][data-path=\"{path}\"]")
 }
 
-/// Syncs from the app and waits for the result line.
-async fn sync(app: &App) -> String {
-    app.click("sync-button").await;
-    app.wait_any(&["sync-result", "sync-error"]).await;
-    if app.visible(&tid("sync-error")).await.is_some() {
-        let e = app.text("sync-error").await;
-        app.fail(&format!("sync failed: {e}")).await;
-    }
-    app.text("sync-result").await
+fn status_badge(status: &str) -> String {
+    format!("[data-testid=\"review-status\"][data-status=\"{status}\"]")
 }
 
-/// The id of the one session of today in the CLI's list with `status`.
-fn session_with_status(cli: &Ccs, status: &str) -> Option<String> {
-    let items = cli.list(&["--kind", "session", "--status", status]);
-    items.first().and_then(|i| i["id"].as_str()).map(str::to_string)
+/// The ids of the sessions the CLI device holds with `status`.
+fn sessions_with_status(cli: &Ccs, status: &str) -> Vec<String> {
+    cli.list(&["--kind", "session", "--status", status])
+        .iter()
+        .filter_map(|i| i["id"].as_str().map(str::to_string))
+        .collect()
 }
 
 #[tokio::test]
@@ -51,65 +35,67 @@ async fn member_records_syncs_and_fixes_a_returned_session() {
     let driver = world.driver();
     let app = App::launch(&driver).await;
 
-    // A Goundam member enrolls the app at first start.
-    enroll(&app, &world, &world.member_code()).await;
-    sync(&app).await;
+    // A member of the Goundam committee enrolls the app at first start, and syncs.
+    flows::enroll(&app, &world.url(), &world.member_code()).await;
+    flows::sync_and_close(&app).await;
 
-    // A session with more present than invited: the form says so beside the field.
+    // A session with more people present than invited: the form says so beside the field.
     app.click("nav-session").await;
     app.click("new-record").await;
     app.fill_field("invited", "12").await;
     app.fill_field("present", "15").await;
     app.fill_field("summary", "Situation calme au marché ; patrouille conjointe prévue.").await;
-    let error = app.wait_text_css("[data-testid=\"field-error\"][data-path=\"present\"]", "15").await;
+    let error = app.wait_text_css(&field_error("present"), "15").await;
     assert!(error.contains("12"), "the error names both counts: {error}");
 
-    // Fixed, the error goes; the session is submitted and synced.
+    // Fixed, the error goes and the session can be submitted.
     app.fill_field("present", "9").await;
-    app.wait_gone_css("[data-testid=\"field-error\"][data-path=\"present\"]").await;
+    app.wait_gone_css(&field_error("present")).await;
     app.click("submit-record").await;
-    app.wait_text("review-status", "Soumis").await;
-    sync(&app).await;
+    app.wait_text_css(&status_badge("submitted"), "Soumis").await;
+    let result = flows::sync_and_close(&app).await;
+    assert!(!result.is_empty());
 
-    // The reviewer in Bamako sees it and sends it back with a comment.
+    // The reviewer in Bamako receives it and sends it back with a comment.
     reviewer.sync();
-    let id = session_with_status(&reviewer, "submitted").expect("the reviewer received the submitted session");
+    let submitted = sessions_with_status(&reviewer, "submitted");
+    assert_eq!(submitted.len(), 1, "the reviewer received the submitted session: {submitted:?}");
+    let id = submitted[0].clone();
     let shown = reviewer.show(&id);
-    assert_eq!(shown["present"], 9, "{shown}");
+    assert_eq!((shown["invited"].as_i64(), shown["present"].as_i64()), (Some(12), Some(9)), "{shown}");
     reviewer.review(&id, "needs_correction", Some(CORRECTION));
     reviewer.sync();
 
-    // The member syncs: the session is "À corriger", with the comment.
-    sync(&app).await;
+    // The member syncs: the session is "À corriger", on home and in the list, with the
+    // reviewer's comment.
+    flows::sync_and_close(&app).await;
     app.click("nav-home").await;
-    app.wait_text("home-to-correct", "1").await;
+    app.wait_css(&format!("[data-testid=\"home-to-correct-item\"][data-id=\"{id}\"]")).await;
     app.click("nav-session").await;
     let row = format!("[data-testid=\"record-row\"][data-id=\"{id}\"]");
     app.wait_text_css(&row, "À corriger").await;
     app.click_css(&row).await;
-    app.wait_text("review-status", "À corriger").await;
+    app.wait_text_css(&status_badge("needs_correction"), "À corriger").await;
     app.wait_text("review-comment", CORRECTION).await;
 
     // Fixed and submitted again.
     app.click("edit-record").await;
-    app.fill_field("attendance.fds.men", "4").await;
+    app.wait_text("editor-correction", CORRECTION).await;
     app.fill_field("summary", "Situation calme au marché ; 4 FDS présents, patrouille conjointe prévue.").await;
     app.click("submit-record").await;
-    app.wait_text("review-status", "Soumis").await;
-    sync(&app).await;
+    app.wait_text_css(&status_badge("submitted"), "Soumis").await;
+    flows::sync_and_close(&app).await;
 
     reviewer.sync();
-    assert_eq!(session_with_status(&reviewer, "submitted").as_deref(), Some(id.as_str()), "submitted again");
+    assert_eq!(sessions_with_status(&reviewer, "submitted"), vec![id.clone()], "submitted again");
     let shown = reviewer.show(&id);
     assert!(shown["summary"].as_str().unwrap_or_default().contains("4 FDS"), "{shown}");
 
     // Lock; a wrong passphrase is refused; the right one unlocks.
-    app.click("lock-button").await;
-    app.fill("unlock-passphrase", "pas-la-bonne").await;
-    app.click("unlock-submit").await;
+    flows::lock(&app).await;
+    flows::unlock(&app, "pas-la-bonne").await;
     app.wait("unlock-error").await;
-    app.fill("unlock-passphrase", PASSPHRASE).await;
-    app.click("unlock-submit").await;
+    flows::unlock(&app, PASSPHRASE).await;
     app.wait("nav-home").await;
     app.wait_gone("unlock-error").await;
 
@@ -123,21 +109,23 @@ async fn typed_text_survives_closing_the_app() {
     let text = "Réunion reportée : la salle de la mairie était occupée.";
 
     let app = App::launch(&driver).await;
-    enroll(&app, &world, &world.member_code()).await;
-    sync(&app).await;
+    flows::enroll(&app, &world.url(), &world.member_code()).await;
+    flows::sync_and_close(&app).await;
     app.click("nav-session").await;
     app.click("new-record").await;
     app.fill_field("summary", text).await;
-    app.wait_text("autosave-state", "Enregistré").await;
+    app.wait_css("[data-testid=\"autosave-state\"][data-state=\"done\"]").await;
+    // Closed as soon as the screen says it is saved: no "save" button, no clean exit.
     app.quit().await;
 
-    // Reopened: locked, then the draft is where it was left.
+    // Reopened: locked; once unlocked, the session holds what was typed.
     let app = App::launch(&driver).await;
-    app.fill("unlock-passphrase", PASSPHRASE).await;
-    app.click("unlock-submit").await;
+    flows::unlock(&app, PASSPHRASE).await;
     app.wait("nav-home").await;
-    app.click("home-pending").await;
-    app.wait_css(&field("summary")).await;
+    app.click("nav-session").await;
+    app.click("record-row").await;
+    app.wait_text("value-summary", text).await;
+    app.click("edit-record").await;
     assert_eq!(app.value_css(&field("summary")).await, text);
     app.quit().await;
 }
