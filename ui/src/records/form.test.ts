@@ -3,6 +3,7 @@ import type { FieldError } from '../bindings/FieldError';
 import {
   cloneFields,
   countGrid,
+  draftFields,
   errorsByPath,
   fieldId,
   getIn,
@@ -105,6 +106,12 @@ describe('normalisation of what inputs give', () => {
     expect(toggleCode(['femmes', 'jeunes'], 'femmes', false, all)).toEqual(['jeunes']);
     expect(toggleCode(['nouveau'], 'enfants', true, all)).toEqual(['enfants', 'nouveau']);
     expect(toggleCode(null, 'enfants', true, all)).toEqual(['enfants']);
+  });
+
+  it('never sends the follow-up history (the backend appends it from the status)', () => {
+    const fields = { text: 'x', status: 'transmise', status_history: [{ id: 'a', at: 't', by_device: 'd', status: 'proposee' }] };
+    expect(draftFields(fields)).toEqual({ text: 'x', status: 'transmise' });
+    expect(fields.status_history).toHaveLength(1);
   });
 
   it('clones fields deeply', () => {

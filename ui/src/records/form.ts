@@ -351,6 +351,20 @@ export function moveItem<T>(list: readonly T[] | null | undefined, index: number
   return out;
 }
 
+/**
+ * Fields the form shows but never sends: a recommendation's `status_history` is
+ * appended by the backend (from `status`), refused in a new record and refused in an
+ * edit unless unchanged, and the form's copy is stale once the record exists.
+ */
+export const NOT_SENT = ['status_history'] as const;
+
+/** What `saveDraft` is sent: the form's fields without those it must not send. */
+export function draftFields(fields: Fields): Fields {
+  const out: Fields = { ...fields };
+  for (const k of NOT_SENT) delete out[k];
+  return out;
+}
+
 /** A deep copy of JSON data (the form never edits the backend's object in place). */
 export function cloneFields(fields: { [key: string]: unknown } | null | undefined): Fields {
   return fields ? (JSON.parse(JSON.stringify(fields)) as Fields) : {};
