@@ -435,6 +435,12 @@ export function handleRecords(cmd: string, args: { [k: string]: unknown }, role:
       }
       return wait(200).then(() => ({ draft_id: d.draft_id, record_id: recordId, saved: errors.length === 0, errors, warnings: warns }) satisfies DraftOutcome);
     }
+    case 'open_draft': {
+      const id = String(args.draftId);
+      const d = drafts.get(id) ?? (id === 'draft-1' ? { kind: 'session' as RecordKind, record_id: null, body: { ...template('session'), invited: 10, present: 12, summary: 'Commencé hier soir.' }, updated_at: '' } : undefined);
+      if (!d) return Promise.reject({ code: 'draft.not_found', message: msg('Brouillon introuvable.', 'Draft not found.'), fields: [] });
+      return Promise.resolve({ draft_id: id, kind: d.kind, record_id: d.record_id, fields: d.body as DraftView['fields'] } satisfies DraftView);
+    }
     case 'discard_draft':
       drafts.delete(String(args.draftId));
       return Promise.resolve(null);

@@ -63,6 +63,7 @@ export const records: Widen<typeof fr> = {
     draftsTitle: 'Unfinished drafts',
     draftsHelp: 'Records started on this device but not valid yet. They are not sent to the server.',
     draftItem: (when: string) => `Started, last changed ${when}`,
+    resumeDraft: 'Resume',
     discardDraft: 'Delete this draft',
     discardConfirm: 'Delete this draft for good? What was typed in it will be lost.',
     discarded: 'Draft deleted.',
@@ -118,8 +119,7 @@ export const records: Widen<typeof fr> = {
     addLink: 'Link the record',
     linkChoose: 'Record to link',
     noCommittee: 'No committee known on this device.',
-    draftUnavailable:
-      'This draft is kept on this device, but this version of the app cannot reopen it yet. You can delete it or start a new record.',
+    draftUnavailable: 'This draft cannot be reopened: it may have been deleted or become a record.',
   },
 
   table: {

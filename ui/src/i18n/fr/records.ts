@@ -68,6 +68,7 @@ export const records = {
     draftsHelp:
       'Fiches commencées sur cet appareil mais pas encore valides. Elles ne sont pas envoyées au serveur.',
     draftItem: (when: string) => `Commencé, modifié le ${when}`,
+    resumeDraft: 'Reprendre',
     discardDraft: 'Supprimer ce brouillon',
     discardConfirm: 'Supprimer définitivement ce brouillon ? Ce qui y a été saisi sera perdu.',
     discarded: 'Brouillon supprimé.',
@@ -124,8 +125,7 @@ export const records = {
     addLink: 'Lier la fiche',
     linkChoose: 'Fiche à lier',
     noCommittee: 'Aucun comité connu sur cet appareil.',
-    draftUnavailable:
-      'Ce brouillon est gardé sur cet appareil, mais cette version de l’application ne sait pas encore le rouvrir. Vous pouvez le supprimer ou commencer une nouvelle fiche.',
+    draftUnavailable: 'Ce brouillon ne peut pas être rouvert : il a peut-être été supprimé ou est devenu une fiche.',
   },
 
   table: {
