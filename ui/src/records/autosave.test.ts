@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Autosaver, debounce, type AutosaveStatus } from './autosave';
+import { Autosaver, canSubmit, debounce, saveIndicator, type AutosaveStatus } from './autosave';
 
 /** A save whose answers the test releases one by one. */
 function controlledSave() {
@@ -192,6 +192,28 @@ describe('autosave queue', () => {
     s.schedule();
     await s.flush();
     expect(s.saves).toBe(2);
+  });
+});
+
+describe('what the form shows', () => {
+  it('says saved only when the record holds the change', () => {
+    expect(saveIndicator('idle', null)).toBe('idle');
+    expect(saveIndicator('pending', true)).toBe('saving');
+    expect(saveIndicator('saving', null)).toBe('saving');
+    expect(saveIndicator('done', true)).toBe('saved');
+    expect(saveIndicator('done', false)).toBe('draft');
+    expect(saveIndicator('error', true)).toBe('error');
+  });
+
+  it('lets a record be submitted once it exists, is valid and this role may', () => {
+    const ok = { recordId: 'r1', decisions: ['submitted', 'reopened'], errorCount: 0, status: 'done' as const, submitting: false };
+    expect(canSubmit(ok)).toBe(true);
+    expect(canSubmit({ ...ok, status: 'pending' })).toBe(true);
+    expect(canSubmit({ ...ok, recordId: null })).toBe(false);
+    expect(canSubmit({ ...ok, decisions: ['validated'] })).toBe(false);
+    expect(canSubmit({ ...ok, errorCount: 1 })).toBe(false);
+    expect(canSubmit({ ...ok, status: 'error' })).toBe(false);
+    expect(canSubmit({ ...ok, submitting: true })).toBe(false);
   });
 });
 

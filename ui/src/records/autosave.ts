@@ -170,6 +170,42 @@ export class Autosaver<R> {
   }
 }
 
+/** What the form's indicator says: the queue's status and the last answer together. */
+export type SaveIndicator = 'idle' | 'saving' | 'saved' | 'draft' | 'error';
+
+/**
+ * `saved` is the last answer's `DraftOutcome.saved`: the record holds what was typed
+ * ("Enregistré"), or only the draft does ("Brouillon enregistré — à compléter").
+ */
+export function saveIndicator(status: AutosaveStatus, saved: boolean | null): SaveIndicator {
+  switch (status) {
+    case 'idle':
+      return 'idle';
+    case 'pending':
+    case 'saving':
+      return 'saving';
+    case 'error':
+      return 'error';
+    case 'done':
+      return saved ? 'saved' : 'draft';
+  }
+}
+
+export interface SubmitState {
+  recordId: string | null;
+  /** Decisions the role may take on the record now (`RecordView.decisions`). */
+  decisions: readonly string[];
+  errorCount: number;
+  status: AutosaveStatus;
+  submitting: boolean;
+}
+
+/** Whether "Soumettre" can be pressed: the record exists, may be submitted by this
+ * role, and its last save had no error. A change still waiting is saved first. */
+export function canSubmit(s: SubmitState): boolean {
+  return s.recordId !== null && s.decisions.includes('submitted') && s.errorCount === 0 && s.status !== 'error' && !s.submitting;
+}
+
 export interface Debounced<A extends unknown[]> {
   (...args: A): void;
   /** Runs the waiting call now, if any. */
