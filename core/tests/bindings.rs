@@ -5,16 +5,24 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Every `.ts` file under `dir`, by path relative to it (ts-rs puts library types such as
+/// `serde_json/JsonValue.ts` in sub-folders).
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
-            if name.ends_with(".ts") {
-                out.insert(name, std::fs::read_to_string(e.path()).unwrap());
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else if path.extension().is_some_and(|x| x == "ts") {
+                    let name = path.strip_prefix(root).unwrap().to_string_lossy().to_string();
+                    out.insert(name, std::fs::read_to_string(&path).unwrap());
+                }
             }
         }
     }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
     out
 }
 
@@ -29,7 +37,9 @@ fn typescript_bindings_are_current() {
         let _ = std::fs::remove_dir_all(&committed);
         std::fs::create_dir_all(&committed).unwrap();
         for (name, text) in &generated {
-            std::fs::write(committed.join(name), text).unwrap();
+            let path = committed.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         return;
     }

@@ -419,6 +419,21 @@ impl App {
         }
     }
 
+    /// Reopens a form left unfinished (a new record that never validated).
+    pub fn open_draft(&mut self, draft_id: &str, now: DateTime<Utc>) -> Result<DraftView, AppError> {
+        let store = self.unlocked(now, true)?;
+        let d = store.draft(draft_id)?.ok_or_else(|| {
+            AppError::new("draft.not_found", Message::new("Brouillon introuvable.", "Draft not found."))
+        })?;
+        Ok(DraftView { draft_id: d.id, kind: d.kind, record_id: d.record_id, fields: d.body })
+    }
+
+    /// Marks user activity seen by the window (reading, scrolling) so the idle lock
+    /// counts it; fails with `app.locked` when the store is already locked.
+    pub fn touch(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        self.unlocked(now, true).map(|_| ())
+    }
+
     pub fn discard_draft(&mut self, draft_id: &str, now: DateTime<Utc>) -> Result<(), AppError> {
         Ok(self.unlocked(now, true)?.delete_draft(draft_id)?)
     }
@@ -676,7 +691,7 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
     let (fields, trail, status, correction_comment, decisions, editable) = match &stored.record {
         Some(r) => {
             let mut events = r.review.clone();
-            events.sort_by(|a, b| (a.at, a.by_device, a.id).cmp(&(b.at, b.by_device, b.id)));
+            events.sort_by_key(|e| (e.at, e.by_device, e.id));
             let trail = events
                 .iter()
                 .map(|e| TrailEntry {
@@ -724,6 +739,8 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
 }
 
 #[cfg(test)]
+// rstest expands a table's columns into arguments.
+#[allow(clippy::too_many_arguments)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
@@ -745,7 +762,6 @@ mod tests {
     #[case::stale(true, false, Some(true), true, 0, Some(20), false, true)]
     #[case::never_synced(true, false, Some(true), true, 0, None, false, true)]
     #[case::fresh_and_nothing_waits(true, false, Some(true), true, 0, Some(3), false, false)]
-    #[allow(clippy::too_many_arguments)]
     fn auto_sync_policy(
         #[case] unlocked: bool,
         #[case] running: bool,

@@ -211,8 +211,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(path(dir.path()), b"{not json").unwrap();
         assert_eq!(load(dir.path()), SettingsFile::default());
-        let mut f = SettingsFile::default();
-        f.failed_attempts = 2;
+        let f = SettingsFile { failed_attempts: 2, ..Default::default() };
         save(dir.path(), &f).unwrap();
         assert_eq!(load(dir.path()).failed_attempts, 2);
     }

@@ -109,6 +109,9 @@ export const reviewQueue = () => call<Page>('review_queue');
 export const openRecord = (id: string) => call<RecordView>('open_record', { id });
 export const newRecord = (kind: RecordKind) => call<DraftView>('new_record', { kind });
 export const saveDraft = (draft: DraftInput) => call<DraftOutcome>('save_draft', { draft });
+export const openDraft = (draftId: string) => call<DraftView>('open_draft', { draftId });
+/** User activity seen by the window (reading, scrolling): keeps the store unlocked. */
+export const touch = () => call<void>('touch');
 export const discardDraft = (draftId: string) => call<void>('discard_draft', { draftId });
 export const decide = (id: string, decision: Decision, comment?: string | null) =>
   call<RecordView>('decide', { id, decision, comment: comment ?? null });

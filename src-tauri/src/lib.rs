@@ -1,0 +1,305 @@
+//! The Tauri shell of CCS Terrain: each command is one call into [`ccs_core::app::App`],
+//! run on a blocking thread so the window never freezes while the store works or a sync
+//! waits on the network. What else lives here is what only a window has: events to the
+//! front end, the window's title and icon, and the background thread that locks an idle
+//! store and starts a sync when the server becomes reachable.
+//!
+//! No SQL, no Automerge and no business rule here: they belong to `ccs-core`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ccs_core::app::*;
+use ccs_core::model::{Decision, RecordId, RecordKind, Role};
+use ccs_core::store::{KdfParams, ListFilter, Page};
+use ccs_core::sync::client::SyncProgress;
+use chrono::Utc;
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+
+/// The app's state, shared by commands and the background thread.
+#[derive(Clone)]
+pub struct Shared(pub Arc<Mutex<App>>);
+
+impl Shared {
+    pub fn new(app: App) -> Shared {
+        Shared(Arc::new(Mutex::new(app)))
+    }
+
+    /// Runs `f` with the app on a blocking thread.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut App) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let app = self.0.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            // A panic while holding the lock must not brick the app: the state is
+            // settings and an open store, both consistent between calls.
+            let mut guard = app.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| AppError::internal("app.task", e.to_string()))?
+    }
+}
+
+type Reply<T> = Result<T, AppError>;
+
+#[tauri::command]
+async fn app_status(state: State<'_, Shared>) -> Reply<AppStatus> {
+    state.run(|a| Ok(a.status())).await
+}
+
+#[tauri::command]
+async fn check_passphrase(state: State<'_, Shared>, passphrase: String) -> Reply<PassphraseCheck> {
+    state.run(move |a| Ok(a.check_passphrase(&passphrase))).await
+}
+
+#[tauri::command]
+async fn create_demo(state: State<'_, Shared>, passphrase: String, role: Role) -> Reply<AppStatus> {
+    state.run(move |a| a.create_demo(&passphrase, role, Utc::now())).await
+}
+
+#[tauri::command]
+async fn enroll(
+    state: State<'_, Shared>,
+    passphrase: String,
+    server_url: String,
+    code: String,
+    label: Option<String>,
+) -> Reply<AppStatus> {
+    state.run(move |a| a.enroll(&passphrase, &server_url, &code, label.as_deref(), Utc::now())).await
+}
+
+#[tauri::command]
+async fn unlock(state: State<'_, Shared>, passphrase: String) -> Reply<AppStatus> {
+    state.run(move |a| a.unlock(&passphrase, Utc::now())).await
+}
+
+#[tauri::command]
+async fn lock(state: State<'_, Shared>) -> Reply<AppStatus> {
+    state.run(|a| Ok(a.lock())).await
+}
+
+#[tauri::command]
+async fn wipe_device(state: State<'_, Shared>) -> Reply<AppStatus> {
+    state.run(|a| a.wipe()).await
+}
+
+#[tauri::command]
+async fn update_settings<R: Runtime>(
+    handle: AppHandle<R>,
+    state: State<'_, Shared>,
+    patch: SettingsPatch,
+) -> Reply<Settings> {
+    let settings = state.run(move |a| a.update_settings(patch, Utc::now())).await?;
+    apply_window_chrome(&handle, &settings);
+    Ok(settings)
+}
+
+#[tauri::command]
+async fn change_passphrase(state: State<'_, Shared>, current: String, next: String) -> Reply<()> {
+    state.run(move |a| a.change_passphrase(&current, &next, Utc::now())).await
+}
+
+#[tauri::command]
+async fn home(state: State<'_, Shared>) -> Reply<Home> {
+    state.run(|a| a.home(Utc::now())).await
+}
+
+#[tauri::command]
+async fn vocabulary(state: State<'_, Shared>) -> Reply<Vocabulary> {
+    state.run(|a| a.vocabulary(Utc::now())).await
+}
+
+#[tauri::command]
+async fn list_records(state: State<'_, Shared>, filter: ListFilter) -> Reply<Page> {
+    state.run(move |a| a.list(&filter, Utc::now())).await
+}
+
+#[tauri::command]
+async fn review_queue(state: State<'_, Shared>) -> Reply<Page> {
+    state.run(|a| a.review_queue(Utc::now())).await
+}
+
+#[tauri::command]
+async fn open_record(state: State<'_, Shared>, id: RecordId) -> Reply<RecordView> {
+    state.run(move |a| a.open_record(id, Utc::now())).await
+}
+
+#[tauri::command]
+async fn new_record(state: State<'_, Shared>, kind: RecordKind) -> Reply<DraftView> {
+    state.run(move |a| a.new_record(kind, Utc::now())).await
+}
+
+#[tauri::command]
+async fn save_draft(state: State<'_, Shared>, draft: DraftInput) -> Reply<DraftOutcome> {
+    state.run(move |a| a.save_draft(draft, Utc::now())).await
+}
+
+#[tauri::command]
+async fn open_draft(state: State<'_, Shared>, draft_id: String) -> Reply<DraftView> {
+    state.run(move |a| a.open_draft(&draft_id, Utc::now())).await
+}
+
+#[tauri::command]
+async fn touch(state: State<'_, Shared>) -> Reply<()> {
+    state.run(|a| a.touch(Utc::now())).await
+}
+
+#[tauri::command]
+async fn discard_draft(state: State<'_, Shared>, draft_id: String) -> Reply<()> {
+    state.run(move |a| a.discard_draft(&draft_id, Utc::now())).await
+}
+
+#[tauri::command]
+async fn decide(
+    state: State<'_, Shared>,
+    id: RecordId,
+    decision: Decision,
+    comment: Option<String>,
+) -> Reply<RecordView> {
+    state.run(move |a| a.decide(id, decision, comment, Utc::now())).await
+}
+
+#[tauri::command]
+async fn resolve_conflict(state: State<'_, Shared>, id: RecordId, path: String, choice: usize) -> Reply<RecordView> {
+    state.run(move |a| a.resolve_conflict(id, &path, choice, Utc::now())).await
+}
+
+#[tauri::command]
+async fn sync_now<R: Runtime>(handle: AppHandle<R>, state: State<'_, Shared>) -> Reply<SyncSummary> {
+    sync(&handle, &state, true).await
+}
+
+#[tauri::command]
+async fn sync_state(state: State<'_, Shared>) -> Reply<SyncState> {
+    state.run(|a| a.sync_state(Utc::now())).await
+}
+
+#[tauri::command]
+async fn text_warnings(state: State<'_, Shared>, text: String) -> Reply<Vec<ccs_core::model::privacy::TextWarning>> {
+    state.run(move |a| Ok(a.text_warnings(&text))).await
+}
+
+/// A sync, with progress and the resulting state sent to the window as events.
+async fn sync<R: Runtime>(handle: &AppHandle<R>, state: &Shared, user: bool) -> Reply<SyncSummary> {
+    let h = handle.clone();
+    let result = state
+        .run(move |a| {
+            a.sync_now(Utc::now(), user, &mut |p: &SyncProgress| {
+                let _ = h.emit("sync-progress", p);
+            })
+        })
+        .await;
+    if let Ok(s) = state.run(|a| a.sync_state(Utc::now())).await {
+        let _ = handle.emit("sync-state", s);
+    }
+    result
+}
+
+/// The window's title and icon follow the settings (a neutral name on a phone that may
+/// be searched).
+fn apply_window_chrome<R: Runtime>(handle: &AppHandle<R>, settings: &Settings) {
+    if let Some(w) = handle.get_webview_window("main") {
+        let _ = w.set_title(&settings.window_name);
+        let png: &[u8] = match settings.icon {
+            AppIcon::Standard => include_bytes!("../icons/icon.png"),
+            AppIcon::Neutral => include_bytes!("../icons/neutral.png"),
+        };
+        if let Ok(icon) = tauri::image::Image::from_bytes(png) {
+            let _ = w.set_icon(icon);
+        }
+    }
+}
+
+/// Every few seconds: lock an idle store (and tell the window), probe the server, and
+/// start a sync when [`auto_sync_due`] says so.
+fn background<R: Runtime>(handle: AppHandle<R>, state: Shared, every: Duration) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(every);
+        let (locked, target) = {
+            let mut app = state.0.lock().unwrap_or_else(|p| p.into_inner());
+            (app.lock_if_idle(Utc::now()), app.probe_target())
+        };
+        if locked {
+            let _ = handle.emit("locked", ());
+        }
+        let Some(url) = target else { continue };
+        // The probe runs without the lock: it may wait on the network.
+        let online = probe(&url);
+        let (due, state_now) = {
+            let mut app = state.0.lock().unwrap_or_else(|p| p.into_inner());
+            let due = app.set_online(online, Utc::now());
+            (due, app.sync_state(Utc::now()).ok())
+        };
+        if let Some(s) = state_now {
+            let _ = handle.emit("sync-state", s);
+        }
+        if due {
+            let _ = tauri::async_runtime::block_on(sync(&handle, &state, false));
+        }
+    });
+}
+
+/// Where the app keeps its store and settings: `CCS_APP_DATA_DIR`, else the platform's
+/// app data folder.
+fn data_dir<R: Runtime>(handle: &AppHandle<R>) -> PathBuf {
+    match std::env::var_os("CCS_APP_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => handle.path().app_data_dir().unwrap_or_else(|_| PathBuf::from("ccs-terrain-data")),
+    }
+}
+
+/// The builder with every command registered: used by `run` and by the command tests
+/// (with Tauri's mock runtime).
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        app_status,
+        check_passphrase,
+        create_demo,
+        enroll,
+        unlock,
+        lock,
+        wipe_device,
+        update_settings,
+        change_passphrase,
+        home,
+        vocabulary,
+        list_records,
+        review_queue,
+        open_record,
+        new_record,
+        save_draft,
+        open_draft,
+        touch,
+        discard_draft,
+        decide,
+        resolve_conflict,
+        sync_now,
+        sync_state,
+        text_warnings,
+    ])
+}
+
+/// Starts the desktop app.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let result = builder(tauri::Builder::default())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let dir = data_dir(&handle);
+            let state =
+                Shared::new(App::new(dir, std::env::var("CCS_SERVER_URL").ok(), KdfParams::default(), Utc::now()));
+            let settings = state.0.lock().unwrap_or_else(|p| p.into_inner()).settings().clone();
+            apply_window_chrome(&handle, &settings);
+            background(handle, state.clone(), Duration::from_secs(10));
+            app.manage(state);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("CCS Terrain could not start: {e}");
+        std::process::exit(1);
+    }
+}
