@@ -71,8 +71,6 @@ impl World {
         vec![
             ("CCS_APP_DATA_DIR", self.app_data().as_os_str().to_owned()),
             ("CCS_SERVER_URL", self.url().into()),
-            // Window text in French whatever the machine's locale.
-            ("LANG", "fr_FR.UTF-8".into()),
         ]
     }
 
