@@ -71,7 +71,6 @@ export const records: Widen<typeof fr> = {
 
   autosave: {
     idle: 'Every change is saved automatically.',
-    pending: 'Saving…',
     saving: 'Saving…',
     saved: 'Saved',
     draft: 'Draft saved — to be completed',

@@ -76,7 +76,6 @@ export const records = {
 
   autosave: {
     idle: 'Chaque modification est enregistrée automatiquement.',
-    pending: 'Enregistrement…',
     saving: 'Enregistrement…',
     saved: 'Enregistré',
     draft: 'Brouillon enregistré — à compléter',
