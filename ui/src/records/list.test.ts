@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RecordSummary } from '../bindings/RecordSummary';
 import { VOCAB } from './fixtures';
 import { codes, committeeName, filterOptions, firstCode, fold, label, options, unitName, unitOptions } from './labels';
+import { isNewSync } from './synced';
 import { canCreate, EMPTY_FILTERS, hasFilters, pageInfo, recordTitle, rowFlags, toListFilter } from './list';
 
 const summary = (patch: Partial<RecordSummary> = {}): RecordSummary => ({
@@ -149,5 +150,15 @@ describe('vocabulary labels', () => {
       'tombouctou/goundam/goundam',
     ]);
     expect(filterOptions(communes, '')).toHaveLength(3);
+  });
+});
+
+describe('following syncs', () => {
+  it('refreshes after a sync completes, not when the state is first known or unchanged', () => {
+    expect(isNewSync(undefined, '2025-03-01T10:00:00Z')).toBe(false);
+    expect(isNewSync('2025-03-01T10:00:00Z', '2025-03-01T10:00:00Z')).toBe(false);
+    expect(isNewSync('2025-03-01T10:00:00Z', '2025-03-01T11:00:00Z')).toBe(true);
+    expect(isNewSync(null, '2025-03-01T11:00:00Z')).toBe(true);
+    expect(isNewSync('2025-03-01T10:00:00Z', null)).toBe(false);
   });
 });

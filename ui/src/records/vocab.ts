@@ -6,6 +6,7 @@
 import * as api from '../lib/api';
 import type { Vocabulary } from '../bindings/Vocabulary';
 import { onLock } from '../lib/session';
+import { onSynced } from './synced';
 
 let cached: Promise<Vocabulary> | null = null;
 
@@ -26,3 +27,5 @@ export function dropVocabulary(): void {
 }
 
 onLock(dropVocabulary);
+// A sync may bring committees (and reference units added by an administrator).
+onSynced(dropVocabulary);
