@@ -8,7 +8,7 @@ import { en } from '../i18n/en';
 import { RECORD_KINDS } from '../lib/router';
 import { NEW_FIELD_KEYS, VALUE_LIST_NAMES, VOCAB } from './fixtures';
 import { pathName, displayAtPath, displayValue, type DisplayContext } from './display';
-import { allSpecs, countTables, describePath, editedPaths, SCHEMAS } from './schema';
+import { allSpecs, countTables, describePath, editedPaths, linkKinds, SCHEMAS } from './schema';
 
 const KINDS = RECORD_KINDS as readonly RecordKind[];
 
@@ -70,6 +70,12 @@ describe('the schema covers every field of each kind', () => {
         .map(({ spec }) => spec.path);
       expect(new Set(paths).size, kind).toBe(paths.length);
     }
+  });
+
+  it('knows which kinds each kind links to', () => {
+    expect(linkKinds('session').sort()).toEqual(['assessment', 'recommendation']);
+    expect(linkKinds('recommendation').sort()).toEqual(['assessment', 'session', 'workshop']);
+    expect(linkKinds('workshop')).toEqual([]);
   });
 
   it('knows the count tables and their row keys', () => {

@@ -359,6 +359,15 @@ export function countTables(kind: RecordKind): { path: string; rowKey: string }[
     .map(({ spec }) => ({ path: spec.path, rowKey: (spec.input as { rowKey: string }).rowKey }));
 }
 
+/** The kinds of record a kind links to (a recommendation's origin, a session's
+ * assessments and recommendations), to list them for the form and the detail. */
+export function linkKinds(kind: RecordKind): RecordKind[] {
+  const kinds = new Set<RecordKind>();
+  for (const { spec } of allSpecs(kind))
+    if (spec.input.type === 'record' || spec.input.type === 'records') spec.input.kinds.forEach((k) => kinds.add(k));
+  return [...kinds];
+}
+
 /** Fields shown only: derived values, read-only history, the committee of a new record. */
 const NOT_STORED = new Set(['quorum', 'risk', 'committee', 'status_history']);
 
