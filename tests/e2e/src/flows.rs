@@ -37,14 +37,15 @@ pub async fn demo(app: &App, role: &str) {
     app.wait("nav-home").await;
 }
 
-/// Opens the sync panel from the top bar, syncs, and waits for the outcome; fails on a
-/// sync error. Leaves the panel open on the result (see [`close_dialog`]); returns its
-/// text.
+/// Syncs from the top bar (its button opens the sync panel and starts a sync; in an open
+/// panel, "Synchroniser maintenant" does) and waits for the outcome; fails on a sync
+/// error. Leaves the panel open on the result (see [`close_dialog`]); returns its text.
 pub async fn sync(app: &App) -> String {
     if app.visible(&tid("sync-start")).await.is_none() {
         app.click("sync-button").await;
+    } else {
+        app.click("sync-start").await;
     }
-    app.click("sync-start").await;
     let outcome = app.wait_any(&["sync-result", "sync-error"]).await;
     app.wait_gone("sync-progress").await;
     if outcome == "sync-error" {

@@ -27,13 +27,29 @@ pub fn capture(path: &Path, crop: Option<Rect>) -> Result<(), String> {
 pub const SIZES: [(&str, u32, u32); 2] = [("laptop", 1280, 800), ("phone", 360, 740)];
 
 /// Saves `<dir>/<name>-laptop.png` and `<dir>/<name>-phone.png`: the window resized to
-/// each size, left to settle (no spinner), captured from the X screen and cropped to the
-/// window (WebDriver's own screenshot if `import` fails). Leaves the window at laptop size.
-pub async fn window_at_sizes(app: &crate::app::App, dir: &Path, name: &str) -> Vec<std::path::PathBuf> {
+/// each size, the element matching `show` (if any) scrolled to the middle, left to settle
+/// (no spinner), captured from the X screen and cropped to the window (WebDriver's own
+/// screenshot if `import` fails). Leaves the window at laptop size.
+pub async fn window_at_sizes(
+    app: &crate::app::App,
+    dir: &Path,
+    name: &str,
+    show: Option<&str>,
+) -> Vec<std::path::PathBuf> {
     let mut saved = Vec::new();
     for (size, w, h) in SIZES {
         app.set_size(w, h).await;
         settle(app).await;
+        // The screen from its top, or the part that matters.
+        let js = match show {
+            Some(_) => "document.querySelector(arguments[0]).scrollIntoView({block: 'center'}); return true;",
+            None => "window.scrollTo(0, 0); return true;",
+        };
+        if let Some(css) = show {
+            app.wait_css(css).await;
+        }
+        app.js(js, vec![serde_json::json!(show.unwrap_or(""))]).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let rect = app.client().get_window_rect().await.ok();
         let path = dir.join(format!("{name}-{size}.png"));
         if capture(&path, rect).is_err() && !app.screenshot(&path).await {

@@ -68,10 +68,7 @@ impl World {
 
     /// The environment the app starts with.
     pub fn app_env(&self) -> Vec<(&'static str, OsString)> {
-        vec![
-            ("CCS_APP_DATA_DIR", self.app_data().as_os_str().to_owned()),
-            ("CCS_SERVER_URL", self.url().into()),
-        ]
+        vec![("CCS_APP_DATA_DIR", self.app_data().as_os_str().to_owned()), ("CCS_SERVER_URL", self.url().into())]
     }
 
     /// tauri-driver with the app's environment.

@@ -12,13 +12,17 @@
 
 use std::path::{Path, PathBuf};
 
-use ccs_core::model::{RecordKind, ReviewStatus, Role};
+use ccs_core::model::{Decision, RecordKind, ReviewStatus, Role};
 use ccs_core::store::ListFilter;
-use ccs_e2e::app::App;
+use ccs_e2e::app::{field, App};
 use ccs_e2e::driver::Driver;
 use ccs_e2e::flows;
 use ccs_e2e::screen::window_at_sizes;
 use ccs_e2e::world::World;
+use ccs_tests::fixtures;
+use chrono::Utc;
+
+const CORRECTION: &str = "Le nombre de présents FDS ne correspond pas à la liste d'émargement : merci de vérifier.";
 
 fn output_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(std::env::var_os("CCS_SCREENSHOTS")?);
@@ -49,8 +53,17 @@ async fn screenshots() {
         eprintln!("CCS_SCREENSHOTS is not set: no screenshots taken");
         return;
     };
-    let world = World::with_demo();
+    let mut world = World::with_demo();
     let mut taken = Vec::new();
+
+    // The Goundam committee's submitted session was sent back "à corriger".
+    let returned = goundam_record(&world, RecordKind::Session, ReviewStatus::Submitted);
+    world
+        .admin
+        .store
+        .review(returned.parse().unwrap(), Decision::NeedsCorrection, Some(CORRECTION.into()), Utc::now())
+        .unwrap();
+    world.admin.sync().unwrap();
 
     // A Goundam member.
     {
@@ -58,49 +71,56 @@ async fn screenshots() {
         let app = App::launch(&driver).await;
         app.wait("setup-passphrase").await;
         app.click("lang-fr").await;
-        taken.extend(window_at_sizes(&app, &dir, "first-start").await);
+        taken.extend(window_at_sizes(&app, &dir, "first-start", None).await);
 
         flows::enroll(&app, &world.url(), &world.member_code()).await;
-        flows::sync(&app).await;
-        taken.extend(window_at_sizes(&app, &dir, "sync-result").await);
-        flows::close_dialog(&app).await;
-
-        app.click("nav-home").await;
-        app.wait("home-to-correct").await;
-        taken.extend(window_at_sizes(&app, &dir, "home").await);
+        flows::sync_and_close(&app).await;
 
         flows::go(&app, "#/records/session").await;
         app.wait("record-row").await;
-        taken.extend(window_at_sizes(&app, &dir, "list").await);
+        taken.extend(window_at_sizes(&app, &dir, "list", None).await);
 
         // A form with an error (more present than invited) and a name warning.
-        flows::go(&app, "#/records/session/new").await;
+        app.click("new-record").await;
         app.fill_field("invited", "12").await;
         app.fill_field("present", "15").await;
         app.fill_field("summary", "Moussa Traoré (tél. 76 12 34 56) signale des vols de bétail près de la mare.").await;
         app.wait("field-error").await;
         app.wait("text-warning").await;
-        app.js(
-            "document.querySelector('[data-field=\"present\"]').scrollIntoView({block: 'center'}); return true;",
-            vec![],
-        )
-        .await;
-        taken.extend(window_at_sizes(&app, &dir, "form-error").await);
-        app.click("discard-draft").await;
-        app.click("discard-confirm").await;
-        app.wait("new-record").await;
+        taken.extend(window_at_sizes(&app, &dir, "form-error", Some(&field("present"))).await);
+        taken.extend(window_at_sizes(&app, &dir, "form-warning", Some("[data-testid=\"text-warning\"]")).await);
+        // Fixed: the session is saved, to be sent at the next sync.
+        app.fill_field("present", "9").await;
+        app.wait_gone("field-error").await;
+        app.click("editor-done").await;
+        app.wait("record-detail").await;
 
-        let approved = goundam_record(&world, RecordKind::Session, ReviewStatus::Approved);
-        flows::go(&app, &format!("#/record/{approved}")).await;
-        app.wait("review-trail").await;
-        taken.extend(window_at_sizes(&app, &dir, "record-detail").await);
+        // Meanwhile the committee's president recorded another session on his own device.
+        world
+            .admin
+            .store
+            .create_record(fixtures::session(world.goundam, 20, "Séance extraordinaire : vols de bétail."), Utc::now())
+            .unwrap();
+        world.admin.sync().unwrap();
+        flows::sync(&app).await;
+        taken.extend(window_at_sizes(&app, &dir, "sync-result", None).await);
+        flows::close_dialog(&app).await;
+
+        app.click("nav-home").await;
+        app.wait("home-to-correct-item").await;
+        taken.extend(window_at_sizes(&app, &dir, "home", None).await);
+
+        flows::go(&app, &format!("#/record/{returned}")).await;
+        app.wait("review-comment").await;
+        taken.extend(window_at_sizes(&app, &dir, "record-detail", None).await);
+        taken.extend(window_at_sizes(&app, &dir, "review-trail", Some("[data-testid=\"review-trail\"]")).await);
 
         app.click("nav-settings").await;
         app.wait("settings-save").await;
-        taken.extend(window_at_sizes(&app, &dir, "settings").await);
+        taken.extend(window_at_sizes(&app, &dir, "settings", None).await);
 
         flows::lock(&app).await;
-        taken.extend(window_at_sizes(&app, &dir, "unlock").await);
+        taken.extend(window_at_sizes(&app, &dir, "unlock", None).await);
         app.quit().await;
     }
 
@@ -116,7 +136,7 @@ async fn screenshots() {
         flows::sync_and_close(&app).await;
         app.click("nav-review").await;
         app.wait("review-item").await;
-        taken.extend(window_at_sizes(&app, &dir, "review-queue").await);
+        taken.extend(window_at_sizes(&app, &dir, "review-queue", None).await);
         app.quit().await;
     }
 
