@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# The main job, as far as it is built: a local sync server on 127.0.0.1:8787 filled
-# with the demo records (Tombouctou, Goundam, Alafia, Gao, Ansongo, Ménaka) by an admin
-# device, and a member device of the Goundam committee enrolled and synced against it.
-# The desktop app joins this command when it lands. Ctrl-C stops the server.
+# The main job: a local sync server on 127.0.0.1:8787 filled with the demo records
+# (Tombouctou, Goundam, Alafia, Gao, Ansongo, Ménaka) by an admin device, a member device
+# of the Goundam committee enrolled and synced against it, and the desktop app opened on
+# a store of its own (demo-data/app, a Goundam member made with the `ccs` CLI, enrolled
+# and synced). Closing the app (or Ctrl-C) stops the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
 missing=()
 command -v cc >/dev/null || missing+=(gcc)
 command -v curl >/dev/null || missing+=(curl)
-if [ ${#missing[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${missing[@]}"; fi
-cargo build --release -p ccs-cli -p ccs-sync-server
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+for pkg in libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev xvfb xauth; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# The app embeds ui/dist when it is compiled: the front end first.
+(cd ui && npm ci --no-audit --no-fund && npm run build)
+cargo build --release -p ccs-cli -p ccs-sync-server -p ccs-app
 bin=target/release
 data=${CCS_DEMO_DIR:-demo-data}
 listen=${CCS_LISTEN:-127.0.0.1:8787}
@@ -34,15 +46,26 @@ if [ ! -f "$admin" ]; then
 fi
 "$bin/ccs" --db "$admin" sync
 
+goundam=$("$bin/ccs" --db "$admin" list --kind committee --q Goundam --json | sed -n 's/.*"id": "\([^"]*\)".*/\1/p' | sed -n 1p)
 member="$data/goundam.db"
 if [ ! -f "$member" ]; then
-  goundam=$("$bin/ccs" --db "$admin" list --kind committee --q Goundam --json | sed -n 's/.*"id": "\([^"]*\)".*/\1/p' | sed -n 1p)
   "$bin/ccs" --db "$member" init --role member >/dev/null
   code=$("$bin/ccs-sync-server" --data "$data/server" enroll --role member --committee "$goundam" --label "Goundam")
   code=${code%%$'\n'*}
   "$bin/ccs" --db "$member" enroll --server "http://$listen" --code "$code" --label "Goundam"
 fi
 "$bin/ccs" --db "$member" sync
+
+# The desktop app's store: the same format as the CLI's, so the CLI makes and enrolls it.
+app="$data/app"
+if [ ! -f "$app/ccs.db" ]; then
+  mkdir -p "$app"
+  "$bin/ccs" --db "$app/ccs.db" init --role member >/dev/null
+  code=$("$bin/ccs-sync-server" --data "$data/server" enroll --role member --committee "$goundam" --label "Goundam (app)")
+  code=${code%%$'\n'*}
+  "$bin/ccs" --db "$app/ccs.db" enroll --server "http://$listen" --code "$code" --label "Goundam (app)"
+fi
+"$bin/ccs" --db "$app/ccs.db" sync
 echo
 echo "Goundam member device ($member), passphrase \$CCS_PASSPHRASE (demo: sahel-demo-2026):"
 "$bin/ccs" --db "$member" list --limit 10
@@ -50,5 +73,13 @@ echo
 echo "Sync server on http://$listen (data in $data/server). Try:"
 echo "  $bin/ccs --db $member list --status needs_correction"
 echo "  $bin/ccs-sync-server --data $data/server devices list"
-echo "Ctrl-C stops the server."
-wait $server
+echo
+echo "The desktop app (store in $app): unlock it with the passphrase $CCS_PASSPHRASE"
+echo "Closing the app (or Ctrl-C) stops the server."
+export CCS_APP_DATA_DIR="$PWD/$app" CCS_SERVER_URL="http://$listen"
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  "$bin/ccs-app"
+else
+  echo "(no display: the app runs on a virtual screen, xvfb-run)"
+  xvfb-run -a -s "-screen 0 1280x800x24" "$bin/ccs-app"
+fi

@@ -1,18 +1,41 @@
 #!/usr/bin/env bash
-# Every check a submission must pass, as CI runs it: formatting, lints with warnings
-# denied, and every test of the workspace (unit, property, store, CLI, crash tests).
-# Needs only Rust (cargo, rustfmt, clippy) and a C compiler: SQLCipher is built from
-# source by rusqlite's bundled-sqlcipher feature.
+# Every check a submission must pass, as CI runs it: the front end's type check, unit
+# tests and build; formatting, lints with warnings denied, and every test of the
+# workspace (unit, property, store, CLI, crash, sync and fault tests); then the desktop
+# app end to end under Xvfb (tests/e2e: the real app driven through tauri-driver and
+# WebKitWebDriver against a real sync server on loopback).
+# Needs Rust (cargo, rustfmt, clippy), Node with npm, and Debian's packages below
+# (installed here when missing). SQLCipher is built from source by rusqlite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
 need_apt=()
 command -v cc >/dev/null || need_apt+=(gcc)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+# The Tauri app's libraries, Xvfb, the WebKit WebDriver and ImageMagick (screenshots).
+for pkg in libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
+  xvfb webkit2gtk-driver imagemagick xauth; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
-  apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+  echo "installing ${need_apt[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v tauri-driver >/dev/null || cargo install tauri-driver --version '^2' --locked
+
+# The app embeds ui/dist when it is compiled: build the front end before any cargo step.
+(cd ui && npm ci --no-audit --no-fund && npm run check && npm test && npm run build)
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+# Every binary (ccs-app, ccs, ccs-sync-server) once, with the workspace's feature set,
+# so that the end-to-end run below finds them and rebuilds nothing shared.
+cargo build --workspace --all-targets
 cargo test --workspace
+
+# End to end: a virtual screen, the debug app built above.
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p ccs-e2e --features e2e
