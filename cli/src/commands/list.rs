@@ -45,6 +45,7 @@ fn filter(a: Args) -> Result<ListFilter, Failure> {
         flagged_only: a.flagged,
         limit: a.limit,
         offset: a.offset,
+        ..Default::default()
     })
 }
 
