@@ -1,0 +1,239 @@
+//! Part 2: the server under load, and its memory as documents grow.
+//!
+//! Simulated devices are committee members, each with its own token, on their own
+//! threads and HTTP connections. Each one, all at the same moment, makes three syncs in
+//! a row: the first pushes a new session record, the next two push an edit of it; every
+//! sync also pulls what the other members of its committee pushed meanwhile. The device
+//! side is prepared beforehand (documents and changes), so during the run the bench
+//! threads only encode frames and wait on the network. Latency is per sync (until the
+//! server says no more), from sending the request to decoding the last answer.
+
+use std::path::Path;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use ccs_core::doc::RecordDoc;
+use ccs_core::model::*;
+use ccs_core::sync::wire::{DocPush, SyncRequest};
+use chrono::{DateTime, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::corpus::{self, meta_of, CommitteeInfo, GenDoc, Generator};
+use crate::server::{self, RawCursor, RawDevice, Server};
+
+/// Syncs each device makes in a load run.
+pub const SYNCS_PER_DEVICE: usize = 3;
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadFigures {
+    pub devices: usize,
+    pub docs: usize,
+    pub syncs: usize,
+    pub failures: usize,
+    pub elapsed_s: f64,
+    pub syncs_per_s: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// Entries pulled from other devices, over all syncs.
+    pub received: usize,
+}
+
+/// The server's memory at one corpus size.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryFigures {
+    pub docs: usize,
+    pub rss_idle_mb: f64,
+    pub peak_mb: f64,
+    pub db_mb: f64,
+}
+
+struct Prepared {
+    device: RawDevice,
+    pushes: Vec<DocPush>,
+}
+
+/// The current end of the server's log and its epoch, read from its database.
+pub fn log_end(data: &Path) -> anyhow::Result<RawCursor> {
+    let store = ccs_sync_server::store::Store::open(data)?;
+    let conn = store.conn()?;
+    Ok(RawCursor { epoch: Some(ccs_sync_server::store::epoch(&conn)?), seq: ccs_sync_server::store::last_seq(&conn)? })
+}
+
+fn prepare(
+    server: &Server,
+    committees: &[CommitteeInfo],
+    devices: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Prepared>> {
+    let agent = server::agent(Duration::from_secs(60));
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut out = Vec::with_capacity(devices);
+    for i in 0..devices {
+        let c = &committees[i % committees.len()];
+        let device = server::enroll_raw(&agent, server, &server::grant(Role::Member, Some(c.id)))?;
+        let mut body = ccs_core::samples::session_body();
+        body.date = (now - chrono::Duration::days(rng.gen_range(1..30))).date_naive();
+        let mut record = Record::new(RecordBody::Session(body), c.id, device.id, now);
+        let mut doc = RecordDoc::create(&record, device.id)?;
+        let mut acked: Vec<[u8; 32]> = doc.heads().iter().map(|h| h.0).collect();
+        let mut pushes = vec![DocPush {
+            meta: meta_of(&record),
+            acked_heads: Vec::new(),
+            heads: acked.clone(),
+            changes: doc.save(),
+        }];
+        for s in 1..SYNCS_PER_DEVICE {
+            let before = doc.heads();
+            corpus::edit_body(&mut record.body, &format!("Point {s} ajouté après la réunion de suivi."));
+            record.updated_at = now + chrono::Duration::seconds(s as i64);
+            doc.update(&record, "edit")?;
+            let heads: Vec<[u8; 32]> = doc.heads().iter().map(|h| h.0).collect();
+            pushes.push(DocPush {
+                meta: meta_of(&record),
+                acked_heads: acked.clone(),
+                heads: heads.clone(),
+                changes: doc.save_after(&before),
+            });
+            acked = heads;
+        }
+        out.push(Prepared { device, pushes });
+    }
+    Ok(out)
+}
+
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Runs `devices` devices against `server` at once.
+pub fn run(
+    server: &Server,
+    committees: &[CommitteeInfo],
+    devices: usize,
+    docs: usize,
+    seed: u64,
+) -> anyhow::Result<LoadFigures> {
+    let now = Utc::now();
+    let prepared = prepare(server, committees, devices, seed, now)?;
+    let start = log_end(&server.data)?;
+    let barrier = Arc::new(Barrier::new(devices + 1));
+    let url = server.url();
+    let mut threads = Vec::with_capacity(devices);
+    for p in prepared {
+        let barrier = barrier.clone();
+        let url = url.clone();
+        let t = std::thread::Builder::new().stack_size(512 * 1024).spawn(move || -> (Vec<f64>, usize, usize) {
+            let agent = server::agent(Duration::from_secs(120));
+            let mut cursor = start;
+            let mut latencies = Vec::new();
+            let mut failures = 0;
+            let mut received = 0;
+            barrier.wait();
+            for push in p.pushes {
+                let t0 = Instant::now();
+                let mut request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push: vec![push] };
+                let mut ok = true;
+                loop {
+                    match server::sync_raw(&agent, &url, &p.device.token, &request) {
+                        Ok((resp, _, _)) => {
+                            ok &= resp.results.iter().all(|r| r.rejected.is_none());
+                            received += resp.entries.len();
+                            cursor = RawCursor { epoch: Some(resp.epoch), seq: resp.cursor };
+                            if !resp.more {
+                                break;
+                            }
+                            request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push: Vec::new() };
+                        }
+                        Err(_) => {
+                            ok = false;
+                            break;
+                        }
+                    }
+                }
+                if ok {
+                    latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+                } else {
+                    failures += 1;
+                }
+            }
+            (latencies, failures, received)
+        })?;
+        threads.push(t);
+    }
+    barrier.wait();
+    let t0 = Instant::now();
+    let mut latencies = Vec::new();
+    let mut failures = 0;
+    let mut received = 0;
+    for t in threads {
+        let (l, f, r) = t.join().ok().context("a device thread panicked")?;
+        latencies.extend(l);
+        failures += f;
+        received += r;
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    Ok(LoadFigures {
+        devices,
+        docs,
+        syncs: latencies.len(),
+        failures,
+        elapsed_s: elapsed,
+        syncs_per_s: latencies.len() as f64 / elapsed,
+        p50_ms: percentile(&latencies, 50.0),
+        p99_ms: percentile(&latencies, 99.0),
+        max_ms: latencies.last().copied().unwrap_or(0.0),
+        received,
+    })
+}
+
+/// Seeds a fresh server data directory with `n` corpus documents, pushed by an
+/// administrator device in batches (as `ccs-sync-server` receives them). Generation is
+/// streamed: memory holds one batch, not the corpus.
+pub fn seed_large(n: usize, seed: u64, log: &dyn Fn(&str)) -> anyhow::Result<(tempfile::TempDir, Vec<CommitteeInfo>)> {
+    let now = Utc::now();
+    let data = tempfile::tempdir()?;
+    let server = Server::start(data.path())?;
+    let agent = server::agent(Duration::from_secs(300));
+    let admin = server::enroll_raw(&agent, &server, &server::grant(Role::Admin, None))?;
+    let mut gen = Generator::new(seed, n, now);
+    let committees = gen.committee_records();
+    let mut cursor = RawCursor::default();
+    let pushes: Vec<DocPush> =
+        committees.iter().map(|r| GenDoc::from_record(r).map(|d| d.push())).collect::<anyhow::Result<_>>()?;
+    cursor = server::seed(&agent, &server.url(), &admin, cursor, pushes)?;
+    let mut done = committees.len();
+    let started = Instant::now();
+    while done < n {
+        let count = (n - done).min(2000);
+        let pushes: Vec<DocPush> =
+            (0..count).map(|_| GenDoc::from_record(&gen.record()).map(|d| d.push())).collect::<anyhow::Result<_>>()?;
+        cursor = server::seed(&agent, &server.url(), &admin, cursor, pushes)?;
+        done += count;
+        if done % 20_000 < 2000 {
+            log(&format!("  {done} of {n} documents on the server ({:.0} s)", started.elapsed().as_secs_f64()));
+        }
+    }
+    let committees = gen.committees.clone();
+    server.stop();
+    Ok((data, committees))
+}
+
+/// Size of the server's database files, in MB.
+pub fn db_mb(data: &Path) -> f64 {
+    let mut total = 0u64;
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(m) = std::fs::metadata(data.join(format!("{}{suffix}", ccs_sync_server::store::DB_FILE))) {
+            total += m.len();
+        }
+    }
+    total as f64 / 1e6
+}

@@ -1,0 +1,244 @@
+//! Part 3: the local store (SQLCipher) at several sizes.
+//!
+//! Each store is created with the app's real key derivation (Argon2id, the default
+//! parameters), filled with the corpus through `apply_batch` (what a sync does, 500
+//! documents per transaction), closed, then measured as a person uses it.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use ccs_core::doc::RecordDoc;
+use ccs_core::model::input::RecordInput;
+use ccs_core::model::*;
+use ccs_core::store::{DocHeaderView, Identity, KdfParams, ListFilter, Store};
+use chrono::Utc;
+use rand::seq::SliceRandom;
+
+use crate::corpus::{self, GenDoc, Generator};
+use crate::load::percentile;
+use crate::sync_bench::PASS;
+
+#[derive(Debug, Clone, Default)]
+pub struct StoreFigures {
+    pub records: usize,
+    pub fill_s: f64,
+    pub db_mb: f64,
+    pub open_ms: f64,
+    /// The same open on an empty store: the key derivation's share.
+    pub open_empty_ms: f64,
+    pub first_page_cold_ms: f64,
+    pub first_page_ms: f64,
+    pub first_page_total: u64,
+    pub search_cold_ms: f64,
+    pub search_ms: f64,
+    pub search_total: u64,
+    pub save_p50_ms: f64,
+    pub save_p99_ms: f64,
+    pub save_nosync_p50_ms: f64,
+    pub save_nosync_p99_ms: f64,
+    pub saves: usize,
+    pub merge_500_ms: f64,
+    pub rebuild_ms: f64,
+}
+
+/// The disk under the stores: appending 4 kB to a file and `fdatasync`, as a commit in
+/// WAL mode with `synchronous = FULL` does once per transaction. Returns (p50, p99).
+pub fn fsync_latency(dir: &Path, count: usize) -> anyhow::Result<(f64, f64)> {
+    use std::io::Write;
+    let path = dir.join("fsync-probe");
+    let mut file = std::fs::File::create(&path)?;
+    let block = vec![7u8; 4096];
+    let mut v = Vec::with_capacity(count);
+    for _ in 0..count {
+        let t = Instant::now();
+        file.write_all(&block)?;
+        file.sync_data()?;
+        v.push(ms(t));
+    }
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    v.sort_by(|a, b| a.total_cmp(b));
+    Ok((percentile(&v, 50.0), percentile(&v, 99.0)))
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    percentile(&v, 50.0)
+}
+
+/// Creates a store at `path` with `n` corpus records (the app's default key derivation
+/// unless `fast_kdf`). Returns the generator (for edits) and the ids of the records.
+pub fn fill(path: &Path, n: usize, seed: u64, fast_kdf: bool) -> anyhow::Result<(Generator, Vec<(RecordId, bool)>)> {
+    let now = Utc::now();
+    let params = if fast_kdf { KdfParams::insecure_fast_for_tests() } else { KdfParams::default() };
+    let mut store = Store::create(path, PASS, Identity::new(Role::Admin), params)?;
+    let mut gen = Generator::new(seed, n, now);
+    let mut ids = Vec::with_capacity(n);
+    let mut pending: Vec<Record> = gen.committee_records();
+    let mut made = pending.len();
+    loop {
+        while pending.len() < 500 && made < n {
+            pending.push(gen.record());
+            made += 1;
+        }
+        if pending.is_empty() {
+            break;
+        }
+        let mut batch: Vec<(DocHeaderView, Vec<u8>)> = Vec::with_capacity(pending.len());
+        for r in pending.drain(..) {
+            let editable = r.kind() != RecordKind::Committee && review::editable(r.review_status());
+            ids.push((r.id, editable));
+            let d = GenDoc::from_record(&r)?;
+            batch.push((d.header, d.bytes));
+        }
+        store.apply_batch(&batch, now)?;
+    }
+    Ok((gen, ids))
+}
+
+fn file_mb(path: &Path) -> f64 {
+    let mut total = 0u64;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        if let Ok(m) = std::fs::metadata(&p) {
+            total += m.len();
+        }
+    }
+    total as f64 / 1e6
+}
+
+/// The filter of the "first page": sessions of one region, newest first, 50 a page.
+pub fn first_page_filter(region: &str) -> ListFilter {
+    ListFilter { kind: Some(RecordKind::Session), region: Some(region.into()), limit: 50, ..Default::default() }
+}
+
+/// The region with the most committees in the corpus.
+fn busiest_region(gen: &Generator) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for c in &gen.committees {
+        *counts.entry(c.region.as_str()).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(r, _)| r.to_string()).unwrap_or_default()
+}
+
+pub fn search_filter() -> ListFilter {
+    ListFilter { text: Some("patrouilles foire".into()), limit: 50, ..Default::default() }
+}
+
+pub fn run(n: usize, saves: usize, dir: &Path, log: &dyn Fn(&str)) -> anyhow::Result<StoreFigures> {
+    let path = dir.join(format!("store-{n}.db"));
+    let mut f = StoreFigures { records: n, saves, ..Default::default() };
+    let t = Instant::now();
+    let (mut gen, ids) = fill(&path, n, 3, false)?;
+    f.fill_s = t.elapsed().as_secs_f64();
+    f.db_mb = file_mb(&path);
+    log(&format!("  {n} records stored in {:.1} s", f.fill_s));
+
+    // Open and unlock (median of three), and the same on an empty store.
+    let empty = dir.join(format!("empty-{n}.db"));
+    drop(Store::create(&empty, PASS, Identity::new(Role::Admin), KdfParams::default())?);
+    let mut opens = Vec::new();
+    let mut empties = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        drop(Store::open(&path, PASS)?);
+        opens.push(ms(t));
+        let t = Instant::now();
+        drop(Store::open(&empty, PASS)?);
+        empties.push(ms(t));
+    }
+    f.open_ms = median(opens);
+    f.open_empty_ms = median(empties);
+    let mut store = Store::open(&path, PASS)?;
+    let now = Utc::now();
+
+    // Lists: the first call after opening, then the median of 20.
+    let filter = first_page_filter(&busiest_region(&gen));
+    let t = Instant::now();
+    let page = store.list(&filter)?;
+    f.first_page_cold_ms = ms(t);
+    f.first_page_total = page.total;
+    let mut v = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        store.list(&filter)?;
+        v.push(ms(t));
+    }
+    f.first_page_ms = median(v);
+    let search = search_filter();
+    let t = Instant::now();
+    let page = store.list(&search)?;
+    f.search_cold_ms = ms(t);
+    f.search_total = page.total;
+    let mut v = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        store.list(&search)?;
+        v.push(ms(t));
+    }
+    f.search_ms = median(v);
+
+    // Saves: an edit of a random record, as the form's autosave makes it.
+    let mut editable: Vec<RecordId> = ids.iter().filter(|(_, e)| *e).map(|(id, _)| *id).collect();
+    editable.shuffle(gen.rng());
+    let mut v = Vec::new();
+    for id in editable.iter().take(saves) {
+        let current = store.get(*id, now)?.record.context("record unreadable")?;
+        let mut body = current.body;
+        corpus::edit_body(&mut body, &gen.follow_up());
+        let input = RecordInput { body, committee_id: None, sensitivity: None, status: None };
+        let t = Instant::now();
+        store.edit_record(*id, input, now)?;
+        v.push(ms(t));
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    f.save_p50_ms = percentile(&v, 50.0);
+    f.save_p99_ms = percentile(&v, 99.0);
+    // The same saves without waiting for the disk: what the work itself costs.
+    store.connection().pragma_update(None, "synchronous", "OFF")?;
+    let mut v = Vec::new();
+    for id in editable.iter().skip(saves).take(saves) {
+        let current = store.get(*id, now)?.record.context("record unreadable")?;
+        let mut body = current.body;
+        corpus::edit_body(&mut body, &gen.follow_up());
+        let input = RecordInput { body, committee_id: None, sensitivity: None, status: None };
+        let t = Instant::now();
+        store.edit_record(*id, input, now)?;
+        v.push(ms(t));
+    }
+    store.connection().pragma_update(None, "synchronous", "FULL")?;
+    v.sort_by(|a, b| a.total_cmp(b));
+    f.save_nosync_p50_ms = percentile(&v, 50.0);
+    f.save_nosync_p99_ms = percentile(&v, 99.0);
+
+    // A page of 500 remote changes: edits by another device of 500 records.
+    let other = DeviceId::new();
+    let mut page: Vec<(DocHeaderView, Vec<u8>)> = Vec::new();
+    for id in editable.iter().rev().take(500) {
+        let mut d = RecordDoc::load(&store.document_bytes(*id)?)?;
+        d.set_device(other);
+        let before = d.heads();
+        let mut record = d.read()?;
+        corpus::edit_body(&mut record.body, &gen.follow_up());
+        record.updated_by = other;
+        d.update(&record, "edit")?;
+        let header: DocHeaderView = d.header()?.into();
+        page.push((header, d.save_after(&before)));
+    }
+    let t = Instant::now();
+    store.apply_batch(&page, now)?;
+    f.merge_500_ms = ms(t);
+
+    let t = Instant::now();
+    store.rebuild_projections(now)?;
+    f.rebuild_ms = ms(t);
+    drop(store);
+    let _ = Store::wipe(&empty);
+    Ok(f)
+}
