@@ -29,6 +29,8 @@ pub const SYNCS_PER_DEVICE: usize = 3;
 #[derive(Debug, Clone, Default)]
 pub struct LoadFigures {
     pub devices: usize,
+    /// Syncs that push nothing (and find nothing to pull): the read path alone.
+    pub pull_only: bool,
     pub docs: usize,
     pub syncs: usize,
     pub failures: usize,
@@ -120,6 +122,7 @@ pub fn run(
     devices: usize,
     docs: usize,
     seed: u64,
+    pull_only: bool,
 ) -> anyhow::Result<LoadFigures> {
     let now = Utc::now();
     let prepared = prepare(server, committees, devices, seed, now)?;
@@ -139,7 +142,8 @@ pub fn run(
             barrier.wait();
             for push in p.pushes {
                 let t0 = Instant::now();
-                let mut request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push: vec![push] };
+                let push = if pull_only { Vec::new() } else { vec![push] };
+                let mut request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push };
                 let mut ok = true;
                 loop {
                     match server::sync_raw(&agent, &url, &p.device.token, &request) {
@@ -183,6 +187,7 @@ pub fn run(
     latencies.sort_by(|a, b| a.total_cmp(b));
     Ok(LoadFigures {
         devices,
+        pull_only,
         docs,
         syncs: latencies.len(),
         failures,
