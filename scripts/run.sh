@@ -76,7 +76,7 @@ echo "  $bin/ccs-sync-server --data $data/server devices list"
 echo
 echo "The desktop app (store in $app): unlock it with the passphrase $CCS_PASSPHRASE"
 echo "Closing the app (or Ctrl-C) stops the server."
-export CCS_APP_DATA_DIR="$PWD/$app" CCS_SERVER_URL="http://$listen"
+export CCS_APP_DATA_DIR="$(cd "$app" && pwd)" CCS_SERVER_URL="http://$listen"
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   "$bin/ccs-app"
 else

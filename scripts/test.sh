@@ -38,4 +38,4 @@ cargo build --workspace --all-targets
 cargo test --workspace
 
 # End to end: a virtual screen, the debug app built above.
-xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p ccs-e2e --features e2e
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p ccs-e2e --features e2e -- --test-threads=1

@@ -16,14 +16,21 @@ pub const CLI_PASS: &str = "bamako-revue-2026";
 /// A device run through the `ccs` binary.
 pub struct Ccs {
     pub db: PathBuf,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
 }
 
 impl Ccs {
     /// A new store for `role`, not enrolled.
     pub fn init(role: &str) -> Ccs {
         let dir = tempfile::tempdir().unwrap();
-        let ccs = Ccs { db: dir.path().join("device.db"), _dir: dir };
+        let ccs = Ccs { db: dir.path().join("device.db"), _dir: Some(dir) };
+        ccs.run(&["init", "--role", role]);
+        ccs
+    }
+
+    /// A new store for `role` at `db` (e.g. the app's `ccs.db`), not enrolled.
+    pub fn init_at(db: &Path, role: &str) -> Ccs {
+        let ccs = Ccs { db: db.to_path_buf(), _dir: None };
         ccs.run(&["init", "--role", role]);
         ccs
     }

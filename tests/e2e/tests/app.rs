@@ -5,7 +5,7 @@
 
 use ccs_core::model::Role;
 use ccs_e2e::app::{field, App};
-use ccs_e2e::cli::Ccs;
+use ccs_e2e::cli::{Ccs, CLI_PASS};
 use ccs_e2e::flows::{self, PASSPHRASE};
 use ccs_e2e::world::World;
 
@@ -14,6 +14,9 @@ const CORRECTION: &str = "Préciser le nombre de présents FDS.";
 fn field_error(path: &str) -> String {
     format!("[data-testid=\"field-error\"][data-path=\"{path}\"]")
 }
+
+/// The autosave indicator once the last change is stored (as the record or a draft).
+const AUTOSAVED: &str = "[data-testid=\"autosave-state\"][data-state=\"done\"]";
 
 fn status_badge(status: &str) -> String {
     format!("[data-testid=\"review-status\"][data-status=\"{status}\"]")
@@ -106,26 +109,60 @@ async fn member_records_syncs_and_fixes_a_returned_session() {
 async fn typed_text_survives_closing_the_app() {
     let world = World::with_committees();
     let driver = world.driver();
-    let text = "Réunion reportée : la salle de la mairie était occupée.";
+    let saved = "Réunion reportée : la salle de la mairie était occupée.";
+    let unfinished = "Séance tenue sous l'arbre à palabres ; liste d'émargement à recopier.";
 
     let app = App::launch(&driver).await;
     flows::enroll(&app, &world.url(), &world.member_code()).await;
     flows::sync_and_close(&app).await;
+
+    // A valid session: it becomes a record as it is typed.
     app.click("nav-session").await;
     app.click("new-record").await;
-    app.fill_field("summary", text).await;
-    app.wait_css("[data-testid=\"autosave-state\"][data-state=\"done\"]").await;
+    app.fill_field("summary", saved).await;
+    app.wait_css(AUTOSAVED).await;
+    app.click("editor-done").await;
+    app.wait("record-detail").await;
+
+    // Another one, not valid yet (more present than invited): it stays a draft.
+    app.click("nav-session").await;
+    app.click("new-record").await;
+    app.fill_field("invited", "5").await;
+    app.fill_field("present", "8").await;
+    app.fill_field("summary", unfinished).await;
+    app.wait_css(&field_error("present")).await;
+    app.wait_css(AUTOSAVED).await;
     // Closed as soon as the screen says it is saved: no "save" button, no clean exit.
     app.quit().await;
 
-    // Reopened: locked; once unlocked, the session holds what was typed.
+    // Reopened: locked; once unlocked, both are there as they were typed.
     let app = App::launch(&driver).await;
     flows::unlock(&app, PASSPHRASE).await;
-    app.wait("nav-home").await;
+    app.click("home-pending").await;
+    app.wait_css(&field_error("present")).await;
+    assert_eq!(app.value_css(&field("summary")).await, unfinished);
+    assert_eq!(app.value_css(&field("present")).await, "8");
+
     app.click("nav-session").await;
     app.click("record-row").await;
-    app.wait_text("value-summary", text).await;
-    app.click("edit-record").await;
-    assert_eq!(app.value_css(&field("summary")).await, text);
+    app.wait_text("value-summary", saved).await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_store_made_and_enrolled_by_the_cli_opens_in_the_app() {
+    // What scripts/run.sh does: the CLI makes the app's store, enrolls it and syncs.
+    let world = World::with_committees();
+    let cli = Ccs::init_at(&world.app_data().join("ccs.db"), "member");
+    cli.run(&["enroll", "--server", &world.url(), "--code", &world.member_code()]);
+    cli.sync();
+
+    let driver = world.driver();
+    let app = App::launch(&driver).await;
+    flows::unlock(&app, CLI_PASS).await;
+    app.wait("nav-home").await;
+    app.click("nav-committee").await;
+    app.wait_text("record-row", "Goundam").await;
+    flows::sync_and_close(&app).await;
     app.quit().await;
 }
