@@ -5,7 +5,7 @@
 //! documents per transaction), closed, then measured as a person uses it.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use ccs_core::doc::RecordDoc;
@@ -21,7 +21,13 @@ use crate::sync_bench::PASS;
 
 #[derive(Debug, Clone, Default)]
 pub struct StoreFigures {
+    /// The size asked for; `records` is the size reached within the time budget.
+    pub target: usize,
     pub records: usize,
+    /// One delete from the search index by record id (what every write does first).
+    pub fts_delete_ms: f64,
+    /// `rebuild_projections` was not run (too long at this size); the estimate instead.
+    pub rebuild_estimate_s: Option<f64>,
     pub fill_s: f64,
     pub db_mb: f64,
     pub open_ms: f64,
@@ -71,12 +77,18 @@ fn median(mut v: Vec<f64>) -> f64 {
     percentile(&v, 50.0)
 }
 
-/// Creates a store at `path` with `n` corpus records (the app's default key derivation
-/// unless `fast_kdf`). Returns the generator (for edits) and the ids of the records.
-pub fn fill(path: &Path, n: usize, seed: u64, fast_kdf: bool) -> anyhow::Result<(Generator, Vec<(RecordId, bool)>)> {
+/// Creates a store at `path` with `n` corpus records (the app's default key
+/// derivation). Returns the generator (for edits) and the ids of the records.
+/// Stops early (between batches) once `budget` has passed: the records stored then.
+pub fn fill(
+    path: &Path,
+    n: usize,
+    seed: u64,
+    budget: Option<Duration>,
+) -> anyhow::Result<(Generator, Vec<(RecordId, bool)>)> {
+    let started = Instant::now();
     let now = Utc::now();
-    let params = if fast_kdf { KdfParams::insecure_fast_for_tests() } else { KdfParams::default() };
-    let mut store = Store::create(path, PASS, Identity::new(Role::Admin), params)?;
+    let mut store = Store::create(path, PASS, Identity::new(Role::Admin), KdfParams::default())?;
     let mut gen = Generator::new(seed, n, now);
     let mut ids = Vec::with_capacity(n);
     let mut pending: Vec<Record> = gen.committee_records();
@@ -97,6 +109,9 @@ pub fn fill(path: &Path, n: usize, seed: u64, fast_kdf: bool) -> anyhow::Result<
             batch.push((d.header, d.bytes));
         }
         store.apply_batch(&batch, now)?;
+        if budget.is_some_and(|b| started.elapsed() > b) {
+            break;
+        }
     }
     Ok((gen, ids))
 }
@@ -131,14 +146,28 @@ pub fn search_filter() -> ListFilter {
     ListFilter { text: Some("patrouilles foire".into()), limit: 50, ..Default::default() }
 }
 
-pub fn run(n: usize, saves: usize, dir: &Path, log: &dyn Fn(&str)) -> anyhow::Result<StoreFigures> {
+/// Sizes above this are not rebuilt: `rebuild_projections` is one transaction that
+/// cannot be stopped, and its time grows with the square of the size.
+const REBUILD_UP_TO: usize = 20_000;
+
+pub fn run(
+    n: usize,
+    saves: usize,
+    dir: &Path,
+    budget: Option<Duration>,
+    log: &dyn Fn(&str),
+) -> anyhow::Result<StoreFigures> {
     let path = dir.join(format!("store-{n}.db"));
-    let mut f = StoreFigures { records: n, saves, ..Default::default() };
+    let mut f = StoreFigures { target: n, records: n, saves, ..Default::default() };
     let t = Instant::now();
-    let (mut gen, ids) = fill(&path, n, 3, false)?;
+    let (mut gen, ids) = fill(&path, n, 3, budget)?;
+    f.records = ids.len();
     f.fill_s = t.elapsed().as_secs_f64();
     f.db_mb = file_mb(&path);
-    log(&format!("  {n} records stored in {:.1} s", f.fill_s));
+    log(&format!("  {} records stored in {:.1} s", ids.len(), f.fill_s));
+    if ids.len() < n {
+        log(&format!("  stopped at {} of {n} records: the time budget is spent", ids.len()));
+    }
 
     // Open and unlock (median of three), and the same on an empty store.
     let empty = dir.join(format!("empty-{n}.db"));
@@ -235,9 +264,22 @@ pub fn run(n: usize, saves: usize, dir: &Path, log: &dyn Fn(&str)) -> anyhow::Re
     store.apply_batch(&page, now)?;
     f.merge_500_ms = ms(t);
 
-    let t = Instant::now();
-    store.rebuild_projections(now)?;
-    f.rebuild_ms = ms(t);
+    // Every write first deletes the record's row from the search index by id.
+    let mut v = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        store.connection().execute("DELETE FROM records_fts WHERE id = 'absent'", [])?;
+        v.push(ms(t));
+    }
+    f.fts_delete_ms = median(v);
+
+    if f.records <= REBUILD_UP_TO {
+        let t = Instant::now();
+        store.rebuild_projections(now)?;
+        f.rebuild_ms = ms(t);
+    } else {
+        f.rebuild_estimate_s = Some(f.records as f64 * f.fts_delete_ms / 1000.0);
+    }
     drop(store);
     let _ = Store::wipe(&empty);
     Ok(f)
