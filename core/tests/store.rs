@@ -31,6 +31,51 @@ fn store_file_holds_no_plaintext_and_needs_the_passphrase() {
 }
 
 #[test]
+fn search_follows_edits_one_row_per_record() {
+    let (mut t, committee) = store_with_committee(Role::Member);
+    let mut body = session_body();
+    body.summary = "Réunion au marché de Tonka".into();
+    let id = t.store.create_record(input(RecordBody::Session(body), committee), now()).unwrap();
+    let search =
+        |store: &Store, q: &str| store.list(&ListFilter { text: Some(q.into()), ..Default::default() }).unwrap().total;
+    assert_eq!(search(&t.store, "Tonka"), 1);
+    for word in ["Gossi", "Bintagoungou", "Saraféré"] {
+        let mut patch = serde_json::Map::new();
+        patch.insert("summary".into(), serde_json::Value::String(format!("Réunion à {word}")));
+        t.store.patch_record(id, patch, now()).unwrap();
+        assert_eq!(search(&t.store, word), 1, "{word}");
+    }
+    assert_eq!(search(&t.store, "Tonka"), 0, "the old text left the index");
+    assert_eq!(search(&t.store, "Reunion"), 1, "one search row per record");
+}
+
+#[test]
+fn search_rows_of_an_older_store_are_moved_to_the_record_rowids() {
+    let (mut t, committee) = store_with_committee(Role::Member);
+    let mut body = session_body();
+    body.summary = "Réunion au marché de Tonka".into();
+    let id = t.store.create_record(input(RecordBody::Session(body), committee), now()).unwrap();
+    // As schema 2 left them: search rows with rowids of their own.
+    t.store
+        .connection()
+        .execute_batch(
+            "CREATE TEMP TABLE f AS SELECT id, title, body FROM records_fts;
+             DELETE FROM records_fts;
+             INSERT INTO records_fts (rowid, id, title, body) SELECT 1000 + rowid, id, title, body FROM f;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    let path = t.path();
+    drop(t.store);
+    let mut store = Store::open(&path, PASS).unwrap();
+    let mut patch = serde_json::Map::new();
+    patch.insert("summary".into(), serde_json::Value::String("Réunion à Gossi".into()));
+    store.patch_record(id, patch, now()).unwrap();
+    let search = |q: &str| store.list(&ListFilter { text: Some(q.into()), ..Default::default() }).unwrap().total;
+    assert_eq!((search("Gossi"), search("Tonka")), (1, 0));
+}
+
+#[test]
 fn wrong_passphrase_touches_nothing() {
     let (t, _) = store_with_committee(Role::Member);
     let path = t.path();

@@ -144,7 +144,7 @@ pub(super) fn list(conn: &Connection, f: &ListFilter) -> Result<Page, StoreError
     if let Some(text) = &f.text {
         match fts_query(text) {
             Some(q) => {
-                clauses.push("r.id IN (SELECT id FROM records_fts WHERE records_fts MATCH ?)");
+                clauses.push("r.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)");
                 args.push(Value::Text(q));
             }
             // Only punctuation: nothing can match.

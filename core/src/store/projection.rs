@@ -166,8 +166,14 @@ pub(super) fn project(
             row.updated_at
         ],
     )?;
-    tx.execute("DELETE FROM records_fts WHERE id = ?1", [&id])?;
-    tx.execute("INSERT INTO records_fts (id, title, body) VALUES (?1, ?2, ?3)", params![id, row.title, row.search])?;
+    // The search row shares the record row's rowid (stable under the upsert above), so
+    // it is replaced by a direct lookup rather than a scan of the index.
+    let rowid: i64 = tx.query_row("SELECT rowid FROM records WHERE id = ?1", [&id], |r| r.get(0))?;
+    tx.execute("DELETE FROM records_fts WHERE rowid = ?1", [rowid])?;
+    tx.execute(
+        "INSERT INTO records_fts (rowid, id, title, body) VALUES (?1, ?2, ?3, ?4)",
+        params![rowid, id, row.title, row.search],
+    )?;
     if header.kind == RecordKind::Committee {
         // Records that take their place from their committee follow it.
         tx.execute(
