@@ -618,7 +618,7 @@ fn commit_edit(
     fields: Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let current = store.get(id, now)?.record.ok_or(StoreError::ReadOnly(id))?;
+    let current = store.record(id)?;
     let parsed: RecordInput = input::parse_patch(&current, fields)?;
     let same_status = match (&current.body, parsed.status) {
         (RecordBody::Recommendation(r), Some(s)) => r.status() == s,

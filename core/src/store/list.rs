@@ -163,7 +163,9 @@ pub(super) fn list(conn: &Connection, f: &ListFilter) -> Result<Page, StoreError
         })?;
     let sql = format!(
         "SELECT {COLUMNS} FROM records r JOIN documents d ON d.id = r.id {where_sql}
-         ORDER BY r.date IS NULL, r.date DESC, r.id DESC LIMIT {limit} OFFSET {}",
+         ORDER BY r.date DESC, r.id DESC LIMIT {limit} OFFSET {}",
+        // Records without a date come last: SQLite sorts NULL lowest, so last in DESC.
+        // (An explicit `date IS NULL` term kept the date indexes from giving the order.)
         f.offset
     );
     let mut stmt = conn.prepare(&sql)?;
