@@ -37,5 +37,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo build --workspace --all-targets
 cargo test --workspace
 
-# End to end: a virtual screen, the debug app built above.
-xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p ccs-e2e --features e2e -- --test-threads=1
+# End to end: a virtual screen, the debug app built above. The same as
+# `cargo test -p ccs-e2e --features e2e`, but with the workspace's feature resolution, so
+# nothing built above is built again with other features.
+xvfb-run -a -s "-screen 0 1280x800x24" \
+  cargo test --workspace --features ccs-e2e/e2e --test app --test screenshots -- --test-threads=1
