@@ -44,6 +44,9 @@ struct Cli {
     /// Parts to run (default all): sync, server, store, app.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Store sizes to measure instead of the plan's (e.g. 10000).
+    #[arg(long, value_delimiter = ',')]
+    store_sizes: Vec<usize>,
 }
 
 /// The sizes of one run.
@@ -106,7 +109,10 @@ struct Results {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let plan = Plan::new(cli.quick);
+    let mut plan = Plan::new(cli.quick);
+    if !cli.store_sizes.is_empty() {
+        plan.store_sizes = cli.store_sizes.clone();
+    }
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default();
     let out = cli.out.clone().unwrap_or_else(|| repo.clone());
     let wants = |part: &str| cli.only.is_empty() || cli.only.iter().any(|p| p == part);
