@@ -87,6 +87,11 @@ fn a_form_autosaves_as_a_draft_until_valid_then_becomes_the_record() {
     call(&w, "create_demo", json!({"passphrase": "sahel-2026", "role": "member"})).unwrap();
     let draft = call(&w, "new_record", json!({"kind": "session"})).unwrap();
     let draft_id = draft["draft_id"].as_str().unwrap().to_string();
+    // Goundam is a communal committee: the mayor chairs, at the town hall.
+    assert_eq!(
+        (draft["fields"]["chaired_by"].as_str(), draft["fields"]["venue_type"].as_str()),
+        (Some("maire"), Some("mairie"))
+    );
     let mut fields = draft["fields"].clone();
     fields["invited"] = json!(20);
     fields["present"] = json!(25);

@@ -71,6 +71,23 @@ pub fn value_lists() -> Vec<ValueList> {
     )
 }
 
+/// Who chairs and where a session of this device's committee usually sits: the
+/// governor at the governorate for a regional committee, the mayor at the town hall
+/// otherwise (DOMAIN.md: regional committees are chaired by the governor, communal
+/// ones by the mayor).
+fn usual_chair_and_venue(store: &Store) -> (ChairRole, VenueType) {
+    let regional = store
+        .identity()
+        .committee_id
+        .and_then(|c| store.record(RecordId(c.0)).ok())
+        .is_some_and(|r| matches!(r.body, RecordBody::Committee(ref c) if c.level == CommitteeLevel::Regional));
+    if regional {
+        (ChairRole::Governor, VenueType::Governorate)
+    } else {
+        (ChairRole::Mayor, VenueType::TownHall)
+    }
+}
+
 /// The commune of this device's committee, to pre-fill commune fields.
 fn own_commune(store: &Store) -> Option<String> {
     let c = store.identity().committee_id?;
@@ -78,21 +95,22 @@ fn own_commune(store: &Store) -> Option<String> {
 }
 
 /// The fields a new record of `kind` starts with: today's date, this committee's
-/// commune, the first value of each list. Deliberately not valid yet for most kinds
+/// commune and usual chair, the first value of the other lists. Deliberately not valid yet for most kinds
 /// (counts at zero, texts empty): the record is created once the user has filled it.
 pub fn new_fields(store: &Store, kind: RecordKind, now: DateTime<Utc>) -> Result<Map<String, Value>, AppError> {
     let today = now.date_naive().to_string();
     let commune = own_commune(store).unwrap_or_default();
     let month_ago = (now.date_naive() - chrono::Duration::days(30)).to_string();
+    let (chair, venue) = usual_chair_and_venue(store);
     let v = match kind {
         RecordKind::Session => json!({
             "session_type": SessionType::ALL[0].code(),
             "date": today,
             "start_time": null,
             "end_time": null,
-            "venue_type": VenueType::ALL[0].code(),
+            "venue_type": venue.code(),
             "venue_other": null,
-            "chaired_by": ChairRole::ALL[0].code(),
+            "chaired_by": chair.code(),
             "agenda": [],
             "invited": 0,
             "present": 0,

@@ -19,6 +19,7 @@ import {
   PARTICIPATION_COLUMNS,
   PARTICIPATION_TOTAL_COLUMNS,
   quorum,
+  quorumKnown,
   removeAt,
   riskLevel,
   riskScore,
@@ -229,6 +230,15 @@ describe('derived values', () => {
     ['12', '9', true],
   ])('quorum with %j invited and %j present: %j', (invited, present, ok) => {
     expect(quorum(invited, present)).toBe(ok);
+  });
+
+  it.each([
+    [20, 11, true],
+    [12, 15, false],
+    [0, 0, false],
+    [12, 12, true],
+  ])('quorum can be told with %j invited and %j present: %j', (invited, present, known) => {
+    expect(quorumKnown(invited, present)).toBe(known);
   });
 
   it('scores likelihood × impact on the 1-5 scale only', () => {

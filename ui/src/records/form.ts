@@ -212,6 +212,14 @@ export function quorum(invited: unknown, present: unknown): boolean {
   return i > 0 && p * 2 > i;
 }
 
+/** Whether the quorum can be told at all: someone invited, and no more present than
+ * invited (otherwise the counts are in error and "quorum reached" would mislead). */
+export function quorumKnown(invited: unknown, present: unknown): boolean {
+  const i = toCount(invited as number);
+  const p = toCount(present as number);
+  return i > 0 && p <= i;
+}
+
 export type RiskLevel = 'faible' | 'moyen' | 'eleve' | 'tres_eleve';
 
 /** likelihood × impact, each on the 1-5 scale; `null` while either is off the scale. */

@@ -137,6 +137,7 @@ export const records: Widen<typeof fr> = {
   quorum: {
     reached: 'Quorum reached',
     notReached: 'Quorum not reached',
+    unknown: 'Quorum cannot be told: correct the numbers invited and present.',
     explain: (present: number, invited: number) => `${present} present for ${invited} invited (more than half required).`,
   },
 

@@ -142,6 +142,7 @@ export const records = {
   quorum: {
     reached: 'Quorum atteint',
     notReached: 'Quorum non atteint',
+    unknown: 'Quorum non calculable : corrigez les nombres d’invités et de présents.',
     explain: (present: number, invited: number) => `${present} présents pour ${invited} invités (plus de la moitié requise).`,
   },
 
