@@ -272,6 +272,29 @@ fn sync_with_nothing_to_do_is_one_round_trip_under_one_kilobyte() {
 }
 
 #[test]
+fn a_backlog_larger_than_the_server_takes_in_one_request_goes_over_several_rounds() {
+    // Weeks offline: more dirty records than the server's 500 documents per request.
+    let server = InProcessServer::start();
+    let mut reviewer =
+        Device::enrolled("reviewer", &server.url(), server.data_dir(), grant(Role::Reviewer, None, None));
+    let goundam: CommitteeId = reviewer.store.create_record(fixtures::goundam(), now()).unwrap().into();
+    reviewer.sync().unwrap();
+    let mut m = Device::enrolled("goundam", &server.url(), server.data_dir(), grant(Role::Member, Some(goundam), None));
+    m.sync().unwrap();
+    for i in 0..520 {
+        m.store.create_record(fixtures::session(goundam, 1 + i % 28, &format!("séance {i}")), now()).unwrap();
+    }
+    let report = m.sync().unwrap();
+    assert_eq!((report.pushed, report.accepted), (520, 520), "{report:?}");
+    assert!(report.rejected.is_empty());
+    assert!(report.round_trips >= 3, "batches of at most 200: {report:?}");
+    assert!(m.store.dirty().unwrap().is_empty());
+    reviewer.sync().unwrap();
+    let total = reviewer.store.list(&ListFilter { kind: Some(RecordKind::Session), ..Default::default() }).unwrap();
+    assert_eq!(total.total, 520);
+}
+
+#[test]
 fn link_cut_in_the_middle_of_answers_loses_nothing_and_duplicates_nothing() {
     // Small pages, so a cut can fall after some pages were applied.
     let server = InProcessServer::with_limits(ccs_sync_server::Limits { page_bytes: 4096, ..Default::default() });

@@ -253,14 +253,19 @@ pub fn sync_with_progress(
     let started = Instant::now();
     let link = store.server_link()?.ok_or(SyncError::NotEnrolled)?;
     let mut report = SyncReport::default();
-    let mut pushed_once = false;
+    // Each dirty document is pushed once per sync, in batches under the server's
+    // limits; later rounds also resend what the server asked to have whole.
+    let mut sent: HashSet<[u8; 16]> = HashSet::new();
+    let mut reset: Vec<RecordId> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let cursor = store.cursor(&link.url)?;
-        // Push once per sync; later rounds only pull (and resend what the server asked
-        // to have whole).
-        let push = store.dirty_pushes()?;
-        let push = if pushed_once { push.into_iter().filter(|p| p.acked_heads.is_empty()).collect() } else { push };
-        pushed_once = true;
+        let (push, remaining) = plan::next_pushes(
+            store.dirty_pushes()?,
+            &sent,
+            &reset,
+            plan::PUSH_DOCS_PER_REQUEST,
+            plan::PUSH_BYTES_PER_REQUEST,
+        );
         let request = plan::request(cursor, push);
         let response: SyncResponse = exchange(transport, &link, "/v1/sync", &request, &mut report)?;
         if response.repair_needed {
@@ -268,6 +273,7 @@ pub fn sync_with_progress(
             report.repaired = true;
             continue;
         }
+        sent.extend(request.push.iter().map(|p| p.meta.id));
         report.pushed += request.push.len();
         let interpretation = plan::interpret(&link.url, &request, &response);
         report.accepted += interpretation.page.acked.len();
@@ -280,16 +286,17 @@ pub fn sync_with_progress(
         let outcomes = store.apply_sync_page(&interpretation.page, now)?;
         report.received += outcomes.len();
         report.flagged += outcomes.iter().filter(|o| o.error_count > 0).count();
-        let resend = !interpretation.page.reset.is_empty();
+        reset.clone_from(&interpretation.page.reset);
+        let again = response.more || !reset.is_empty() || remaining;
         progress(&SyncProgress {
             round_trips: report.round_trips,
             sent: report.pushed,
             received: report.received,
             bytes_up: report.bytes_up,
             bytes_down: report.bytes_down,
-            more: response.more || resend,
+            more: again,
         });
-        if !response.more && !resend {
+        if !again {
             break;
         }
     }

@@ -16,6 +16,43 @@ pub fn request(cursor: Cursor, push: Vec<DocPush>) -> SyncRequest {
     SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push }
 }
 
+/// Most documents one request pushes: under the server's default limit (500) with room
+/// to spare, so a device back from weeks offline sends its backlog over several rounds
+/// of one sync instead of being refused whole.
+pub const PUSH_DOCS_PER_REQUEST: usize = 200;
+/// Most change bytes one request pushes (the server accepts 8 MiB bodies by default).
+pub const PUSH_BYTES_PER_REQUEST: usize = 4 * 1024 * 1024;
+
+/// The documents to push in the next round of a sync: the dirty documents not sent yet
+/// in this sync, plus those the server asked to have whole again (`reset`), up to the
+/// per-request limits (a single larger document still goes, alone). Returns them and
+/// whether dirty documents remain for later rounds.
+pub fn next_pushes(
+    dirty: Vec<DocPush>,
+    sent: &std::collections::HashSet<[u8; 16]>,
+    reset: &[RecordId],
+    max_docs: usize,
+    max_bytes: usize,
+) -> (Vec<DocPush>, bool) {
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    let mut remaining = false;
+    for p in dirty {
+        let wanted = !sent.contains(&p.meta.id) || reset.iter().any(|r| r.0.as_bytes() == &p.meta.id);
+        if !wanted {
+            continue;
+        }
+        let fits = out.len() < max_docs && (out.is_empty() || bytes + p.changes.len() <= max_bytes);
+        if fits {
+            bytes += p.changes.len();
+            out.push(p);
+        } else {
+            remaining = true;
+        }
+    }
+    (out, remaining)
+}
+
 /// A received document's routing, as the store files it.
 pub fn header_of(meta: &DocMeta) -> Option<DocHeaderView> {
     Some(DocHeaderView {
@@ -82,6 +119,52 @@ mod tests {
 
     fn response(results: Vec<PushResult>, entries: Vec<LogEntry>) -> SyncResponse {
         SyncResponse { epoch: [5; 16], repair_needed: false, results, entries, cursor: 77, more: false }
+    }
+
+    fn sized_push(id: u8, bytes: usize) -> DocPush {
+        DocPush {
+            meta: DocMeta {
+                id: [id; 16],
+                kind: "session".into(),
+                committee_id: [0; 16],
+                sensitivity: "restricted".into(),
+                region: None,
+            },
+            acked_heads: vec![],
+            heads: vec![],
+            changes: vec![0; bytes],
+        }
+    }
+
+    fn ids(p: &[DocPush]) -> Vec<u8> {
+        p.iter().map(|p| p.meta.id[0]).collect()
+    }
+
+    #[test]
+    fn pushes_are_batched_by_count_and_bytes_and_never_repeated() {
+        use std::collections::HashSet;
+        let dirty = || (1..=5).map(|i| sized_push(i, 10)).collect::<Vec<_>>();
+        let mut sent = HashSet::new();
+        let (first, more) = next_pushes(dirty(), &sent, &[], 2, 1_000);
+        assert_eq!((ids(&first), more), (vec![1, 2], true));
+        sent.extend(first.iter().map(|p| p.meta.id));
+        let (second, more) = next_pushes(dirty(), &sent, &[], 2, 1_000);
+        assert_eq!((ids(&second), more), (vec![3, 4], true));
+        sent.extend(second.iter().map(|p| p.meta.id));
+        let (third, more) = next_pushes(dirty(), &sent, &[], 2, 1_000);
+        assert_eq!((ids(&third), more), (vec![5], false));
+        sent.extend(third.iter().map(|p| p.meta.id));
+        // Everything sent: a refused document (still dirty) is not sent again…
+        assert_eq!(ids(&next_pushes(dirty(), &sent, &[], 2, 1_000).0), Vec::<u8>::new());
+        // …unless the server asked for it whole.
+        let reset = [RecordId(Uuid::from_bytes([4; 16]))];
+        assert_eq!(ids(&next_pushes(dirty(), &sent, &reset, 2, 1_000).0), vec![4]);
+        // Bytes: a document bigger than the budget goes alone.
+        let big = vec![sized_push(1, 30), sized_push(2, 30), sized_push(3, 500)];
+        let (b1, _) = next_pushes(big.clone(), &HashSet::new(), &[], 10, 50);
+        assert_eq!(ids(&b1), vec![1]);
+        let (b2, more) = next_pushes(vec![sized_push(3, 500)], &HashSet::new(), &[], 10, 50);
+        assert_eq!((ids(&b2), more), (vec![3], false));
     }
 
     #[test]
