@@ -242,8 +242,8 @@ impl WebDriver {
                 return Ok(e);
             }
             if Instant::now() > deadline {
-                let script =
-                    "return [...document.querySelectorAll('[data-testid]')].map(e => e.dataset.testid).join(' ')";
+                let script = "return [...document.querySelectorAll('[data-testid]')].map(e => e.dataset.testid) \
+                              .join(' ') + ' | ' + (document.body ? document.body.innerText.slice(0, 400) : '')";
                 let shown = self.call("POST", "/execute/sync", Some(json!({"script": script, "args": []})));
                 bail!("`{css}` did not show within {timeout:?}; test ids shown: {shown:?}");
             }

@@ -41,6 +41,8 @@ pub struct LoadFigures {
     pub max_ms: f64,
     /// Entries pulled from other devices, over all syncs.
     pub received: usize,
+    /// The first failure, as the device saw it.
+    pub first_error: Option<String>,
 }
 
 /// The server's memory at one corpus size.
@@ -133,43 +135,50 @@ pub fn run(
     for p in prepared {
         let barrier = barrier.clone();
         let url = url.clone();
-        let t = std::thread::Builder::new().stack_size(512 * 1024).spawn(move || -> (Vec<f64>, usize, usize) {
-            let agent = server::agent(Duration::from_secs(120));
-            let mut cursor = start;
-            let mut latencies = Vec::new();
-            let mut failures = 0;
-            let mut received = 0;
-            barrier.wait();
-            for push in p.pushes {
-                let t0 = Instant::now();
-                let push = if pull_only { Vec::new() } else { vec![push] };
-                let mut request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push };
-                let mut ok = true;
-                loop {
-                    match server::sync_raw(&agent, &url, &p.device.token, &request) {
-                        Ok((resp, _, _)) => {
-                            ok &= resp.results.iter().all(|r| r.rejected.is_none());
-                            received += resp.entries.len();
-                            cursor = RawCursor { epoch: Some(resp.epoch), seq: resp.cursor };
-                            if !resp.more {
+        let t = std::thread::Builder::new().stack_size(512 * 1024).spawn(
+            move || -> (Vec<f64>, usize, usize, Option<String>) {
+                let agent = server::agent(Duration::from_secs(120));
+                let mut cursor = start;
+                let mut latencies = Vec::new();
+                let mut failures = 0;
+                let mut received = 0;
+                let mut first_error = None;
+                barrier.wait();
+                for push in p.pushes {
+                    let t0 = Instant::now();
+                    let push = if pull_only { Vec::new() } else { vec![push] };
+                    let mut request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push };
+                    let mut ok = true;
+                    loop {
+                        match server::sync_raw(&agent, &url, &p.device.token, &request) {
+                            Ok((resp, _, _)) => {
+                                if let Some(bad) = resp.results.iter().find_map(|r| r.rejected.clone()) {
+                                    ok = false;
+                                    first_error.get_or_insert(format!("refused: {bad}"));
+                                }
+                                received += resp.entries.len();
+                                cursor = RawCursor { epoch: Some(resp.epoch), seq: resp.cursor };
+                                if !resp.more {
+                                    break;
+                                }
+                                request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push: Vec::new() };
+                            }
+                            Err(e) => {
+                                ok = false;
+                                first_error.get_or_insert(format!("{e:#} after {:.1} s", t0.elapsed().as_secs_f64()));
                                 break;
                             }
-                            request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push: Vec::new() };
-                        }
-                        Err(_) => {
-                            ok = false;
-                            break;
                         }
                     }
+                    if ok {
+                        latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+                    } else {
+                        failures += 1;
+                    }
                 }
-                if ok {
-                    latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
-                } else {
-                    failures += 1;
-                }
-            }
-            (latencies, failures, received)
-        })?;
+                (latencies, failures, received, first_error)
+            },
+        )?;
         threads.push(t);
     }
     barrier.wait();
@@ -177,11 +186,15 @@ pub fn run(
     let mut latencies = Vec::new();
     let mut failures = 0;
     let mut received = 0;
+    let mut first_error = None;
     for t in threads {
-        let (l, f, r) = t.join().ok().context("a device thread panicked")?;
+        let (l, f, r, e) = t.join().ok().context("a device thread panicked")?;
         latencies.extend(l);
         failures += f;
         received += r;
+        if first_error.is_none() {
+            first_error = e;
+        }
     }
     let elapsed = t0.elapsed().as_secs_f64();
     latencies.sort_by(|a, b| a.total_cmp(b));
@@ -197,6 +210,7 @@ pub fn run(
         p99_ms: percentile(&latencies, 99.0),
         max_ms: latencies.last().copied().unwrap_or(0.0),
         received,
+        first_error,
     })
 }
 

@@ -104,6 +104,8 @@ struct Results {
     store_notes: Vec<String>,
     /// The disk: append 4 kB and fdatasync, (p50, p99) ms.
     fsync: Option<(f64, f64)>,
+    /// Binaries older than the sources they are built from.
+    stale: Vec<String>,
     app: Option<AppFigures>,
 }
 
@@ -119,7 +121,10 @@ fn main() -> anyhow::Result<()> {
     let load_start = Machine::load_average();
     let started = Instant::now();
     let log = |what: &str| eprintln!("[{:>6.1} s] {what}", started.elapsed().as_secs_f64());
-    let mut r = Results::default();
+    let mut r = Results { stale: stale_binaries(&repo), ..Default::default() };
+    for n in &r.stale {
+        log(n);
+    }
 
     // Part 1.
     let mut seeded = None;
@@ -393,7 +398,6 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
             Some(e) => format!("not run (≈ {:.0} min)", e / 60.0),
             None => ms(s.rebuild_ms),
         });
-        row("one search-index delete by id", &|s| ms(s.fts_delete_ms));
         row("(bulk load through apply_batch)", &|s| format!("{:.1} s", s.fill_s));
         if let Some((p50, p99)) = r.fsync {
             let mut cells =
@@ -551,50 +555,58 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
             let (d50, d99) = r.fsync.unwrap_or((f64::NAN, f64::NAN));
             line.push_str(&format!(
                 ". What holds it back: the same saves without waiting for the disk (synchronous = OFF) take \
-                 {:.1} ms at p50 and {:.1} ms at p99, and an fdatasync on this disk {d50:.1} ms at p50 and {d99:.1} ms \
-                 at p99. A save loads and reads the document twice (`edit_record` reads the current record, then \
-                 `modify` loads it again), validates twice, reconciles, saves the whole compacted document and \
-                 rewrites its projection and search row (deleting the old search row alone takes {:.1} ms at this \
-                 size, see below); the tail is {}",
+                 {:.1} ms at p50 and {:.1} ms at p99, and appending 4 kB with fdatasync on this disk takes {d50:.1} ms \
+                 at p50 and {d99:.1} ms at p99: {}",
                 s.save_nosync_p50_ms,
                 s.save_nosync_p99_ms,
-                s.fts_delete_ms,
                 if s.save_nosync_p99_ms >= 10.0 {
-                    "in that work (and in the other processes sharing the two cores), not only in the disk"
+                    "the tail is in the save's own work (loading, validating and re-saving the document, its \
+                     projection and search row), and in the other processes sharing the two cores"
                 } else {
-                    "the disk's: one fsync of the WAL per save (`synchronous = FULL`, so a save that returned survives a power cut)"
+                    "the tail is the wait for the disk: one fsync of the WAL per save (`synchronous = FULL`, so a \
+                     save that returned survives a power cut), whose slow cases on this shared virtual disk reach \
+                     several milliseconds"
                 }
             ));
         }
         g.push(line);
     }
     if let (Some(small), Some(large)) = (r.stores.first(), r.stores.last()) {
-        if large.records > small.records && large.fts_delete_ms > 1.0 {
-            g.push(format!(
-                "FINDING: store writes grow with the store. Every write (save, merge, projection rebuild) first runs \
-                 `DELETE FROM records_fts WHERE id = ?`, and `id` is an UNINDEXED column of the FTS5 table, so \
-                 SQLite scans the whole search index: {:.2} ms at {} records, {:.1} ms at {}. Filling {} records \
-                 took {:.0} s against {:.1} s for {}{}; rebuilding all projections is quadratic. Keying the \
-                 search rows by an integer rowid shared with `records` (and deleting by rowid) makes it a lookup",
-                small.fts_delete_ms,
+        if large.records > small.records {
+            let per = |f: &StoreFigures| f.fill_s * 1000.0 / f.records.max(1) as f64;
+            let mut line = format!(
+                "SCALING of the store from {} to {} records: bulk load {:.2} → {:.2} ms per record, save p50 {:.1} → \
+                 {:.1} ms, first page {:.2} → {:.1} ms ({} → {} matching records), search {:.2} → {:.1} ms",
                 int(small.records),
-                large.fts_delete_ms,
                 int(large.records),
-                int(large.records),
-                large.fill_s,
-                small.fill_s,
-                int(small.records),
-                if large.records < large.target {
-                    format!(
-                        "; {} records could not be reached within the time budget ({} stored in {:.0} s)",
-                        int(large.target),
-                        int(large.records),
-                        large.fill_s
-                    )
-                } else {
-                    String::new()
-                }
-            ));
+                per(small),
+                per(large),
+                small.save_p50_ms,
+                large.save_p50_ms,
+                small.first_page_ms,
+                large.first_page_ms,
+                int(small.first_page_total as usize),
+                int(large.first_page_total as usize),
+                small.search_ms,
+                large.search_ms
+            );
+            if large.records < large.target {
+                line.push_str(&format!(
+                    "; {} records could not be reached within the time budget ({} stored in {:.0} s)",
+                    int(large.target),
+                    int(large.records),
+                    large.fill_s
+                ));
+            }
+            if large.first_page_ms >= 20.0 {
+                line.push_str(&format!(
+                    "; at {} records the first page is over 20 ms: counting and filtering visit every session of the \
+                     region ({}), where the first page needs 50",
+                    int(large.records),
+                    int(large.first_page_total as usize)
+                ));
+            }
+            g.push(line);
         }
     }
     g
@@ -665,6 +677,31 @@ fn markdown(
     s
 }
 
+/// Release binaries measured here that are older than the last commit to their sources.
+fn stale_binaries(repo: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) else { return out };
+    let repo_s = repo.to_string_lossy().to_string();
+    for (bin, sources) in [("ccs-sync-server", &["core", "sync-server"][..]), ("ccs-app", &["core", "src-tauri"][..])] {
+        let Ok(built) = std::fs::metadata(dir.join(bin)).and_then(|m| m.modified()) else { continue };
+        let mut args = vec!["-C", repo_s.as_str(), "log", "-1", "--format=%ct", "--"];
+        args.extend(sources.iter().copied());
+        let changed = std::process::Command::new("git")
+            .args(&args)
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<u64>().ok());
+        let built_s = built.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        if changed.is_some_and(|c| c > built_s) {
+            out.push(format!(
+                "target/release/{bin} is older than the last commit to {}: rebuild it (cargo build --release -p {bin})",
+                sources.join("/ and ")
+            ));
+        }
+    }
+    out
+}
+
 /// What could not be measured, and why.
 fn notes(r: &Results) -> Vec<String> {
     let mut out = Vec::new();
@@ -672,6 +709,16 @@ fn notes(r: &Results) -> Vec<String> {
         out.push(format!("sync: failed: {e}"));
     }
     out.extend(r.server_notes.iter().map(|n| format!("server: {n}")));
+    for l in r.loads.iter().filter(|l| l.failures > 0) {
+        out.push(format!(
+            "server: {} of the syncs of {} devices at {} documents failed; the first: {}",
+            int(l.failures),
+            int(l.devices),
+            int(l.docs),
+            l.first_error.as_deref().unwrap_or("?")
+        ));
+    }
+    out.extend(r.stale.iter().cloned());
     out.extend(r.store_notes.iter().map(|n| format!("store: {n}")));
     if let Some(a) = &r.app {
         out.extend(a.notes.iter().map(|n| format!("app: {n}")));
@@ -774,7 +821,7 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
             "server_loads": r.loads.iter().map(|l| json!({
                 "devices": l.devices, "pull_only": l.pull_only, "documents": l.docs, "syncs": l.syncs, "failures": l.failures,
                 "elapsed_s": l.elapsed_s, "syncs_per_s": l.syncs_per_s, "p50_ms": l.p50_ms, "p99_ms": l.p99_ms,
-                "max_ms": l.max_ms, "entries_pulled": l.received,
+                "max_ms": l.max_ms, "entries_pulled": l.received, "first_error": l.first_error,
             })).collect::<Vec<_>>(),
             "server_memory": r.memory.iter().map(|x| json!({
                 "documents": x.docs, "db_mb": x.db_mb, "rss_after_start_mb": x.rss_idle_mb, "peak_rss_mb": x.peak_mb,
@@ -788,7 +835,7 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
                 "save_p50_ms": x.save_p50_ms, "save_p99_ms": x.save_p99_ms, "saves": x.saves,
                 "save_without_fsync_p50_ms": x.save_nosync_p50_ms, "save_without_fsync_p99_ms": x.save_nosync_p99_ms,
                 "merge_500_ms": x.merge_500_ms, "rebuild_ms": x.rebuild_ms, "target": x.target,
-                "rebuild_estimate_s": x.rebuild_estimate_s, "fts_delete_ms": x.fts_delete_ms,
+                "rebuild_estimate_s": x.rebuild_estimate_s,
             })).collect::<Vec<_>>(),
             "store_notes": r.store_notes,
             "app": r.app.as_ref().map(|a| json!({

@@ -155,8 +155,20 @@ impl Machine {
             mem_total,
             kernel: command_output("uname", &["-srm"]).unwrap_or_else(|| "unknown".into()),
             rustc: command_output("rustc", &["--version"]).unwrap_or_else(|| "unknown".into()),
-            commit: command_output("git", &["-C", &repo_s, "rev-parse", "--short", "HEAD"])
-                .unwrap_or_else(|| "unknown".into()),
+            commit: {
+                let head = command_output("git", &["-C", &repo_s, "rev-parse", "--short", "HEAD"])
+                    .unwrap_or_else(|| "unknown".into());
+                let dirty = command_output(
+                    "git",
+                    &["-C", &repo_s, "status", "--porcelain", "--", "core", "sync-server", "src-tauri", "ui/src"],
+                )
+                .unwrap_or_default();
+                if dirty.is_empty() {
+                    head
+                } else {
+                    format!("{head} (with uncommitted changes in core/, sync-server/, src-tauri/ or ui/src/)")
+                }
+            },
             load_start,
         }
     }

@@ -24,8 +24,6 @@ pub struct StoreFigures {
     /// The size asked for; `records` is the size reached within the time budget.
     pub target: usize,
     pub records: usize,
-    /// One delete from the search index by record id (what every write does first).
-    pub fts_delete_ms: f64,
     /// `rebuild_projections` was not run (too long at this size); the estimate instead.
     pub rebuild_estimate_s: Option<f64>,
     pub fill_s: f64,
@@ -146,9 +144,9 @@ pub fn search_filter() -> ListFilter {
     ListFilter { text: Some("patrouilles foire".into()), limit: 50, ..Default::default() }
 }
 
-/// Sizes above this are not rebuilt: `rebuild_projections` is one transaction that
-/// cannot be stopped, and its time grows with the square of the size.
-const REBUILD_UP_TO: usize = 20_000;
+/// `rebuild_projections` is one transaction that cannot be stopped: it is not run when
+/// it would take longer than this (estimated from the merge's pace per document).
+const REBUILD_BUDGET_S: f64 = 600.0;
 
 pub fn run(
     n: usize,
@@ -264,21 +262,15 @@ pub fn run(
     store.apply_batch(&page, now)?;
     f.merge_500_ms = ms(t);
 
-    // Every write first deletes the record's row from the search index by id.
-    let mut v = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        store.connection().execute("DELETE FROM records_fts WHERE id = 'absent'", [])?;
-        v.push(ms(t));
-    }
-    f.fts_delete_ms = median(v);
-
-    if f.records <= REBUILD_UP_TO {
+    // A rebuild re-projects every record, as a merge does for each of its documents:
+    // run it unless the merge's pace says it would take more than ten minutes.
+    let estimate_s = f.merge_500_ms / 500.0 * f.records as f64 / 1000.0;
+    if estimate_s <= REBUILD_BUDGET_S {
         let t = Instant::now();
         store.rebuild_projections(now)?;
         f.rebuild_ms = ms(t);
     } else {
-        f.rebuild_estimate_s = Some(f.records as f64 * f.fts_delete_ms / 1000.0);
+        f.rebuild_estimate_s = Some(estimate_s);
     }
     drop(store);
     let _ = Store::wipe(&empty);
