@@ -736,9 +736,9 @@ reviewed, some approved). Each record is an Automerge document made as a device 
 it (`RecordDoc::create`), so sizes are the real ones.
 
 **1. Sync.** A real `ccs-sync-server` (child process) and real encrypted stores. Device A
-(administrator) holds all N records, which the server also holds (pushed by A in batches
-of 500: the client sends every dirty document in one request and the server accepts at
-most 500, see the notes). Device B (reviewer) is new: its first sync is measured. B then
+(administrator) holds all N records, which the server also holds (pushed with A's token in
+requests of 500 documents through the sync endpoint, then marked acknowledged in A's
+store with A's cursor at the log's end, the state A's own syncs would leave). Device B (reviewer) is new: its first sync is measured. B then
 edits 50 records (1 in 200) and syncs; A edits k = 100 others (1%) and syncs: that sync is
 "A edited…", it pushes 100 documents and pulls B's 50. A syncs again: "nothing changed".
 Bytes are HTTP bodies (`SyncReport.bytes_up/bytes_down`), round trips are HTTP exchanges.
