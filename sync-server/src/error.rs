@@ -32,6 +32,10 @@ pub enum AppError {
     NotFound,
     #[error("method not allowed on this endpoint")]
     MethodNotAllowed,
+    /// The database stayed locked by other writers past the busy timeout: the server is
+    /// overloaded, nothing was written, the device retries later.
+    #[error("the server is busy; nothing was written, try again in a moment")]
+    Busy(String),
     /// Details for the log only.
     #[error("internal server error")]
     Internal(String),
@@ -54,6 +58,7 @@ impl AppError {
             AppError::TooManyDocs { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -68,6 +73,7 @@ impl AppError {
             AppError::BadRequest(_) => "request.malformed",
             AppError::NotFound => "request.not_found",
             AppError::MethodNotAllowed => "request.method_not_allowed",
+            AppError::Busy(_) => "server.busy",
             AppError::Internal(_) => "server.internal",
         }
     }
@@ -75,7 +81,13 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+        match &e {
+            StoreError::Sqlite(s) if matches!(s.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked)) => {
+                AppError::Busy(e.to_string())
+            }
+            _ => AppError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -106,6 +118,10 @@ impl IntoResponse for AppError {
                 tracing::error!(code, detail = %detail, "request failed");
                 "The server could not complete this request; try again later.".to_string()
             }
+            AppError::Busy(detail) => {
+                tracing::warn!(code, detail = %detail, "request refused: database busy");
+                self.to_string()
+            }
             other => {
                 let message = other.to_string();
                 tracing::warn!(code, status = status.as_u16(), %message, "request refused");
@@ -134,6 +150,11 @@ mod tests {
             (AppError::TooLarge { limit: 1 }, 413, "request.too_large"),
             (AppError::TooManyDocs { count: 2, limit: 1 }, 422, "request.too_many_docs"),
             (StoreError::Internal("disk on fire".into()).into(), 500, "server.internal"),
+            (
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None)).into(),
+                503,
+                "server.busy",
+            ),
         ];
         for (error, status, code) in cases {
             assert_eq!((error.status().as_u16(), error.code()), (status, code), "{error:?}");

@@ -177,6 +177,10 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
             "Le serveur a refusé la fiche : son comité ou son type ne correspond pas.",
             "The server refused the record: its committee or kind does not match.",
         ),
+        "server.busy" => m(
+            "Le serveur est très chargé : rien n'a été perdu, la synchronisation reprendra d'elle-même un peu plus tard.",
+            "The server is very busy: nothing was lost, sync will resume by itself a little later.",
+        ),
         "request.too_large" | "request.too_many_docs" => m(
             "Envoi trop volumineux pour le serveur.",
             "Too much data for the server in one request.",
