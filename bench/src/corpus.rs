@@ -8,6 +8,7 @@
 //! ([`RecordDoc::create`] by the committee's member device), so sizes on the wire and on
 //! disk are the real ones.
 
+use ccs_core::demo::split_by_college;
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
 use ccs_core::reference::{ReferenceData, UnitLevel};
@@ -468,35 +469,6 @@ pub fn edit_body(body: &mut RecordBody, sentence: &str) -> bool {
     }
     text.push_str(sentence);
     true
-}
-
-/// Splits members over the colleges the way a typical CCS is composed (as the demo does).
-fn split_by_college(women: i64, men: i64) -> Vec<AttendanceRow> {
-    let shares: [(College, i64); 8] = [
-        (College::Fds, 4),
-        (College::AdministrativeAuthorities, 2),
-        (College::ElectedOfficials, 4),
-        (College::TraditionalChiefs, 3),
-        (College::ReligiousLeaders, 2),
-        (College::CivilSociety, 3),
-        (College::Youth, 2),
-        (College::Women, 2),
-    ];
-    let total_share: i64 = shares.iter().map(|s| s.1).sum();
-    let mut rows: Vec<AttendanceRow> = Vec::new();
-    let mut left_men = men;
-    for (i, (college, share)) in shares.iter().enumerate() {
-        let m = if i + 1 == shares.len() { left_men } else { (men * share / total_share).min(left_men) };
-        left_men -= m;
-        rows.push(AttendanceRow { college: *college, women: 0, men: m });
-    }
-    if let Some(r) = rows.iter_mut().find(|r| r.college == College::Women) {
-        r.women = women.min(2);
-    }
-    if let Some(r) = rows.iter_mut().find(|r| r.college == College::CivilSociety) {
-        r.women = women - women.min(2);
-    }
-    rows
 }
 
 /// Every record of a corpus of `n` records (committees included), in push order.

@@ -98,8 +98,9 @@ const COMMITTEES: &[DemoCommittee] = &[
     },
 ];
 
-/// Splits `total` members over the colleges the way a typical CCS is composed.
-fn split_by_college(women: i64, men: i64) -> Vec<AttendanceRow> {
+/// Splits members over the colleges the way a typical CCS is composed (also used by the
+/// benchmark corpus).
+pub fn split_by_college(women: i64, men: i64) -> Vec<AttendanceRow> {
     let shares: [(College, i64); 8] = [
         (College::Fds, 4),
         (College::AdministrativeAuthorities, 2),
