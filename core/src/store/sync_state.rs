@@ -110,14 +110,17 @@ impl Store {
 
     /// Every dirty document as a push: the changes after the acknowledged heads.
     pub fn dirty_pushes(&self) -> Result<Vec<DocPush>, StoreError> {
-        let mut out = Vec::new();
-        for header in self.dirty()? {
-            let summary = self.summary(header.id)?;
-            let (heads, acked) = self.heads(header.id)?;
-            let changes = self.changes_since(header.id, &acked)?;
-            out.push(DocPush { meta: meta_for(&summary), acked_heads: hashes(&acked), heads: hashes(&heads), changes });
-        }
-        Ok(out)
+        self.dirty()?.into_iter().map(|h| self.push_of(h.id)).collect()
+    }
+
+    /// One document as a push: its routing, heads, and the changes after the heads the
+    /// server acknowledged. Loads the document, so a sync builds only the pushes it
+    /// sends in a round.
+    pub fn push_of(&self, id: RecordId) -> Result<DocPush, StoreError> {
+        let summary = self.summary(id)?;
+        let (heads, acked) = self.heads(id)?;
+        let changes = self.changes_since(id, &acked)?;
+        Ok(DocPush { meta: meta_for(&summary), acked_heads: hashes(&acked), heads: hashes(&heads), changes })
     }
 
     /// Every document with its heads, for the repair path.

@@ -255,17 +255,19 @@ pub fn sync_with_progress(
     let mut report = SyncReport::default();
     // Each dirty document is pushed once per sync, in batches under the server's
     // limits; later rounds also resend what the server asked to have whole.
-    let mut sent: HashSet<[u8; 16]> = HashSet::new();
+    let mut sent: HashSet<RecordId> = HashSet::new();
     let mut reset: Vec<RecordId> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let cursor = store.cursor(&link.url)?;
+        let dirty: Vec<RecordId> = store.dirty()?.into_iter().map(|h| h.id).collect();
         let (push, remaining) = plan::next_pushes(
-            store.dirty_pushes()?,
+            &dirty,
             &sent,
             &reset,
             plan::PUSH_DOCS_PER_REQUEST,
             plan::PUSH_BYTES_PER_REQUEST,
-        );
+            |id| store.push_of(id),
+        )?;
         let request = plan::request(cursor, push);
         let response: SyncResponse = exchange(transport, &link, "/v1/sync", &request, &mut report)?;
         if response.repair_needed {
@@ -273,7 +275,7 @@ pub fn sync_with_progress(
             report.repaired = true;
             continue;
         }
-        sent.extend(request.push.iter().map(|p| p.meta.id));
+        sent.extend(request.push.iter().map(|p| doc_id(&p.meta.id)));
         report.pushed += request.push.len();
         let interpretation = plan::interpret(&link.url, &request, &response);
         report.accepted += interpretation.page.acked.len();

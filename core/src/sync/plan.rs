@@ -25,32 +25,36 @@ pub const PUSH_BYTES_PER_REQUEST: usize = 4 * 1024 * 1024;
 
 /// The documents to push in the next round of a sync: the dirty documents not sent yet
 /// in this sync, plus those the server asked to have whole again (`reset`), up to the
-/// per-request limits (a single larger document still goes, alone). Returns them and
-/// whether dirty documents remain for later rounds.
-pub fn next_pushes(
-    dirty: Vec<DocPush>,
-    sent: &std::collections::HashSet<[u8; 16]>,
+/// per-request limits (a single larger document still goes, alone). `load` builds a
+/// document's push; it is called only for candidates, so a large backlog is not read
+/// again on every round. Returns the pushes and whether dirty documents remain for
+/// later rounds.
+pub fn next_pushes<E>(
+    dirty: &[RecordId],
+    sent: &std::collections::HashSet<RecordId>,
     reset: &[RecordId],
     max_docs: usize,
     max_bytes: usize,
-) -> (Vec<DocPush>, bool) {
-    let mut out = Vec::new();
+    mut load: impl FnMut(RecordId) -> Result<DocPush, E>,
+) -> Result<(Vec<DocPush>, bool), E> {
+    let mut out: Vec<DocPush> = Vec::new();
     let mut bytes = 0;
-    let mut remaining = false;
-    for p in dirty {
-        let wanted = !sent.contains(&p.meta.id) || reset.iter().any(|r| r.0.as_bytes() == &p.meta.id);
-        if !wanted {
+    for id in dirty {
+        if sent.contains(id) && !reset.contains(id) {
             continue;
         }
-        let fits = out.len() < max_docs && (out.is_empty() || bytes + p.changes.len() <= max_bytes);
-        if fits {
-            bytes += p.changes.len();
-            out.push(p);
-        } else {
-            remaining = true;
+        if out.len() >= max_docs {
+            return Ok((out, true));
         }
+        let p = load(*id)?;
+        if !out.is_empty() && bytes + p.changes.len() > max_bytes {
+            // Left for the next round (loaded again then: one document, rarely).
+            return Ok((out, true));
+        }
+        bytes += p.changes.len();
+        out.push(p);
     }
-    (out, remaining)
+    Ok((out, false))
 }
 
 /// A received document's routing, as the store files it.
@@ -136,35 +140,52 @@ mod tests {
         }
     }
 
-    fn ids(p: &[DocPush]) -> Vec<u8> {
-        p.iter().map(|p| p.meta.id[0]).collect()
+    fn rid(n: u8) -> RecordId {
+        RecordId(Uuid::from_bytes([n; 16]))
+    }
+
+    /// Plans one round over documents of the given sizes; returns the ids pushed (as
+    /// their first byte), whether more remain, and how many documents were loaded.
+    fn round(
+        sizes: &[(u8, usize)],
+        sent: &std::collections::HashSet<RecordId>,
+        reset: &[RecordId],
+        max_docs: usize,
+        max_bytes: usize,
+    ) -> (Vec<u8>, bool, usize) {
+        let ids: Vec<RecordId> = sizes.iter().map(|(n, _)| rid(*n)).collect();
+        let mut loaded = 0;
+        let (pushes, more) = next_pushes::<()>(&ids, sent, reset, max_docs, max_bytes, |id| {
+            loaded += 1;
+            let n = id.0.as_bytes()[0];
+            Ok(sized_push(n, sizes.iter().find(|(m, _)| *m == n).map_or(0, |(_, b)| *b)))
+        })
+        .unwrap();
+        (pushes.iter().map(|p| p.meta.id[0]).collect(), more, loaded)
     }
 
     #[test]
     fn pushes_are_batched_by_count_and_bytes_and_never_repeated() {
         use std::collections::HashSet;
-        let dirty = || (1..=5).map(|i| sized_push(i, 10)).collect::<Vec<_>>();
+        let five: Vec<(u8, usize)> = (1..=5).map(|i| (i, 10)).collect();
         let mut sent = HashSet::new();
-        let (first, more) = next_pushes(dirty(), &sent, &[], 2, 1_000);
-        assert_eq!((ids(&first), more), (vec![1, 2], true));
-        sent.extend(first.iter().map(|p| p.meta.id));
-        let (second, more) = next_pushes(dirty(), &sent, &[], 2, 1_000);
-        assert_eq!((ids(&second), more), (vec![3, 4], true));
-        sent.extend(second.iter().map(|p| p.meta.id));
-        let (third, more) = next_pushes(dirty(), &sent, &[], 2, 1_000);
-        assert_eq!((ids(&third), more), (vec![5], false));
-        sent.extend(third.iter().map(|p| p.meta.id));
+        let (first, more, loaded) = round(&five, &sent, &[], 2, 1_000);
+        assert_eq!((first.clone(), more, loaded), (vec![1, 2], true, 2), "only the batch is loaded");
+        sent.extend(first.iter().map(|n| rid(*n)));
+        let (second, more, _) = round(&five, &sent, &[], 2, 1_000);
+        assert_eq!((second.clone(), more), (vec![3, 4], true));
+        sent.extend(second.iter().map(|n| rid(*n)));
+        let (third, more, _) = round(&five, &sent, &[], 2, 1_000);
+        assert_eq!((third.clone(), more), (vec![5], false));
+        sent.extend(third.iter().map(|n| rid(*n)));
         // Everything sent: a refused document (still dirty) is not sent again…
-        assert_eq!(ids(&next_pushes(dirty(), &sent, &[], 2, 1_000).0), Vec::<u8>::new());
+        assert_eq!(round(&five, &sent, &[], 2, 1_000), (vec![], false, 0));
         // …unless the server asked for it whole.
-        let reset = [RecordId(Uuid::from_bytes([4; 16]))];
-        assert_eq!(ids(&next_pushes(dirty(), &sent, &reset, 2, 1_000).0), vec![4]);
+        assert_eq!(round(&five, &sent, &[rid(4)], 2, 1_000).0, vec![4]);
         // Bytes: a document bigger than the budget goes alone.
-        let big = vec![sized_push(1, 30), sized_push(2, 30), sized_push(3, 500)];
-        let (b1, _) = next_pushes(big.clone(), &HashSet::new(), &[], 10, 50);
-        assert_eq!(ids(&b1), vec![1]);
-        let (b2, more) = next_pushes(vec![sized_push(3, 500)], &HashSet::new(), &[], 10, 50);
-        assert_eq!((ids(&b2), more), (vec![3], false));
+        let big = [(1, 30), (2, 30), (3, 500)];
+        assert_eq!(round(&big, &HashSet::new(), &[], 10, 50).0, vec![1]);
+        assert_eq!(round(&[(3, 500)], &HashSet::new(), &[], 10, 50), (vec![3], false, 1));
     }
 
     #[test]
