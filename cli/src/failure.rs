@@ -164,6 +164,11 @@ fn store_args(e: &StoreError, lang: Lang) -> Option<Vec<String>> {
         | StoreError::Io(s)
         | StoreError::Sqlite(s) => vec![s.clone()],
         StoreError::NewerStore(v) => vec![v.to_string()],
+        // The app's sentence says what to change (a longer PIN, a longer passphrase).
+        StoreError::WeakPassphrase(w) => {
+            let message = ccs_core::app::AppError::from(StoreError::WeakPassphrase(*w)).message;
+            vec![message.get(lang).trim_end_matches('.').to_string()]
+        }
         StoreError::Invalid(errors) => vec![errors.len().to_string()],
         StoreError::ReadOnly(id) | StoreError::Locked(id) => vec![id.to_string()],
         StoreError::Input(i) => input_args(i, lang),

@@ -204,6 +204,15 @@ fn review_event(
 /// committee, a facilitator, a reviewer), so review trails look as they would after
 /// a few syncs.
 pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreError> {
+    // A demo on an enrolled store would push its invented records to the server at the
+    // next sync, into real committees' phones and the CRSS's indicators. An
+    // administrator may still load them into a trial server on purpose.
+    if store.server_link()?.is_some() && store.identity().role != Role::Admin {
+        return Err(StoreError::Forbidden(
+            "demonstration records cannot be added to an enrolled device: use a new store".into(),
+        ));
+    }
+    store.mark_demo()?;
     let mut summary = DemoSummary::default();
     let admin = DeviceId::new();
     let facilitator = DeviceId::new();

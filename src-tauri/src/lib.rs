@@ -51,19 +51,19 @@ async fn app_status(state: State<'_, Shared>) -> Reply<AppStatus> {
 }
 
 #[tauri::command]
-async fn check_passphrase(state: State<'_, Shared>, passphrase: String) -> Reply<PassphraseCheck> {
+async fn check_passphrase(state: State<'_, Shared>, passphrase: Secret) -> Reply<PassphraseCheck> {
     state.run(move |a| Ok(a.check_passphrase(&passphrase))).await
 }
 
 #[tauri::command]
-async fn create_demo(state: State<'_, Shared>, passphrase: String, role: Role) -> Reply<AppStatus> {
+async fn create_demo(state: State<'_, Shared>, passphrase: Secret, role: Role) -> Reply<AppStatus> {
     state.run(move |a| a.create_demo(&passphrase, role, Utc::now())).await
 }
 
 #[tauri::command]
 async fn enroll(
     state: State<'_, Shared>,
-    passphrase: String,
+    passphrase: Secret,
     server_url: String,
     code: String,
     label: Option<String>,
@@ -72,7 +72,7 @@ async fn enroll(
 }
 
 #[tauri::command]
-async fn unlock(state: State<'_, Shared>, passphrase: String) -> Reply<AppStatus> {
+async fn unlock(state: State<'_, Shared>, passphrase: Secret) -> Reply<AppStatus> {
     state.run(move |a| a.unlock(&passphrase, Utc::now())).await
 }
 
@@ -98,7 +98,7 @@ async fn update_settings<R: Runtime>(
 }
 
 #[tauri::command]
-async fn change_passphrase(state: State<'_, Shared>, current: String, next: String) -> Reply<()> {
+async fn change_passphrase(state: State<'_, Shared>, current: Secret, next: Secret) -> Reply<()> {
     state.run(move |a| a.change_passphrase(&current, &next, Utc::now())).await
 }
 

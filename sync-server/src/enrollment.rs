@@ -43,6 +43,11 @@ pub struct EnrollRequest {
     pub device_id: String,
     #[serde(default)]
     pub label: Option<String>,
+    /// The device holds demonstration records (`ccs demo`, the app's demonstration):
+    /// only an administrator's trial import may enroll such a store, so fake records
+    /// never reach a real committee's phones or the CRSS's indicators.
+    #[serde(default)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +77,8 @@ pub enum EnrollError {
     ScopeRequired,
     #[error("{0:?} is not a region code of the reference data (e.g. tombouctou, gao, bamako)")]
     UnknownRegion(String),
+    #[error("this device holds demonstration records: start a new store to enroll it")]
+    DemoStore,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -86,6 +93,7 @@ impl EnrollError {
             EnrollError::BadDeviceId => "request.malformed",
             EnrollError::ScopeRequired => "enroll.scope_required",
             EnrollError::UnknownRegion(_) => "enroll.unknown_region",
+            EnrollError::DemoStore => "enroll.demo_store",
             EnrollError::Store(_) => "server.internal",
         }
     }
@@ -170,6 +178,11 @@ pub fn redeem(
     }
     if store::parse_timestamp(&expires_at)? <= now {
         return Err(EnrollError::Expired);
+    }
+    // Refused before the code is used up: the member starts a new store and enrolls
+    // with the same code.
+    if request.demo && role != Role::Admin.code() {
+        return Err(EnrollError::DemoStore);
     }
     let taken: bool = tx
         .query_row("SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)", [device.to_string()], |r| r.get(0))

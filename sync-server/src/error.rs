@@ -48,6 +48,7 @@ impl AppError {
             AppError::Auth(AuthError::Store(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Auth(_) => StatusCode::UNAUTHORIZED,
             AppError::Enroll(EnrollError::DeviceExists) => StatusCode::CONFLICT,
+            AppError::Enroll(EnrollError::DemoStore) => StatusCode::FORBIDDEN,
             AppError::Enroll(EnrollError::BadDeviceId | EnrollError::ScopeRequired | EnrollError::UnknownRegion(_)) => {
                 StatusCode::BAD_REQUEST
             }

@@ -97,10 +97,7 @@ impl From<StoreError> for AppError {
                 format!("Le fichier de clé est illisible : {d}"),
                 format!("The key file cannot be read: {d}"),
             ),
-            StoreError::WeakPassphrase(_) => m(
-                "Trop faible : au moins 6 caractères ; un code PIN ne doit pas être une suite (123456) ni un seul chiffre répété.",
-                "Too weak: at least 6 characters; a PIN must not be a run (123456) nor one repeated digit.",
-            ),
+            StoreError::WeakPassphrase(w) => weak_passphrase_message(*w),
             StoreError::NewerStore(_) => m(
                 "Ces données viennent d'une version plus récente de l'application : mettez-la à jour.",
                 "This data comes from a newer version of the app: update it.",
@@ -119,12 +116,13 @@ impl From<StoreError> for AppError {
                 "Votre rôle ne permet pas cette action sur cette fiche.",
                 "Your role does not allow this on this record.",
             ),
-            StoreError::Review(t) => Message::new(
-                format!("Décision impossible : {t}"),
-                format!("Decision not possible: {t}"),
-            ),
+            StoreError::Review(t) => {
+                Message::new(format!("Décision impossible : {t}"), format!("Decision not possible: {t}"))
+            }
             StoreError::Input(i) => return AppError::from(i.clone()),
-            StoreError::Doc(d) => Message::new(format!("Document illisible : {d}"), format!("Unreadable document: {d}")),
+            StoreError::Doc(d) => {
+                Message::new(format!("Document illisible : {d}"), format!("Unreadable document: {d}"))
+            }
             StoreError::Reference(r) => Message::new(format!("Référentiel : {r}"), format!("Reference data: {r}")),
             StoreError::Io(d) | StoreError::Sqlite(d) => Message::new(
                 format!("Erreur d'enregistrement sur l'appareil : {d}"),
@@ -161,6 +159,10 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
             "This enrollment code was already used: ask for a new one.",
         ),
         "enroll.device_exists" => m("Cet appareil est déjà enrôlé.", "This device is already enrolled."),
+        "enroll.demo_store" => m(
+            "Cet appareil contient des données de démonstration : elles ne doivent jamais partir vers un vrai serveur. Effacez l'appareil (Réglages) et recommencez avec un nouveau code secret.",
+            "This device holds demonstration data: it must never reach a real server. Wipe the device (Settings) and start again with a new passphrase.",
+        ),
         "scope.outside" => m(
             "Fiche hors du périmètre de cet appareil (autre comité ou autre région).",
             "Record outside this device's scope (another committee or region).",
@@ -218,7 +220,37 @@ impl From<SyncError> for AppError {
                 "La réparation avec le serveur n'a pas abouti ; réessayez.",
                 "Repair with the server did not finish; try again.",
             ),
+            SyncError::Address(_) => Message::new(
+                "Adresse du serveur refusée : http:// n'est accepté que pour un serveur sur cet appareil ; utilisez https://.",
+                "Server address refused: http:// is accepted only for a server on this device; use https://.",
+            ),
         };
         AppError { code, message, fields: Vec::new() }
+    }
+}
+
+/// Why a new passphrase or PIN is refused, in words that say what to change: a word gets
+/// no PIN advice and a PIN no advice about words.
+fn weak_passphrase_message(w: crate::store::Weakness) -> Message {
+    use crate::store::{Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
+    match w {
+        Weakness::TooShort => Message::new(
+            format!("Trop courte : une phrase secrète a au moins {MIN_PASSPHRASE_CHARS} caractères."),
+            format!("Too short: a passphrase has at least {MIN_PASSPHRASE_CHARS} characters."),
+        ),
+        Weakness::ShortPin => Message::new(
+            format!(
+                "Code PIN trop court : au moins {MIN_PIN_DIGITS} chiffres, ou une phrase secrète. \
+                 Un code de 6 chiffres se devine en quelques heures sur un téléphone saisi."
+            ),
+            format!(
+                "PIN too short: at least {MIN_PIN_DIGITS} digits, or a passphrase. \
+                 A 6-digit PIN is guessed in hours on a seized phone."
+            ),
+        ),
+        Weakness::PinPattern => Message::new(
+            "Code PIN trop simple : ni une suite (0123456789) ni un seul chiffre répété.",
+            "PIN too simple: not a run (0123456789) nor one repeated digit.",
+        ),
     }
 }

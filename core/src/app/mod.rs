@@ -31,6 +31,23 @@ use crate::store::{check_strength, Draft, Identity, KdfParams, ListFilter, Page,
 use crate::sync::client::{self, HttpTransport, SyncProgress};
 use settings::SettingsFile;
 
+/// A passphrase or PIN as it arrives from the window: zeroised when dropped, so the
+/// copies the app makes of it do not linger in freed memory.
+pub struct Secret(zeroize::Zeroizing<String>);
+
+impl std::ops::Deref for Secret {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| Secret(zeroize::Zeroizing::new(s)))
+    }
+}
+
 /// The store's file name inside the app's data folder (the `ccs` CLI opens it too).
 pub const STORE_FILE: &str = "ccs.db";
 
@@ -134,7 +151,7 @@ impl App {
             return Err(StoreError::AlreadyExists(self.store_path().display().to_string()).into());
         }
         check_strength(passphrase)?;
-        std::fs::create_dir_all(&self.dir).map_err(|e| AppError::internal("store.io", e.to_string()))?;
+        crate::store::files::private_dir(&self.dir).map_err(|e| AppError::internal("store.io", e.to_string()))?;
         Ok(Store::create(&self.store_path(), passphrase, identity, self.kdf)?)
     }
 
@@ -215,7 +232,12 @@ impl App {
             return Ok(self.status());
         }
         match Store::open(&self.store_path(), passphrase) {
-            Ok(store) => {
+            Ok(mut store) => {
+                // A store made with the cheap test cost (`ccs init` under CCS_KDF_FAST=1)
+                // is re-keyed at this app's cost before any use, not left cheap to guess.
+                if store.kdf_params().is_ok_and(|p| p.weaker_than(&self.kdf)) {
+                    store.strengthen_key(passphrase, self.kdf)?;
+                }
                 if let Ok(Some(link)) = store.server_link() {
                     self.file.settings.server_url = Some(link.url);
                 }
@@ -271,6 +293,13 @@ impl App {
     fn wipe_files(&mut self) -> Result<(), AppError> {
         self.store = None;
         Store::wipe(&self.store_path())?;
+        // A settings file cut short by a crash holds the server address too.
+        match std::fs::remove_file(settings::tmp_path(&self.dir)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(AppError::internal("store.io", e.to_string()))
+            }
+            _ => {}
+        }
         let lang = self.file.settings.lang;
         self.file = SettingsFile::default();
         self.file.settings.lang = lang;
@@ -285,8 +314,15 @@ impl App {
         Ok(self.status())
     }
 
+    /// Changes settings. While a store exists but is locked only the language may change
+    /// (the unlock screen offers it): whoever holds a locked phone must not be able to
+    /// point it at another server, lengthen the lock delay or raise the attempt limit.
     pub fn update_settings(&mut self, patch: SettingsPatch, now: DateTime<Utc>) -> Result<Settings, AppError> {
         self.lock_if_idle(now);
+        let language_only = patch == SettingsPatch { lang: patch.lang, ..Default::default() };
+        if self.stage() == Stage::Locked && !language_only {
+            return Err(AppError::locked());
+        }
         self.last_activity = now;
         self.file.settings.apply(patch)?;
         self.save_file()?;

@@ -71,22 +71,22 @@ pub const LOCK_MINUTES: std::ops::RangeInclusive<u32> = 1..=240;
 pub const MAX_ATTEMPTS: std::ops::RangeInclusive<u32> = 3..=20;
 pub const MAX_NAME_CHARS: usize = 40;
 
-/// Checks a server address: http(s) with a host, no credentials in it.
+/// Checks a server address: https, or plain http to this machine only
+/// ([`crate::sync::address`]).
 pub fn check_server_url(url: &str) -> Result<String, AppError> {
-    let url = url.trim().trim_end_matches('/');
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains('@') && !host.contains(char::is_whitespace) => {
-            Ok(url.to_string())
-        }
-        _ => Err(AppError::new(
-            "settings.server_url",
-            Message::new(
+    crate::sync::address::check(url).map_err(|e| {
+        let message = match e {
+            crate::sync::address::AddressError::PlainHttp => Message::new(
+                "Adresse refusée : http:// n'est accepté que pour un serveur sur cet appareil. Utilisez https://, sinon le code d'accès et les fiches circuleraient en clair.",
+                "Address refused: http:// is accepted only for a server on this device. Use https://, or the access token and the records would travel in clear.",
+            ),
+            _ => Message::new(
                 "Adresse du serveur invalide : elle commence par https:// (ou http:// en local).",
                 "Invalid server address: it starts with https:// (or http:// locally).",
             ),
-        )),
-    }
+        };
+        AppError::new(e.code(), message)
+    })
 }
 
 impl Settings {
@@ -162,6 +162,11 @@ pub(super) fn path(dir: &Path) -> PathBuf {
     dir.join("settings.json")
 }
 
+/// Where [`save`] writes before renaming; a wipe removes it too.
+pub(super) fn tmp_path(dir: &Path) -> PathBuf {
+    dir.join("settings.json.tmp")
+}
+
 /// Reads the file; a missing or unreadable one gives the defaults (the file holds no
 /// data that could be lost, and the app must always start).
 pub(super) fn load(dir: &Path) -> SettingsFile {
@@ -172,10 +177,10 @@ pub(super) fn load(dir: &Path) -> SettingsFile {
 pub(super) fn save(dir: &Path, file: &SettingsFile) -> Result<(), AppError> {
     use std::io::Write;
     let io = |e: std::io::Error| AppError::internal("app.settings_io", e.to_string());
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = dir.join("settings.json.tmp");
+    crate::store::files::private_dir(dir).map_err(io)?;
+    let tmp = tmp_path(dir);
     let bytes = serde_json::to_vec_pretty(file).map_err(|e| AppError::internal("app.settings_io", e.to_string()))?;
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    let mut f = crate::store::files::create_private(&tmp).map_err(io)?;
     f.write_all(&bytes).map_err(io)?;
     f.sync_all().map_err(io)?;
     std::fs::rename(&tmp, path(dir)).map_err(io)?;

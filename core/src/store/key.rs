@@ -34,6 +34,11 @@ impl Default for KdfParams {
 }
 
 impl KdfParams {
+    /// Whether guessing under these parameters is cheaper than under `other`.
+    pub fn weaker_than(&self, other: &KdfParams) -> bool {
+        self.m_cost_kib < other.m_cost_kib || self.t_cost < other.t_cost
+    }
+
     /// Cheap parameters for tests that open many stores. Never for real data.
     pub fn insecure_fast_for_tests() -> Self {
         KdfParams { m_cost_kib: 64, t_cost: 1, p_cost: 1 }
@@ -61,6 +66,19 @@ impl Key {
     pub(super) fn pragma_value(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("x'{}'", hex::encode(self.bytes.as_slice())))
     }
+}
+
+/// Where [`KeyFile::write`] writes before renaming: left behind by a crash, it holds the
+/// salt too, so a wipe deletes it.
+pub(super) fn tmp_path(db: &Path) -> PathBuf {
+    key_file_path(db).with_extension("kdf.tmp")
+}
+
+/// The key file of a re-keying in progress ([`super::Store::strengthen_key`]): written
+/// before the database is re-encrypted and renamed over the key file after, so a crash
+/// in between leaves a salt that opens the database.
+pub(super) fn next_path(db: &Path) -> PathBuf {
+    key_file_path(db).with_extension("kdf.next")
 }
 
 pub(super) fn key_file_path(db: &Path) -> PathBuf {
@@ -100,7 +118,11 @@ impl KeyFile {
     }
 
     pub(super) fn read(db: &Path) -> Result<KeyFile, StoreError> {
-        let path = key_file_path(db);
+        Self::read_at(&key_file_path(db))
+    }
+
+    pub(super) fn read_at(path: &Path) -> Result<KeyFile, StoreError> {
+        let path = path.to_path_buf();
         let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => {
                 StoreError::KeyFile(format!("{} is missing: without it the store cannot be unlocked", path.display()))
@@ -125,6 +147,10 @@ impl KeyFile {
         hex::decode(&self.key_check).is_ok_and(|c| c == key.check)
     }
 
+    pub(super) fn params(&self) -> KdfParams {
+        self.params
+    }
+
     /// The same salt and parameters with a new key's check value (passphrase change).
     pub(super) fn with_key(&self, key: &Key) -> KeyFile {
         KeyFile { key_check: hex::encode(key.check), ..self.clone() }
@@ -132,11 +158,18 @@ impl KeyFile {
 
     /// Writes the file atomically: a crash leaves the old or the new file, never half.
     pub(super) fn write(&self, db: &Path) -> Result<(), StoreError> {
-        let path = key_file_path(db);
-        let tmp = path.with_extension("kdf.tmp");
+        self.write_at(&key_file_path(db))
+    }
+
+    /// [`KeyFile::write`] to another place (the next key file of a re-keying).
+    pub(super) fn write_at(&self, path: &Path) -> Result<(), StoreError> {
+        let path = path.to_path_buf();
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
         let json = serde_json::to_vec_pretty(self).map_err(|e| StoreError::Io(e.to_string()))?;
         let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        let mut f = super::files::create_private(&tmp).map_err(io)?;
         f.write_all(&json).map_err(io)?;
         f.sync_all().map_err(io)?;
         std::fs::rename(&tmp, &path).map_err(io)?;
@@ -149,28 +182,59 @@ impl KeyFile {
     }
 }
 
-/// Shortest passphrase accepted, in characters.
-pub const MIN_PASSPHRASE_CHARS: usize = 6;
+/// Shortest passphrase accepted (anything that is not all digits), in characters.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+/// Shortest PIN (all digits) accepted. At about half a second of Argon2id per guess on
+/// one core, the 10^6 six-digit PINs fall in about 125 core-hours, hours on a rented
+/// server once the store is copied off a seized phone (the attempt counter does not
+/// protect a copy); 10^10 take thousands of core-years.
+pub const MIN_PIN_DIGITS: usize = 10;
 
-/// The strength rule for a new passphrase or PIN: at least six characters; a PIN (all
-/// digits) must not be one repeated digit nor a run like 123456.
-pub fn check_strength(passphrase: &str) -> Result<(), StoreError> {
-    let chars: Vec<char> = passphrase.chars().collect();
-    if chars.len() < MIN_PASSPHRASE_CHARS {
-        return Err(StoreError::WeakPassphrase(format!("at least {MIN_PASSPHRASE_CHARS} characters")));
-    }
-    if chars.iter().all(|c| c.is_ascii_digit()) {
-        let d: Vec<i32> = chars.iter().map(|c| *c as i32 - '0' as i32).collect();
-        let same = d.windows(2).all(|w| w[0] == w[1]);
-        let up = d.windows(2).all(|w| w[1] - w[0] == 1);
-        let down = d.windows(2).all(|w| w[0] - w[1] == 1);
-        if same || up || down {
-            return Err(StoreError::WeakPassphrase(
-                "a PIN must not be one repeated digit or a run such as 123456".into(),
-            ));
+/// Why a passphrase or PIN is refused, so the person choosing it is told what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    /// A passphrase (not only digits) shorter than [`MIN_PASSPHRASE_CHARS`].
+    TooShort,
+    /// Only digits, fewer than [`MIN_PIN_DIGITS`].
+    ShortPin,
+    /// Only digits, one repeated digit or a run such as 0123456789.
+    PinPattern,
+}
+
+impl std::fmt::Display for Weakness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Weakness::TooShort => write!(f, "a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters"),
+            Weakness::ShortPin => write!(f, "a PIN needs at least {MIN_PIN_DIGITS} digits"),
+            Weakness::PinPattern => write!(f, "a PIN must not be one repeated digit or a run such as 0123456789"),
         }
     }
-    Ok(())
+}
+
+/// The strength rule for a new passphrase or PIN: a passphrase of at least eight
+/// characters, or a PIN of at least ten digits that is neither one repeated digit nor a
+/// run. A six-digit PIN is refused: see [`MIN_PIN_DIGITS`].
+pub fn check_strength(passphrase: &str) -> Result<(), StoreError> {
+    weakness(passphrase).map_or(Ok(()), |w| Err(StoreError::WeakPassphrase(w)))
+}
+
+/// What is wrong with a new passphrase or PIN, if anything.
+pub fn weakness(passphrase: &str) -> Option<Weakness> {
+    let chars: Vec<char> = passphrase.chars().collect();
+    if !chars.is_empty() && chars.iter().all(|c| c.is_ascii_digit()) {
+        if chars.len() < MIN_PIN_DIGITS {
+            return Some(Weakness::ShortPin);
+        }
+        let d: Vec<i32> = chars.iter().map(|c| *c as i32 - '0' as i32).collect();
+        let same = d.windows(2).all(|w| w[0] == w[1]);
+        let up = d.windows(2).all(|w| (w[1] - w[0]).rem_euclid(10) == 1);
+        let down = d.windows(2).all(|w| (w[0] - w[1]).rem_euclid(10) == 1);
+        if same || up || down {
+            return Some(Weakness::PinPattern);
+        }
+        return None;
+    }
+    (chars.len() < MIN_PASSPHRASE_CHARS).then_some(Weakness::TooShort)
 }
 
 #[cfg(test)]
@@ -179,15 +243,21 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case("12345", false)]
-    #[case("123456", false)]
-    #[case("654321", false)]
-    #[case("111111", false)]
-    #[case("274913", true)]
-    #[case("abc", false)]
-    #[case("goundam-2026", true)]
-    fn strength_rule(#[case] pass: &str, #[case] ok: bool) {
-        assert_eq!(check_strength(pass).is_ok(), ok, "{pass}");
+    #[case::six_digit_pin("274913", Some(Weakness::ShortPin))]
+    #[case::nine_digit_pin("274913586", Some(Weakness::ShortPin))]
+    #[case::run("123456", Some(Weakness::ShortPin))]
+    #[case::long_run("0123456789", Some(Weakness::PinPattern))]
+    #[case::long_run_wrapping("7890123456", Some(Weakness::PinPattern))]
+    #[case::long_run_down("9876543210", Some(Weakness::PinPattern))]
+    #[case::repeated("1111111111", Some(Weakness::PinPattern))]
+    #[case::long_pin("2749135860", None)]
+    #[case::short_word("abc", Some(Weakness::TooShort))]
+    #[case::seven_chars("goundam", Some(Weakness::TooShort))]
+    #[case::passphrase("goundam-2026", None)]
+    #[case::letters_and_six_digits("ab123456", None)]
+    fn strength_rule(#[case] pass: &str, #[case] expected: Option<Weakness>) {
+        assert_eq!(weakness(pass), expected, "{pass}");
+        assert_eq!(check_strength(pass).is_ok(), expected.is_none(), "{pass}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - the key exists only in memory while the store is open.
 
 mod drafts;
+pub mod files;
 mod key;
 mod list;
 mod projection;
@@ -18,7 +19,7 @@ mod schema;
 mod sync_state;
 
 pub use drafts::Draft;
-pub use key::{check_strength, KdfParams, MIN_PASSPHRASE_CHARS};
+pub use key::{check_strength, weakness, KdfParams, Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
 pub use list::{ListFilter, Page, RecordSummary, MAX_PAGE};
 pub use schema::SCHEMA_VERSION as STORE_SCHEMA_VERSION;
 pub use sync_state::{Cursor, ServerLink, SyncPage};
@@ -51,7 +52,7 @@ pub enum StoreError {
     #[error("key file: {0}")]
     KeyFile(String),
     #[error("passphrase too weak: {0}")]
-    WeakPassphrase(String),
+    WeakPassphrase(key::Weakness),
     #[error("store written by a newer version of the app (schema {0})")]
     NewerStore(i64),
     #[error("record is invalid ({} error(s))", .0.len())]
@@ -192,7 +193,13 @@ fn open_connection(path: &Path, key: &key::Key, create: bool) -> Result<Connecti
     // SQLCipher logs decryption failures to stderr; a wrong passphrase is reported
     // through our own error instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
-    conn.pragma_update(None, "key", key.pragma_value().as_str())?;
+    // SQLCipher wipes the memory it frees (page buffers, the key schedule) only when
+    // asked; off by default since SQLCipher 4.5 for speed.
+    conn.execute_batch("PRAGMA cipher_memory_security = ON")?;
+    // Built in a buffer that is zeroised when dropped: `pragma_update` would format the
+    // key into an ordinary String left in freed memory.
+    let sql = zeroize::Zeroizing::new(format!("PRAGMA key = \"{}\";", key.pragma_value().as_str()));
+    conn.execute_batch(sql.as_str())?;
     configure(&conn)?;
     Ok(conn)
 }
@@ -234,6 +241,7 @@ impl Store {
         // The key file is written last: a crash before this leaves a database nobody can
         // open, which `create` then refuses to overwrite, rather than a half-made store.
         file.write(path)?;
+        files::restrict(path, 0o600).map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
         Ok(Store { conn, path: path.to_path_buf(), identity, reference: ReferenceData::builtin() })
     }
 
@@ -242,9 +250,20 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotFound(path.display().to_string()));
         }
-        let file = KeyFile::read(path)?;
-        let key = file.derive(passphrase)?;
-        let opened = open_connection(path, &key, false);
+        let mut file = KeyFile::read(path)?;
+        let mut key = file.derive(passphrase)?;
+        let mut opened = open_connection(path, &key, false);
+        // A re-keying cut short after the database was re-encrypted: its next key file
+        // holds the salt that opens it now.
+        let next = key::next_path(path);
+        if opened.is_err() && next.exists() {
+            let next_file = KeyFile::read_at(&next)?;
+            let next_key = next_file.derive(passphrase)?;
+            if let Ok(conn) = open_connection(path, &next_key, false) {
+                std::fs::rename(&next, key::key_file_path(path)).map_err(|e| StoreError::Io(e.to_string()))?;
+                (file, key, opened) = (next_file, next_key, Ok(conn));
+            }
+        }
         let mut conn = match opened {
             Ok(c) => c,
             Err(e) => {
@@ -286,7 +305,15 @@ impl Store {
     /// Deletes a store: the key file first (without its salt the database can no longer
     /// be decrypted, even if the deleted blocks are recovered), then the database.
     pub fn wipe(path: &Path) -> Result<(), StoreError> {
-        let mut targets = vec![key::key_file_path(path), path.to_path_buf()];
+        let key_file = key::key_file_path(path);
+        // Zeros over the salt first, then the unlink; a failure to overwrite (read-only
+        // medium) must not stop the deletion itself.
+        let _ = files::shred(&key_file);
+        let _ = files::shred(&key::tmp_path(path));
+        let _ = files::shred(&key::next_path(path));
+        let next_tmp = key::next_path(path).with_extension("next.tmp");
+        let _ = files::shred(&next_tmp);
+        let mut targets = vec![key_file, key::tmp_path(path), key::next_path(path), next_tmp, path.to_path_buf()];
         for suffix in ["-wal", "-shm"] {
             let mut p = path.as_os_str().to_owned();
             p.push(suffix);
@@ -302,6 +329,28 @@ impl Store {
         Ok(())
     }
 
+    /// The key-derivation cost this store was made with.
+    pub fn kdf_params(&self) -> Result<KdfParams, StoreError> {
+        Ok(KeyFile::read(&self.path)?.params())
+    }
+
+    /// Re-derives the key with `params` and a new salt, and re-encrypts the store under
+    /// it: a store made with the cheap test cost (`CCS_KDF_FAST=1`) must not stay cheap
+    /// to guess once real data is in it.
+    pub fn strengthen_key(&mut self, passphrase: &str, params: KdfParams) -> Result<(), StoreError> {
+        let current = KeyFile::read(&self.path)?;
+        if !current.matches(&current.derive(passphrase)?) {
+            return Err(StoreError::WrongPassphrase);
+        }
+        let (file, key) = KeyFile::new(passphrase, params)?;
+        let next = key::next_path(&self.path);
+        file.write_at(&next)?;
+        let sql = zeroize::Zeroizing::new(format!("PRAGMA rekey = \"{}\";", key.pragma_value().as_str()));
+        self.conn.execute_batch(sql.as_str())?;
+        std::fs::rename(&next, key::key_file_path(&self.path)).map_err(|e| StoreError::Io(e.to_string()))?;
+        Ok(())
+    }
+
     /// Re-encrypts the store under a new passphrase (same salt and cost).
     pub fn change_passphrase(&mut self, current: &str, new: &str) -> Result<(), StoreError> {
         check_strength(new)?;
@@ -312,7 +361,8 @@ impl Store {
         }
         let new_key = file.derive(new)?;
         // SQLCipher's rekey rewrites every page in one transaction.
-        self.conn.pragma_update(None, "rekey", new_key.pragma_value().as_str())?;
+        let sql = zeroize::Zeroizing::new(format!("PRAGMA rekey = \"{}\";", new_key.pragma_value().as_str()));
+        self.conn.execute_batch(sql.as_str())?;
         file.with_key(&new_key).write(&self.path)?;
         Ok(())
     }

@@ -96,6 +96,12 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO records_fts (rowid, id, title, body) SELECT rid, id, title, body FROM fts_copy;
     DROP TABLE fts_copy;
     "#,
+    // 4: whether the store holds demonstration records (`ccs demo`, the app's
+    // demonstration): such a store is never enrolled with a real server except by an
+    // administrator's trial import.
+    r#"
+    ALTER TABLE identity ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

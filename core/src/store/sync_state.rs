@@ -69,6 +69,18 @@ impl Store {
         })
     }
 
+    /// Whether the store holds demonstration records ([`crate::demo::fill`]).
+    pub fn holds_demo_records(&self) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row("SELECT demo FROM identity WHERE singleton = 1", [], |r| r.get(0))?)
+    }
+
+    /// Marks the store as holding demonstration records, for good: deleting them one by
+    /// one does not make the store fit for a real server (start a new store instead).
+    pub fn mark_demo(&mut self) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE identity SET demo = 1 WHERE singleton = 1", [])?;
+        Ok(())
+    }
+
     /// Records enrollment: the server, the token, and this device's role and scope.
     pub fn set_enrollment(&mut self, link: &ServerLink, identity: super::Identity) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;

@@ -43,6 +43,8 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("repair did not converge")]
     RepairStuck,
+    #[error("server address refused: {0}")]
+    Address(String),
 }
 
 impl SyncError {
@@ -55,6 +57,7 @@ impl SyncError {
             SyncError::Wire(e) => e.code().into(),
             SyncError::Store(e) => e.code().into(),
             SyncError::RepairStuck => "sync.repair_stuck".into(),
+            SyncError::Address(_) => "sync.address".into(),
         }
     }
 }
@@ -101,7 +104,10 @@ impl Transport for HttpTransport {
         content_type: &str,
         body: Vec<u8>,
     ) -> Result<Vec<u8>, SyncError> {
-        let url = format!("{}{path}", server.trim_end_matches('/'));
+        // The token and the records never leave this machine in clear, whatever
+        // address a setting or a scanned code gave.
+        let server = crate::sync::address::check(server).map_err(|e| SyncError::Address(e.to_string()))?;
+        let url = format!("{server}{path}");
         let mut req = self.agent.post(&url).header("Content-Type", content_type);
         if let Some(t) = token {
             req = req.header("Authorization", &format!("Bearer {t}"));
@@ -141,6 +147,9 @@ struct EnrollRequest<'a> {
     code: &'a str,
     device_id: String,
     label: Option<&'a str>,
+    /// The server enrolls a store holding demonstration records only with an
+    /// administrator's code (a trial server), never as a member, facilitator or reviewer.
+    demo: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,7 +171,8 @@ pub fn enroll(
     label: Option<&str>,
 ) -> Result<Identity, SyncError> {
     let device = store.identity().device_id;
-    let body = serde_json::to_vec(&EnrollRequest { code, device_id: device.to_string(), label })
+    let demo = store.holds_demo_records()?;
+    let body = serde_json::to_vec(&EnrollRequest { code, device_id: device.to_string(), label, demo })
         .map_err(|e| SyncError::BadResponse(e.to_string()))?;
     let bytes = transport.post(server, "/v1/enroll", None, "application/json", body)?;
     let r: EnrollResponse = serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(e.to_string()))?;

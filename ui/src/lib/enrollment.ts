@@ -22,7 +22,17 @@ export function isValidCode(raw: string): boolean {
   return CODE_ALPHABET.test(compactCode(raw));
 }
 
-/** https:// anywhere; http:// too (local tests, a server on a laptop in the field). */
+/** Hosts plain http:// may reach: this machine only (core's `sync::address` rule). */
+function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return h === 'localhost' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * https:// anywhere; http:// only to this machine (local tests, a server beside the app):
+ * a forged QR code saying http:// would otherwise send the token and the records in clear.
+ * Core checks the same rule again before anything is sent.
+ */
 export function normalizeServerUrl(raw: string): string | null {
   const s = raw.trim();
   if (s === '') return null;
@@ -34,6 +44,7 @@ export function normalizeServerUrl(raw: string): string | null {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   if (url.hostname === '' || url.username !== '' || url.password !== '') return null;
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) return null;
   return url.href.replace(/\/+$/, '');
 }
 

@@ -31,6 +31,9 @@ describe('enrollment codes', () => {
       server: 'https://srv.example.ml',
     });
     expect(parseScan('https://x.example/?code=ABCDEFGHJKLM&server=ftp://no')).toEqual({ code: 'ABCD-EFGH-JKLM' });
+    expect(parseScan('https://x.example/?code=ABCDEFGHJKLM&server=http://evil.example')).toEqual({
+      code: 'ABCD-EFGH-JKLM',
+    });
     expect(parseScan('hello')).toBeNull();
     expect(parseScan('https://x.example/?code=short')).toBeNull();
   });
@@ -38,7 +41,13 @@ describe('enrollment codes', () => {
   it.each([
     ['https://srv.example.ml', 'https://srv.example.ml'],
     ['  https://srv.example.ml/  ', 'https://srv.example.ml'],
-    ['http://192.168.1.10:8443', 'http://192.168.1.10:8443'],
+    ['http://127.0.0.1:8787', 'http://127.0.0.1:8787'],
+    ['http://localhost:8787/', 'http://localhost:8787'],
+    // A forged QR code or a typo must not send the token in clear to another host.
+    ['http://192.168.1.10:8443', null],
+    ['http://srv.example.ml', null],
+    ['http://127.0.0.1.evil.ml', null],
+    ['https://192.168.1.10:8443', 'https://192.168.1.10:8443'],
     ['https://srv.example.ml/ccs/', 'https://srv.example.ml/ccs'],
     ['srv.example.ml', null],
     ['ftp://srv.example.ml', null],

@@ -96,6 +96,24 @@ describe('createIdleLock', () => {
     expect(onIdle).toHaveBeenCalledTimes(1);
   });
 
+  it('locks at once when the app goes to the background, even with no delay set', () => {
+    const page = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    vi.stubGlobal('document', page);
+    try {
+      const onIdle = vi.fn();
+      createIdleLock({ minutes: 0, onIdle, target: new EventTarget(), now });
+      page.dispatchEvent(new Event('visibilitychange'));
+      expect(onIdle).not.toHaveBeenCalled();
+      page.visibilityState = 'hidden';
+      page.dispatchEvent(new Event('visibilitychange'));
+      expect(onIdle).toHaveBeenCalledTimes(1);
+      page.dispatchEvent(new Event('visibilitychange'));
+      expect(onIdle).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('no delay means no UI lock', () => {
     const onIdle = vi.fn();
     createIdleLock({ minutes: 0, onIdle, target: new EventTarget(), now });

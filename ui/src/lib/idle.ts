@@ -39,6 +39,8 @@ export interface IdleLockOptions {
   onIdle: () => void;
   target?: EventTarget;
   now?: () => number;
+  /** Lock as soon as the page is hidden (app in the background, screen off). Default true. */
+  lockWhenHidden?: boolean;
 }
 
 export interface IdleLock {
@@ -85,7 +87,16 @@ export function createIdleLock(options: IdleLockOptions): IdleLock {
     last = now();
   };
 
-  const onVisibility = () => reschedule();
+  const onVisibility = () => {
+    // A phone put in a pocket, another app brought forward, a screen turned off: the
+    // app locks at once rather than after the delay, as anyone may pick it up then.
+    if (options.lockWhenHidden !== false && typeof document !== 'undefined' && document.visibilityState === 'hidden') {
+      stop();
+      options.onIdle();
+      return;
+    }
+    reschedule();
+  };
 
   for (const e of ACTIVITY_EVENTS) target?.addEventListener(e, onActivity, { passive: true, capture: true });
   target?.addEventListener('focus', onVisibility);
