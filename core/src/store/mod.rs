@@ -592,6 +592,70 @@ impl Store {
         })
     }
 
+    /// The record as it was at `heads` (the state a form started from).
+    pub fn record_at(&self, id: RecordId, heads: &[ChangeHash]) -> Result<Record, StoreError> {
+        let mut d = self.load_doc(id)?;
+        let fork = d.fork_at(heads)?;
+        read_record(&fork, id)
+    }
+
+    /// Saves a form's changes: `patch` holds only the fields the user changed (JSON
+    /// merge patch), relative to `base`, the heads the form started from. The edit is
+    /// written as a change made at `base` and merged into the current document, so that
+    /// what was merged in the meantime survives: another field, a text fix, a threat
+    /// added to the list (autosurgeon reconciles lists by item id and writes only what
+    /// differs from `base`). A field also changed by someone else keeps both values as a
+    /// conflict. Validation runs on the merged result; an invalid one writes nothing.
+    ///
+    /// Returns the heads of the edit itself: the form's state is the document at those
+    /// heads, so they are its next base. `None` when the patch changes nothing.
+    pub fn edit_at(
+        &mut self,
+        id: RecordId,
+        base: &[ChangeHash],
+        patch: serde_json::Map<String, serde_json::Value>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<ChangeHash>>, StoreError> {
+        let device = self.identity.device_id;
+        let mut d = self.load_doc(id)?;
+        let current = read_record(&d, id)?;
+        self.check_write_scope(current.kind(), current.committee_id)?;
+        if !review::editable(current.review_status()) {
+            return Err(StoreError::Locked(id));
+        }
+        let mut fork = d.fork_at(base)?;
+        let before = read_record(&fork, id)?;
+        let input = input::parse_patch(&before, patch)?;
+        let same_status = match (&before.body, input.status) {
+            (RecordBody::Recommendation(r), Some(s)) => r.status() == s,
+            _ => true,
+        };
+        if input.body == before.body && input.sensitivity.is_none_or(|s| s == before.sensitivity) && same_status {
+            return Ok(None);
+        }
+        let mut record = before;
+        let mut body = input.body;
+        input::apply_status(&mut body, input.status, device, now);
+        record.body = body;
+        if let Some(s) = input.sensitivity {
+            record.sensitivity = s;
+        }
+        record.updated_at = now;
+        record.updated_by = device;
+        fork.update(&record, "edit")?;
+        let edit_heads = fork.heads();
+        d.merge(&mut fork)?;
+        let merged = read_record(&d, id)?;
+        let errors = validate(&merged, &self.ctx(now));
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let tx = self.conn.transaction()?;
+        write_document(&tx, &mut d, &self.reference, now, None)?;
+        tx.commit()?;
+        Ok(Some(edit_heads))
+    }
+
     /// Edits with a JSON merge patch over the current fields.
     pub fn patch_record(
         &mut self,
@@ -774,6 +838,15 @@ impl Store {
     /// The projection row of a record, as stored (for checks and tests).
     pub fn summary(&self, id: RecordId) -> Result<RecordSummary, StoreError> {
         list::summary(&self.conn, id)
+    }
+}
+
+/// The record a document holds; a newer schema is read-only.
+fn read_record(d: &RecordDoc, id: RecordId) -> Result<Record, StoreError> {
+    match d.read() {
+        Ok(r) => Ok(r),
+        Err(DocError::NewerSchema(_)) => Err(StoreError::ReadOnly(id)),
+        Err(e) => Err(e.into()),
     }
 }
 
