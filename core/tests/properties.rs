@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
-use ccs_core::store::{DocHeaderView, ListFilter, Store};
+use ccs_core::store::{DocHeaderView, ListFilter, Store, StoreError};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::*;
 use proptest::prelude::*;
@@ -513,20 +513,31 @@ fn open_form(store: &Store, id: RecordId) -> Form {
 }
 
 /// Saves one changed field from the form against its base; the form then stands on
-/// its own edit, as the app's form does. Returns the edit's change.
+/// its own edit, as the app's form does. Returns the edit's change, or `None` when the
+/// save was refused because the field changed meanwhile in the device's own history (the
+/// user is told, by name of field; the form is then reopened).
 fn save_form(
     store: &mut Store,
     id: RecordId,
     form: &mut Form,
     key: &str,
     value: serde_json::Value,
-) -> automerge::ChangeHash {
+) -> Option<automerge::ChangeHash> {
     let mut p = serde_json::Map::new();
     p.insert(key.into(), value.clone());
-    let heads = store.edit_at(id, &form.base, p, now()).unwrap().expect("the form changed something");
-    form.base = heads.clone();
-    form.fields[key] = value;
-    heads[0]
+    match store.edit_at(id, &form.base, p, now()) {
+        Ok(heads) => {
+            let heads = heads.expect("the form changed something");
+            form.base = heads.clone();
+            form.fields[key] = value;
+            Some(heads[0])
+        }
+        Err(StoreError::Invalid(errors)) if errors.iter().all(|e| e.code == "record.changed_meanwhile") => {
+            *form = open_form(store, id);
+            None
+        }
+        Err(e) => panic!("form save failed: {e:?}"),
+    }
 }
 
 proptest! {
@@ -553,21 +564,24 @@ proptest! {
                 FormOp::Open { r } => forms[r] = open_form(&stores[r].store, id),
                 FormOp::SetInvited { r } => {
                     let value = 30 + n as i64;
-                    let change = save_form(&mut stores[r].store, id, &mut forms[r], "invited", serde_json::json!(value));
-                    invited.push((value, change));
+                    if let Some(change) = save_form(&mut stores[r].store, id, &mut forms[r], "invited", serde_json::json!(value)) {
+                        invited.push((value, change));
+                    }
                 }
                 FormOp::AppendSummary { r } => {
                     let marker = format!("⟨{r}-{n}⟩");
                     let text = format!("{} {marker}", forms[r].fields["summary"].as_str().unwrap());
-                    save_form(&mut stores[r].store, id, &mut forms[r], "summary", serde_json::json!(text));
-                    markers.push(marker);
+                    if save_form(&mut stores[r].store, id, &mut forms[r], "summary", serde_json::json!(text)).is_some() {
+                        markers.push(marker);
+                    }
                 }
                 FormOp::AddAgenda { r } => {
                     let note = format!("point {r}-{n}");
                     let mut agenda = forms[r].fields["agenda"].as_array().unwrap().clone();
                     agenda.push(serde_json::json!({"id": ItemId::new(), "theme": "autre", "notes": note}));
-                    save_form(&mut stores[r].store, id, &mut forms[r], "agenda", serde_json::Value::Array(agenda));
-                    notes.insert(note);
+                    if save_form(&mut stores[r].store, id, &mut forms[r], "agenda", serde_json::Value::Array(agenda)).is_some() {
+                        notes.insert(note);
+                    }
                 }
                 FormOp::OwnChange { r } => {
                     let status = if n % 2 == 0 { "adopte" } else { "brouillon" };

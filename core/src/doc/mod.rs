@@ -12,6 +12,7 @@
 //! author of any value (and of any conflicting value) is known. Nothing here touches
 //! SQLite or the network.
 
+mod careful;
 pub mod codec;
 mod conflicts;
 
@@ -224,6 +225,16 @@ impl RecordDoc {
         Ok(RecordDoc { doc: fork })
     }
 
+    /// The record exactly as it was at `heads`, nothing added (what a form saw).
+    pub fn read_at(&mut self, heads: &[ChangeHash]) -> Result<Record, DocError> {
+        let unknown: Vec<String> =
+            heads.iter().filter(|h| self.doc.get_change_by_hash(h).is_none()).map(|h| h.to_string()).collect();
+        if !unknown.is_empty() {
+            return Err(DocError::UnknownHeads(unknown.join(", ")));
+        }
+        RecordDoc { doc: self.doc.fork_at(heads)? }.read()
+    }
+
     /// Brings the changes of `other` (a fork of this document) into it.
     pub fn merge(&mut self, other: &mut RecordDoc) -> Result<(), DocError> {
         self.doc.merge(&mut other.doc)?;
@@ -302,6 +313,8 @@ fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
         updated_by: record.updated_by,
         review: record.review.clone(),
     };
+    // Only what differs from what the document shows is written (see `careful`).
+    let doc = &mut careful::Careful(doc);
     autosurgeon::reconcile(doc, &env)?;
     match &record.body {
         RecordBody::Session(b) => reconcile_prop(doc, ROOT, "body", b)?,

@@ -625,6 +625,36 @@ impl Store {
         }
         let mut fork = d.fork_at(base)?;
         let before = read_record(&fork, id)?;
+        // The fork also holds this device's own later changes (an actor's history is one
+        // line) and whatever they were made on top of. If that moved a field of the
+        // record, the form's state is no longer a state of the document: a change of that
+        // field cannot be made a conflict any more, and the form's next base would hold
+        // what the form never saw. The save is refused, naming the fields, until the form
+        // is reopened, rather than writing over what the form never saw.
+        let mut sorted_base = base.to_vec();
+        sorted_base.sort();
+        if fork.heads() != sorted_base {
+            let seen = form_state(&d.read_at(base)?);
+            let there = form_state(&before);
+            let moved: Vec<FieldError> = there
+                .keys()
+                .chain(seen.keys())
+                .filter(|k| seen.get(k.as_str()) != there.get(k.as_str()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|k| FieldError {
+                    code: "record.changed_meanwhile".into(),
+                    path: k.clone(),
+                    message: crate::i18n::Message::new(
+                        "Ce champ a été modifié entre-temps sur cet appareil : rouvrez la fiche pour voir sa valeur actuelle avant de continuer.",
+                        "This field was changed meanwhile on this device: reopen the record to see its current value before going on.",
+                    ),
+                })
+                .collect();
+            if !moved.is_empty() {
+                return Err(StoreError::Invalid(moved));
+            }
+        }
         let input = input::parse_patch(&before, patch)?;
         let same_status = match (&before.body, input.status) {
             (RecordBody::Recommendation(r), Some(s)) => r.status() == s,
@@ -839,6 +869,19 @@ impl Store {
     pub fn summary(&self, id: RecordId) -> Result<RecordSummary, StoreError> {
         list::summary(&self.conn, id)
     }
+}
+
+/// What a form shows of a record: its fields and its sensitivity.
+fn form_state(r: &Record) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = match serde_json::to_value(&r.body) {
+        Ok(serde_json::Value::Object(mut o)) => match o.remove("fields") {
+            Some(serde_json::Value::Object(f)) => f,
+            _ => serde_json::Map::new(),
+        },
+        _ => serde_json::Map::new(),
+    };
+    m.insert("sensitivity".into(), serde_json::Value::String(r.sensitivity.code().into()));
+    m
 }
 
 /// The record a document holds; a newer schema is read-only.
