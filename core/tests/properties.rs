@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
-use ccs_core::store::{DocHeaderView, ListFilter, Store};
+use ccs_core::store::{DocHeaderView, ListFilter, Store, StoreError};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::*;
 use proptest::prelude::*;
@@ -465,5 +465,166 @@ proptest! {
             .filter_map(|e| e.comment)
             .collect();
         prop_assert!(review_comments.is_subset(&comments), "review events lost");
+    }
+}
+
+// ------------------------------------------------------------------ forms from stale states
+
+/// One step of a scenario where each device keeps a form open on the same session and
+/// saves it from whatever state it opened, while devices merge in random orders.
+#[derive(Debug, Clone)]
+enum FormOp {
+    /// Device `r` reopens its form on what it holds now.
+    Open { r: usize },
+    /// Device `r`'s form changes the number invited and saves.
+    SetInvited { r: usize },
+    /// Device `r`'s form appends a marker to the summary and saves.
+    AppendSummary { r: usize },
+    /// Device `r`'s form adds an agenda item and saves.
+    AddAgenda { r: usize },
+    /// Device `r` changes the record outside the form (the CLI): the form's base is
+    /// now behind the device's own history.
+    OwnChange { r: usize },
+    /// Replica `from` sends everything it has to replica `to`.
+    Sync { from: usize, to: usize },
+}
+
+fn form_op() -> impl Strategy<Value = FormOp> {
+    let r = 0usize..3;
+    prop_oneof![
+        r.clone().prop_map(|r| FormOp::Open { r }),
+        r.clone().prop_map(|r| FormOp::SetInvited { r }),
+        r.clone().prop_map(|r| FormOp::AppendSummary { r }),
+        r.clone().prop_map(|r| FormOp::AddAgenda { r }),
+        r.clone().prop_map(|r| FormOp::OwnChange { r }),
+        (r.clone(), 0usize..3).prop_map(|(from, to)| FormOp::Sync { from, to }),
+        (r, 0usize..3).prop_map(|(from, to)| FormOp::Sync { from, to }),
+    ]
+}
+
+/// A device's open form: the heads its state was read at and that state.
+struct Form {
+    base: Vec<automerge::ChangeHash>,
+    fields: serde_json::Value,
+}
+
+fn open_form(store: &Store, id: RecordId) -> Form {
+    Form { base: store.heads(id).unwrap().0, fields: current(store, id) }
+}
+
+/// Saves one changed field from the form against its base; the form then stands on
+/// its own edit, as the app's form does. Returns the edit's change, or `None` when the
+/// save was refused because the field changed meanwhile in the device's own history (the
+/// user is told, by name of field; the form is then reopened).
+fn save_form(
+    store: &mut Store,
+    id: RecordId,
+    form: &mut Form,
+    key: &str,
+    value: serde_json::Value,
+) -> Option<automerge::ChangeHash> {
+    let mut p = serde_json::Map::new();
+    p.insert(key.into(), value.clone());
+    match store.edit_at(id, &form.base, p, now()) {
+        Ok(heads) => {
+            let heads = heads.expect("the form changed something");
+            form.base = heads.clone();
+            form.fields[key] = value;
+            Some(heads[0])
+        }
+        Err(StoreError::Invalid(errors)) if errors.iter().all(|e| e.code == "record.changed_meanwhile") => {
+            *form = open_form(store, id);
+            None
+        }
+        Err(e) => panic!("form save failed: {e:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn forms_saved_from_stale_states_lose_no_edit(ops in prop::collection::vec(form_op(), 1..40)) {
+        let mut stores: Vec<TestStore> = (0..3).map(|_| store_with(Role::Admin)).collect();
+        let committee = goundam_committee();
+        stores[0].store.insert_new(&committee, now()).unwrap();
+        let id = stores[0]
+            .store
+            .create_record(input(RecordBody::Session(session_body()), committee.committee_id), now())
+            .unwrap();
+        exchange(&mut stores, 0, 1);
+        exchange(&mut stores, 0, 2);
+        let mut forms: Vec<Form> = stores.iter().map(|s| open_form(&s.store, id)).collect();
+
+        let mut invited: Vec<(i64, automerge::ChangeHash)> = Vec::new();
+        let mut markers: Vec<String> = Vec::new();
+        let mut notes: BTreeSet<String> = BTreeSet::new();
+        for (n, op) in ops.iter().enumerate() {
+            match op.clone() {
+                FormOp::Open { r } => forms[r] = open_form(&stores[r].store, id),
+                FormOp::SetInvited { r } => {
+                    let value = 30 + n as i64;
+                    if let Some(change) = save_form(&mut stores[r].store, id, &mut forms[r], "invited", serde_json::json!(value)) {
+                        invited.push((value, change));
+                    }
+                }
+                FormOp::AppendSummary { r } => {
+                    let marker = format!("⟨{r}-{n}⟩");
+                    let text = format!("{} {marker}", forms[r].fields["summary"].as_str().unwrap());
+                    if save_form(&mut stores[r].store, id, &mut forms[r], "summary", serde_json::json!(text)).is_some() {
+                        markers.push(marker);
+                    }
+                }
+                FormOp::AddAgenda { r } => {
+                    let note = format!("point {r}-{n}");
+                    let mut agenda = forms[r].fields["agenda"].as_array().unwrap().clone();
+                    agenda.push(serde_json::json!({"id": ItemId::new(), "theme": "autre", "notes": note}));
+                    if save_form(&mut stores[r].store, id, &mut forms[r], "agenda", serde_json::Value::Array(agenda)).is_some() {
+                        notes.insert(note);
+                    }
+                }
+                FormOp::OwnChange { r } => {
+                    let status = if n % 2 == 0 { "adopte" } else { "brouillon" };
+                    patch(&mut stores[r].store, id, "minutes_status", serde_json::json!(status));
+                }
+                FormOp::Sync { from, to } => exchange(&mut stores, from, to),
+            }
+        }
+        for _ in 0..2 {
+            for from in 0..3 {
+                for to in 0..3 {
+                    exchange(&mut stores, from, to);
+                }
+            }
+        }
+        for s in &stores[1..] {
+            prop_assert_eq!(s.store.heads(id).unwrap().0, stores[0].store.heads(id).unwrap().0);
+        }
+
+        let got = stores[0].store.get(id, now()).unwrap();
+        let record = input::to_json(got.record.as_ref().unwrap());
+        // Text and lists merge: every marker and every item is there.
+        let summary = record["summary"].as_str().unwrap();
+        for m in &markers {
+            prop_assert!(summary.contains(m.as_str()), "marker {} lost from {:?}", m, summary);
+        }
+        let have: BTreeSet<String> =
+            record["agenda"].as_array().unwrap().iter().map(|a| a["notes"].as_str().unwrap().to_string()).collect();
+        prop_assert!(notes.is_subset(&have), "agenda items lost: {:?} not in {:?}", notes, have);
+        // A number is shown, or in conflict, or was changed by a form that had seen it.
+        let shown: BTreeSet<i64> = got
+            .conflicts
+            .iter()
+            .filter(|c| c.path == "invited")
+            .flat_map(|c| c.values.iter().filter_map(|v| v.value.as_i64()))
+            .chain(record["invited"].as_i64())
+            .collect();
+        let mut doc = RecordDoc::load(&stores[0].store.document_bytes(id).unwrap()).unwrap();
+        for (value, change) in &invited {
+            let seen_later = invited.iter().any(|(_, later)| {
+                later != change && doc.inner().fork_at(&[*later]).unwrap().get_change_by_hash(change).is_some()
+            });
+            prop_assert!(shown.contains(value) || seen_later, "invited = {} silently lost (shown {:?})", value, shown);
+        }
     }
 }

@@ -55,13 +55,15 @@ fn search_rows_of_an_older_store_are_moved_to_the_record_rowids() {
     let mut body = session_body();
     body.summary = "Réunion au marché de Tonka".into();
     let id = t.store.create_record(input(RecordBody::Session(body), committee), now()).unwrap();
-    // As schema 2 left them: search rows with rowids of their own.
+    // As schema 2 left them: search rows with rowids of their own, drafts without a base.
     t.store
         .connection()
         .execute_batch(
             "CREATE TEMP TABLE f AS SELECT id, title, body FROM records_fts;
              DELETE FROM records_fts;
              INSERT INTO records_fts (rowid, id, title, body) SELECT 1000 + rowid, id, title, body FROM f;
+             ALTER TABLE drafts DROP COLUMN base_heads;
+             ALTER TABLE drafts DROP COLUMN acknowledged;
              PRAGMA user_version = 2;",
         )
         .unwrap();

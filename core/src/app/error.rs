@@ -42,6 +42,21 @@ impl AppError {
 
 /// The field errors an input error stands for: the form shows them beside the field.
 pub fn input_fields(e: &InputError) -> Vec<FieldError> {
+    if let InputError::Fields { problems, .. } = e {
+        if !problems.is_empty() {
+            return problems
+                .iter()
+                .map(|p| FieldError {
+                    code: e.code().into(),
+                    path: p.path.clone(),
+                    message: Message::new(
+                        format!("Champ obligatoire ou valeur invalide ({}).", p.message),
+                        format!("Required field or invalid value ({}).", p.message),
+                    ),
+                })
+                .collect();
+        }
+    }
     let (path, fr, en) = match e {
         InputError::Fields { path, message, .. } => (
             path.clone(),

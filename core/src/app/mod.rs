@@ -16,15 +16,17 @@ pub use error::{input_fields, refusal_message, AppError};
 pub use settings::{check_server_url, AppIcon, Settings, SettingsPatch};
 pub use views::*;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use crate::doc;
 use crate::i18n::Message;
-use crate::model::input::{self, RecordInput};
-use crate::model::privacy::text_warnings;
+use crate::model::input;
+use crate::model::privacy::{text_warnings, Acknowledgement};
 use crate::model::review;
 use crate::model::*;
 use crate::store::{check_strength, Draft, Identity, KdfParams, ListFilter, Page, Store, StoreError};
@@ -408,15 +410,32 @@ impl App {
         let store = self.unlocked(now, true)?;
         store.check_write_scope(kind, store.identity().committee_id.unwrap_or_default())?;
         let fields = templates::new_fields(store, kind, now)?;
-        let draft =
-            Draft { id: uuid::Uuid::now_v7().to_string(), record_id: None, kind, body: fields, updated_at: now };
+        let draft = Draft {
+            id: uuid::Uuid::now_v7().to_string(),
+            record_id: None,
+            kind,
+            body: fields,
+            base_heads: vec![],
+            acknowledged: vec![],
+            updated_at: now,
+        };
         store.save_draft(&draft)?;
-        Ok(DraftView { draft_id: draft.id, kind, record_id: None, fields: draft.body })
+        draft_view(store, draft)
     }
 
     /// Autosave: keeps the form's state as a draft, and when it validates, saves it as
     /// the record (creating it the first time) and drops the draft. An invalid state
     /// stays a draft with its field errors; nothing typed is ever thrown away.
+    ///
+    /// Over an existing record the form sends only what the user changed, with the heads
+    /// it started from; the change is applied against those heads
+    /// ([`Store::edit_at`]), so edits merged meanwhile survive.
+    ///
+    /// Free text with a new passage that looks like a name or a phone number is not
+    /// written into the document (its history would keep it for good, on every device
+    /// and the server): it waits in the draft, `held_fields` says which, until the user
+    /// removed the passage or acknowledged it (`DraftInput::acknowledged`). A new record
+    /// is not created at all meanwhile.
     pub fn save_draft(&mut self, input: DraftInput, now: DateTime<Utc>) -> Result<DraftOutcome, AppError> {
         if serde_json::to_vec(&input.fields).map(|b| b.len()).unwrap_or(usize::MAX) > input::MAX_INPUT_BYTES {
             return Err(input::InputError::TooLarge { max: input::MAX_INPUT_BYTES }.into());
@@ -427,41 +446,25 @@ impl App {
             record_id: input.record_id,
             kind: input.kind,
             body: input.fields.clone(),
+            base_heads: input.base_heads.clone(),
+            acknowledged: input.acknowledged.clone(),
             updated_at: now,
         };
-        let warnings = field_warnings(&input.fields, "");
         store.save_draft(&draft)?;
-        let outcome = |record_id, saved, errors| DraftOutcome {
-            draft_id: input.draft_id.clone(),
-            record_id,
-            saved,
-            errors,
-            warnings: warnings.clone(),
-        };
-        let result = match input.record_id {
-            None => input::parse_new(input.kind, input.fields.clone())
-                .map_err(StoreError::from)
-                .and_then(|parsed| store.create_record(parsed, now).map(Some)),
-            Some(id) => commit_edit(store, id, input.fields.clone(), now).map(|_| Some(id)),
-        };
-        match result {
-            Ok(record_id) => {
-                store.delete_draft(&input.draft_id)?;
-                Ok(outcome(record_id, true, vec![]))
-            }
-            Err(StoreError::Invalid(errors)) => Ok(outcome(input.record_id, false, errors)),
-            Err(StoreError::Input(e)) => Ok(outcome(input.record_id, false, input_fields(&e))),
-            Err(e) => Err(e.into()),
+        match input.record_id {
+            None => save_new(store, &input, now),
+            Some(id) => save_edit(store, id, &input, now),
         }
     }
 
-    /// Reopens a form left unfinished (a new record that never validated).
+    /// Reopens a form left unfinished (a new record that never validated, or changes to
+    /// a record waiting in the draft).
     pub fn open_draft(&mut self, draft_id: &str, now: DateTime<Utc>) -> Result<DraftView, AppError> {
         let store = self.unlocked(now, true)?;
         let d = store.draft(draft_id)?.ok_or_else(|| {
             AppError::new("draft.not_found", Message::new("Brouillon introuvable.", "Draft not found."))
         })?;
-        Ok(DraftView { draft_id: d.id, kind: d.kind, record_id: d.record_id, fields: d.body })
+        draft_view(store, d)
     }
 
     /// Marks user activity seen by the window (reading, scrolling) so the idle lock
@@ -646,36 +649,15 @@ fn review_filter(role: Role) -> Option<ListFilter> {
     Some(ListFilter { statuses, limit: 200, ..Default::default() })
 }
 
-/// Saves an edit unless it changes nothing (a form autosaves often; an unchanged state
-/// must not add a change to the document).
-fn commit_edit(
-    store: &mut Store,
-    id: RecordId,
-    fields: Map<String, Value>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let current = store.record(id)?;
-    let parsed: RecordInput = input::parse_patch(&current, fields)?;
-    let same_status = match (&current.body, parsed.status) {
-        (RecordBody::Recommendation(r), Some(s)) => r.status() == s,
-        _ => true,
-    };
-    let unchanged =
-        parsed.body == current.body && parsed.sensitivity.is_none_or(|s| s == current.sensitivity) && same_status;
-    if unchanged {
-        return Ok(());
-    }
-    store.edit_record(id, parsed, now)?;
-    Ok(())
-}
-
 /// Name and phone warnings for every string in the form, with its path.
 fn field_warnings(fields: &Map<String, Value>, prefix: &str) -> Vec<FieldWarning> {
     fn walk(v: &Value, path: String, out: &mut Vec<FieldWarning>) {
         match v {
-            Value::String(s) => {
-                out.extend(text_warnings(s).into_iter().map(|warning| FieldWarning { path: path.clone(), warning }))
-            }
+            Value::String(s) => out.extend(text_warnings(s).into_iter().map(|warning| FieldWarning {
+                path: path.clone(),
+                warning,
+                held: false,
+            })),
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     walk(item, format!("{path}[{i}]"), out);
@@ -699,6 +681,244 @@ fn field_warnings(fields: &Map<String, Value>, prefix: &str) -> Vec<FieldWarning
     out
 }
 
+/// The warnings of what the form sends, as the user must see them: acknowledged
+/// passages are dropped; a passage is `held` unless it is already in the record's
+/// history (`known`: holding it back would protect nothing; a purge copy is the remedy).
+fn screen_warnings(
+    fields: &Map<String, Value>,
+    acknowledged: &[Acknowledgement],
+    known: &BTreeSet<String>,
+) -> Vec<FieldWarning> {
+    field_warnings(fields, "")
+        .into_iter()
+        .filter(|w| !acknowledged.iter().any(|a| a.path == w.path && a.excerpt == w.warning.excerpt))
+        .map(|w| FieldWarning { held: !known.contains(&w.warning.excerpt), ..w })
+        .collect()
+}
+
+fn held_fields(warnings: &[FieldWarning]) -> Vec<String> {
+    let mut out: Vec<String> = warnings.iter().filter(|w| w.held).map(|w| w.path.clone()).collect();
+    out.dedup();
+    out
+}
+
+/// Decisions `store`'s role may take on `record` now.
+fn decisions_for(store: &Store, record: &Record) -> Vec<Decision> {
+    let role = store.identity().role;
+    Decision::ALL
+        .iter()
+        .copied()
+        .filter(|d| review::check(&record.review, role, *d, Some("·")).is_ok())
+        .filter(|d| *d != Decision::Submitted || store.check_write_scope(record.kind(), record.committee_id).is_ok())
+        .collect()
+}
+
+/// What the form shows from core's rules: quorum, risk levels, effective sensitivity.
+/// `decisions` are filled by the caller, who knows the stored record.
+fn derived(record: &Record) -> Derived {
+    let thresholds = LevelThresholds::default();
+    let on_scale = |v: i64| (1..=5).contains(&v);
+    // What the content alone demands, whatever sensitivity was chosen.
+    let forced = Record { sensitivity: Sensitivity::Public, ..record.clone() }.effective_sensitivity();
+    let mut d = Derived {
+        effective_sensitivity: Some(record.effective_sensitivity()),
+        forced_confidential: forced == Sensitivity::Confidential,
+        ..Derived::default()
+    };
+    match &record.body {
+        RecordBody::Session(s) => {
+            d.present = s.present;
+            d.invited = s.invited;
+            d.quorum = Some(if s.invited <= 0 || s.present < 0 || s.present > s.invited {
+                QuorumState::Unknown
+            } else if s.quorum() {
+                QuorumState::Reached
+            } else {
+                QuorumState::NotReached
+            });
+        }
+        RecordBody::Assessment(a) => {
+            d.threats = a
+                .threats
+                .iter()
+                .map(|t| {
+                    let ok = on_scale(t.likelihood) && on_scale(t.impact);
+                    ThreatRisk { id: t.id, score: ok.then(|| t.score()), level: ok.then(|| t.level(&thresholds)) }
+                })
+                .collect();
+        }
+        _ => {}
+    }
+    d
+}
+
+/// The answer to a save.
+fn outcome(
+    input: &DraftInput,
+    record_id: Option<RecordId>,
+    saved: bool,
+    errors: Vec<FieldError>,
+    warnings: Vec<FieldWarning>,
+    base_heads: Vec<String>,
+    derived: Derived,
+) -> DraftOutcome {
+    DraftOutcome {
+        draft_id: input.draft_id.clone(),
+        record_id,
+        saved,
+        errors,
+        held_fields: if saved { vec![] } else { held_fields(&warnings) },
+        warnings,
+        base_heads,
+        derived,
+    }
+}
+
+/// A new record: created once it validates and no new passage is held.
+fn save_new(store: &mut Store, input: &DraftInput, now: DateTime<Utc>) -> Result<DraftOutcome, AppError> {
+    let warnings = screen_warnings(&input.fields, &input.acknowledged, &BTreeSet::new());
+    let parsed = match input::parse_new(input.kind, input.fields.clone()) {
+        Ok(p) => p,
+        Err(e) => return Ok(outcome(input, None, false, input_fields(&e), warnings, vec![], Derived::default())),
+    };
+    // The record as it would be created, for its derived values and its errors.
+    let device = store.identity().device_id;
+    let committee = parsed.committee_id.or(store.identity().committee_id).unwrap_or_default();
+    let mut body = parsed.body.clone();
+    input::apply_status(&mut body, parsed.status, device, now);
+    let mut candidate = Record::new(body, committee, device, now);
+    if let Some(s) = parsed.sensitivity {
+        candidate.sensitivity = s;
+    }
+    let shown = derived(&candidate);
+    if warnings.iter().any(|w| w.held) {
+        let ctx = ValidationContext { today: now.date_naive(), reference: store.reference() };
+        let errors = validate(&candidate, &ctx);
+        return Ok(outcome(input, None, false, errors, warnings, vec![], shown));
+    }
+    match store.create_record(parsed, now) {
+        Ok(id) => {
+            store.delete_draft(&input.draft_id)?;
+            let mut shown = shown;
+            let heads = match store.record(id) {
+                Ok(r) => {
+                    shown.decisions = decisions_for(store, &r);
+                    doc::heads_to_hex(&store.heads(id)?.0)
+                }
+                Err(_) => vec![],
+            };
+            Ok(outcome(input, Some(id), true, vec![], warnings, heads, shown))
+        }
+        Err(StoreError::Invalid(errors)) => Ok(outcome(input, None, false, errors, warnings, vec![], shown)),
+        Err(StoreError::Input(e)) => Ok(outcome(input, None, false, input_fields(&e), warnings, vec![], shown)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Changes to an existing record, applied against the heads the form started from.
+fn save_edit(
+    store: &mut Store,
+    id: RecordId,
+    input: &DraftInput,
+    now: DateTime<Utc>,
+) -> Result<DraftOutcome, AppError> {
+    // A caller that names no base (a draft kept before drafts had one) edits the
+    // current state.
+    let base = if input.base_heads.is_empty() {
+        store.heads(id)?.0
+    } else {
+        doc::heads_from_hex(&input.base_heads).map_err(StoreError::from)?
+    };
+    let base_hex = doc::heads_to_hex(&base);
+    let before = store.record_at(id, &base)?;
+    let known: BTreeSet<String> =
+        field_warnings(&templates::form_fields(&before), "").into_iter().map(|w| w.warning.excerpt).collect();
+    let warnings = screen_warnings(&input.fields, &input.acknowledged, &known);
+    let current = store.record(id)?;
+    let decisions = decisions_for(store, &current);
+    let candidate = match input::parse_patch(&before, input.fields.clone()) {
+        Ok(parsed) => {
+            let mut r = before.clone();
+            r.body = parsed.body;
+            if let Some(s) = parsed.sensitivity {
+                r.sensitivity = s;
+            }
+            r
+        }
+        Err(e) => {
+            let shown = Derived { decisions, ..derived(&before) };
+            return Ok(outcome(input, Some(id), false, input_fields(&e), warnings, base_hex, shown));
+        }
+    };
+    if warnings.iter().any(|w| w.held) {
+        let ctx = ValidationContext { today: now.date_naive(), reference: store.reference() };
+        let errors = validate(&candidate, &ctx);
+        let shown = Derived { decisions, ..derived(&candidate) };
+        return Ok(outcome(input, Some(id), false, errors, warnings, base_hex, shown));
+    }
+    match store.edit_at(id, &base, input.fields.clone(), now) {
+        Ok(edit) => {
+            store.delete_draft(&input.draft_id)?;
+            let merged = store.record(id)?;
+            let shown = Derived { decisions: decisions_for(store, &merged), ..derived(&candidate) };
+            let heads = edit.map(|h| doc::heads_to_hex(&h)).unwrap_or(base_hex);
+            Ok(outcome(input, Some(id), true, vec![], warnings, heads, shown))
+        }
+        Err(StoreError::Invalid(errors)) => {
+            let shown = Derived { decisions, ..derived(&candidate) };
+            Ok(outcome(input, Some(id), false, errors, warnings, base_hex, shown))
+        }
+        Err(StoreError::Input(e)) => {
+            let shown = Derived { decisions, ..derived(&candidate) };
+            Ok(outcome(input, Some(id), false, input_fields(&e), warnings, base_hex, shown))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A draft as the form takes it up: over an existing record, the fields at the draft's
+/// base heads with the draft's changes on top.
+fn draft_view(store: &Store, d: Draft) -> Result<DraftView, AppError> {
+    let Some(id) = d.record_id else {
+        return Ok(DraftView {
+            draft_id: d.id,
+            kind: d.kind,
+            record_id: None,
+            fields: d.body,
+            base: Map::new(),
+            base_heads: vec![],
+            acknowledged: d.acknowledged,
+        });
+    };
+    if d.base_heads.is_empty() {
+        // Kept before drafts had a base: the body is the whole form, over the current state.
+        let base = templates::form_fields(&store.record(id)?);
+        let heads = doc::heads_to_hex(&store.heads(id)?.0);
+        return Ok(DraftView {
+            draft_id: d.id,
+            kind: d.kind,
+            record_id: Some(id),
+            fields: d.body,
+            base,
+            base_heads: heads,
+            acknowledged: d.acknowledged,
+        });
+    }
+    let heads = doc::heads_from_hex(&d.base_heads).map_err(StoreError::from)?;
+    let base = templates::form_fields(&store.record_at(id, &heads)?);
+    let mut fields = base.clone();
+    fields.extend(d.body);
+    Ok(DraftView {
+        draft_id: d.id,
+        kind: d.kind,
+        record_id: Some(id),
+        fields,
+        base,
+        base_heads: d.base_heads,
+        acknowledged: d.acknowledged,
+    })
+}
+
 fn short_device(d: DeviceId) -> String {
     d.to_string().chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect()
 }
@@ -707,7 +927,6 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
     let stored = store.get(id, now)?;
     let summary = store.summary(id)?;
     let me = store.identity().device_id;
-    let role = store.identity().role;
     let author = |d: Option<DeviceId>| match d {
         Some(d) if d == me => "this_device".to_string(),
         Some(d) => short_device(d),
@@ -723,7 +942,10 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
         .iter()
         .map(|c| ConflictView { authors: c.values.iter().map(|v| author(v.device)).collect(), conflict: c.clone() })
         .collect();
-    let draft = store.draft_for(id)?;
+    let draft = match store.draft_for(id)? {
+        Some(d) => Some(draft_view(store, d)?),
+        None => None,
+    };
     let (fields, trail, status, correction_comment, decisions, editable) = match &stored.record {
         Some(r) => {
             let mut events = r.review.clone();
@@ -744,18 +966,18 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
                 Some(e) if e.decision == Decision::NeedsCorrection => e.comment.clone(),
                 _ => None,
             };
-            let decisions = Decision::ALL
-                .iter()
-                .copied()
-                .filter(|d| review::check(&r.review, role, *d, Some("·")).is_ok())
-                .filter(|d| *d != Decision::Submitted || store.check_write_scope(r.kind(), r.committee_id).is_ok())
-                .collect();
+            let decisions = decisions_for(store, r);
             let editable = review::editable(status) && store.check_write_scope(r.kind(), r.committee_id).is_ok();
             (templates::form_fields(r), trail, status, correction_comment, decisions, editable)
         }
         None => (Map::new(), vec![], summary.status, None, vec![], false),
     };
     let warnings = field_warnings(&fields, "");
+    let shown = match &stored.record {
+        Some(r) => Derived { decisions: decisions.clone(), ..derived(r) },
+        None => Derived::default(),
+    };
+    let heads = doc::heads_to_hex(&store.heads(id)?.0);
     Ok(RecordView {
         read_only: stored.read_only,
         record: stored.record,
@@ -768,7 +990,9 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
         conflicts,
         errors: stored.errors,
         warnings,
+        heads,
         draft,
+        derived: shown,
         editable,
         decisions,
     })

@@ -8,10 +8,10 @@ use super::error::AppError;
 use super::settings::Settings;
 use crate::doc::{Conflict, HistoryEntry};
 use crate::i18n::Message;
-use crate::model::privacy::TextWarning;
+use crate::model::privacy::{Acknowledgement, TextWarning};
 use crate::model::*;
 use crate::reference::AdminUnit;
-use crate::store::{Draft, RecordSummary};
+use crate::store::RecordSummary;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -159,8 +159,13 @@ pub struct RecordView {
     pub conflicts: Vec<ConflictView>,
     pub errors: Vec<FieldError>,
     pub warnings: Vec<FieldWarning>,
-    /// An unfinished edit kept on this device.
-    pub draft: Option<Draft>,
+    /// The document's heads (hex) `fields` were read at: an edit form sends them back
+    /// with its changes, which core applies against them.
+    pub heads: Vec<String>,
+    /// An unfinished edit kept on this device, ready to take up.
+    pub draft: Option<DraftView>,
+    /// Quorum, risk levels, effective sensitivity, decisions: computed by core only.
+    pub derived: Derived,
     pub editable: bool,
     /// Decisions this device's role may take now.
     pub decisions: Vec<Decision>,
@@ -179,6 +184,10 @@ pub struct HistoryView {
 pub struct FieldWarning {
     pub path: String,
     pub warning: TextWarning,
+    /// The passage is new (not yet in the record's history) and not acknowledged: the
+    /// field's text stays in the local draft until it is removed or the user says « ce
+    /// n'est pas un nom ».
+    pub held: bool,
 }
 
 /// What the form sends on every change.
@@ -189,7 +198,54 @@ pub struct DraftInput {
     pub kind: RecordKind,
     /// Set once the record exists.
     pub record_id: Option<RecordId>,
+    /// A new record: the whole form. An existing record: only the fields the user
+    /// changed since `base_heads` (top-level keys; a list of items is sent whole, as the
+    /// user left it).
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// An existing record: the heads (hex) the form's state was read at
+    /// (`RecordView.heads`, then `DraftOutcome.base_heads` after each save).
+    #[serde(default)]
+    pub base_heads: Vec<String>,
+    /// Passages the user said are not a name or a phone number.
+    #[serde(default)]
+    pub acknowledged: Vec<Acknowledgement>,
+}
+
+/// The quorum of a session as the form shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum QuorumState {
+    Reached,
+    NotReached,
+    /// Nobody invited, or more present than invited: the counts are in error and
+    /// "reached" would mislead.
+    Unknown,
+}
+
+/// The risk of one threat, by the threat's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ThreatRisk {
+    pub id: ItemId,
+    /// Likelihood × impact; `None` while either is off the 1-5 scale.
+    pub score: Option<i64>,
+    pub level: Option<RiskLevel>,
+}
+
+/// What the form shows but does not decide: the rules stay in core.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
+pub struct Derived {
+    /// Sessions only.
+    pub quorum: Option<QuorumState>,
+    pub present: i64,
+    pub invited: i64,
+    /// Assessments: one per threat, in the list's order.
+    pub threats: Vec<ThreatRisk>,
+    /// The chosen sensitivity raised by the content (an FDS threat, named attendees).
+    pub effective_sensitivity: Option<Sensitivity>,
+    /// The content forces `confidential` whatever was chosen.
+    pub forced_confidential: bool,
+    /// Decisions this device's role may take on the record now.
+    pub decisions: Vec<Decision>,
 }
 
 /// The answer to an autosave.
@@ -203,15 +259,28 @@ pub struct DraftOutcome {
     pub saved: bool,
     pub errors: Vec<FieldError>,
     pub warnings: Vec<FieldWarning>,
+    /// Fields whose text waits in the draft for a name or phone number to be removed or
+    /// acknowledged (see `FieldWarning::held`): why the record is not saved yet.
+    pub held_fields: Vec<String>,
+    /// The heads the form's next changes are relative to: the edit just written when
+    /// `saved`, otherwise the base it sent.
+    pub base_heads: Vec<String>,
+    pub derived: Derived,
 }
 
-/// A fresh form.
+/// A form to fill: a fresh one, or a draft taken up.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct DraftView {
     pub draft_id: String,
     pub kind: RecordKind,
     pub record_id: Option<RecordId>,
+    /// The form's state.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Over an existing record: the fields at `base_heads`, what the form's changes are
+    /// computed against, and those heads (hex). Empty for a new record.
+    pub base: serde_json::Map<String, serde_json::Value>,
+    pub base_heads: Vec<String>,
+    pub acknowledged: Vec<Acknowledgement>,
 }
 
 /// A refused record in a sync result.

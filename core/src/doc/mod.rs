@@ -12,6 +12,7 @@
 //! author of any value (and of any conflicting value) is known. Nothing here touches
 //! SQLite or the network.
 
+mod careful;
 pub mod codec;
 mod conflicts;
 
@@ -35,6 +36,8 @@ pub enum DocError {
     NoConflict(String),
     #[error("unknown field path `{0}`")]
     BadPath(String),
+    #[error("the form started from a state this document does not hold: {0}")]
+    UnknownHeads(String),
     #[error("internal document error: {0}")]
     Internal(String),
 }
@@ -47,6 +50,7 @@ impl DocError {
             DocError::NewerSchema(_) => "record.read_only",
             DocError::NoConflict(_) => "conflict.not_found",
             DocError::BadPath(_) => "conflict.bad_path",
+            DocError::UnknownHeads(_) => "draft.unknown_base",
             DocError::Internal(_) => "doc.internal",
         }
     }
@@ -192,6 +196,51 @@ impl RecordDoc {
         Ok(hash.is_some())
     }
 
+    /// The document as it was at `base` (the heads a form started from), to write an
+    /// edit that the form made without seeing what was merged since. Writing into the
+    /// fork and [`RecordDoc::merge`]-ing it back makes the edit concurrent with those
+    /// merges: a field only the form changed takes the form's value, a field only a
+    /// colleague changed keeps the colleague's, and a field both changed keeps both
+    /// values as a conflict (`get_all`), never a silent overwrite.
+    ///
+    /// The fork also holds this device's own latest change (and what it depends on): an
+    /// Automerge actor's changes form one line with increasing sequence and operation
+    /// numbers, so the device's next change must come after all of its earlier ones. A
+    /// form's own saves advance its base, so this only matters when the device wrote
+    /// something else on the record after the form opened.
+    pub fn fork_at(&mut self, base: &[ChangeHash]) -> Result<RecordDoc, DocError> {
+        let mut heads = base.to_vec();
+        if let Some(own) = self.doc.get_last_local_change() {
+            heads.push(own.hash());
+        }
+        let unknown: Vec<String> =
+            heads.iter().filter(|h| self.doc.get_change_by_hash(h).is_none()).map(|h| h.to_string()).collect();
+        if !unknown.is_empty() {
+            return Err(DocError::UnknownHeads(unknown.join(", ")));
+        }
+        heads.sort();
+        heads.dedup();
+        let mut fork = if heads == self.heads() { self.doc.fork() } else { self.doc.fork_at(&heads)? };
+        fork.set_actor(self.doc.get_actor().clone());
+        Ok(RecordDoc { doc: fork })
+    }
+
+    /// The record exactly as it was at `heads`, nothing added (what a form saw).
+    pub fn read_at(&mut self, heads: &[ChangeHash]) -> Result<Record, DocError> {
+        let unknown: Vec<String> =
+            heads.iter().filter(|h| self.doc.get_change_by_hash(h).is_none()).map(|h| h.to_string()).collect();
+        if !unknown.is_empty() {
+            return Err(DocError::UnknownHeads(unknown.join(", ")));
+        }
+        RecordDoc { doc: self.doc.fork_at(heads)? }.read()
+    }
+
+    /// Brings the changes of `other` (a fork of this document) into it.
+    pub fn merge(&mut self, other: &mut RecordDoc) -> Result<(), DocError> {
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+
     pub fn heads(&mut self) -> Vec<ChangeHash> {
         let mut h = self.doc.get_heads();
         h.sort();
@@ -264,6 +313,8 @@ fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
         updated_by: record.updated_by,
         review: record.review.clone(),
     };
+    // Only what differs from what the document shows is written (see `careful`).
+    let doc = &mut careful::Careful(doc);
     autosurgeon::reconcile(doc, &env)?;
     match &record.body {
         RecordBody::Session(b) => reconcile_prop(doc, ROOT, "body", b)?,
@@ -353,6 +404,18 @@ pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, DocError> {
             ChangeHash(a)
         })
         .collect())
+}
+
+/// Heads as the app's screens carry them: hex strings.
+pub fn heads_to_hex(heads: &[ChangeHash]) -> Vec<String> {
+    heads.iter().map(|h| h.to_string()).collect()
+}
+
+/// Heads from hex strings (what a form sends back), refused when not change hashes.
+pub fn heads_from_hex(hex: &[String]) -> Result<Vec<ChangeHash>, DocError> {
+    hex.iter()
+        .map(|h| h.parse::<ChangeHash>().map_err(|_| DocError::UnknownHeads(h.chars().take(80).collect())))
+        .collect()
 }
 
 #[cfg(test)]

@@ -40,9 +40,13 @@ pub enum InputError {
     #[error("invalid {kind} fields: {message}")]
     Fields {
         kind: RecordKind,
-        /// The field at fault (`agenda[0].theme`), empty when the object itself is.
+        /// The first field at fault (`agenda[0].theme`), empty when the object itself is.
         path: String,
+        /// Every problem, joined: what a one-line message shows.
         message: String,
+        /// Every field at fault, each with its own message: missing fields and values
+        /// of the wrong type are all listed at once, not the first one only.
+        problems: Vec<FieldProblem>,
     },
     #[error("`{0}` cannot be changed")]
     ReadOnly(String),
@@ -64,6 +68,13 @@ impl InputError {
             InputError::BadValue { .. } => "input.bad_value",
         }
     }
+}
+
+/// One field that is missing or cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub path: String,
+    pub message: String,
 }
 
 /// What the user asked for: the fields, and the envelope values they may set.
@@ -123,21 +134,6 @@ fn take_envelope(map: &mut Map<String, Value>) -> Result<Envelope, InputError> {
 
 fn body_from(kind: RecordKind, fields: Map<String, Value>) -> Result<RecordBody, InputError> {
     let v = Value::Object(fields);
-    // serde_path_to_error names the field in the message: "invited: invalid type…".
-    fn read<T: serde::de::DeserializeOwned>(kind: RecordKind, v: Value) -> Result<T, InputError> {
-        serde_path_to_error::deserialize(v).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let message = if path.is_empty() || path == "." { inner.to_string() } else { format!("{path}: {inner}") };
-            // A missing field is reported on the object; name the field itself.
-            let path = match (path.as_str(), inner.to_string().strip_prefix("missing field `")) {
-                ("." | "", Some(rest)) => rest.split('`').next().unwrap_or_default().to_string(),
-                (".", None) => String::new(),
-                _ => path,
-            };
-            InputError::Fields { kind, path, message }
-        })
-    }
     Ok(match kind {
         RecordKind::Session => RecordBody::Session(read(kind, v)?),
         RecordKind::Assessment => RecordBody::Assessment(read(kind, v)?),
@@ -145,6 +141,152 @@ fn body_from(kind: RecordKind, fields: Map<String, Value>) -> Result<RecordBody,
         RecordKind::Recommendation => RecordBody::Recommendation(read(kind, v)?),
         RecordKind::Committee => RecordBody::Committee(read(kind, v)?),
     })
+}
+
+/// How many fields one input may get wrong before reading stops listing them.
+const MAX_PROBLEMS: usize = 200;
+
+/// Stand-ins tried, in order, for a missing or unreadable value so that reading can go
+/// on to the next problem; the first one the field's type accepts is kept.
+fn stand_ins() -> [Value; 8] {
+    [
+        Value::String(String::new()),
+        Value::from(0),
+        Value::Object(Map::new()),
+        Value::Array(vec![]),
+        Value::Bool(false),
+        Value::String("2000-01-01".into()),
+        Value::String("00:00".into()),
+        Value::String("00000000-0000-0000-0000-000000000000".into()),
+    ]
+}
+
+/// One step of a path into JSON.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn show(path: &[Step]) -> String {
+    let mut out = String::new();
+    for s in path {
+        match s {
+            Step::Key(k) if out.is_empty() => out.push_str(k),
+            Step::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// The value at `path`, created (as `null`) in an object when missing.
+fn slot<'a>(v: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    let Some((first, rest)) = path.split_first() else { return Some(v) };
+    let next = match (first, v) {
+        (Step::Key(k), Value::Object(m)) => m.entry(k.clone()).or_insert(Value::Null),
+        (Step::Index(i), Value::Array(a)) => a.get_mut(*i)?,
+        _ => return None,
+    };
+    slot(next, rest)
+}
+
+fn remove_at(v: &mut Value, path: &[Step]) -> bool {
+    let Some((Step::Key(last), parent)) = path.split_last() else { return false };
+    match slot(v, parent) {
+        Some(Value::Object(m)) => m.remove(last).is_some(),
+        _ => false,
+    }
+}
+
+/// The first code a serde message offers ("unknown variant `x`, expected one of `a`,
+/// `b`"): a stand-in a closed list accepts.
+fn offered_code(message: &str) -> Option<String> {
+    let rest = message.split("expected one of `").nth(1).or_else(|| message.split("expected `").nth(1))?;
+    rest.split('`').next().map(str::to_string)
+}
+
+fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// Reads a record's fields, listing every field that is missing or of the wrong type.
+/// serde stops at the first problem; each one found is recorded, the field given a
+/// stand-in (or an unknown field removed), and reading starts again, until the input
+/// reads or nothing more can be fixed.
+fn read<T: serde::de::DeserializeOwned>(kind: RecordKind, mut v: Value) -> Result<T, InputError> {
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    let mut tries: Vec<(String, usize)> = Vec::new();
+    let stand_ins = stand_ins();
+    loop {
+        let e = match serde_path_to_error::deserialize::<_, T>(v.clone()) {
+            Ok(t) if problems.is_empty() => return Ok(t),
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let mut at: Vec<Step> = e
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+                serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+                _ => None,
+            })
+            .collect();
+        let message = e.into_inner().to_string();
+        let missing = quoted_after(&message, "missing field `");
+        let unknown = quoted_after(&message, "unknown field `");
+        if let Some(field) = missing.or(unknown) {
+            if at.last() != Some(&Step::Key(field.to_string())) {
+                at.push(Step::Key(field.to_string()));
+            }
+        }
+        let path = show(&at);
+        // Inside a stand-in the problem is the stand-in's field itself, already listed.
+        let inside = |p: &FieldProblem| {
+            path == p.path || path.starts_with(&format!("{}.", p.path)) || path.starts_with(&format!("{}[", p.path))
+        };
+        if !problems.iter().any(inside) {
+            let text = if path.is_empty() { message.clone() } else { format!("{path}: {message}") };
+            problems.push(FieldProblem { path: path.clone(), message: text });
+        }
+        if problems.len() >= MAX_PROBLEMS || at.is_empty() {
+            break;
+        }
+        if unknown.is_some() {
+            if !remove_at(&mut v, &at) {
+                break;
+            }
+            continue;
+        }
+        let n = match tries.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                tries.push((path.clone(), 0));
+                0
+            }
+        };
+        if n > stand_ins.len() {
+            break;
+        }
+        let Some(target) = slot(&mut v, &at) else { break };
+        // A closed list names its codes in the message: the first one is a stand-in it
+        // accepts (tried once, as long as the field does not hold it already).
+        let offered = offered_code(&message).map(Value::String).filter(|c| c != target);
+        match offered.or_else(|| stand_ins.get(n).cloned()) {
+            Some(s) => *target = s,
+            None => break,
+        }
+    }
+    let first = problems.first().cloned().unwrap_or(FieldProblem { path: String::new(), message: String::new() });
+    let message = problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ");
+    Err(InputError::Fields { kind, path: first.path, message, problems })
 }
 
 fn check_status_kind(kind: RecordKind, status: &Option<RecommendationStatus>) -> Result<(), InputError> {
@@ -297,5 +439,83 @@ fn derived(record: &Record) -> Value {
         RecordBody::Workshop(w) => serde_json::to_value(w.totals()).unwrap_or(Value::Null),
         RecordBody::Recommendation(r) => serde_json::json!({ "status": r.status() }),
         RecordBody::Committee(c) => serde_json::json!({ "members": c.members() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn paths(kind: RecordKind, v: Value) -> Vec<String> {
+        let Value::Object(map) = v else { panic!("not an object") };
+        match parse_new(kind, map) {
+            Ok(_) => vec![],
+            Err(InputError::Fields { problems, path, message, .. }) => {
+                assert_eq!(path, problems[0].path);
+                for p in &problems {
+                    assert!(message.contains(&p.message), "{message} lacks {}", p.message);
+                }
+                problems.into_iter().map(|p| p.path).collect()
+            }
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+
+    #[rstest]
+    #[case::every_missing_field_at_once(
+        RecordKind::Session,
+        json!({"invited": 10, "present": 6}),
+        &["session_type", "date", "venue_type", "chaired_by"]
+    )]
+    #[case::missing_and_mistyped_together(
+        RecordKind::Session,
+        json!({"session_type": "ordinaire_mensuelle", "venue_type": "mairie", "chaired_by": "maire",
+               "invited": "dix", "present": 6}),
+        &["date", "invited"]
+    )]
+    #[case::unknown_code_and_unknown_field(
+        RecordKind::Session,
+        json!({"session_type": "tous_les_jours", "date": "2026-11-05", "venue_type": "mairie",
+               "chaired_by": "maire", "colour": "bleu"}),
+        &["session_type", "colour"]
+    )]
+    #[case::inside_nested_objects_and_list_items(
+        RecordKind::Assessment,
+        json!({"date": "2026-11-01", "period_start": "2026-08-01", "period_end": "hier",
+               "zone": {"locality": "Hondo"},
+               "threats": [{"place_type": "paturage_couloir", "suspected_actor": "criminels", "trend": "en_hausse",
+                            "likelihood": 4, "impact": 3, "source": "communaute", "reliability": "probable"}]}),
+        &["period_end", "zone.commune", "threats[0].category"]
+    )]
+    #[case::a_whole_missing_object(
+        RecordKind::Assessment,
+        json!({"date": "2026-11-01", "period_start": "2026-08-01", "period_end": "2026-10-31"}),
+        &["zone"]
+    )]
+    #[case::nothing_missing(
+        RecordKind::Recommendation,
+        json!({"made_on": "2026-11-01", "text": "Éclairer le marché", "addressee": "maire_conseil",
+               "domain": "eclairage_infrastructures", "priority": "moyenne"}),
+        &[]
+    )]
+    fn every_missing_or_unreadable_field_is_listed(
+        #[case] kind: RecordKind,
+        #[case] input: Value,
+        #[case] expected: &[&str],
+    ) {
+        let mut got = paths(kind, input);
+        got.sort();
+        let mut expected = expected.to_vec();
+        expected.sort();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn an_empty_object_lists_each_required_field_of_the_kind() {
+        let mut got = paths(RecordKind::Workshop, json!({}));
+        got.sort();
+        assert_eq!(got, ["commune", "end_date", "start_date", "title", "workshop_type"]);
     }
 }

@@ -6,7 +6,7 @@
 //! The rules are plain heuristics, tuned for Malian names and numbers; a pure function
 //! so the form can call it on every change.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::i18n::Message;
 
@@ -24,6 +24,17 @@ pub struct TextWarning {
     /// The passage that triggered the warning, as typed.
     pub excerpt: String,
     pub message: Message,
+}
+
+/// The user's word that a flagged passage of one field is not a name or a phone number
+/// (« Ce n'est pas un nom »), kept with the draft. Free text with a flagged passage is
+/// held in the local draft until the passage is removed or acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+pub struct Acknowledgement {
+    /// The field, as warnings name it (`summary`, `agenda[0].notes`).
+    pub path: String,
+    /// The passage, as the warning quoted it.
+    pub excerpt: String,
 }
 
 /// Words that introduce a person: a civil or military title, or "nommé".

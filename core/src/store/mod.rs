@@ -642,6 +642,100 @@ impl Store {
         })
     }
 
+    /// The record as it was at `heads` (the state a form started from).
+    pub fn record_at(&self, id: RecordId, heads: &[ChangeHash]) -> Result<Record, StoreError> {
+        let mut d = self.load_doc(id)?;
+        let fork = d.fork_at(heads)?;
+        read_record(&fork, id)
+    }
+
+    /// Saves a form's changes: `patch` holds only the fields the user changed (JSON
+    /// merge patch), relative to `base`, the heads the form started from. The edit is
+    /// written as a change made at `base` and merged into the current document, so that
+    /// what was merged in the meantime survives: another field, a text fix, a threat
+    /// added to the list (autosurgeon reconciles lists by item id and writes only what
+    /// differs from `base`). A field also changed by someone else keeps both values as a
+    /// conflict. Validation runs on the merged result; an invalid one writes nothing.
+    ///
+    /// Returns the heads of the edit itself: the form's state is the document at those
+    /// heads, so they are its next base. `None` when the patch changes nothing.
+    pub fn edit_at(
+        &mut self,
+        id: RecordId,
+        base: &[ChangeHash],
+        patch: serde_json::Map<String, serde_json::Value>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<ChangeHash>>, StoreError> {
+        let device = self.identity.device_id;
+        let mut d = self.load_doc(id)?;
+        let current = read_record(&d, id)?;
+        self.check_write_scope(current.kind(), current.committee_id)?;
+        if !review::editable(current.review_status()) {
+            return Err(StoreError::Locked(id));
+        }
+        let mut fork = d.fork_at(base)?;
+        let before = read_record(&fork, id)?;
+        // The fork also holds this device's own later changes (an actor's history is one
+        // line) and whatever they were made on top of. If that moved a field of the
+        // record, the form's state is no longer a state of the document: a change of that
+        // field cannot be made a conflict any more, and the form's next base would hold
+        // what the form never saw. The save is refused, naming the fields, until the form
+        // is reopened, rather than writing over what the form never saw.
+        let mut sorted_base = base.to_vec();
+        sorted_base.sort();
+        if fork.heads() != sorted_base {
+            let seen = form_state(&d.read_at(base)?);
+            let there = form_state(&before);
+            let moved: Vec<FieldError> = there
+                .keys()
+                .chain(seen.keys())
+                .filter(|k| seen.get(k.as_str()) != there.get(k.as_str()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|k| FieldError {
+                    code: "record.changed_meanwhile".into(),
+                    path: k.clone(),
+                    message: crate::i18n::Message::new(
+                        "Ce champ a été modifié entre-temps sur cet appareil : rouvrez la fiche pour voir sa valeur actuelle avant de continuer.",
+                        "This field was changed meanwhile on this device: reopen the record to see its current value before going on.",
+                    ),
+                })
+                .collect();
+            if !moved.is_empty() {
+                return Err(StoreError::Invalid(moved));
+            }
+        }
+        let input = input::parse_patch(&before, patch)?;
+        let same_status = match (&before.body, input.status) {
+            (RecordBody::Recommendation(r), Some(s)) => r.status() == s,
+            _ => true,
+        };
+        if input.body == before.body && input.sensitivity.is_none_or(|s| s == before.sensitivity) && same_status {
+            return Ok(None);
+        }
+        let mut record = before;
+        let mut body = input.body;
+        input::apply_status(&mut body, input.status, device, now);
+        record.body = body;
+        if let Some(s) = input.sensitivity {
+            record.sensitivity = s;
+        }
+        record.updated_at = now;
+        record.updated_by = device;
+        fork.update(&record, "edit")?;
+        let edit_heads = fork.heads();
+        d.merge(&mut fork)?;
+        let merged = read_record(&d, id)?;
+        let errors = validate(&merged, &self.ctx(now));
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let tx = self.conn.transaction()?;
+        write_document(&tx, &mut d, &self.reference, now, None)?;
+        tx.commit()?;
+        Ok(Some(edit_heads))
+    }
+
     /// Edits with a JSON merge patch over the current fields.
     pub fn patch_record(
         &mut self,
@@ -824,6 +918,28 @@ impl Store {
     /// The projection row of a record, as stored (for checks and tests).
     pub fn summary(&self, id: RecordId) -> Result<RecordSummary, StoreError> {
         list::summary(&self.conn, id)
+    }
+}
+
+/// What a form shows of a record: its fields and its sensitivity.
+fn form_state(r: &Record) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = match serde_json::to_value(&r.body) {
+        Ok(serde_json::Value::Object(mut o)) => match o.remove("fields") {
+            Some(serde_json::Value::Object(f)) => f,
+            _ => serde_json::Map::new(),
+        },
+        _ => serde_json::Map::new(),
+    };
+    m.insert("sensitivity".into(), serde_json::Value::String(r.sensitivity.code().into()));
+    m
+}
+
+/// The record a document holds; a newer schema is read-only.
+fn read_record(d: &RecordDoc, id: RecordId) -> Result<Record, StoreError> {
+    match d.read() {
+        Ok(r) => Ok(r),
+        Err(DocError::NewerSchema(_)) => Err(StoreError::ReadOnly(id)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -102,6 +102,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE identity ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 5: a draft over an existing record keeps the heads its form started from (its
+    // changes are applied against them, so edits merged meanwhile survive) and the
+    // passages the user said are not a name or a phone number.
+    r#"
+    ALTER TABLE drafts ADD COLUMN base_heads TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE drafts ADD COLUMN acknowledged TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -166,3 +166,160 @@ async fn a_store_made_and_enrolled_by_the_cli_opens_in_the_app() {
     flows::sync_and_close(&app).await;
     app.quit().await;
 }
+
+/// Every state a record's history went through in the store at `db`: what any reader of
+/// the document could rebuild, and what must hold no name.
+fn every_version(db: &std::path::Path, pass: &str, id: &str) -> Vec<String> {
+    let store = ccs_core::store::Store::open(db, pass).unwrap();
+    let bytes = store.document_bytes(id.parse().unwrap()).unwrap();
+    let mut doc = ccs_core::doc::RecordDoc::load(&bytes).unwrap();
+    let hashes: Vec<_> = doc.inner().get_changes(&[]).iter().map(|c| c.hash()).collect();
+    hashes
+        .iter()
+        .map(|h| serde_json::to_string(&automerge::AutoSerde::from(&doc.inner().fork_at(&[*h]).unwrap())).unwrap())
+        .collect()
+}
+
+/// With `CCS_SCREENSHOTS` set (relative to the workspace root), saves the form showing
+/// the unresolved name at laptop size as `form-name-held-laptop.png`.
+async fn held_screenshot(app: &App) {
+    let Some(dir) = std::env::var_os("CCS_SCREENSHOTS").map(std::path::PathBuf::from) else { return };
+    let dir =
+        if dir.is_absolute() { dir } else { std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir) };
+    std::fs::create_dir_all(&dir).unwrap();
+    app.set_size(1280, 800).await;
+    ccs_e2e::screen::settle(app).await;
+    app.js(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'}); return true;",
+        vec![serde_json::json!(HELD)],
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let rect = app.client().get_window_rect().await.ok();
+    let path = dir.join("form-name-held-laptop.png");
+    if ccs_e2e::screen::capture(&path, rect).is_err() && !app.screenshot(&path).await {
+        app.fail(&format!("could not capture {}", path.display())).await;
+    }
+    eprintln!("saved {}", path.display());
+}
+
+const HELD: &str = "[data-testid=\"text-warning\"][data-path=\"summary\"][data-held=\"true\"]";
+
+#[tokio::test]
+async fn a_name_typed_in_a_summary_is_not_synced_until_resolved() {
+    let world = World::with_committees();
+    let reviewer = Ccs::enrolled("reviewer", &world.url(), &world.code(Role::Reviewer));
+    let driver = world.driver();
+    let app = App::launch(&driver).await;
+    flows::enroll(&app, &world.url(), &world.member_code()).await;
+    flows::sync_and_close(&app).await;
+
+    // A session, saved and synced.
+    app.click("nav-session").await;
+    app.click("new-record").await;
+    app.fill_field("summary", "Situation calme au marché.").await;
+    app.wait_css(AUTOSAVED).await;
+
+    // A name typed into the summary: the warning says it is not saved yet, with the way out.
+    app.fill_field("summary", "Situation calme au marché. M. Traoré signale des hommes armés.").await;
+    app.wait_css(HELD).await;
+    app.wait_text("held-summary", "pas encore enregistrée").await;
+    app.wait_css(AUTOSAVED).await;
+    app.wait_text("autosave-state", "Pas encore enregistré").await;
+    held_screenshot(&app).await;
+    // A sync meanwhile (the form stays open) sends the record without the name.
+    flows::sync_and_close(&app).await;
+    reviewer.sync();
+    let ids: Vec<String> =
+        reviewer.list(&["--kind", "session"]).iter().filter_map(|i| i["id"].as_str().map(str::to_string)).collect();
+    assert_eq!(ids.len(), 1, "the session itself syncs: {ids:?}");
+    let id = ids[0].clone();
+    assert_eq!(reviewer.show(&id)["summary"], "Situation calme au marché.");
+    assert!(every_version(reviewer.db(), CLI_PASS, &id).iter().all(|v| !v.contains("Traoré")));
+
+    // The name removed: saved, synced, and no version anywhere ever held it.
+    app.fill_field("summary", "Situation calme au marché. Un habitant signale des hommes armés.").await;
+    app.wait_gone_css(HELD).await;
+    app.wait_css(AUTOSAVED).await;
+    app.wait_text("autosave-state", "Enregistré").await;
+    flows::sync_and_close(&app).await;
+    reviewer.sync();
+    assert!(reviewer.show(&id)["summary"].as_str().unwrap_or_default().contains("Un habitant"));
+    let versions = every_version(reviewer.db(), CLI_PASS, &id);
+    assert!(versions.iter().all(|v| !v.contains("Traoré")), "no version holds the name");
+
+    // « Ce n'est pas un nom »: a flagged passage that is a place is written once said so.
+    app.fill_field("summary", "Patrouille vers le quartier Diarra, situation calme.").await;
+    app.wait_css(HELD).await;
+    app.click("not-a-name").await;
+    app.wait_gone_css(HELD).await;
+    app.wait_css(AUTOSAVED).await;
+    app.wait_text("autosave-state", "Enregistré").await;
+    flows::sync_and_close(&app).await;
+    reviewer.sync();
+    assert!(reviewer.show(&id)["summary"].as_str().unwrap_or_default().contains("quartier Diarra"));
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_colleagues_threat_merged_while_the_form_is_open_survives_the_next_keystroke() {
+    use ccs_core::model::input::RecordInput;
+    use ccs_core::model::{RecordBody, RecordKind};
+    use ccs_core::samples::assessment_body;
+
+    let world = World::with_committees();
+    let mut colleague = ccs_tests::Device::enrolled(
+        "colleague",
+        &world.url(),
+        world.server.data_dir(),
+        ccs_tests::grant(Role::Member, Some(world.goundam), None),
+    );
+    colleague.sync().unwrap();
+    let body = RecordBody::Assessment(assessment_body());
+    let input = RecordInput { body, committee_id: Some(world.goundam), sensitivity: None, status: None };
+    let id = colleague.store.create_record(input, ccs_tests::now()).unwrap();
+    colleague.sync().unwrap();
+
+    let driver = world.driver();
+    let app = App::launch(&driver).await;
+    flows::enroll(&app, &world.url(), &world.member_code()).await;
+    flows::sync_and_close(&app).await;
+
+    // The member opens the assessment's form.
+    app.click("nav-assessment").await;
+    app.click_css(&format!("[data-testid=\"record-row\"][data-id=\"{id}\"]")).await;
+    app.click("edit-record").await;
+    app.wait("add-threats").await;
+
+    // Meanwhile a colleague adds a threat; the app syncs while the form is open.
+    let record = colleague.store.record(id).unwrap();
+    let mut fields = ccs_core::model::input::to_json(&record);
+    let mut threats = fields["threats"].as_array().cloned().unwrap_or_default();
+    threats.push(serde_json::json!({
+        "category": "banditisme", "place_type": "axe_routier", "suspected_actor": "criminels",
+        "trend": "stable", "likelihood": 3, "impact": 4, "existing_capacities": "Patrouilles conjointes",
+        "source": "fds", "reliability": "confirmee"
+    }));
+    fields = serde_json::json!({ "threats": threats });
+    colleague.store.patch_record(id, fields.as_object().cloned().unwrap(), ccs_tests::now()).unwrap();
+    colleague.sync().unwrap();
+    flows::sync_and_close(&app).await;
+
+    // The next keystroke in the open form: autosaved, synced.
+    app.fill_field("notes", "Relecture faite en séance.").await;
+    app.wait_css(AUTOSAVED).await;
+    app.wait_text("autosave-state", "Enregistré").await;
+    flows::sync_and_close(&app).await;
+
+    // The colleague's threat is still there, on the colleague's device and in the app.
+    colleague.sync().unwrap();
+    let after = colleague.store.record(id).unwrap();
+    let RecordBody::Assessment(a) = &after.body else { panic!("not an assessment") };
+    let caps: Vec<&str> = a.threats.iter().map(|t| t.existing_capacities.as_str()).collect();
+    assert_eq!(caps, ["Comité de veille", "Patrouilles conjointes"]);
+    assert_eq!(a.notes, "Relecture faite en séance.");
+    assert_eq!(after.kind(), RecordKind::Assessment);
+    app.click("editor-done").await;
+    app.wait_text("value-threats[1].existing_capacities", "Patrouilles conjointes").await;
+    app.quit().await;
+}

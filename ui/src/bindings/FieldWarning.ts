@@ -4,4 +4,10 @@ import type { TextWarning } from "./TextWarning";
 /**
  * A warning on one free-text field.
  */
-export type FieldWarning = { path: string, warning: TextWarning, };
+export type FieldWarning = { path: string, warning: TextWarning, 
+/**
+ * The passage is new (not yet in the record's history) and not acknowledged: the
+ * field's text stays in the local draft until it is removed or the user says « ce
+ * n'est pas un nom ».
+ */
+held: boolean, };

@@ -4,6 +4,7 @@
  * decisions, conflicts. Made-up data; shapes are the generated bindings. Never part of
  * `ui/dist`.
  */
+import type { Derived } from '../bindings/Derived';
 import type { DraftInput } from '../bindings/DraftInput';
 import type { DraftOutcome } from '../bindings/DraftOutcome';
 import type { DraftView } from '../bindings/DraftView';
@@ -104,6 +105,27 @@ interface Stored {
   draft: { id: string; body: Fields } | null;
 }
 
+/** A rough stand-in for what core computes (the real rules live in Rust only). */
+function mockDerived(kind: RecordKind, f: Fields, decisions: Derived['decisions'] = []): Derived {
+  const invited = Number(f.invited ?? 0);
+  const present = Number(f.present ?? 0);
+  const threats = (Array.isArray(f.threats) ? f.threats : []) as { id: string; likelihood: number; impact: number; category: string }[];
+  const level = (s: number) => (s >= 17 ? 'tres_eleve' : s >= 10 ? 'eleve' : s >= 5 ? 'moyen' : 'faible');
+  const forced = threats.some((t) => t.category === 'tensions_fds_population') || (Array.isArray(f.attendees) && f.attendees.length > 0);
+  return {
+    quorum: kind !== 'session' ? null : invited <= 0 || present > invited ? 'unknown' : present * 2 > invited ? 'reached' : 'not_reached',
+    present,
+    invited,
+    threats: threats.map((t) => {
+      const ok = [t.likelihood, t.impact].every((v) => Number.isInteger(v) && v >= 1 && v <= 5);
+      return { id: t.id, score: ok ? t.likelihood * t.impact : null, level: ok ? level(t.likelihood * t.impact) : null };
+    }),
+    effective_sensitivity: forced ? 'confidential' : ((f.sensitivity as Derived['effective_sensitivity']) ?? 'restricted'),
+    forced_confidential: forced,
+    decisions,
+  };
+}
+
 const records = new Map<string, Stored>();
 const drafts = new Map<string, { kind: RecordKind; record_id: string | null; body: Fields; updated_at: string }>();
 let seq = 100;
@@ -173,9 +195,9 @@ function warnings(f: Fields, prefix = ''): FieldWarning[] {
   const walk = (v: unknown, path: string) => {
     if (typeof v === 'string') {
       const phone = /(\+?223[\s.]?)?\b\d{2}[\s.]?\d{2}[\s.]?\d{2}[\s.]?\d{2}\b/.exec(v);
-      if (phone) out.push({ path, warning: { kind: 'phone', excerpt: phone[0], message: msg('Ceci ressemble à un numéro de téléphone : ne notez pas de numéros.', 'This looks like a phone number: do not write numbers down.') } });
+      if (phone) out.push({ path, held: false, warning: { kind: 'phone', excerpt: phone[0], message: msg('Ceci ressemble à un numéro de téléphone : ne notez pas de numéros.', 'This looks like a phone number: do not write numbers down.') } });
       const name = /\b(M\.|Mme|Monsieur|Madame)\s+\p{Lu}\p{L}+/u.exec(v);
-      if (name) out.push({ path, warning: { kind: 'name', excerpt: name[0], message: msg('Ceci ressemble à un nom de personne : écrivez une fonction plutôt qu’un nom.', 'This looks like a person’s name: write a role instead.') } });
+      if (name) out.push({ path, held: false, warning: { kind: 'name', excerpt: name[0], message: msg('Ceci ressemble à un nom de personne : écrivez une fonction plutôt qu’un nom.', 'This looks like a person’s name: write a role instead.') } });
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
     else if (v && typeof v === 'object')
       for (const [k, x] of Object.entries(v)) if (k !== 'id' && !k.endsWith('_id')) walk(x, path ? `${path}.${k}` : k);
@@ -366,7 +388,19 @@ function view(id: string, role: Role): RecordView {
       ? [{ code: 'mock', path: 'threats[1].impact', message: msg('Valeur 7 hors de l’échelle 1 à 5.', 'Value 7 outside the 1 to 5 scale.') }]
       : [],
     warnings: warnings(r.fields),
-    draft: r.draft ? { id: r.draft.id, record_id: id, kind: r.summary.kind, body: r.draft.body as RecordView['fields'], updated_at: new Date().toISOString() } : null,
+    heads: ['mock'],
+    draft: r.draft
+      ? {
+          draft_id: r.draft.id,
+          record_id: id,
+          kind: r.summary.kind,
+          fields: { ...r.fields, ...r.draft.body } as RecordView['fields'],
+          base: r.fields as RecordView['fields'],
+          base_heads: ['mock'],
+          acknowledged: [],
+        }
+      : null,
+    derived: mockDerived(r.summary.kind, r.fields, decisions),
     editable: status !== 'approved' && !(r.summary.kind === 'committee' && role === 'member'),
     decisions,
     read_only: false,
@@ -408,11 +442,13 @@ export function handleRecords(cmd: string, args: { [k: string]: unknown }, role:
       const id = newId();
       const fields = template(kind);
       drafts.set(id, { kind, record_id: null, body: fields, updated_at: new Date().toISOString() });
-      return Promise.resolve({ draft_id: id, kind, record_id: null, fields: fields as DraftView['fields'] } satisfies DraftView);
+      return Promise.resolve({ draft_id: id, kind, record_id: null, fields: fields as DraftView['fields'], base: {}, base_heads: [], acknowledged: [] } satisfies DraftView);
     }
     case 'save_draft': {
       const d = args.draft as DraftInput;
-      const fields = JSON.parse(JSON.stringify(d.fields)) as Fields;
+      // An edit sends only the changed fields: the mock lays them over the record.
+      const sent = JSON.parse(JSON.stringify(d.fields)) as Fields;
+      const fields = d.record_id ? { ...records.get(d.record_id)?.fields, ...sent } : sent;
       delete fields.committee_id;
       const errors = validate(d.kind, fields);
       const warns = warnings(fields);
@@ -433,13 +469,23 @@ export function handleRecords(cmd: string, args: { [k: string]: unknown }, role:
       } else {
         drafts.set(d.draft_id, { kind: d.kind, record_id: null, body: fields, updated_at: new Date().toISOString() });
       }
-      return wait(200).then(() => ({ draft_id: d.draft_id, record_id: recordId, saved: errors.length === 0, errors, warnings: warns }) satisfies DraftOutcome);
+      const outcome: DraftOutcome = {
+        draft_id: d.draft_id,
+        record_id: recordId,
+        saved: errors.length === 0,
+        errors,
+        warnings: warns,
+        held_fields: [],
+        base_heads: ['mock'],
+        derived: mockDerived(d.kind, fields, recordId ? ['submitted'] : []),
+      };
+      return wait(200).then(() => outcome);
     }
     case 'open_draft': {
       const id = String(args.draftId);
       const d = drafts.get(id) ?? (id === 'draft-1' ? { kind: 'session' as RecordKind, record_id: null, body: { ...template('session'), invited: 10, present: 12, summary: 'Commencé hier soir.' }, updated_at: '' } : undefined);
       if (!d) return Promise.reject({ code: 'draft.not_found', message: msg('Brouillon introuvable.', 'Draft not found.'), fields: [] });
-      return Promise.resolve({ draft_id: id, kind: d.kind, record_id: d.record_id, fields: d.body as DraftView['fields'] } satisfies DraftView);
+      return Promise.resolve({ draft_id: id, kind: d.kind, record_id: d.record_id, fields: d.body as DraftView['fields'], base: {}, base_heads: [], acknowledged: [] } satisfies DraftView);
     }
     case 'discard_draft':
       drafts.delete(String(args.draftId));

@@ -202,6 +202,8 @@ describe('what the form shows', () => {
     expect(saveIndicator('saving', null)).toBe('saving');
     expect(saveIndicator('done', true)).toBe('saved');
     expect(saveIndicator('done', false)).toBe('draft');
+    expect(saveIndicator('done', false, true)).toBe('held');
+    expect(saveIndicator('done', true, true)).toBe('saved');
     expect(saveIndicator('error', true)).toBe('error');
   });
 
@@ -212,6 +214,7 @@ describe('what the form shows', () => {
     expect(canSubmit({ ...ok, recordId: null })).toBe(false);
     expect(canSubmit({ ...ok, decisions: ['validated'] })).toBe(false);
     expect(canSubmit({ ...ok, errorCount: 1 })).toBe(false);
+    expect(canSubmit({ ...ok, held: true })).toBe(false);
     expect(canSubmit({ ...ok, status: 'error' })).toBe(false);
     expect(canSubmit({ ...ok, submitting: true })).toBe(false);
   });

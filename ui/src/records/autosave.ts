@@ -171,13 +171,14 @@ export class Autosaver<R> {
 }
 
 /** What the form's indicator says: the queue's status and the last answer together. */
-export type SaveIndicator = 'idle' | 'saving' | 'saved' | 'draft' | 'error';
+export type SaveIndicator = 'idle' | 'saving' | 'saved' | 'draft' | 'held' | 'error';
 
 /**
  * `saved` is the last answer's `DraftOutcome.saved`: the record holds what was typed
- * ("Enregistré"), or only the draft does ("Brouillon enregistré — à compléter").
+ * ("Enregistré"), or only the draft does ("Brouillon enregistré — à compléter"), or the
+ * draft holds text with a name or number to resolve (`held`: `DraftOutcome.held_fields`).
  */
-export function saveIndicator(status: AutosaveStatus, saved: boolean | null): SaveIndicator {
+export function saveIndicator(status: AutosaveStatus, saved: boolean | null, held = false): SaveIndicator {
   switch (status) {
     case 'idle':
       return 'idle';
@@ -187,7 +188,7 @@ export function saveIndicator(status: AutosaveStatus, saved: boolean | null): Sa
     case 'error':
       return 'error';
     case 'done':
-      return saved ? 'saved' : 'draft';
+      return saved ? 'saved' : held ? 'held' : 'draft';
   }
 }
 
@@ -198,12 +199,21 @@ export interface SubmitState {
   errorCount: number;
   status: AutosaveStatus;
   submitting: boolean;
+  /** Text waits in the draft for a name or number to be resolved. */
+  held?: boolean;
 }
 
 /** Whether "Soumettre" can be pressed: the record exists, may be submitted by this
  * role, and its last save had no error. A change still waiting is saved first. */
 export function canSubmit(s: SubmitState): boolean {
-  return s.recordId !== null && s.decisions.includes('submitted') && s.errorCount === 0 && s.status !== 'error' && !s.submitting;
+  return (
+    s.recordId !== null &&
+    s.decisions.includes('submitted') &&
+    s.errorCount === 0 &&
+    !s.held &&
+    s.status !== 'error' &&
+    !s.submitting
+  );
 }
 
 export interface Debounced<A extends unknown[]> {

@@ -2,6 +2,7 @@
  * What the form's field components share: the form's state (read through getters, so
  * Svelte tracks it), the one way to change it, and what the fields pick from.
  */
+import type { Derived } from '../bindings/Derived';
 import type { FieldError } from '../bindings/FieldError';
 import type { FieldWarning } from '../bindings/FieldWarning';
 import type { RecordKind } from '../bindings/RecordKind';
@@ -22,6 +23,11 @@ export interface FormContext {
   readonly vocab: Vocabulary;
   readonly errors: readonly FieldError[];
   readonly warnings: readonly FieldWarning[];
+  /** Quorum, risk levels, effective sensitivity: computed by core, never here. `null`
+   * until core has answered for this form. */
+  readonly derived: Derived | null;
+  /** « Ce n'est pas un nom »: the user says a held passage is not a name or number. */
+  acknowledge?: (warning: FieldWarning) => void;
   /** Records of the same committee, for links (origin, records made in a session). */
   readonly linkable: readonly RecordSummary[];
 }

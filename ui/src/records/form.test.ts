@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldError } from '../bindings/FieldError';
 import {
+  changedFields,
   cloneFields,
   countGrid,
   draftFields,
@@ -18,11 +19,7 @@ import {
   participationSummary,
   PARTICIPATION_COLUMNS,
   PARTICIPATION_TOTAL_COLUMNS,
-  quorum,
-  quorumKnown,
   removeAt,
-  riskLevel,
-  riskScore,
   setCount,
   setIn,
   tableErrorCell,
@@ -35,7 +32,6 @@ import {
 } from './form';
 
 const COLLEGES = ['fds', 'autorites_administratives', 'elus', 'femmes', 'jeunes'];
-const THRESHOLDS = { medium: 5, high: 10, very_high: 17 };
 const err = (path: string, fr = 'erreur'): FieldError => ({ code: 'x', path, message: { fr, en: fr } });
 
 describe('paths', () => {
@@ -220,51 +216,38 @@ describe('participation table', () => {
   });
 });
 
-describe('derived values', () => {
-  it.each([
-    [20, 11, true],
-    [20, 10, false],
-    [3, 2, true],
-    [0, 0, false],
-    [0, 5, false],
-    ['12', '9', true],
-  ])('quorum with %j invited and %j present: %j', (invited, present, ok) => {
-    expect(quorum(invited, present)).toBe(ok);
+describe('what an edit sends', () => {
+  const base: Fields = {
+    invited: 20,
+    summary: 'Calme',
+    zone: { commune: 'c', locality: null },
+    threats: [{ id: 'a', likelihood: 2 }],
+  };
+
+  it('sends nothing when nothing changed, whatever the key order', () => {
+    const same = cloneFields(base);
+    same.zone = { locality: null, commune: 'c' };
+    expect(changedFields(same, base)).toEqual({});
   });
 
-  it.each([
-    [20, 11, true],
-    [12, 15, false],
-    [0, 0, false],
-    [12, 12, true],
-  ])('quorum can be told with %j invited and %j present: %j', (invited, present, known) => {
-    expect(quorumKnown(invited, present)).toBe(known);
+  it('sends only the changed top-level fields, each whole', () => {
+    const f = cloneFields(base);
+    f.summary = 'Calme en ville';
+    (f.zone as Fields).locality = 'Hondo';
+    expect(changedFields(f, base)).toEqual({ summary: 'Calme en ville', zone: { commune: 'c', locality: 'Hondo' } });
   });
 
-  it('scores likelihood × impact on the 1-5 scale only', () => {
-    expect(riskScore(3, 4)).toBe(12);
-    expect(riskScore(5, 5)).toBe(25);
-    expect(riskScore(0, 4)).toBeNull();
-    expect(riskScore(6, 1)).toBeNull();
-    expect(riskScore(2.5, 2)).toBeNull();
-    expect(riskScore(undefined, 2)).toBeNull();
+  it('sends a list of items as the user left it (added, removed, changed)', () => {
+    const f = cloneFields(base);
+    f.threats = [{ id: 'b', likelihood: 5 }];
+    expect(changedFields(f, base)).toEqual({ threats: [{ id: 'b', likelihood: 5 }] });
   });
 
-  it.each([
-    [1, 'faible'],
-    [4, 'faible'],
-    [5, 'moyen'],
-    [9, 'moyen'],
-    [10, 'eleve'],
-    [16, 'eleve'],
-    [17, 'tres_eleve'],
-    [25, 'tres_eleve'],
-  ])('score %i is %s with the default thresholds', (score, level) => {
-    expect(riskLevel(score, THRESHOLDS)).toBe(level);
-  });
-
-  it('follows configured thresholds', () => {
-    expect(riskLevel(12, { medium: 3, high: 6, very_high: 12 })).toBe('tres_eleve');
+  it('sends a field the base did not have, and a field cleared to null', () => {
+    const f = cloneFields(base);
+    f.committee_id = 'x';
+    f.invited = null;
+    expect(changedFields(f, base)).toEqual({ committee_id: 'x', invited: null });
   });
 });
 
@@ -281,7 +264,7 @@ describe('errors and warnings by path', () => {
   });
 
   it('finds warnings the same way', () => {
-    const w = warningsByPath([{ path: 'summary', warning: { kind: 'phone', excerpt: '76 12 34 56', message: { fr: 'a', en: 'b' } } }]);
+    const w = warningsByPath([{ path: 'summary', held: false, warning: { kind: 'phone', excerpt: '76 12 34 56', message: { fr: 'a', en: 'b' } } }]);
     expect(w.at('summary')).toHaveLength(1);
     expect(w.at('agenda[0].notes')).toHaveLength(0);
   });

@@ -2,9 +2,12 @@
  * The record form's logic, as pure functions over the form's JSON (the `fields` of
  * `DraftView` / `RecordView`, sent back as `DraftInput.fields`): reading and writing a
  * field by path, the count tables (attendance, membership, participation) built from
- * their rows and back, totals, quorum, risk score and level, the normalisation of what
+ * their rows and back, totals, the fields an edit changed, the normalisation of what
  * inputs give (an emptied count is 0, an emptied optional field is `null`), field errors
  * and warnings by path, and new list items.
+ *
+ * Not here either: the record's rules (quorum, risk levels, effective sensitivity,
+ * decisions): core computes them and sends them as `Derived`.
  *
  * Not here: calling the backend (see autosave.ts for the save queue), labels (labels.ts),
  * which fields each kind has (schema.ts).
@@ -13,7 +16,6 @@ import type { AgendaItem } from '../bindings/AgendaItem';
 import type { Attendee } from '../bindings/Attendee';
 import type { FieldError } from '../bindings/FieldError';
 import type { FieldWarning } from '../bindings/FieldWarning';
-import type { LevelThresholds } from '../bindings/LevelThresholds';
 import type { Threat } from '../bindings/Threat';
 
 /** The form's state: a record's fields as JSON (plus `sensitivity`, and `status` for a
@@ -203,43 +205,30 @@ export function participationSummary(grid: Grid): { total: number; women: number
   };
 }
 
-// ---------------------------------------------------------------- derived values
+// ---------------------------------------------------------------- what changed
 
-/** A session has its quorum when more than half of those invited are present. */
-export function quorum(invited: unknown, present: unknown): boolean {
-  const i = toCount(invited as number);
-  const p = toCount(present as number);
-  return i > 0 && p * 2 > i;
+/** JSON with object keys sorted, so that two equal values always compare equal. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as { [k: string]: unknown }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
 }
 
-/** Whether the quorum can be told at all: someone invited, and no more present than
- * invited (otherwise the counts are in error and "quorum reached" would mislead). */
-export function quorumKnown(invited: unknown, present: unknown): boolean {
-  const i = toCount(invited as number);
-  const p = toCount(present as number);
-  return i > 0 && p <= i;
+/**
+ * What an edit form sends: the top-level fields that differ from `base` (the record as
+ * the form opened it, or as its last save left it), each whole (a list of items as the
+ * user left it). Core applies them against the heads `base` was read at, so nothing the
+ * user did not touch is written back over edits merged meanwhile.
+ */
+export function changedFields(fields: Fields, base: Fields): Fields {
+  const out: Fields = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (!(k in base) || canonical(v) !== canonical(base[k])) out[k] = v;
+  }
+  return out;
 }
-
-export type RiskLevel = 'faible' | 'moyen' | 'eleve' | 'tres_eleve';
-
-/** likelihood × impact, each on the 1-5 scale; `null` while either is off the scale. */
-export function riskScore(likelihood: unknown, impact: unknown): number | null {
-  const l = Number(likelihood);
-  const i = Number(impact);
-  const ok = (v: number) => Number.isInteger(v) && v >= 1 && v <= 5;
-  return ok(l) && ok(i) ? l * i : null;
-}
-
-/** The level of a score, as the backend computes it (`Threat::level`). */
-export function riskLevel(score: number, t: LevelThresholds): RiskLevel {
-  if (score >= t.very_high) return 'tres_eleve';
-  if (score >= t.high) return 'eleve';
-  if (score >= t.medium) return 'moyen';
-  return 'faible';
-}
-
-/** Whether a threat of this category makes the record confidential (DOMAIN.md). */
-export const CONFIDENTIAL_THREAT = 'tensions_fds_population';
 
 // ---------------------------------------------------------------- errors and warnings
 

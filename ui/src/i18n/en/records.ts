@@ -74,6 +74,7 @@ export const records: Widen<typeof fr> = {
     saving: 'Saving…',
     saved: 'Saved',
     draft: 'Draft saved — to be completed',
+    held: 'Not saved in the record yet: a name or number to remove or confirm',
     error: (message: string) => `Saving failed: ${message}`,
     retry: 'Try again',
   },
@@ -83,6 +84,8 @@ export const records: Widen<typeof fr> = {
     errorSummary: (n: number) =>
       `${n} ${plural(n, 'issue prevents', 'issues prevent')} saving the record. The draft is kept on this device.`,
     errorGeneral: 'Record',
+    heldSummary: (n: number) =>
+      `The record is not saved yet: ${n} ${plural(n, 'field holds', 'fields hold')} a passage that looks like a name or a number. Remove it, or confirm it is not one.`,
     warningsSummary: (n: number) =>
       `${n} ${plural(n, 'passage looks', 'passages look')} like a name or a phone number. Check before submitting.`,
     submit: 'Submit',
@@ -316,5 +319,10 @@ export const records: Widen<typeof fr> = {
 
   warning: {
     title: 'Warning',
+    held: 'Not saved yet: this text stays on this device, out of the record, until the passage is removed or confirmed.',
+    notAName: 'Not a name',
+    notAPhone: 'Not a phone number',
+    notANameFor: (passage: string) => `"${passage}" is not a name`,
+    notAPhoneFor: (passage: string) => `"${passage}" is not a phone number`,
   },
 };

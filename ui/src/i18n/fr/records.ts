@@ -79,6 +79,7 @@ export const records = {
     saving: 'Enregistrement…',
     saved: 'Enregistré',
     draft: 'Brouillon enregistré — à compléter',
+    held: 'Pas encore enregistré dans la fiche : un nom ou un numéro à retirer ou à confirmer',
     error: (message: string) => `Échec de l’enregistrement : ${message}`,
     retry: 'Réessayer',
   },
@@ -88,6 +89,8 @@ export const records = {
     errorSummary: (n: number) =>
       `${n} ${plural(n, 'point empêche', 'points empêchent')} d’enregistrer la fiche. Le brouillon est gardé sur cet appareil.`,
     errorGeneral: 'Fiche',
+    heldSummary: (n: number) =>
+      `La fiche n’est pas encore enregistrée : ${n} ${plural(n, 'champ contient', 'champs contiennent')} un passage qui ressemble à un nom ou à un numéro. Retirez-le, ou confirmez que ce n’en est pas un.`,
     warningsSummary: (n: number) =>
       `${n} ${plural(n, 'passage ressemble', 'passages ressemblent')} à un nom ou à un numéro de téléphone. Vérifiez avant de soumettre.`,
     submit: 'Soumettre',
@@ -325,5 +328,10 @@ export const records = {
 
   warning: {
     title: 'Attention',
+    held: 'Pas encore enregistré : ce texte reste sur cet appareil, hors de la fiche, tant que le passage n’est pas retiré ou confirmé.',
+    notAName: 'Ce n’est pas un nom',
+    notAPhone: 'Ce n’est pas un numéro',
+    notANameFor: (passage: string) => `« ${passage} » n’est pas un nom`,
+    notAPhoneFor: (passage: string) => `« ${passage} » n’est pas un numéro de téléphone`,
   },
 };
