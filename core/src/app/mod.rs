@@ -406,7 +406,7 @@ impl App {
             None => input::parse_new(input.kind, input.fields.clone())
                 .map_err(StoreError::from)
                 .and_then(|parsed| store.create_record(parsed, now).map(Some)),
-            Some(id) => commit_edit(store, id, input.fields.clone(), now).map(|_| Some(id)),
+            Some(id) => commit_edit(store, id, input.fields.clone(), now).map(Some),
         };
         match result {
             Ok(record_id) => {
@@ -470,6 +470,25 @@ impl App {
         let store = self.unlocked(now, true)?;
         store.resolve_conflict(id, path, choice, now)?;
         record_view(store, id, now)
+    }
+
+    /// « Purger l'historique »: replaces the record by a copy holding its current state
+    /// only, for a record that already carries something it must not (see
+    /// `store::declassify`). Facilitators, reviewers and administrators only: a member
+    /// is refused `record.purge_not_allowed`. Answers with the copy.
+    pub fn purge(&mut self, id: RecordId, now: DateTime<Utc>) -> Result<RecordView, AppError> {
+        let store = self.unlocked(now, true)?;
+        if !review::role_may(store.identity().role, Decision::Purged) {
+            return Err(AppError::new(
+                "record.purge_not_allowed",
+                Message::new(
+                    "Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l'historique d'une fiche.",
+                    "Only facilitators, CRSS reviewers and administrators may purge a record's history.",
+                ),
+            ));
+        }
+        let copy = store.purge(id, now)?;
+        record_view(store, copy.id, now)
     }
 
     // ------------------------------------------------------------ sync
@@ -612,12 +631,16 @@ fn review_filter(role: Role) -> Option<ListFilter> {
 
 /// Saves an edit unless it changes nothing (a form autosaves often; an unchanged state
 /// must not add a change to the document).
+/// Returns the id the record is now under: a new one when the edit lowered its
+/// sensitivity and the store made a history-free copy (the form then opens the copy).
 fn commit_edit(
     store: &mut Store,
     id: RecordId,
     fields: Map<String, Value>,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<RecordId, StoreError> {
+    // A form still open on a record since replaced by its copy edits the copy.
+    let id = store.follow(id)?;
     let current = store.record(id)?;
     let parsed: RecordInput = input::parse_patch(&current, fields)?;
     let same_status = match (&current.body, parsed.status) {
@@ -627,10 +650,9 @@ fn commit_edit(
     let unchanged =
         parsed.body == current.body && parsed.sensitivity.is_none_or(|s| s == current.sensitivity) && same_status;
     if unchanged {
-        return Ok(());
+        return Ok(id);
     }
-    store.edit_record(id, parsed, now)?;
-    Ok(())
+    Ok(store.edit_record(id, parsed, now)?.id)
 }
 
 /// Name and phone warnings for every string in the form, with its path.
@@ -714,12 +736,15 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
                 .filter(|d| review::check(&r.review, role, *d, Some("·")).is_ok())
                 .filter(|d| *d != Decision::Submitted || store.check_write_scope(r.kind(), r.committee_id).is_ok())
                 .collect();
-            let editable = review::editable(status) && store.check_write_scope(r.kind(), r.committee_id).is_ok();
+            let editable = review::editable(status)
+                && store.check_write_scope(r.kind(), r.committee_id).is_ok()
+                && summary.superseded_by.is_none();
             (templates::form_fields(r), trail, status, correction_comment, decisions, editable)
         }
         None => (Map::new(), vec![], summary.status, None, vec![], false),
     };
     let warnings = field_warnings(&fields, "");
+    let lineage = lineage_view(store, stored.record.as_ref(), &summary)?;
     Ok(RecordView {
         read_only: stored.read_only,
         record: stored.record,
@@ -735,6 +760,56 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
         draft,
         editable,
         decisions,
+        copy_of: lineage.copy_of,
+        replaced_by: lineage.replaced_by,
+        may_purge: lineage.may_purge,
+        links: lineage.links,
+    })
+}
+
+/// What a record view says about history-free copies: what this record copies or was
+/// replaced by, where its links lead now, and whether this device may purge it.
+struct LineageView {
+    copy_of: Option<LinkedRecord>,
+    replaced_by: Option<LinkedRecord>,
+    may_purge: bool,
+    links: Vec<LinkTarget>,
+}
+
+fn linked(store: &Store, id: RecordId) -> LinkedRecord {
+    let summary = store.summary(id).ok();
+    LinkedRecord { id, title: summary.as_ref().map(|s| s.title.clone()), title_en: summary.map(|s| s.title_en) }
+}
+
+fn lineage_view(
+    store: &Store,
+    record: Option<&Record>,
+    summary: &crate::store::RecordSummary,
+) -> Result<LineageView, AppError> {
+    let role = store.identity().role;
+    let Some(r) = record else {
+        return Ok(LineageView { copy_of: None, replaced_by: None, may_purge: false, links: vec![] });
+    };
+    let held: Vec<RecordId> = match &r.body {
+        RecordBody::Session(s) => s.linked_records.clone(),
+        RecordBody::Recommendation(rec) => rec.origin.into_iter().collect(),
+        _ => vec![],
+    };
+    let mut links = Vec::new();
+    for id in held {
+        let target = store.follow(id)?;
+        if target != id {
+            links.push(LinkTarget { id, target: linked(store, target) });
+        }
+    }
+    Ok(LineageView {
+        copy_of: r.copied_from.map(|id| linked(store, id)),
+        replaced_by: summary.superseded_by.map(|id| linked(store, id)),
+        may_purge: review::role_may(role, Decision::Purged)
+            && r.kind() != RecordKind::Committee
+            && summary.superseded_by.is_none()
+            && store.check_write_scope(r.kind(), r.committee_id).is_ok(),
+        links,
     })
 }
 

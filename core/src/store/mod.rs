@@ -10,6 +10,7 @@
 //!   document is kept whatever it holds and flagged when invalid;
 //! - the key exists only in memory while the store is open.
 
+mod declassify;
 mod drafts;
 mod key;
 mod list;
@@ -563,6 +564,9 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
+        if let Some(copy) = declassify::copy_if_lowered(self, &mut d, &record, now)? {
+            return Ok(copy);
+        }
         d.update(&record, message)?;
         let tx = self.conn.transaction()?;
         write_document(&tx, &mut d, &self.reference, now, None)?;
@@ -652,7 +656,7 @@ impl Store {
 
     /// Lists records from the projection only.
     pub fn list(&self, filter: &ListFilter) -> Result<Page, StoreError> {
-        list::list(&self.conn, filter)
+        list::list(&self.conn, filter, declassify::sees_replaced(self.identity.role))
     }
 
     /// Counts per kind and review status, from the projection.
@@ -805,6 +809,7 @@ fn write_document(
         ],
     )?;
     projection::project(tx, d, Some(&header), reference, now)?;
+    declassify::note_lineage(tx, d, &header)?;
     Ok(())
 }
 

@@ -96,6 +96,16 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO records_fts (rowid, id, title, body) SELECT rid, id, title, body FROM fts_copy;
     DROP TABLE fts_copy;
     "#,
+    // 4 (declassify): which record a history-free copy replaced, learnt from the
+    // `copied_from` of every document written or merged, so links to the old record
+    // lead to the copy and lists show the copy only.
+    r#"
+    CREATE TABLE record_lineage (
+        old_id TEXT PRIMARY KEY,
+        new_id TEXT NOT NULL
+    );
+    CREATE INDEX record_lineage_new ON record_lineage(new_id);
+    "#,
 ];
 
 /// The schema version this build writes.
