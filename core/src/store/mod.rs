@@ -668,8 +668,13 @@ impl Store {
 
     /// Documents with changes the server has not acknowledged.
     pub fn dirty(&self) -> Result<Vec<DocHeaderView>, StoreError> {
-        let mut stmt =
-            self.conn.prepare("SELECT id, kind, committee_id FROM documents WHERE heads != acked_heads ORDER BY id")?;
+        // History-free copies first: the server checks a copy against its original as
+        // it stands, and the same sync may make the original confidential (see
+        // `declassify`), after which a device that is not its author cannot name it.
+        let mut stmt = self.conn.prepare(
+            "SELECT id, kind, committee_id FROM documents WHERE heads != acked_heads
+             ORDER BY id IN (SELECT new_id FROM record_lineage) DESC, id",
+        )?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
