@@ -526,8 +526,8 @@ fn save_form(
     let mut p = serde_json::Map::new();
     p.insert(key.into(), value.clone());
     match store.edit_at(id, &form.base, p, now()) {
-        Ok(heads) => {
-            let heads = heads.expect("the form changed something");
+        Ok(edit) => {
+            let heads = edit.expect("the form changed something").heads;
             form.base = heads.clone();
             form.fields[key] = value;
             Some(heads[0])

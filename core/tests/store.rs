@@ -55,7 +55,8 @@ fn search_rows_of_an_older_store_are_moved_to_the_record_rowids() {
     let mut body = session_body();
     body.summary = "Réunion au marché de Tonka".into();
     let id = t.store.create_record(input(RecordBody::Session(body), committee), now()).unwrap();
-    // As schema 2 left them: search rows with rowids of their own, drafts without a base.
+    // As schema 2 left them: search rows with rowids of their own, drafts without a base,
+    // no demo flag, no lineage table.
     t.store
         .connection()
         .execute_batch(
@@ -64,6 +65,8 @@ fn search_rows_of_an_older_store_are_moved_to_the_record_rowids() {
              INSERT INTO records_fts (rowid, id, title, body) SELECT 1000 + rowid, id, title, body FROM f;
              ALTER TABLE drafts DROP COLUMN base_heads;
              ALTER TABLE drafts DROP COLUMN acknowledged;
+             ALTER TABLE identity DROP COLUMN demo;
+             DROP TABLE record_lineage;
              PRAGMA user_version = 2;",
         )
         .unwrap();

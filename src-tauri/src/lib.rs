@@ -168,6 +168,11 @@ async fn resolve_conflict(state: State<'_, Shared>, id: RecordId, path: String, 
 }
 
 #[tauri::command]
+async fn purge_record(state: State<'_, Shared>, id: RecordId) -> Reply<RecordView> {
+    state.run(move |a| a.purge(id, Utc::now())).await
+}
+
+#[tauri::command]
 async fn sync_now<R: Runtime>(handle: AppHandle<R>, state: State<'_, Shared>) -> Reply<SyncSummary> {
     sync(&handle, &state, true).await
 }
@@ -276,6 +281,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         discard_draft,
         decide,
         resolve_conflict,
+        purge_record,
         sync_now,
         sync_state,
         text_warnings,

@@ -16,6 +16,7 @@
 //! - [`sync`]: one sync round = [`push`] (accept changes per document) then [`pull`]
 //!   (one page of entries in scope);
 //! - [`repair`]: Automerge's sync protocol per document, for cursors from another log;
+//! - [`lineage`]: history-free copies (declassified or purged records) and what they carry;
 //! - [`admin`]: what the binary's admin subcommands do.
 //!
 //! [`serve`] takes a bound listener and a shutdown future, so tests run the real
@@ -29,6 +30,7 @@ pub mod devices;
 pub mod enrollment;
 pub mod error;
 pub mod http;
+pub mod lineage;
 pub mod log;
 pub mod pull;
 pub mod push;

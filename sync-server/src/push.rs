@@ -191,7 +191,11 @@ pub fn admit(
     let mut committee_entry = None;
     // A document this build cannot read (a newer schema) is filed on its metadata alone.
     if let Ok(record) = doc.read() {
-        if let Err(e) = scope::check_new_review_events(device, &before.unwrap_or_default(), &record.review) {
+        let before = match crate::lineage::trail_before(conn, device, target, &record, new, before)? {
+            Ok(trail) => trail,
+            Err(code) => return Ok(Err(code)),
+        };
+        if let Err(e) = scope::check_new_review_events(device, &before, &record.review) {
             return Ok(Err(e.code()));
         }
         // What the content forces (an allegation against the security forces, a named

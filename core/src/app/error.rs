@@ -190,6 +190,14 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
             "Décision de revue refusée : votre rôle ne permet pas cette décision.",
             "Review decision refused: your role does not allow it.",
         ),
+        "lineage.forged" => m(
+            "Le serveur a refusé cette copie sans historique : la fiche d'origine lui est inconnue ou hors de votre périmètre.",
+            "The server refused this copy without history: its original record is unknown to it or outside your scope.",
+        ),
+        "record.purge_not_allowed" => m(
+            "Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l'historique d'une fiche.",
+            "Only facilitators, CRSS reviewers and administrators may purge a record's history.",
+        ),
         "doc.meta_mismatch" => m(
             "Le serveur a refusé la fiche : son comité ou son type ne correspond pas.",
             "The server refused the record: its committee or kind does not match.",

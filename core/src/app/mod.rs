@@ -511,6 +511,25 @@ impl App {
         record_view(store, id, now)
     }
 
+    /// « Purger l'historique »: replaces the record by a copy holding its current state
+    /// only, for a record that already carries something it must not (see
+    /// `store::declassify`). Facilitators, reviewers and administrators only: a member
+    /// is refused `record.purge_not_allowed`. Answers with the copy.
+    pub fn purge(&mut self, id: RecordId, now: DateTime<Utc>) -> Result<RecordView, AppError> {
+        let store = self.unlocked(now, true)?;
+        if !review::role_may(store.identity().role, Decision::Purged) {
+            return Err(AppError::new(
+                "record.purge_not_allowed",
+                Message::new(
+                    "Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l'historique d'une fiche.",
+                    "Only facilitators, CRSS reviewers and administrators may purge a record's history.",
+                ),
+            ));
+        }
+        let copy = store.purge(id, now)?;
+        record_view(store, copy.id, now)
+    }
+
     // ------------------------------------------------------------ sync
 
     pub fn sync_state(&mut self, now: DateTime<Utc>) -> Result<SyncState, AppError> {
@@ -822,12 +841,16 @@ fn save_edit(
     input: &DraftInput,
     now: DateTime<Utc>,
 ) -> Result<DraftOutcome, AppError> {
+    // A form still open on a record since replaced by its history-free copy saves into
+    // the copy, over its current state (the base it started from is the old document's).
+    let followed = store.follow(id)?;
+    let (id, base_heads) = if followed == id { (id, input.base_heads.clone()) } else { (followed, vec![]) };
     // A caller that names no base (a draft kept before drafts had one) edits the
     // current state.
-    let base = if input.base_heads.is_empty() {
+    let base = if base_heads.is_empty() {
         store.heads(id)?.0
     } else {
-        doc::heads_from_hex(&input.base_heads).map_err(StoreError::from)?
+        doc::heads_from_hex(&base_heads).map_err(StoreError::from)?
     };
     let base_hex = doc::heads_to_hex(&base);
     let before = store.record_at(id, &base)?;
@@ -859,9 +882,13 @@ fn save_edit(
     match store.edit_at(id, &base, input.fields.clone(), now) {
         Ok(edit) => {
             store.delete_draft(&input.draft_id)?;
+            // A save that lowered the sensitivity went into a copy: the form opens it.
+            let (id, heads) = match edit {
+                Some(e) => (e.id, doc::heads_to_hex(&e.heads)),
+                None => (id, base_hex),
+            };
             let merged = store.record(id)?;
             let shown = Derived { decisions: decisions_for(store, &merged), ..derived(&candidate) };
-            let heads = edit.map(|h| doc::heads_to_hex(&h)).unwrap_or(base_hex);
             Ok(outcome(input, Some(id), true, vec![], warnings, heads, shown))
         }
         Err(StoreError::Invalid(errors)) => {
@@ -967,7 +994,9 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
                 _ => None,
             };
             let decisions = decisions_for(store, r);
-            let editable = review::editable(status) && store.check_write_scope(r.kind(), r.committee_id).is_ok();
+            let editable = review::editable(status)
+                && store.check_write_scope(r.kind(), r.committee_id).is_ok()
+                && summary.superseded_by.is_none();
             (templates::form_fields(r), trail, status, correction_comment, decisions, editable)
         }
         None => (Map::new(), vec![], summary.status, None, vec![], false),
@@ -978,6 +1007,7 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
         None => Derived::default(),
     };
     let heads = doc::heads_to_hex(&store.heads(id)?.0);
+    let lineage = lineage_view(store, stored.record.as_ref(), &summary)?;
     Ok(RecordView {
         read_only: stored.read_only,
         record: stored.record,
@@ -995,6 +1025,56 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
         derived: shown,
         editable,
         decisions,
+        copy_of: lineage.copy_of,
+        replaced_by: lineage.replaced_by,
+        may_purge: lineage.may_purge,
+        links: lineage.links,
+    })
+}
+
+/// What a record view says about history-free copies: what this record copies or was
+/// replaced by, where its links lead now, and whether this device may purge it.
+struct LineageView {
+    copy_of: Option<LinkedRecord>,
+    replaced_by: Option<LinkedRecord>,
+    may_purge: bool,
+    links: Vec<LinkTarget>,
+}
+
+fn linked(store: &Store, id: RecordId) -> LinkedRecord {
+    let summary = store.summary(id).ok();
+    LinkedRecord { id, title: summary.as_ref().map(|s| s.title.clone()), title_en: summary.map(|s| s.title_en) }
+}
+
+fn lineage_view(
+    store: &Store,
+    record: Option<&Record>,
+    summary: &crate::store::RecordSummary,
+) -> Result<LineageView, AppError> {
+    let role = store.identity().role;
+    let Some(r) = record else {
+        return Ok(LineageView { copy_of: None, replaced_by: None, may_purge: false, links: vec![] });
+    };
+    let held: Vec<RecordId> = match &r.body {
+        RecordBody::Session(s) => s.linked_records.clone(),
+        RecordBody::Recommendation(rec) => rec.origin.into_iter().collect(),
+        _ => vec![],
+    };
+    let mut links = Vec::new();
+    for id in held {
+        let target = store.follow(id)?;
+        if target != id {
+            links.push(LinkTarget { id, target: linked(store, target) });
+        }
+    }
+    Ok(LineageView {
+        copy_of: r.copied_from.map(|id| linked(store, id)),
+        replaced_by: summary.superseded_by.map(|id| linked(store, id)),
+        may_purge: review::role_may(role, Decision::Purged)
+            && r.kind() != RecordKind::Committee
+            && summary.superseded_by.is_none()
+            && store.check_write_scope(r.kind(), r.committee_id).is_ok(),
+        links,
     })
 }
 

@@ -170,6 +170,33 @@ pub struct RecordView {
     /// Decisions this device's role may take now.
     pub decisions: Vec<Decision>,
     pub read_only: bool,
+    /// When this record is a history-free copy: the record it replaced.
+    pub copy_of: Option<LinkedRecord>,
+    /// When this record was replaced by a history-free copy: the copy (`editable` is
+    /// then false: edits go to the copy).
+    pub replaced_by: Option<LinkedRecord>,
+    /// Whether this device may purge the record's history (make a copy without it).
+    pub may_purge: bool,
+    /// Links this record holds to records since replaced by a copy, with the copy they
+    /// now lead to (the record itself is not rewritten).
+    pub links: Vec<LinkTarget>,
+}
+
+/// Another record named on a screen, with its title when this device holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct LinkedRecord {
+    pub id: RecordId,
+    pub title: Option<String>,
+    pub title_en: Option<String>,
+}
+
+/// A link held by a record and the record it leads to now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct LinkTarget {
+    /// The id the record holds.
+    pub id: RecordId,
+    /// The copy that replaced it.
+    pub target: LinkedRecord,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]

@@ -84,3 +84,26 @@ pub mod opt_string {
         }
     }
 }
+
+/// Like [`opt_string`], for a field added after documents were first written: a
+/// document without the key reads as `None` instead of failing.
+pub mod added_opt_string {
+    use super::*;
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn reconcile<T: Display, R: Reconciler>(value: &Option<T>, reconciler: R) -> Result<(), R::Error> {
+        super::opt_string::reconcile(value, reconciler)
+    }
+
+    pub fn hydrate<D: ReadDoc, T: FromStr>(
+        doc: &D,
+        obj: &automerge::ObjId,
+        prop: autosurgeon::Prop<'_>,
+    ) -> Result<Option<T>, HydrateError> {
+        if doc.get(obj, &prop)?.is_none() {
+            return Ok(None);
+        }
+        super::opt_string::hydrate(doc, obj, prop)
+    }
+}

@@ -5,8 +5,11 @@
 //!
 //! ```text
 //! { schema_version, id, kind, committee_id, created_at, created_by, sensitivity,
-//!   updated_at, updated_by, review: [ReviewEvent], body: { kind-specific fields } }
+//!   updated_at, updated_by, review: [ReviewEvent], copied_from?, body: { kind-specific fields } }
 //! ```
+//!
+//! `copied_from` (added within schema 1: older readers ignore it, older documents lack
+//! it and read as `None`) names the record a history-free copy was made from.
 //!
 //! Every change is made with the writing device's id as the Automerge actor, so the
 //! author of any value (and of any conflicting value) is known. Nothing here touches
@@ -83,6 +86,8 @@ struct Envelope {
     updated_at: DateTime<Utc>,
     updated_by: DeviceId,
     review: Vec<ReviewEvent>,
+    #[autosurgeon(with = "codec::added_opt_string")]
+    copied_from: Option<RecordId>,
 }
 
 /// What identifies a document, readable even when the rest is not (newer schema,
@@ -120,6 +125,30 @@ impl RecordDoc {
         write(&mut doc, record)?;
         doc.commit_with(CommitOptions::default().with_message("create").with_time(seconds(record.updated_at)));
         Ok(RecordDoc { doc })
+    }
+
+    /// A document holding `record` and nothing else: one change by `device`, with no
+    /// history of any other document, so whoever receives it can read the current
+    /// state only. This is how a record is declassified or purged (a document never
+    /// forgets, so what must go cannot be removed from the old one): `record` carries a
+    /// new id and `copied_from` names the old one.
+    pub fn history_free_copy(record: &Record, device: DeviceId) -> Result<RecordDoc, DocError> {
+        let Some(original) = record.copied_from else {
+            return Err(DocError::Malformed("a copy names the record it copies".into()));
+        };
+        if original == record.id {
+            return Err(DocError::Malformed("a copy has an id of its own".into()));
+        }
+        let mut doc = AutoCommit::new().with_actor(device.actor());
+        write(&mut doc, record)?;
+        doc.commit_with(CommitOptions::default().with_message("copy").with_time(seconds(record.updated_at)));
+        Ok(RecordDoc { doc })
+    }
+
+    /// The record this document is a copy of, read from its envelope alone (cheap,
+    /// and readable whatever the body holds).
+    pub fn copied_from(&self) -> Option<RecordId> {
+        codec::added_opt_string::hydrate(&self.doc, &ROOT, "copied_from".into()).ok().flatten()
     }
 
     /// Loads saved bytes (a full save, or concatenated changes).
@@ -178,6 +207,7 @@ impl RecordDoc {
             updated_by: env.updated_by,
             sensitivity: env.sensitivity,
             review: env.review,
+            copied_from: env.copied_from,
             body,
         })
     }
@@ -312,6 +342,7 @@ fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
         updated_at: record.updated_at,
         updated_by: record.updated_by,
         review: record.review.clone(),
+        copied_from: record.copied_from,
     };
     // Only what differs from what the document shows is written (see `careful`).
     let doc = &mut careful::Careful(doc);
@@ -465,6 +496,66 @@ mod tests {
         let again = d.read().unwrap();
         assert_eq!(again, record);
         assert!(!d.update(&again, "noop").unwrap());
+    }
+
+    /// Every string any change of `bytes` ever wrote, deleted or overwritten ones
+    /// included, in change order (text is written character by character).
+    fn every_string_written(bytes: &[u8]) -> String {
+        let mut doc = AutoCommit::load(bytes).unwrap();
+        let mut out = String::new();
+        for change in doc.get_changes(&[]) {
+            for op in change.decode().operations {
+                if let automerge::legacy::OpType::Put(automerge::ScalarValue::Str(s)) = op.action {
+                    out.push_str(&s);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_history_free_copy_holds_one_change_and_none_of_the_old_text() {
+        let record = sample();
+        let mut d = RecordDoc::create(&record, record.created_by).unwrap();
+        let mut edited = record.clone();
+        if let RecordBody::Recommendation(r) = &mut edited.body {
+            r.text = "Le capitaine Diallo a frappé un berger".into();
+        }
+        d.update(&edited, "edit").unwrap();
+        if let RecordBody::Recommendation(r) = &mut edited.body {
+            r.text = "Éclairer le marché".into();
+        }
+        d.update(&edited, "edit").unwrap();
+        // The old document keeps the allegation for good, though no longer shown.
+        let hashes: Vec<ChangeHash> = d.inner().get_changes(&[]).iter().map(|c| c.hash()).collect();
+        let mut past = d.inner().fork_at(&[hashes[1]]).unwrap();
+        let past = RecordDoc::load(&past.save()).unwrap().read().unwrap();
+        assert!(matches!(&past.body, RecordBody::Recommendation(r) if r.text.contains("Diallo")));
+
+        let device = DeviceId::new();
+        let copy = Record { id: RecordId::new(), copied_from: Some(record.id), ..d.read().unwrap() };
+        let mut c = RecordDoc::history_free_copy(&copy, device).unwrap();
+        let history = c.history();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].device, Some(device));
+        assert_eq!(c.read().unwrap(), copy);
+        assert_eq!(c.copied_from(), Some(record.id));
+        for bytes in [c.save(), c.save_after(&[])] {
+            let written = every_string_written(&bytes);
+            assert!(written.contains("Éclairer"));
+            assert!(!written.contains("Diallo"));
+        }
+        assert!(RecordDoc::history_free_copy(&Record { copied_from: None, ..copy.clone() }, device).is_err());
+    }
+
+    #[test]
+    fn a_document_without_lineage_reads_as_no_copy() {
+        use automerge::transaction::Transactable;
+        let record = sample();
+        let mut d = RecordDoc::create(&record, record.created_by).unwrap();
+        d.inner().delete(ROOT, "copied_from").unwrap();
+        assert_eq!(d.read().unwrap().copied_from, None);
+        assert_eq!(d.copied_from(), None);
     }
 
     #[test]

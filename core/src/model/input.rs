@@ -24,6 +24,7 @@ const READ_ONLY_KEYS: &[&str] = &[
     "updated_at",
     "updated_by",
     "review",
+    "copied_from",
     "review_status",
     "effective_sensitivity",
     "derived",
@@ -413,6 +414,7 @@ pub fn to_json(record: &Record) -> Value {
     out.insert("updated_at".into(), Value::String(record.updated_at.to_rfc3339()));
     out.insert("updated_by".into(), Value::String(record.updated_by.to_string()));
     out.insert("review".into(), serde_json::to_value(&record.review).unwrap_or(Value::Null));
+    out.insert("copied_from".into(), record.copied_from.map_or(Value::Null, |id| Value::String(id.to_string())));
     if let Ok(Value::Object(mut m)) = serde_json::to_value(&record.body) {
         if let Some(Value::Object(fields)) = m.remove("fields") {
             out.extend(fields);

@@ -56,6 +56,10 @@ pub struct Record {
     /// The sensitivity chosen for the record; see [`Record::effective_sensitivity`].
     pub sensitivity: Sensitivity,
     pub review: Vec<ReviewEvent>,
+    /// The record this one is a history-free copy of (made when a record became less
+    /// sensitive, or purged): links to that record lead here. See `store::declassify`.
+    #[serde(default)]
+    pub copied_from: Option<RecordId>,
     #[serde(flatten)]
     pub body: RecordBody,
 }
@@ -100,6 +104,7 @@ impl Record {
             updated_by: device,
             sensitivity: body.kind().default_sensitivity(),
             review: Vec::new(),
+            copied_from: None,
             body,
         }
     }

@@ -25,9 +25,19 @@ pub struct ReviewEvent {
     pub comment: Option<String>,
 }
 
+/// Whether a decision is a review decision, which sets the status, rather than a note
+/// of what happened to the document (a copy made without history, see
+/// `store::declassify`): a copy keeps the status its original had.
+pub fn sets_status(decision: Decision) -> bool {
+    !matches!(decision, Decision::Declassified | Decision::Purged)
+}
+
 /// The event that sets the current status, if any.
 pub fn latest(events: &[ReviewEvent]) -> Option<&ReviewEvent> {
-    events.iter().max_by(|a, b| (a.at, a.by_device, a.id).cmp(&(b.at, b.by_device, b.id)))
+    events
+        .iter()
+        .filter(|e| sets_status(e.decision))
+        .max_by(|a, b| (a.at, a.by_device, a.id).cmp(&(b.at, b.by_device, b.id)))
 }
 
 /// The current review status of a record with this trail.
@@ -39,6 +49,7 @@ pub fn status(events: &[ReviewEvent]) -> ReviewStatus {
         Some(Decision::Approved) => ReviewStatus::Approved,
         Some(Decision::NeedsCorrection) => ReviewStatus::NeedsCorrection,
         Some(Decision::Reopened) => ReviewStatus::Reopened,
+        Some(Decision::Declassified | Decision::Purged) => ReviewStatus::Draft,
     }
 }
 
@@ -68,8 +79,8 @@ impl TransitionError {
 /// this, a member whose phone is late would resubmit "before" the correction request
 /// and the resubmission would never show.
 pub fn next_event_time(events: &[ReviewEvent], now: DateTime<Utc>) -> DateTime<Utc> {
-    match latest(events) {
-        Some(e) if e.at >= now => e.at + chrono::Duration::milliseconds(1),
+    match events.iter().map(|e| e.at).max() {
+        Some(at) if at >= now => at + chrono::Duration::milliseconds(1),
         _ => now,
     }
 }
@@ -86,6 +97,10 @@ pub fn role_may(role: Role, decision: Decision) -> bool {
         // Anyone with write access may reopen a record after it was reviewed, so that
         // a correction can be made and submitted again.
         (_, Reopened) => true,
+        // Anyone who may lower a record's sensitivity makes its declassified copy;
+        // purging a record's history is for those who check records, not members.
+        (_, Declassified) => true,
+        (Facilitator | Reviewer, Purged) => true,
         _ => false,
     }
 }
@@ -100,6 +115,8 @@ pub fn allowed_from(decision: Decision, from: ReviewStatus) -> bool {
         D::Approved => matches!(from, S::Submitted | S::Validated),
         D::NeedsCorrection => matches!(from, S::Submitted | S::Validated),
         D::Reopened => matches!(from, S::Validated | S::Approved | S::NeedsCorrection),
+        // Made by the store with the copy itself, never as a decision on a record.
+        D::Declassified | D::Purged => false,
     }
 }
 
@@ -220,6 +237,25 @@ mod tests {
         assert_eq!(status(&trail2), ReviewStatus::Submitted);
         let on_time = Utc.timestamp_opt(1_700_000_000 + 500, 0).unwrap();
         assert_eq!(next_event_time(&trail, on_time), on_time);
+    }
+
+    #[test]
+    fn a_copy_keeps_the_status_of_its_original() {
+        let trail =
+            vec![ev(1, 1, D::Submitted), ev(2, 2, D::Validated), ev(3, 3, D::Declassified), ev(4, 3, D::Purged)];
+        assert_eq!(status(&trail), ReviewStatus::Validated);
+        assert_eq!(latest(&trail).map(|e| e.decision), Some(D::Validated));
+        // Nobody records a copy as a decision: the store writes it with the copy.
+        for role in Role::ALL {
+            for from in ReviewStatus::ALL {
+                assert!(!allowed_from(D::Declassified, *from) && !allowed_from(D::Purged, *from), "{role} {from}");
+            }
+        }
+        assert!(!role_may(Role::Member, D::Purged));
+        assert!(role_may(Role::Member, D::Declassified));
+        assert!(role_may(Role::Facilitator, D::Purged) && role_may(Role::Reviewer, D::Purged));
+        // A new decision still comes after the copy's own event.
+        assert!(next_event_time(&trail, trail[3].at) > trail[3].at);
     }
 
     #[test]

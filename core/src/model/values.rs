@@ -404,6 +404,10 @@ value_list!(
         Approved => "approved", "Approuvé CRSS", "Approved by the CRSS";
         NeedsCorrection => "needs_correction", "À corriger", "Needs correction";
         Reopened => "reopened", "Rouvert", "Reopened";
+        // The two below record what happened to the document, not a review: a copy
+        // made without history. They never change the derived status.
+        Declassified => "declassified", "Copie déclassifiée", "Declassified copy";
+        Purged => "purged", "Copie sans historique (purge)", "Copy without history (purge)";
     }
 );
 

@@ -51,6 +51,8 @@ pub struct RecordSummary {
     pub updated_at: String,
     /// Changes not yet acknowledged by the server.
     pub dirty: bool,
+    /// The history-free copy that replaced this record (see `store::declassify`).
+    pub superseded_by: Option<RecordId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -72,7 +74,7 @@ fn fts_query(text: &str) -> Option<String> {
 
 const COLUMNS: &str = "r.id, r.kind, r.committee_id, r.region, r.cercle, r.commune, r.date, r.title, r.title_en,
     r.status, r.followup_status, r.sensitivity, r.read_only, r.error_count, r.conflict_count, r.updated_at,
-    d.heads != d.acked_heads";
+    d.heads != d.acked_heads, (SELECT l.new_id FROM record_lineage l WHERE l.old_id = r.id)";
 
 fn row_to_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordSummary> {
     fn parse<T: std::str::FromStr>(s: String, i: usize) -> rusqlite::Result<T> {
@@ -99,12 +101,20 @@ fn row_to_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordSummary> {
         conflict_count: r.get(14)?,
         updated_at: r.get(15)?,
         dirty: r.get(16)?,
+        superseded_by: match r.get::<_, Option<String>>(17)? {
+            Some(s) => Some(parse(s, 17)?),
+            None => None,
+        },
     })
 }
 
-pub(super) fn list(conn: &Connection, f: &ListFilter) -> Result<Page, StoreError> {
+/// `replaced`: whether records replaced by a history-free copy are listed too.
+pub(super) fn list(conn: &Connection, f: &ListFilter, replaced: bool) -> Result<Page, StoreError> {
     let mut clauses: Vec<&str> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
+    if !replaced {
+        clauses.push("r.id NOT IN (SELECT old_id FROM record_lineage)");
+    }
     if let Some(k) = f.kind {
         clauses.push("r.kind = ?");
         args.push(Value::Text(k.code().into()));
@@ -185,7 +195,11 @@ pub(super) fn summary(conn: &Connection, id: RecordId) -> Result<RecordSummary, 
 
 pub(super) fn counts(conn: &Connection) -> Result<Vec<(RecordKind, ReviewStatus, u64)>, StoreError> {
     let mut stmt =
-        conn.prepare("SELECT kind, status, count(*) FROM records GROUP BY kind, status ORDER BY kind, status")?;
+        // A record replaced by its copy is counted once, as the copy.
+        conn.prepare(
+            "SELECT kind, status, count(*) FROM records WHERE id NOT IN (SELECT old_id FROM record_lineage)
+             GROUP BY kind, status ORDER BY kind, status",
+        )?;
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;

@@ -10,6 +10,7 @@
 //!   document is kept whatever it holds and flagged when invalid;
 //! - the key exists only in memory while the store is open.
 
+mod declassify;
 mod drafts;
 pub mod files;
 mod key;
@@ -130,6 +131,15 @@ impl Identity {
     pub fn new(role: Role) -> Identity {
         Identity { device_id: DeviceId::new(), role, committee_id: None, region: None }
     }
+}
+
+/// What a form's save became: the record it is now under (a new id when the edit lowered
+/// the record's sensitivity and went into a history-free copy) and the heads of the edit,
+/// the form's next base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    pub id: RecordId,
+    pub heads: Vec<ChangeHash>,
 }
 
 /// A record as read from the store, with what the store knows about it.
@@ -613,6 +623,9 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
+        if let Some(copy) = declassify::copy_if_lowered(self, &mut d, &record, now)? {
+            return Ok(copy);
+        }
         d.update(&record, message)?;
         let tx = self.conn.transaction()?;
         write_document(&tx, &mut d, &self.reference, now, None)?;
@@ -665,7 +678,7 @@ impl Store {
         base: &[ChangeHash],
         patch: serde_json::Map<String, serde_json::Value>,
         now: DateTime<Utc>,
-    ) -> Result<Option<Vec<ChangeHash>>, StoreError> {
+    ) -> Result<Option<Edited>, StoreError> {
         let device = self.identity.device_id;
         let mut d = self.load_doc(id)?;
         let current = read_record(&d, id)?;
@@ -730,10 +743,17 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
+        // What lowers the record's sensitivity never enters its document: the merged
+        // state goes into a history-free copy instead ([`declassify`]).
+        let mut original = self.load_doc(id)?;
+        if let Some(copy) = declassify::copy_if_lowered(self, &mut original, &merged, now)? {
+            let heads = self.heads(copy.id)?.0;
+            return Ok(Some(Edited { id: copy.id, heads }));
+        }
         let tx = self.conn.transaction()?;
         write_document(&tx, &mut d, &self.reference, now, None)?;
         tx.commit()?;
-        Ok(Some(edit_heads))
+        Ok(Some(Edited { id, heads: edit_heads }))
     }
 
     /// Edits with a JSON merge patch over the current fields.
@@ -796,7 +816,7 @@ impl Store {
 
     /// Lists records from the projection only.
     pub fn list(&self, filter: &ListFilter) -> Result<Page, StoreError> {
-        list::list(&self.conn, filter)
+        list::list(&self.conn, filter, declassify::sees_replaced(self.identity.role))
     }
 
     /// Counts per kind and review status, from the projection.
@@ -808,8 +828,13 @@ impl Store {
 
     /// Documents with changes the server has not acknowledged.
     pub fn dirty(&self) -> Result<Vec<DocHeaderView>, StoreError> {
-        let mut stmt =
-            self.conn.prepare("SELECT id, kind, committee_id FROM documents WHERE heads != acked_heads ORDER BY id")?;
+        // History-free copies first: the server checks a copy against its original as
+        // it stands, and the same sync may make the original confidential (see
+        // `declassify`), after which a device that is not its author cannot name it.
+        let mut stmt = self.conn.prepare(
+            "SELECT id, kind, committee_id FROM documents WHERE heads != acked_heads
+             ORDER BY id IN (SELECT new_id FROM record_lineage) DESC, id",
+        )?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -971,6 +996,7 @@ fn write_document(
         ],
     )?;
     projection::project(tx, d, Some(&header), reference, now)?;
+    declassify::note_lineage(tx, d, &header)?;
     Ok(())
 }
 

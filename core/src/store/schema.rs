@@ -109,6 +109,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE drafts ADD COLUMN base_heads TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE drafts ADD COLUMN acknowledged TEXT NOT NULL DEFAULT '[]';
     "#,
+    // 6: which record a history-free copy replaced, learnt from the
+    // `copied_from` of every document written or merged, so links to the old record
+    // lead to the copy and lists show the copy only.
+    r#"
+    CREATE TABLE record_lineage (
+        old_id TEXT PRIMARY KEY,
+        new_id TEXT NOT NULL
+    );
+    CREATE INDEX record_lineage_new ON record_lineage(new_id);
+    "#,
 ];
 
 /// The schema version this build writes.

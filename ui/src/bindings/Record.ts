@@ -21,4 +21,9 @@ committee_id: CommitteeId, schema_version: number, created_at: string, created_b
 /**
  * The sensitivity chosen for the record; see [`Record::effective_sensitivity`].
  */
-sensitivity: Sensitivity, review: Array<ReviewEvent>, } & ({ "kind": "session", "fields": Session } | { "kind": "assessment", "fields": Assessment } | { "kind": "workshop", "fields": Workshop } | { "kind": "recommendation", "fields": Recommendation } | { "kind": "committee", "fields": Committee });
+sensitivity: Sensitivity, review: Array<ReviewEvent>, 
+/**
+ * The record this one is a history-free copy of (made when a record became less
+ * sensitive, or purged): links to that record lead here. See `store::declassify`.
+ */
+copied_from: RecordId | null, } & ({ "kind": "session", "fields": Session } | { "kind": "assessment", "fields": Assessment } | { "kind": "workshop", "fields": Workshop } | { "kind": "recommendation", "fields": Recommendation } | { "kind": "committee", "fields": Committee });

@@ -10,4 +10,8 @@ export type RecordSummary = { id: RecordId, kind: RecordKind, committee_id: Comm
 /**
  * Changes not yet acknowledged by the server.
  */
-dirty: boolean, };
+dirty: boolean, 
+/**
+ * The history-free copy that replaced this record (see `store::declassify`).
+ */
+superseded_by: RecordId | null, };

@@ -6,6 +6,8 @@ import type { DraftView } from "./DraftView";
 import type { FieldError } from "./FieldError";
 import type { FieldWarning } from "./FieldWarning";
 import type { HistoryView } from "./HistoryView";
+import type { LinkTarget } from "./LinkTarget";
+import type { LinkedRecord } from "./LinkedRecord";
 import type { Record } from "./Record";
 import type { RecordSummary } from "./RecordSummary";
 import type { ReviewStatus } from "./ReviewStatus";
@@ -45,4 +47,22 @@ derived: Derived, editable: boolean,
 /**
  * Decisions this device's role may take now.
  */
-decisions: Array<Decision>, read_only: boolean, };
+decisions: Array<Decision>, read_only: boolean, 
+/**
+ * When this record is a history-free copy: the record it replaced.
+ */
+copy_of: LinkedRecord | null, 
+/**
+ * When this record was replaced by a history-free copy: the copy (`editable` is
+ * then false: edits go to the copy).
+ */
+replaced_by: LinkedRecord | null, 
+/**
+ * Whether this device may purge the record's history (make a copy without it).
+ */
+may_purge: boolean, 
+/**
+ * Links this record holds to records since replaced by a copy, with the copy they
+ * now lead to (the record itself is not rewritten).
+ */
+links: Array<LinkTarget>, };

@@ -63,6 +63,7 @@ const summary = (id: string, kind: RecordKind, title: string, status: ReviewStat
   conflict_count: 0,
   updated_at: '2025-02-15T09:00:00Z',
   dirty: true,
+  superseded_by: null,
 });
 
 const status = (): AppStatus => ({ stage, settings, identity: stage === 'unlocked' ? identity : null, attempts_left: attempts });

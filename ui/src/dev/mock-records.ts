@@ -103,6 +103,8 @@ interface Stored {
   fields: Fields;
   trail: TrailEntry[];
   draft: { id: string; body: Fields } | null;
+  /** A copy without history: the record it replaced. */
+  copyOf?: string;
 }
 
 /** A rough stand-in for what core computes (the real rules live in Rust only). */
@@ -222,7 +224,9 @@ function titleOf(kind: RecordKind, f: Fields): [string, string] {
 }
 
 function statusOf(trail: TrailEntry[]): ReviewStatus {
-  return trail.length ? trail[trail.length - 1].decision : 'draft';
+  // A copy's own event (declassified, purged) does not change the status, as in core.
+  const decisions = trail.map((e) => e.decision).filter((d) => d !== 'declassified' && d !== 'purged');
+  return (decisions[decisions.length - 1] as ReviewStatus | undefined) ?? 'draft';
 }
 
 function put(id: string, kind: RecordKind, fields: Fields, trail: TrailEntry[] = [], extra: Partial<RecordSummary> = {}): Stored {
@@ -249,6 +253,7 @@ function put(id: string, kind: RecordKind, fields: Fields, trail: TrailEntry[] =
       conflict_count: 0,
       updated_at: new Date().toISOString(),
       dirty: true,
+      superseded_by: null,
       ...extra,
     },
   };
@@ -404,6 +409,10 @@ function view(id: string, role: Role): RecordView {
     editable: status !== 'approved' && !(r.summary.kind === 'committee' && role === 'member'),
     decisions,
     read_only: false,
+    copy_of: r.copyOf ? { id: r.copyOf, title: null, title_en: null } : null,
+    replaced_by: null,
+    may_purge: role !== 'member' && r.summary.kind !== 'committee',
+    links: [],
   };
 }
 
@@ -497,6 +506,17 @@ export function handleRecords(cmd: string, args: { [k: string]: unknown }, role:
         return Promise.reject({ code: 'record.draft_pending', message: msg('La fiche a des modifications non valides : corrigez les erreurs avant de la soumettre.', 'The record has invalid changes: fix the errors before submitting it.'), fields: [] });
       r.trail.push({ at: new Date().toISOString(), decision: args.decision as TrailEntry['decision'], role, comment: (args.comment as string | null) ?? null, by_this_device: true, device: ME });
       return Promise.resolve(view(String(args.id), role));
+    }
+    case 'purge_record': {
+      // The copy holds the current fields only; the old record leaves the lists.
+      const r = records.get(String(args.id));
+      if (!r) return Promise.reject({ code: 'store.not_found', message: msg('Fiche introuvable.', 'Record not found.'), fields: [] });
+      if (role === 'member')
+        return Promise.reject({ code: 'record.purge_not_allowed', message: msg('Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l’historique d’une fiche.', 'Only facilitators, CRSS reviewers and administrators may purge a record’s history.'), fields: [] });
+      const copyId = `${String(args.id)}-copie`;
+      records.set(copyId, { ...r, summary: { ...r.summary, id: copyId }, copyOf: String(args.id) });
+      records.delete(String(args.id));
+      return Promise.resolve(view(copyId, role));
     }
     case 'resolve_conflict': {
       const r = records.get(String(args.id))!;

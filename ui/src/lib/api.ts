@@ -117,6 +117,8 @@ export const decide = (id: string, decision: Decision, comment?: string | null) 
   call<RecordView>('decide', { id, decision, comment: comment ?? null });
 export const resolveConflict = (id: string, path: string, choice: number) =>
   call<RecordView>('resolve_conflict', { id, path, choice });
+/** « Purger l'historique »: answers with the copy without history that replaces it. */
+export const purgeRecord = (id: string) => call<RecordView>('purge_record', { id });
 export const syncNow = () => call<SyncSummary>('sync_now');
 export const syncState = () => call<SyncState>('sync_state');
 export const textWarnings = (text: string) => call<TextWarning[]>('text_warnings', { text });

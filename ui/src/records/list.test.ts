@@ -23,6 +23,7 @@ const summary = (patch: Partial<RecordSummary> = {}): RecordSummary => ({
   conflict_count: 0,
   updated_at: '2025-02-15T09:00:00Z',
   dirty: false,
+  superseded_by: null,
   ...patch,
 });
 

@@ -81,6 +81,8 @@ export const records: Widen<typeof fr> = {
 
   editor: {
     loading: 'Opening the form…',
+    copied:
+      'The record became less sensitive: a copy without history replaces it, and your changes continue on that copy.',
     errorSummary: (n: number) =>
       `${n} ${plural(n, 'issue prevents', 'issues prevent')} saving the record. The draft is kept on this device.`,
     errorGeneral: 'Record',
@@ -181,6 +183,8 @@ export const records: Widen<typeof fr> = {
       approved: 'Approve',
       needs_correction: 'Send back for correction',
       reopened: 'Reopen',
+      declassified: 'Declassified copy',
+      purged: 'Purge the history',
     },
     trailTitle: 'Review',
     trailEmpty: 'Not submitted yet.',
@@ -209,6 +213,24 @@ export const records: Widen<typeof fr> = {
     resolved: 'Conflict resolved.',
     openLinked: 'Open',
     linkedUnknown: 'Linked record (not on this device)',
+    copyOf: (title: string) => `Copy without history of “${title}”`,
+    copyOfUnknown: 'Copy without history of a record not on this device',
+    copyHelp:
+      'This record replaces the old one, made less sensitive or purged: it holds its current content only, without the history of changes. Links to the old one lead here.',
+    replacedBy: 'This record was replaced by a copy without history; changes are made on the copy.',
+    openCopy: 'Open the copy',
+    openOriginal: 'Open the old record',
+    purge: 'Purge the history',
+    purgeHelp:
+      'If the record holds, even in its earlier versions, a name or information that must not circulate, replace it with a copy without history.',
+    purgeConfirmTitle: 'Purge this record’s history?',
+    purgeConfirm:
+      'A new record is made with the current content only, without the history of changes. The old one becomes confidential (its author and the CRSS only). Phones that already received it keep it: what was sent cannot be taken back.',
+    purgeConfirmButton: 'Purge and make the copy',
+    purged: 'History purged: this is the copy without history.',
+    linkFollows: (title: string) => `replaced by “${title}”`,
+    changeCopy: 'Copy without history',
+    changeReplaced: 'Made confidential: replaced by a copy without history',
   },
 
   sections: {

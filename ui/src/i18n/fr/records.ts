@@ -86,6 +86,8 @@ export const records = {
 
   editor: {
     loading: 'Ouverture du formulaire…',
+    copied:
+      'La fiche est devenue moins sensible : une copie sans historique la remplace, et vos modifications continuent sur cette copie.',
     errorSummary: (n: number) =>
       `${n} ${plural(n, 'point empêche', 'points empêchent')} d’enregistrer la fiche. Le brouillon est gardé sur cet appareil.`,
     errorGeneral: 'Fiche',
@@ -186,6 +188,8 @@ export const records = {
       approved: 'Approuver',
       needs_correction: 'Renvoyer à corriger',
       reopened: 'Rouvrir',
+      declassified: 'Copie déclassifiée',
+      purged: 'Purger l’historique',
     },
     trailTitle: 'Revue',
     trailEmpty: 'Pas encore soumise.',
@@ -214,6 +218,24 @@ export const records = {
     resolved: 'Conflit résolu.',
     openLinked: 'Ouvrir',
     linkedUnknown: 'Fiche liée (pas sur cet appareil)',
+    copyOf: (title: string) => `Copie sans historique de « ${title} »`,
+    copyOfUnknown: 'Copie sans historique d’une fiche qui n’est pas sur cet appareil',
+    copyHelp:
+      'Cette fiche remplace l’ancienne, devenue moins sensible ou purgée : elle ne contient que son contenu actuel, sans l’historique des modifications. Les liens vers l’ancienne mènent ici.',
+    replacedBy: 'Cette fiche a été remplacée par une copie sans historique ; les modifications se font sur la copie.',
+    openCopy: 'Ouvrir la copie',
+    openOriginal: 'Ouvrir l’ancienne fiche',
+    purge: 'Purger l’historique',
+    purgeHelp:
+      'Si la fiche contient, même dans ses anciennes versions, un nom ou une information qui ne doit pas circuler, remplacez-la par une copie sans historique.',
+    purgeConfirmTitle: 'Purger l’historique de cette fiche ?',
+    purgeConfirm:
+      'Une nouvelle fiche est créée avec le contenu actuel seulement, sans l’historique des modifications. L’ancienne devient confidentielle (son auteur et la CRSS seulement). Les téléphones qui l’ont déjà reçue la gardent : ce qui a déjà été envoyé ne peut pas être repris.',
+    purgeConfirmButton: 'Purger et créer la copie',
+    purged: 'Historique purgé : voici la copie sans historique.',
+    linkFollows: (title: string) => `remplacée par « ${title} »`,
+    changeCopy: 'Copie sans historique',
+    changeReplaced: 'Rendue confidentielle : remplacée par une copie sans historique',
   },
 
   sections: {

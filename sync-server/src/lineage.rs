@@ -1,0 +1,82 @@
+//! History-free copies on the server. A device declassifies or purges a record by
+//! making a new document from its current state (`ccs_core::store::declassify`); the
+//! copy names the record it replaces in `copied_from` and every device that receives
+//! it lets links to the old record lead to it and lists it instead.
+//!
+//! Two rules keep that honest, whatever client pushes:
+//! - a copy is a *new* document naming a record of the same kind and committee that the
+//!   pushing device may read (or one the server has not received yet); an existing
+//!   document never gains a `copied_from` (else any member could make any record
+//!   vanish from lists behind its own);
+//! - the review events a copy carries from its original are checked against the
+//!   original's trail, where they were already checked when made, so a copy keeps
+//!   its status while new events in it are still the pushing device's own.
+//!
+//! Refusals: `lineage.forged`.
+
+use automerge::legacy::{Key, ObjectId, OpType};
+use ccs_core::doc::RecordDoc;
+use ccs_core::model::{Record, RecordId, ReviewEvent};
+use ccs_core::sync::scope::{self, DeviceScope};
+use rusqlite::Connection;
+
+use crate::log::{self, RawChange};
+use crate::push::{Rejection, Target};
+use crate::store::StoreError;
+
+pub const LINEAGE_FORGED: Rejection = "lineage.forged";
+
+const KEY: &str = "copied_from";
+
+/// The review trail a push's new events are checked against: `before` for an
+/// existing document, the original's trail for a new copy. Refuses a copy that names
+/// a record the device may not read (or of another kind or committee), and any change
+/// that writes a `copied_from` into an existing document.
+pub fn trail_before(
+    conn: &Connection,
+    device: &DeviceScope,
+    target: &Target,
+    record: &Record,
+    new: &[RawChange],
+    before: Option<Vec<ReviewEvent>>,
+) -> Result<Result<Vec<ReviewEvent>, Rejection>, StoreError> {
+    if target.stored.is_some() {
+        if new.iter().any(sets_lineage) {
+            return Ok(Err(LINEAGE_FORGED));
+        }
+        return Ok(Ok(before.unwrap_or_default()));
+    }
+    let Some(original) = record.copied_from else { return Ok(Ok(before.unwrap_or_default())) };
+    original_trail(conn, device, target, original)
+}
+
+fn original_trail(
+    conn: &Connection,
+    device: &DeviceScope,
+    target: &Target,
+    original: RecordId,
+) -> Result<Result<Vec<ReviewEvent>, Rejection>, StoreError> {
+    // An original the server never received (made and declassified offline, pushed in
+    // the same sync after its copy) vouches for nothing: the copy's events are then
+    // checked as new ones, which they are. Its id cannot be guessed by another device.
+    let Some(row) = log::find_doc(conn, &original)? else { return Ok(Ok(Vec::new())) };
+    if original == target.id || row.kind != target.kind || row.committee_id != target.committee_id {
+        return Ok(Err(LINEAGE_FORGED));
+    }
+    if !scope::may_read(device, &log::routing(conn, &row)?) {
+        return Ok(Err(LINEAGE_FORGED));
+    }
+    let doc: RecordDoc = log::load_doc(conn, &original)?;
+    Ok(Ok(doc.read().map(|r| r.review).unwrap_or_default()))
+}
+
+/// Whether a change puts a value other than null at the root's `copied_from`. (A null
+/// is what a record written before lineage existed gets on its next edit.)
+fn sets_lineage(change: &RawChange) -> bool {
+    let Ok(parsed) = automerge::Change::try_from(change.bytes.as_slice()) else { return true };
+    parsed.decode().operations.iter().any(|op| {
+        op.obj == ObjectId::Root
+            && matches!(&op.key, Key::Map(k) if k.as_str() == KEY)
+            && !matches!(&op.action, OpType::Put(automerge::ScalarValue::Null) | OpType::Delete)
+    })
+}
