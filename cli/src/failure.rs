@@ -181,7 +181,9 @@ fn store_args(e: &StoreError, lang: Lang) -> Option<Vec<String>> {
             | DocError::Malformed(s)
             | DocError::Internal(s)
             | DocError::NoConflict(s)
-            | DocError::BadPath(s) => vec![s.clone()],
+            | DocError::BadPath(s)
+            | DocError::TooLarge(s) => vec![s.clone()],
+            DocError::TooDeep(n) => vec![n.to_string()],
             // Shares its code with `StoreError::ReadOnly`, whose text names a record.
             DocError::NewerSchema(_) => return None,
         },
