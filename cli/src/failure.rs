@@ -187,7 +187,9 @@ fn store_args(e: &StoreError, lang: Lang) -> Option<Vec<String>> {
             | DocError::Internal(s)
             | DocError::NoConflict(s)
             | DocError::BadPath(s)
-            | DocError::UnknownHeads(s) => vec![s.clone()],
+            | DocError::UnknownHeads(s)
+            | DocError::TooLarge(s) => vec![s.clone()],
+            DocError::TooDeep(n) => vec![n.to_string()],
             // Shares its code with `StoreError::ReadOnly`, whose text names a record.
             DocError::NewerSchema(_) => return None,
         },

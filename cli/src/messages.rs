@@ -42,6 +42,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("doc.corrupt", "document illisible : {0}", "unreadable document: {0}"),
     ("doc.malformed", "le document ne contient pas une fiche lisible : {0}", "the document does not hold a readable record: {0}"),
     ("doc.internal", "erreur interne du document : {0}", "internal document error: {0}"),
+    ("doc.too_large", "document trop volumineux : {0}", "document too large: {0}"),
+    ("doc.too_deep", "document imbriqué sur plus de {0} niveaux", "document nested deeper than {0} levels"),
     ("conflict.not_found", "aucun conflit sur « {0} »", "no conflict at `{0}`"),
     ("conflict.bad_path", "champ ou choix inconnu : « {0} »", "unknown field or choice: `{0}`"),
     // ------------------------------------------------------------ reference data

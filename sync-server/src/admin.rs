@@ -106,13 +106,28 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<(), AdminError> {
     let dest_str = dest.to_str().ok_or_else(|| AdminError::BadPath(dest.to_path_buf()))?;
     let store = Store::open(data_dir)?;
     let conn = store.conn()?;
+    // The copy holds every record in plaintext and every token hash: owner only, from
+    // its first byte (VACUUM INTO accepts an existing empty file and keeps its mode).
+    create_private_file(dest).map_err(|source| StoreError::Io { path: dest.to_path_buf(), source })?;
     // VACUUM INTO reads one snapshot: a consistent copy, even mid-push.
-    conn.execute("VACUUM INTO ?1", [dest_str]).map_err(StoreError::from)?;
+    if let Err(e) = conn.execute("VACUUM INTO ?1", [dest_str]) {
+        let _ = std::fs::remove_file(dest);
+        return Err(StoreError::from(e).into());
+    }
     let copy = rusqlite::Connection::open(dest).map_err(StoreError::from)?;
     let mut epoch = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut epoch);
     copy.execute("UPDATE meta SET value = ?1 WHERE key = 'epoch'", [epoch.as_slice()]).map_err(StoreError::from)?;
     Ok(())
+}
+
+/// Creates an empty file readable by its owner only; fails if it exists.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
 }
 
 #[cfg(test)]

@@ -144,7 +144,7 @@ pub fn issue(
             grant.role.code(),
             committee.map(|c| c.to_string()),
             region,
-            grant.label,
+            grant.label.as_deref().and_then(clean_label),
             store::timestamp(now),
             store::timestamp(expires_at),
         ],
@@ -191,7 +191,7 @@ pub fn redeem(
         return Err(EnrollError::DeviceExists);
     }
     let token = new_token();
-    let label = request.label.clone().filter(|l| !l.trim().is_empty()).or(code_label);
+    let label = request.label.as_deref().and_then(clean_label).or(code_label.as_deref().and_then(clean_label));
     tx.execute(
         "INSERT INTO devices (id, role, committee_id, region, token_hash, label, enrolled_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -224,9 +224,30 @@ pub fn redeem(
     })
 }
 
+/// Longest device label kept, in characters.
+pub const MAX_LABEL_CHARS: usize = 64;
+
+/// A device label as stored and printed: control characters (terminal escapes, line
+/// breaks a device could use to forge lines of `devices list`) removed, spaces
+/// trimmed, at most [`MAX_LABEL_CHARS`] characters; `None` when nothing is left.
+pub fn clean_label(label: &str) -> Option<String> {
+    let cleaned: String = label.chars().filter(|c| !c.is_control()).collect();
+    let cleaned: String = cleaned.trim().chars().take(MAX_LABEL_CHARS).collect();
+    let cleaned = cleaned.trim_end().to_string();
+    (!cleaned.is_empty()).then_some(cleaned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_lose_control_characters_and_are_bounded() {
+        assert_eq!(clean_label("  Téléphone d'Awa  ").as_deref(), Some("Téléphone d'Awa"));
+        assert_eq!(clean_label("\u{1b}[2J\u{1b}[31mAwa\nrevoked: no").as_deref(), Some("[2J[31mAwarevoked: no"));
+        assert_eq!(clean_label("\u{7}\t \r"), None);
+        assert_eq!(clean_label(&"é".repeat(500)).map(|l| l.chars().count()), Some(MAX_LABEL_CHARS));
+    }
 
     #[test]
     fn codes_look_like_the_printout_and_normalise() {

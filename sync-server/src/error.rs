@@ -36,6 +36,13 @@ pub enum AppError {
     /// overloaded, nothing was written, the device retries later.
     #[error("the server is busy; nothing was written, try again in a moment")]
     Busy(String),
+    /// The request took longer than the server allows; whatever it wrote is whole
+    /// (one transaction) and a retry is safe.
+    #[error("the request took too long; try again in a moment")]
+    Timeout,
+    /// The device sent more requests than its allowance.
+    #[error("too many requests from this device; wait {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// Details for the log only.
     #[error("internal server error")]
     Internal(String),
@@ -59,7 +66,8 @@ impl AppError {
             AppError::TooManyDocs { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy(_) | AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -75,6 +83,8 @@ impl AppError {
             AppError::NotFound => "request.not_found",
             AppError::MethodNotAllowed => "request.method_not_allowed",
             AppError::Busy(_) => "server.busy",
+            AppError::Timeout => "server.timeout",
+            AppError::RateLimited { .. } => "request.rate_limited",
             AppError::Internal(_) => "server.internal",
         }
     }
@@ -87,6 +97,7 @@ impl From<StoreError> for AppError {
             StoreError::Sqlite(s) if matches!(s.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked)) => {
                 AppError::Busy(e.to_string())
             }
+            StoreError::Overloaded => AppError::Busy(e.to_string()),
             _ => AppError::Internal(e.to_string()),
         }
     }
@@ -151,6 +162,9 @@ mod tests {
             (AppError::TooLarge { limit: 1 }, 413, "request.too_large"),
             (AppError::TooManyDocs { count: 2, limit: 1 }, 422, "request.too_many_docs"),
             (StoreError::Internal("disk on fire".into()).into(), 500, "server.internal"),
+            (StoreError::Overloaded.into(), 503, "server.busy"),
+            (AppError::Timeout, 503, "server.timeout"),
+            (AppError::RateLimited { retry_after_secs: 1 }, 429, "request.rate_limited"),
             (
                 StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None)).into(),
                 503,

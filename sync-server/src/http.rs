@@ -5,10 +5,17 @@
 //! Every request gets an `x-request-id` (kept if the client sent one) that is echoed
 //! back and carried by every log line of the request, so a device's report of a failed
 //! sync can be matched to the server's log.
+//!
+//! One device cannot stall the server: every request has a deadline
+//! ([`crate::Limits::request_timeout`], `503 server.timeout`), database work runs in a
+//! bounded number of slots ([`crate::store::Store::run`], `503 server.busy` after a
+//! wait), and each device has a request allowance ([`Buckets`],
+//! `429 request.rate_limited`).
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::{header, request::Parts, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -35,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), deadline))
         // Layers run outermost last-added: the id is set, then the span opened with it,
         // then the id copied onto the response.
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -54,6 +62,44 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Answers `503 server.timeout` when a request (reading its body included) takes longer
+/// than the limit. Database work already started finishes in its own slot, as one
+/// transaction: the device's retry is safe.
+async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.limits.request_timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Timeout.into_response(),
+    }
+}
+
+/// Per-device token buckets: a device may send `device_burst` requests at once, then
+/// `device_refill_per_sec` a second. An honest sync (a few rounds a second while it
+/// pulls pages) stays far below; a device hammering the server is answered 429 without
+/// touching the database beyond its token check.
+#[derive(Debug, Default)]
+pub struct Buckets {
+    devices: std::sync::Mutex<std::collections::HashMap<ccs_core::model::DeviceId, (f64, std::time::Instant)>>,
+}
+
+impl Buckets {
+    /// Takes one request from `device`'s allowance; the wait in seconds when empty.
+    pub fn take(&self, device: ccs_core::model::DeviceId, burst: u32, per_sec: u32) -> Result<(), u64> {
+        let now = std::time::Instant::now();
+        let Ok(mut devices) = self.devices.lock() else { return Ok(()) };
+        let burst = f64::from(burst.max(1));
+        let rate = f64::from(per_sec.max(1));
+        let (tokens, last) = devices.entry(device).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+        }
+    }
 }
 
 async fn healthz() -> &'static str {
@@ -79,6 +125,12 @@ impl FromRequestParts<AppState> for Device {
         let token = auth::bearer(header)?.to_string();
         let scope = state.store.run(move |conn| auth::device_scope(conn, &token)).await?;
         tracing::Span::current().record("device", tracing::field::display(scope.device_id));
+        let limits = &state.limits;
+        if let Err(retry_after_secs) =
+            state.buckets.take(scope.device_id, limits.device_burst, limits.device_refill_per_sec)
+        {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
         Ok(Device(scope))
     }
 }
@@ -143,9 +195,10 @@ async fn repair_round(
     if request.messages.len() > limit {
         return Err(AppError::TooManyDocs { count: request.messages.len(), limit });
     }
+    let limits = state.limits.clone();
     let response = state
         .store
-        .run(move |conn| repair::round(conn, &device, &request, limit, chrono::Utc::now()).map_err(AppError::from))
+        .run(move |conn| repair::round(conn, &device, &request, &limits, chrono::Utc::now()).map_err(AppError::from))
         .await?;
     Ok(Frame(wire::encode(&response)))
 }

@@ -58,6 +58,21 @@ pub struct Limits {
     pub page_bytes: usize,
     /// Most documents handled in one repair round (messages in, documents answered).
     pub repair_docs_per_round: usize,
+    /// Most bytes of stored changes per document (`doc.too_large` beyond). A record is a
+    /// few KB; years of edits stay far below.
+    pub max_doc_bytes: usize,
+    /// Longest a request may take before it is answered `503 server.timeout` (its
+    /// database work, if any, finishes or rolls back on its own; a retry is safe).
+    pub request_timeout: std::time::Duration,
+    /// Most requests handled at once; the next wait up to `queue_wait`, then are
+    /// answered `503 server.busy`.
+    pub max_concurrent_requests: usize,
+    /// How long a request waits for a free slot.
+    pub queue_wait: std::time::Duration,
+    /// Requests one device may burst, then `device_refill_per_sec` more per second
+    /// (`429 request.rate_limited` beyond).
+    pub device_burst: u32,
+    pub device_refill_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -67,6 +82,13 @@ impl Default for Limits {
             max_docs_per_request: 500,
             page_bytes: 1024 * 1024,
             repair_docs_per_round: 200,
+            max_doc_bytes: 4 * 1024 * 1024,
+            request_timeout: Duration::from_secs(60),
+            max_concurrent_requests: 16,
+            queue_wait: Duration::from_secs(10),
+            // A sync pulls page after page: a fast link makes a few rounds a second.
+            device_burst: 60,
+            device_refill_per_sec: 20,
         }
     }
 }
@@ -89,12 +111,16 @@ impl Config {
 pub struct AppState {
     store: Arc<Store>,
     limits: Limits,
+    /// Each device's request allowance ([`http::Buckets`]).
+    buckets: Arc<http::Buckets>,
 }
 
 impl AppState {
     /// Opens the data directory's database (migrating it) for serving.
     pub fn open(config: &Config) -> Result<AppState, StoreError> {
-        Ok(AppState { store: Arc::new(Store::open(&config.data_dir)?), limits: config.limits.clone() })
+        let limits = config.limits.clone();
+        let store = Store::open(&config.data_dir)?.with_gate(limits.max_concurrent_requests, limits.queue_wait);
+        Ok(AppState { store: Arc::new(store), buckets: Arc::new(http::Buckets::default()), limits })
     }
 }
 

@@ -16,38 +16,37 @@
 
 use automerge::legacy::{Key, ObjectId, OpType};
 use ccs_core::doc::RecordDoc;
-use ccs_core::model::{Record, RecordId, ReviewEvent};
+use ccs_core::model::{RecordId, ReviewEvent};
 use ccs_core::sync::scope::{self, DeviceScope};
 use rusqlite::Connection;
 
 use crate::log::{self, RawChange};
-use crate::push::{Rejection, Target};
+use crate::push::{Before, Rejection, Target};
 use crate::store::StoreError;
 
 pub const LINEAGE_FORGED: Rejection = "lineage.forged";
 
 const KEY: &str = "copied_from";
 
-/// The review trail a push's new events are checked against: `before` for an
-/// existing document, the original's trail for a new copy. Refuses a copy that names
-/// a record the device may not read (or of another kind or committee), and any change
-/// that writes a `copied_from` into an existing document.
-pub fn trail_before(
+/// What a push's review trail is checked against, with lineage: a new copy is checked
+/// against its original's trail ([`Before::Copy`]); an existing document may never gain
+/// a `copied_from`. `after` is the document with the new changes applied.
+pub fn with_lineage(
     conn: &Connection,
     device: &DeviceScope,
     target: &Target,
-    record: &Record,
+    after: &RecordDoc,
     new: &[RawChange],
-    before: Option<Vec<ReviewEvent>>,
-) -> Result<Result<Vec<ReviewEvent>, Rejection>, StoreError> {
+    before: Before,
+) -> Result<Result<Before, Rejection>, StoreError> {
     if target.stored.is_some() {
         if new.iter().any(sets_lineage) {
             return Ok(Err(LINEAGE_FORGED));
         }
-        return Ok(Ok(before.unwrap_or_default()));
+        return Ok(Ok(before));
     }
-    let Some(original) = record.copied_from else { return Ok(Ok(before.unwrap_or_default())) };
-    original_trail(conn, device, target, original)
+    let Some(original) = after.read().ok().and_then(|r| r.copied_from) else { return Ok(Ok(before)) };
+    Ok(original_trail(conn, device, target, original)?.map(Before::Copy))
 }
 
 fn original_trail(

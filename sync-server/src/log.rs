@@ -3,9 +3,13 @@
 //! - `docs`: one row per document: its routing metadata (kind, committee, sensitivity,
 //!   author device, and for committee records their region) and its current heads.
 //! - `log`: one row per accepted document per request: the concatenated raw bytes of
-//!   the changes that were new to the server (or the whole history, when a confidential
-//!   record becomes visible to more devices), with the pushing device as origin. Its
-//!   `seq` is what device cursors count.
+//!   the changes that were new to the server, with the pushing device as origin. Its
+//!   `seq` is what device cursors count. A document's sensitivity never goes down
+//!   ([`crate::push`] refuses it), so no entry ever has to carry a history to devices
+//!   that were not allowed to see it before.
+//! - `contributors`: per document, the enrolled devices whose changes it holds (the
+//!   pushing devices, and the enrolled actors of changes an admin import or a repair
+//!   relayed): who wrote a confidential record ([`ccs_core::sync::scope`]).
 //! - `change_hashes`: every stored change by hash, so a replayed push stores nothing
 //!   twice.
 //!
@@ -14,7 +18,7 @@
 //! dependencies is refused), so a device that applies its pages in order always holds
 //! complete documents.
 
-use automerge::{Change, ChangeHash};
+use automerge::{ActorId, Change, ChangeHash};
 use ccs_core::doc::{self, RecordDoc};
 use ccs_core::model::{CommitteeId, DeviceId, RecordId, RecordKind, Sensitivity};
 use ccs_core::sync::scope::DocRouting;
@@ -51,13 +55,13 @@ impl DocRow {
 
     /// Routing for the scope rules; `registry_region` is the committee's region in the
     /// registry, which wins over the region a committee record carried.
-    pub fn routing(&self, registry_region: Option<String>) -> DocRouting {
+    pub fn routing(&self, registry_region: Option<String>, contributors: Vec<DeviceId>) -> DocRouting {
         DocRouting {
             kind: self.kind,
             committee_id: self.committee_id,
             region: registry_region.or_else(|| self.region.clone()),
             sensitivity: self.sensitivity,
-            author: Some(self.author),
+            contributors,
         }
     }
 }
@@ -96,7 +100,50 @@ pub fn find_doc(conn: &Connection, id: &RecordId) -> Result<Option<DocRow>, Stor
 
 /// The routing of a stored document, with the registry's region for its committee.
 pub fn routing(conn: &Connection, row: &DocRow) -> Result<DocRouting, StoreError> {
-    Ok(row.routing(committees::region_of(conn, &row.committee_id)?))
+    Ok(row.routing(committees::region_of(conn, &row.committee_id)?, contributors(conn, &row.id)?))
+}
+
+/// The devices whose changes a document holds.
+pub fn contributors(conn: &Connection, id: &RecordId) -> Result<Vec<DeviceId>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT device_id FROM contributors WHERE doc_id = ?1 ORDER BY device_id")?;
+    let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let text = row?;
+        out.push(text.parse().map_err(|_| StoreError::Corrupt(format!("document {id}: bad contributor {text:?}")))?);
+    }
+    Ok(out)
+}
+
+/// The contributors a row's scope check needs: only a confidential record's are ever
+/// consulted ([`ccs_core::sync::scope::may_read`]), so a pull reads no others.
+pub fn contributors_if_confidential(conn: &Connection, row: &DocRow) -> Result<Vec<DeviceId>, StoreError> {
+    if row.sensitivity == Sensitivity::Confidential {
+        contributors(conn, &row.id)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Records `devices` as contributors of a document; devices that are not enrolled are
+/// skipped (a device id that only appears in a change's actor must not become a
+/// reader when someone later enrolls under that id).
+pub fn add_contributors(conn: &Connection, id: &RecordId, devices: &[DeviceId]) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO contributors (doc_id, device_id)
+         SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?2)",
+    )?;
+    for d in devices {
+        stmt.execute(rusqlite::params![id.to_string(), d.to_string()])?;
+    }
+    Ok(())
+}
+
+/// Bytes of a document's stored changes, for the per-document size cap.
+pub fn doc_bytes(conn: &Connection, id: &RecordId) -> Result<u64, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT COALESCE(SUM(length(bytes)), 0) FROM log WHERE doc_id = ?1")?;
+    let n: i64 = stmt.query_row([id.to_string()], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Rebuilds a document from its log rows. Memory is one document, never the log.
@@ -112,10 +159,17 @@ pub fn load_doc(conn: &Connection, id: &RecordId) -> Result<RecordDoc, StoreErro
     Ok(doc)
 }
 
-/// One Automerge change: its hash and its raw bytes.
+/// One Automerge change: its hash, its author (actor) and its raw bytes.
 pub struct RawChange {
     pub hash: ChangeHash,
+    pub actor: ActorId,
     pub bytes: Vec<u8>,
+}
+
+impl RawChange {
+    pub fn of(change: &Change) -> RawChange {
+        RawChange { hash: change.hash(), actor: change.actor_id().clone(), bytes: change.raw_bytes().to_vec() }
+    }
 }
 
 /// Splits checked change bytes (as [`ccs_core::doc::check_changes`] accepts them) into
@@ -126,11 +180,11 @@ pub fn split_changes(bytes: &[u8]) -> Result<Vec<RawChange>, doc::DocError> {
         if kind == 0 {
             let mut whole = automerge::AutoCommit::load(chunk).map_err(|e| doc::DocError::Corrupt(e.to_string()))?;
             for change in whole.get_changes(&[]) {
-                out.push(RawChange { hash: change.hash(), bytes: change.raw_bytes().to_vec() });
+                out.push(RawChange::of(&change));
             }
         } else {
             let change = Change::try_from(chunk).map_err(|e| doc::DocError::Corrupt(e.to_string()))?;
-            out.push(RawChange { hash: change.hash(), bytes: chunk.to_vec() });
+            out.push(RawChange { hash: change.hash(), actor: change.actor_id().clone(), bytes: chunk.to_vec() });
         }
     }
     Ok(out)

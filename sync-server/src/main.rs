@@ -199,7 +199,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         d.id,
                         d.role,
                         d.scope(),
-                        d.label.as_deref().unwrap_or("-"),
+                        // Labels are cleaned when stored; rows from older servers too.
+                        d.label.as_deref().and_then(ccs_sync_server::enrollment::clean_label).as_deref().unwrap_or("-"),
                         d.enrolled_at,
                         d.revoked_at.as_deref().unwrap_or("no"),
                     );

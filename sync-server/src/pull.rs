@@ -57,7 +57,8 @@ pub fn page(conn: &mut Connection, device: &DeviceScope, cursor: u64, page_bytes
             let len: i64 = r.get(1)?;
             let doc = log::doc_row(r, 2)??;
             let registry_region: Option<String> = r.get(9)?;
-            if !scope::may_read(device, &doc.routing(registry_region)) {
+            let contributors = log::contributors_if_confidential(&tx, &doc)?;
+            if !scope::may_read(device, &doc.routing(registry_region, contributors)) {
                 // The SQL filter and the shared rule disagree: trust the rule.
                 tracing::warn!(doc = %doc.id, seq, "entry filtered by may_read after the SQL scope filter");
                 continue;
@@ -92,8 +93,9 @@ pub fn page(conn: &mut Connection, device: &DeviceScope, cursor: u64, page_bytes
 fn query(role: Role) -> String {
     let select = format!("SELECT l.seq, length(l.bytes), {DOC_COLUMNS}, c.region");
     let own = "l.seq > ?1 AND l.seq <= ?2 AND l.origin_device <> ?3";
-    // A confidential record goes beyond reviewers and admins only to its author.
-    let confidential = "(d.sensitivity <> 'confidential' OR d.author_device = ?3)";
+    // A confidential record goes beyond reviewers and admins only to its contributors.
+    let confidential = "(d.sensitivity <> 'confidential'
+        OR EXISTS (SELECT 1 FROM contributors k WHERE k.doc_id = d.id AND k.device_id = ?3))";
     // CROSS JOIN fixes the loop order in SQLite: from the documents in scope to their
     // entries (index `log_doc`), instead of scanning the log.
     match role {

@@ -1,23 +1,56 @@
 //! Accepting pushed changes: each document of a request is accepted or refused on its
 //! own, with a stable reason code, and the accepted ones are filed in one transaction.
 //!
-//! The checks, in order (the first failure is the reason):
+//! The server, not the honest client, enforces the rules: a device may speak the wire
+//! protocol with another Automerge implementation. The checks, in order (the first
+//! failure is the reason):
 //! 1. the routing metadata is coherent (known kind and sensitivity codes, the same kind
 //!    and committee as already stored): `doc.meta_mismatch`;
-//! 2. the device may write there ([`scope::may_write`]): `scope.*`;
-//! 3. the bytes are whole Automerge changes: `changes.malformed`;
+//! 2. the device may write there ([`scope::may_write`]; a confidential record only by
+//!    its contributors, reviewers and admins): `scope.*`;
+//! 3. the bytes are whole Automerge changes, never a saved document, within the caps of
+//!    [`ChangeLimits::SERVER`] (inflated size of compressed chunks, operations per change
+//!    and per push): `changes.malformed`, `doc.too_large`;
 //! 4. changes already stored are dropped (a replay does nothing);
-//! 5. the document rebuilt from the log plus the new changes has no missing
-//!    dependency (`changes.missing_deps`: the device resends from scratch), says what
-//!    its metadata says (`doc.meta_mismatch`), and adds only review events the device
-//!    may make ([`scope::check_new_review_events`]: `review.*`).
+//! 5. every new change is the pushing device's own: its Automerge actor is
+//!    [`DeviceId::actor`] of the device (`changes.foreign_actor`), so "who changed what"
+//!    in a record's history and conflicts cannot be forged, and no device can take
+//!    another's (actor, seq) numbers to break its sync. Exception: an administrator's
+//!    push (an import of records made elsewhere, the demo set) carries other actors;
+//!    administrators run the server. The repair path applies the same rule
+//!    ([`crate::repair`] says why it relays no other device's changes);
+//! 6. the document stays under [`crate::Limits::max_doc_bytes`] of stored changes:
+//!    `doc.too_large`;
+//! 7. the document rebuilt from the log plus the new changes ([`evaluate`]):
+//!    - has no missing dependency (`changes.missing_deps`: the device resends from
+//!      scratch) and says what its metadata says (`doc.meta_mismatch`);
+//!    - nests no deeper than [`limits::MAX_NESTING`] (`doc.too_deep`);
+//!    - still reads as a record if it did before (`doc.unreadable`: a document no
+//!      longer readable would skip every check below); a new document must read, except
+//!      one of a newer schema, filed on its metadata (the server is upgraded first);
+//!    - keeps its review trail append-only and adds only events the device may make
+//!      ([`scope::check_review_trail`]: `review.forged`, `review.role_not_allowed`);
+//!    - changes nothing of an approved record without a `reopened` event
+//!      ([`scope::check_approved_edit`]: `record.locked`);
+//!    - does not lower the sensitivity its content had (`doc.sensitivity_lowered`):
+//!      Automerge keeps every past state, so lowering would hand the confidential past
+//!      to every new reader; a record is declassified by copying its current state into
+//!      a new document.
 //!
-//! The server reads the document only to enforce rules (review events, the sensitivity
-//! its content forces); filing and answering pulls never need it. The same admission
-//! serves the repair path ([`crate::repair`]).
+//! The sensitivity filed is the content's ([`ccs_core::model::Record::effective_sensitivity`]),
+//! never the one the device claims, and never below what was filed before.
+//!
+//! Rebuilding documents is the expensive part, so it is done on a read snapshot,
+//! without the write lock; the write transaction then files each planned document
+//! after checking that its heads did not move meanwhile (when they did, its checks run
+//! again under the lock). One heavy push thus no longer holds every other writer.
+//!
+//! The server reads the document only to enforce rules; filing and answering pulls
+//! never need it. The same admission serves the repair path ([`crate::repair`]).
 
-use ccs_core::doc::{check_changes, RecordDoc};
-use ccs_core::model::{CommitteeId, RecordId, RecordKind, ReviewEvent, Sensitivity};
+use ccs_core::doc::limits::{self, ChangeLimits};
+use ccs_core::doc::{DocError, RecordDoc};
+use ccs_core::model::{CommitteeId, DeviceId, Record, RecordId, RecordKind, ReviewEvent, Role, Sensitivity};
 use ccs_core::sync::scope::{self, DeviceScope, DocRouting};
 use ccs_core::sync::wire::{DocMeta, DocPush, PushResult};
 use chrono::{DateTime, Utc};
@@ -26,6 +59,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::committees::{self, CommitteeEntry};
 use crate::log::{self, DocRow, RawChange};
 use crate::store::StoreError;
+use crate::Limits;
 
 /// Why a document was refused: a stable code sent back in [`PushResult::rejected`].
 pub type Rejection = &'static str;
@@ -33,21 +67,52 @@ pub type Rejection = &'static str;
 pub const META_MISMATCH: Rejection = "doc.meta_mismatch";
 pub const MALFORMED: Rejection = "changes.malformed";
 pub const MISSING_DEPS: Rejection = "changes.missing_deps";
+pub const FOREIGN_ACTOR: Rejection = "changes.foreign_actor";
+pub const TOO_LARGE: Rejection = "doc.too_large";
+pub const TOO_DEEP: Rejection = "doc.too_deep";
+pub const UNREADABLE: Rejection = "doc.unreadable";
+pub const SENSITIVITY_LOWERED: Rejection = "doc.sensitivity_lowered";
 
 /// Applies the documents of one request; all accepted ones are committed together.
 pub fn push(
     conn: &mut Connection,
     device: &DeviceScope,
     pushes: &[DocPush],
+    limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<Vec<PushResult>, StoreError> {
     if pushes.is_empty() {
         return Ok(Vec::new());
     }
+    // Checks on a read snapshot: no write lock while documents are rebuilt.
+    let mut plans = Vec::with_capacity(pushes.len());
+    {
+        let tx = conn.transaction()?;
+        for p in pushes {
+            plans.push(plan_push(&tx, device, p, limits)?);
+        }
+        tx.commit()?;
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut results = Vec::with_capacity(pushes.len());
-    for p in pushes {
-        let outcome = admit_push(&tx, device, p, now)?;
+    for (p, plan) in pushes.iter().zip(plans) {
+        let plan = match plan {
+            Ok(Some(plan)) if !plan.still_current(&tx)? => {
+                // Another request filed changes to this document since the snapshot
+                // (or this request did, earlier in its list): check again, locked.
+                plan_push(&tx, device, p, limits)?
+            }
+            other => other,
+        };
+        let outcome = match plan {
+            Ok(Some(plan)) => {
+                file(&tx, device, &plan, now)?;
+                Ok(())
+            }
+            // A replay, or a push of nothing: accepted, nothing to store.
+            Ok(None) => Ok(()),
+            Err(code) => Err(code),
+        };
         results.push(result(device, p.meta.id, outcome));
     }
     tx.commit()?;
@@ -62,12 +127,23 @@ pub fn result(device: &DeviceScope, id: [u8; 16], outcome: Result<(), Rejection>
     PushResult { id, rejected: outcome.err().map(String::from) }
 }
 
-fn admit_push(
+/// The code of a change check failure.
+pub fn change_check_rejection(e: &DocError) -> Rejection {
+    match e {
+        DocError::TooLarge(_) => TOO_LARGE,
+        DocError::TooDeep(_) => TOO_DEEP,
+        _ => MALFORMED,
+    }
+}
+
+/// Everything one pushed document must pass, up to what filing it would write.
+/// `Ok(None)`: nothing new to store.
+fn plan_push(
     conn: &Connection,
     device: &DeviceScope,
     p: &DocPush,
-    now: DateTime<Utc>,
-) -> Result<Result<(), Rejection>, StoreError> {
+    limits: &Limits,
+) -> Result<Result<Option<Plan>, Rejection>, StoreError> {
     let target = match Target::resolve(conn, device, &p.meta)? {
         Ok(t) => t,
         Err(code) => return Ok(Err(code)),
@@ -75,22 +151,36 @@ fn admit_push(
     if let Err(e) = scope::may_write(device, &target.routing) {
         return Ok(Err(e.code()));
     }
-    if check_changes(&p.changes).is_err() {
-        return Ok(Err(MALFORMED));
+    if let Err(e) = limits::check_changes_with_limits(&p.changes, &ChangeLimits::SERVER) {
+        return Ok(Err(change_check_rejection(&e)));
     }
     let Ok(changes) = log::split_changes(&p.changes) else { return Ok(Err(MALFORMED)) };
     let new = only_new(conn, changes)?;
     if new.is_empty() {
-        // A replay, or a push of nothing: accepted, nothing to store.
-        return Ok(Ok(()));
+        return Ok(Ok(None));
+    }
+    if device.role != Role::Admin {
+        let own = device.device_id.actor();
+        if new.iter().any(|c| c.actor != own) {
+            return Ok(Err(FOREIGN_ACTOR));
+        }
+    }
+    let new_bytes: u64 = new.iter().map(|c| c.bytes.len() as u64).sum();
+    let stored_bytes = if target.stored.is_some() { log::doc_bytes(conn, &target.id)? } else { 0 };
+    if stored_bytes.saturating_add(new_bytes) > limits.max_doc_bytes as u64 {
+        return Ok(Err(TOO_LARGE));
     }
     let mut doc = target.load(conn)?;
-    let before = review_trail(&doc);
+    let before = Before::of(&target, &doc);
     let bytes: Vec<u8> = new.iter().flat_map(|c| c.bytes.iter().copied()).collect();
     if doc.apply(&bytes).is_err() {
         return Ok(Err(MALFORMED));
     }
-    admit(conn, device, &target, &mut doc, before, &new, now)
+    let before = match crate::lineage::with_lineage(conn, device, &target, &doc, &new, before)? {
+        Ok(b) => b,
+        Err(code) => return Ok(Err(code)),
+    };
+    Ok(evaluate(device, std::slice::from_ref(device), target, &mut doc, &before, new)?.map(Some))
 }
 
 /// Drops the changes the server already holds (and duplicates within `changes`).
@@ -105,9 +195,27 @@ pub fn only_new(conn: &Connection, changes: Vec<RawChange>) -> Result<Vec<RawCha
     Ok(out)
 }
 
-/// The review trail of a document, if it can be read.
-pub fn review_trail(doc: &RecordDoc) -> Option<Vec<ReviewEvent>> {
-    doc.read().ok().map(|r| r.review)
+/// What the stored document was before the new changes.
+pub enum Before {
+    /// The server holds nothing of it.
+    New,
+    /// It read as this record.
+    Readable(Box<Record>),
+    /// It is stored but does not read (a newer schema, or damage filed long ago).
+    Unreadable,
+    /// A new history-free copy of a record the server holds: its events carried over
+    /// from the original are checked against the original's trail ([`crate::lineage`]).
+    Copy(Vec<ReviewEvent>),
+}
+
+impl Before {
+    pub fn of(target: &Target, doc: &RecordDoc) -> Before {
+        match (&target.stored, doc.read()) {
+            (None, _) => Before::New,
+            (Some(_), Ok(r)) => Before::Readable(Box::new(r)),
+            (Some(_), Err(_)) => Before::Unreadable,
+        }
+    }
 }
 
 /// A document a device writes to: its claimed metadata, what the server already holds,
@@ -124,8 +232,8 @@ pub struct Target {
 
 impl Target {
     /// Checks `meta` against itself and against the stored row, and works out routing:
-    /// a stored document keeps its author and sensitivity for the write check (a device
-    /// cannot lower a record's sensitivity to get write access to it).
+    /// a stored document keeps its contributors and sensitivity for the write check (a
+    /// device cannot lower a record's sensitivity to get write access to it).
     pub fn resolve(
         conn: &Connection,
         device: &DeviceScope,
@@ -152,8 +260,10 @@ impl Target {
                 committee_id,
                 region: committees::region_of(conn, &committee_id)?
                     .or_else(|| (kind == RecordKind::Committee).then(|| meta.region.clone()).flatten()),
+                // What the device claims only matters for this first write check; the
+                // document is filed under what its content says.
                 sensitivity: claimed,
-                author: Some(device.device_id),
+                contributors: vec![device.device_id],
             },
         };
         Ok(Ok(Target { id, kind, committee_id, claimed, meta: meta.clone(), stored, routing }))
@@ -168,17 +278,38 @@ impl Target {
     }
 }
 
-/// The checks on the document once the new changes are in it, then filing them.
-/// `before` is the review trail before the new changes (None when unreadable or new).
-pub fn admit(
-    conn: &Connection,
-    device: &DeviceScope,
-    target: &Target,
+/// A document that passed every check, and what filing it writes.
+pub struct Plan {
+    target: Target,
+    sensitivity: Sensitivity,
+    heads: Vec<automerge::ChangeHash>,
+    changes: Vec<RawChange>,
+    committee_entry: Option<CommitteeEntry>,
+}
+
+impl Plan {
+    /// Whether the stored document is still the one the checks saw.
+    fn still_current(&self, conn: &Connection) -> Result<bool, StoreError> {
+        let now = log::find_doc(conn, &self.target.id)?;
+        Ok(match (&self.target.stored, now) {
+            (None, None) => true,
+            (Some(seen), Some(now)) => seen.heads == now.heads && seen.sensitivity == now.sensitivity,
+            _ => false,
+        })
+    }
+}
+
+/// The checks on the document once the new changes are in it (see the module doc,
+/// step 7). `authors` are the devices the new changes may speak for (the pusher; on
+/// the repair path also the enrolled devices whose changes it relays).
+pub fn evaluate(
+    pusher: &DeviceScope,
+    authors: &[DeviceScope],
+    target: Target,
     doc: &mut RecordDoc,
-    before: Option<Vec<ReviewEvent>>,
-    new: &[RawChange],
-    now: DateTime<Utc>,
-) -> Result<Result<(), Rejection>, StoreError> {
+    before: &Before,
+    new: Vec<RawChange>,
+) -> Result<Result<Plan, Rejection>, StoreError> {
     if !doc.inner().get_missing_deps(&[]).is_empty() {
         return Ok(Err(MISSING_DEPS));
     }
@@ -187,72 +318,90 @@ pub fn admit(
             return Ok(Err(META_MISMATCH));
         }
     }
-    let mut sensitivity = target.claimed;
-    let mut committee_entry = None;
-    // A document this build cannot read (a newer schema) is filed on its metadata alone.
-    if let Ok(record) = doc.read() {
-        let before = match crate::lineage::trail_before(conn, device, target, &record, new, before)? {
-            Ok(trail) => trail,
-            Err(code) => return Ok(Err(code)),
-        };
-        if let Err(e) = scope::check_new_review_events(device, &before, &record.review) {
-            return Ok(Err(e.code()));
-        }
-        // What the content forces (an allegation against the security forces, a named
-        // attendance list) holds whatever the device claimed.
-        sensitivity = sensitivity.max(record.effective_sensitivity());
-        if let ccs_core::model::RecordBody::Committee(c) = &record.body {
-            committee_entry = Some(CommitteeEntry {
-                id: target.committee_id.to_string(),
-                name: c.name.clone(),
-                level: Some(c.level.code().to_string()),
-                region: c.region.clone(),
-                cercle: c.cercle.clone(),
-                commune: c.commune.clone(),
-            });
-        }
+    if limits::nesting_exceeds(doc.inner(), limits::MAX_NESTING) {
+        return Ok(Err(TOO_DEEP));
     }
-    let heads = doc.heads();
-    // A confidential record made less sensitive reaches devices that never received
-    // its earlier entries: this entry then carries its whole history, so they get a
-    // complete document (the others ignore the changes they already hold).
-    let widened = target.stored.as_ref().is_some_and(|row| row.sensitivity == Sensitivity::Confidential)
-        && sensitivity < Sensitivity::Confidential;
-    let history: Vec<RawChange>;
-    let changes = if widened {
-        history = doc
-            .inner()
-            .get_changes(&[])
-            .into_iter()
-            .map(|c| RawChange { hash: c.hash(), bytes: c.raw_bytes().to_vec() })
-            .collect();
-        &history
-    } else {
-        new
+    let filed = target.stored.as_ref().map(|row| row.sensitivity);
+    let mut committee_entry = None;
+    let content_sensitivity = match doc.read() {
+        Ok(record) => {
+            let trail_before = match before {
+                Before::Readable(b) => b.review.as_slice(),
+                Before::Copy(trail) => trail.as_slice(),
+                _ => &[],
+            };
+            if let Err(e) = scope::check_review_trail(pusher, authors, trail_before, &record.review) {
+                return Ok(Err(e.code()));
+            }
+            if let Before::Readable(b) = before {
+                if let Err(e) = scope::check_approved_edit(b, &record) {
+                    return Ok(Err(e.code()));
+                }
+                if record.effective_sensitivity() < b.effective_sensitivity() {
+                    return Ok(Err(SENSITIVITY_LOWERED));
+                }
+            }
+            if let ccs_core::model::RecordBody::Committee(c) = &record.body {
+                committee_entry = Some(CommitteeEntry {
+                    id: target.committee_id.to_string(),
+                    name: c.name.clone(),
+                    level: Some(c.level.code().to_string()),
+                    region: c.region.clone(),
+                    cercle: c.cercle.clone(),
+                    commune: c.commune.clone(),
+                });
+            }
+            record.effective_sensitivity()
+        }
+        // A record of a newer schema, new or already filed as such, goes on its
+        // metadata alone: the server is upgraded before the apps, so this is a window,
+        // not a way around the checks.
+        Err(DocError::NewerSchema(_)) if !matches!(before, Before::Readable(_)) => target.claimed,
+        // Anything else that does not read would skip every check above.
+        Err(_) => return Ok(Err(UNREADABLE)),
     };
+    // Never below what was filed: the past entries were routed under it.
+    let sensitivity = filed.map_or(content_sensitivity, |f| f.max(content_sensitivity));
+    let heads = doc.heads();
+    Ok(Ok(Plan { target, sensitivity, heads, changes: new, committee_entry }))
+}
+
+/// Files a planned document: its row, one log entry with the new changes, its
+/// contributors, and for a committee record the registry.
+pub fn file(conn: &Connection, device: &DeviceScope, plan: &Plan, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let target = &plan.target;
     let seq = log::append(
         conn,
         &log::Accepted {
             meta: &target.meta,
             kind: target.kind,
-            sensitivity,
-            heads: &heads,
-            changes,
+            sensitivity: plan.sensitivity,
+            heads: &plan.heads,
+            changes: &plan.changes,
             origin: device.device_id,
         },
         now,
     )?;
+    let mut writers: Vec<DeviceId> = vec![device.device_id];
+    for c in &plan.changes {
+        if let Some(d) = DeviceId::from_actor(&c.actor) {
+            if !writers.contains(&d) {
+                writers.push(d);
+            }
+        }
+    }
+    log::add_contributors(conn, &target.id, &writers)?;
     if target.kind == RecordKind::Committee {
         if let Some(region) = &target.meta.region {
-            match committee_entry {
+            match &plan.committee_entry {
                 Some(entry) => {
-                    let entry = CommitteeEntry { region: region.clone(), ..entry };
+                    let entry = CommitteeEntry { region: region.clone(), ..entry.clone() };
                     committees::upsert(conn, &entry.id, &entry, now)?;
                 }
                 None => committees::set_region(conn, &target.committee_id.to_string(), region, now)?,
             }
         }
     }
-    tracing::debug!(device = %device.device_id, doc = %target.id, seq, changes = new.len(), "document accepted");
-    Ok(Ok(()))
+    tracing::debug!(device = %device.device_id, doc = %target.id, seq, changes = plan.changes.len(), "document accepted");
+    Ok(seq)
 }

@@ -20,12 +20,30 @@
 //!
 //! `cursor` is the log's end when the round began: a device adopts the one of its first
 //! round, so nothing appended by others during repair is skipped.
+//!
+//! What a repair may carry: the repairing device's own changes only, like a push
+//! ([`crate::push`], step 5). After a restore, a device may hold changes of other
+//! devices that the server lost, and Automerge's sync protocol sends them along; the
+//! server refuses that document `changes.foreign_actor` and files nothing of it. Each
+//! device brings back its own changes when it repairs (a device always holds every
+//! change it made); the refused document goes through on a later repair, once the
+//! other devices have brought theirs. An administrator's repair, like its push, may
+//! carry any actor: a change whose author is gone for good comes back that way.
+//!
+//! Why not accept other enrolled devices' changes "when they could have pushed them":
+//! without signed changes the server cannot tell a relayed change from a forged one. A
+//! member could then write content in a colleague's name, add a decision in a
+//! reviewer's name (the reviewer may make it), or take another device's next (actor,
+//! seq) numbers through a repair and break that device's sync for good (finding S1).
+//! Waiting for the author's own repair costs a delay after a rare restore; accepting
+//! relays would cost the trail's worth every day.
 
 use std::collections::HashMap;
 
 use automerge::sync::{self, Message, SyncDoc};
 use automerge::ChangeHash;
-use ccs_core::doc::{check_changes, RecordDoc};
+use ccs_core::doc::limits::{self, ChangeLimits};
+use ccs_core::doc::RecordDoc;
 use ccs_core::model::{RecordId, RecordKind, Role};
 use ccs_core::sync::scope::{self, DeviceScope};
 use ccs_core::sync::wire::{DocMeta, PushResult, RepairRequest, RepairResponse};
@@ -33,8 +51,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::log::{self, RawChange, DOC_COLUMNS};
-use crate::push::{self, Rejection, Target, MALFORMED};
+use crate::push::{self, Before, Rejection, Target, FOREIGN_ACTOR, MALFORMED, TOO_LARGE};
 use crate::store::{self, StoreError};
+use crate::Limits;
 
 pub const BAD_MESSAGE: Rejection = "repair.bad_message";
 pub const UNKNOWN_DOC: Rejection = "repair.unknown_doc";
@@ -44,13 +63,13 @@ pub fn round(
     conn: &mut Connection,
     device: &DeviceScope,
     request: &RepairRequest,
-    docs_per_round: usize,
+    limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<RepairResponse, StoreError> {
     if request.messages.is_empty() {
-        first_round(conn, device, request, docs_per_round)
+        first_round(conn, device, request, limits.repair_docs_per_round)
     } else {
-        exchange(conn, device, request, now)
+        exchange(conn, device, request, limits, now)
     }
 }
 
@@ -89,7 +108,8 @@ fn first_round(
     };
     let sql = format!(
         "SELECT {DOC_COLUMNS}, c.region FROM docs d LEFT JOIN committees c ON c.id = d.committee_id
-         WHERE {area} AND (d.sensitivity <> 'confidential' OR d.author_device = ?1 OR ?2 IS NULL) ORDER BY d.id"
+         WHERE {area} AND (d.sensitivity <> 'confidential' OR ?2 IS NULL
+             OR EXISTS (SELECT 1 FROM contributors k WHERE k.doc_id = d.id AND k.device_id = ?1)) ORDER BY d.id"
     );
     let mut differing = Vec::new();
     {
@@ -101,7 +121,8 @@ fn first_round(
             }
             let row = log::doc_row(r, 0)??;
             let registry_region: Option<String> = r.get(7)?;
-            if !scope::may_read(device, &row.routing(registry_region)) {
+            let contributors = log::contributors_if_confidential(&tx, &row)?;
+            if !scope::may_read(device, &row.routing(registry_region, contributors)) {
                 continue;
             }
             if listed.get(row.id.as_uuid().as_bytes()) != Some(&row.heads) {
@@ -142,6 +163,7 @@ fn exchange(
     conn: &mut Connection,
     device: &DeviceScope,
     request: &RepairRequest,
+    limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<RepairResponse, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -151,7 +173,7 @@ fn exchange(
     let mut messages = Vec::new();
     let mut results: Vec<PushResult> = Vec::with_capacity(request.messages.len());
     for (id, bytes) in &request.messages {
-        let outcome = exchange_one(&tx, device, *id, bytes, listed.get(id).copied(), now)?;
+        let outcome = exchange_one(&tx, device, *id, bytes, listed.get(id).copied(), limits, now)?;
         if let Ok(Some(reply)) = &outcome {
             messages.push((*id, reply.clone()));
         }
@@ -163,17 +185,26 @@ fn exchange(
 
 /// Receives one message into the server's copy of a document; returns the reply, if
 /// the two sides still differ.
+#[allow(clippy::too_many_arguments)]
 fn exchange_one(
     conn: &Connection,
     device: &DeviceScope,
     id: [u8; 16],
     bytes: &[u8],
     listed: Option<&DocMeta>,
+    limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<Result<Option<Vec<u8>>, Rejection>, StoreError> {
     let Ok(message) = Message::decode(bytes) else { return Ok(Err(BAD_MESSAGE)) };
-    if message.changes.iter().any(|chunk| check_changes(chunk).is_err()) {
-        return Ok(Err(MALFORMED));
+    let mut ops = 0u64;
+    for chunk in message.changes.iter() {
+        match limits::check_changes_with_limits(chunk, &ChangeLimits::SERVER) {
+            Ok(stats) => ops = ops.saturating_add(stats.ops),
+            Err(e) => return Ok(Err(push::change_check_rejection(&e))),
+        }
+    }
+    if ops > ChangeLimits::SERVER.max_ops {
+        return Ok(Err(TOO_LARGE));
     }
     let rid = RecordId(uuid::Uuid::from_bytes(id));
     let stored = log::find_doc(conn, &rid)?;
@@ -187,20 +218,19 @@ fn exchange_one(
         Some(_) => log::load_doc(conn, &rid)?,
         None => RecordDoc::empty(),
     };
+    let before = match (&stored, doc.read()) {
+        (None, _) => Before::New,
+        (Some(_), Ok(r)) => Before::Readable(Box::new(r)),
+        (Some(_), Err(_)) => Before::Unreadable,
+    };
     let before_heads = doc.inner().get_heads();
-    let before_review = push::review_trail(&doc);
     let mut their_heads = message.heads.clone();
     their_heads.sort();
     let mut state = sync::State::new();
     if doc.inner().sync().receive_sync_message(&mut state, message).is_err() {
         return Ok(Err(MALFORMED));
     }
-    let received: Vec<RawChange> = doc
-        .inner()
-        .get_changes(&before_heads)
-        .into_iter()
-        .map(|c| RawChange { hash: c.hash(), bytes: c.raw_bytes().to_vec() })
-        .collect();
+    let received: Vec<RawChange> = doc.inner().get_changes(&before_heads).iter().map(RawChange::of).collect();
     let new = push::only_new(conn, received)?;
     if !new.is_empty() {
         // The device's own description wins; a document new to the server and not
@@ -219,21 +249,37 @@ fn exchange_one(
         if let Err(e) = scope::may_write(device, &target.routing) {
             return Ok(Err(e.code()));
         }
+        let authors = match relayed_authors(device, &new) {
+            Ok(a) => a,
+            Err(code) => return Ok(Err(code)),
+        };
+        let before = match crate::lineage::with_lineage(conn, device, &target, &doc, &new, before)? {
+            Ok(b) => b,
+            Err(code) => return Ok(Err(code)),
+        };
+        let new_bytes: u64 = new.iter().map(|c| c.bytes.len() as u64).sum();
+        let stored_bytes = if stored.is_some() { log::doc_bytes(conn, &rid)? } else { 0 };
+        if stored_bytes.saturating_add(new_bytes) > limits.max_doc_bytes as u64 {
+            return Ok(Err(TOO_LARGE));
+        }
         // Changes waiting for a dependency the device has not sent yet (a bloom filter
         // false positive) are not filed: file what is complete, and the reply's `need`
         // asks for the rest.
-        let outcome = if doc.inner().get_missing_deps(&[]).is_empty() {
-            push::admit(conn, device, &target, &mut doc, before_review, &new, now)?
+        let plan = if doc.inner().get_missing_deps(&[]).is_empty() {
+            push::evaluate(device, &authors, target, &mut doc, &before, new)?
         } else {
             let mut complete = target.load(conn)?;
             let bytes: Vec<u8> = new.iter().flat_map(|c| c.bytes.iter().copied()).collect();
             if complete.apply(&bytes).is_err() {
                 return Ok(Err(MALFORMED));
             }
-            push::admit(conn, device, &target, &mut complete, before_review, &new, now)?
+            push::evaluate(device, &authors, target, &mut complete, &before, new)?
         };
-        if let Err(code) = outcome {
-            return Ok(Err(code));
+        match plan {
+            Ok(plan) => {
+                push::file(conn, device, &plan, now)?;
+            }
+            Err(code) => return Ok(Err(code)),
         }
     }
     let mut ours: Vec<ChangeHash> = doc.inner().get_heads();
@@ -243,6 +289,16 @@ fn exchange_one(
     }
     let reply = doc.inner().sync().generate_sync_message(&mut state).map(Message::encode);
     Ok(Ok(reply))
+}
+
+/// The devices the new changes of a repair speak for: the repairing device only (any
+/// actor for an administrator); another actor is `changes.foreign_actor` (module doc).
+fn relayed_authors(device: &DeviceScope, new: &[RawChange]) -> Result<Vec<DeviceScope>, Rejection> {
+    let own = device.device_id.actor();
+    if device.role != Role::Admin && new.iter().any(|c| c.actor != own) {
+        return Err(FOREIGN_ACTOR);
+    }
+    Ok(vec![device.clone()])
 }
 
 /// Routing metadata read from a document itself, for one the server has never filed.

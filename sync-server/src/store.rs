@@ -29,6 +29,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// extra ones are closed when returned.
 const IDLE_CONNECTIONS: usize = 8;
 
+/// Concurrent database work when not configured ([`Store::with_gate`]).
+const DEFAULT_SLOTS: usize = 16;
+
 /// Schema migrations, applied in order; `user_version` is the number applied. Only ever
 /// add to this list: a shipped migration is never edited, so every server file in the
 /// field reaches the same schema.
@@ -101,6 +104,17 @@ const MIGRATIONS: &[&str] = &[
         seq  INTEGER NOT NULL REFERENCES log(seq)
     ) WITHOUT ROWID;
     "#,
+    // 2: who wrote each document (the confidential rule: its contributors, not the
+    // first pusher). Seeded with every device a document's log entries came from.
+    r#"
+    CREATE TABLE contributors (
+        doc_id    TEXT NOT NULL REFERENCES docs(id),
+        device_id TEXT NOT NULL,
+        PRIMARY KEY (doc_id, device_id)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO contributors (doc_id, device_id) SELECT id, author_device FROM docs;
+    INSERT OR IGNORE INTO contributors (doc_id, device_id) SELECT DISTINCT doc_id, origin_device FROM log;
+    "#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -115,12 +129,19 @@ pub enum StoreError {
     Corrupt(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Every slot for database work stayed taken past the queue wait.
+    #[error("too many requests at once")]
+    Overloaded,
 }
 
 /// The database of one data directory, with idle connections ready for reuse.
 pub struct Store {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Slots for database work ([`Store::run`]): one device's heavy pushes cannot take
+    /// every blocking thread; the others queue for `queue_wait`, then are told busy.
+    gate: Arc<tokio::sync::Semaphore>,
+    queue_wait: Duration,
 }
 
 impl std::fmt::Debug for Store {
@@ -151,8 +172,21 @@ impl Store {
                 other => break other?,
             }
         };
-        let store = Store { path, idle: Mutex::new(vec![conn]) };
+        let store = Store {
+            path,
+            idle: Mutex::new(vec![conn]),
+            gate: Arc::new(tokio::sync::Semaphore::new(DEFAULT_SLOTS)),
+            queue_wait: Duration::from_secs(10),
+        };
         Ok(store)
+    }
+
+    /// Bounds concurrent database work to `slots`; a request waits at most `queue_wait`
+    /// for one.
+    pub fn with_gate(mut self, slots: usize, queue_wait: Duration) -> Store {
+        self.gate = Arc::new(tokio::sync::Semaphore::new(slots.max(1)));
+        self.queue_wait = queue_wait;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -179,7 +213,13 @@ impl Store {
     {
         let store = Arc::clone(self);
         let span = tracing::Span::current();
+        let permit = match tokio::time::timeout(self.queue_wait, Arc::clone(&self.gate).acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(E::from(StoreError::Overloaded)),
+        };
         tokio::task::spawn_blocking(move || {
+            // Held until the work ends, even if the request timed out meanwhile.
+            let _permit = permit;
             span.in_scope(|| {
                 let mut conn = store.conn()?;
                 f(&mut conn)
@@ -225,17 +265,36 @@ impl Drop for Pooled<'_> {
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+/// Makes the data directory private (owner only, 0700): it holds token hashes and
+/// every record's changes in plaintext. A new one is created so; an existing one that
+/// other users can read or enter is tightened to 0700 with a warning in the log (the
+/// server refuses nothing: the administrator may not be at the console, and leaving it
+/// open is the worse outcome). Returns whether it had to be tightened.
+pub fn create_private_dir(dir: &Path) -> Result<bool, StoreError> {
     let io = |source| StoreError::Io { path: dir.to_path_buf(), source };
     if dir.is_dir() {
-        return Ok(());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir).map_err(io)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+                tracing::warn!(
+                    dir = %dir.display(),
+                    mode = format!("{:o}", mode & 0o777),
+                    "the data directory was readable by other users: its mode is now 700"
+                );
+                return Ok(true);
+            }
+        }
+        return Ok(false);
     }
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
-    // The directory holds token hashes and every record's changes: owner only.
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(io)
+    builder.create(dir).map_err(io)?;
+    Ok(false)
 }
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {
@@ -326,6 +385,23 @@ mod tests {
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
         assert!(matches!(Store::open(dir.path()), Err(StoreError::NewerSchema { found: 99, .. })));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_data_directory_open_to_other_users_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let fresh = parent.path().join("new");
+        drop(Store::open(&fresh).unwrap());
+        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
+
+        let open = parent.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(create_private_dir(&open).unwrap(), "tightening not reported");
+        assert_eq!(std::fs::metadata(&open).unwrap().permissions().mode() & 0o777, 0o700);
+        assert!(!create_private_dir(&open).unwrap());
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub fn round(
             more: false,
         });
     }
-    let results = push::push(conn, device, &request.push, now)?;
+    let results = push::push(conn, device, &request.push, limits, now)?;
     let page = pull::page(conn, device, request.cursor, limits.page_bytes)?;
     Ok(SyncResponse {
         epoch,

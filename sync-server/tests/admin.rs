@@ -216,3 +216,47 @@ fn serve_binary_stops_cleanly_on_sigterm() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("request_id"), "no request id in the log:\n{log}");
 }
+
+/// M5: a backup holds every record in plaintext and every token hash: it is written
+/// owner-only (0600) whatever the umask, like the data directory (0700).
+#[cfg(unix)]
+#[test]
+fn backups_and_the_data_directory_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start();
+    server.import_committees();
+    let file = server.dir().join("backup.db");
+    let out = bin().arg("--data").arg(server.dir()).arg("backup").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(server.dir()).unwrap().permissions().mode() & 0o777, 0o700);
+
+    // An existing directory others can read is tightened when the server opens it.
+    let open = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = bin().arg("--data").arg(open.path()).args(["devices", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::metadata(open.path()).unwrap().permissions().mode() & 0o777, 0o700);
+}
+
+/// L4: a device chooses its label; a hostile one (terminal escapes, a forged line,
+/// kilobytes of text) is stored and printed cleaned and bounded.
+#[test]
+fn a_hostile_device_label_is_cleaned_and_bounded() {
+    let server = TestServer::start();
+    server.import_committees();
+    let code = server.code(Role::Member, Some(goundam()), None);
+    let label = format!("\u{1b}[2J\u{1b}[31mAwa\n{} revoked: no{}", "x".repeat(10), "é".repeat(5000));
+    let body = serde_json::json!({"code": code, "device_id": DeviceId::new().to_string(), "label": label}).to_string();
+    let (status, bytes) = post(&server.url, "/v1/enroll", None, "application/json", body.as_bytes());
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let devices = admin::list_devices(&server.dir()).unwrap();
+    let stored = devices[0].label.clone().unwrap();
+    assert!(stored.chars().all(|c| !c.is_control()), "{stored:?}");
+    assert_eq!(stored.chars().count(), ccs_sync_server::enrollment::MAX_LABEL_CHARS);
+    assert!(stored.starts_with("[2J[31mAwaxxxxxxxxxx revoked: no"), "{stored:?}");
+    let out = bin().arg("--data").arg(server.dir()).args(["devices", "list"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert_eq!(text.lines().count(), 2, "{text}");
+}

@@ -268,3 +268,69 @@ fn device_that_lost_everything_repairs_in_bounded_rounds() {
     );
     assert_eq!((status, error_body(&body).code.as_str()), (422, "request.too_many_docs"));
 }
+
+/// S1 on the repair path: after a restore, a member holding a colleague's change the
+/// server lost cannot relay it (nor forge one) in the colleague's name; the colleague
+/// brings it back by its own repair, after which the member's repair goes through.
+#[test]
+fn repair_relays_no_change_in_another_devices_name() {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let reviewer = server.enroll(Role::Reviewer, None, None);
+    let backup = server.dir().join("backup.db");
+    admin::backup(&server.dir(), &backup).unwrap();
+
+    // After the backup: the colleague's record, which the member receives.
+    let other = colleague.id;
+    let mut theirs = LocalDoc::new(session(goundam(), other), other);
+    colleague.push_ok(vec![theirs.push()]);
+    let pulled = member.pull_all();
+    let mut on_member =
+        LocalDoc { record: theirs.record.clone(), doc: ccs_core::doc::RecordDoc::empty(), acked: vec![] };
+    on_member.doc.apply(&pulled[0].changes).unwrap();
+
+    let restored_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&backup, restored_dir.path().join(ccs_sync_server::store::DB_FILE)).unwrap();
+    drop(server);
+    let server = TestServer::on(restored_dir, Limits::default());
+    member.url = server.url.clone();
+    colleague.url = server.url.clone();
+
+    // The member's repair offers the colleague's record: refused, nothing filed.
+    let mut replica = replica_of(&mut [&mut on_member]);
+    let first = repair_call(&member, &RepairRequest { docs: replica.listing(), messages: vec![] });
+    assert_eq!(first.messages.len(), 1);
+    let (id, bytes) = &first.messages[0];
+    let (_, doc) = replica.docs.get_mut(id).unwrap();
+    let mut state = State::new();
+    doc.sync().receive_sync_message(&mut state, Message::decode(bytes).unwrap()).unwrap();
+    let reply = doc.sync().generate_sync_message(&mut state).unwrap().encode();
+    let r = repair_call(&member, &RepairRequest { docs: vec![], messages: vec![(*id, reply)] });
+    assert_eq!(r.results[0].rejected.as_deref(), Some("changes.foreign_actor"));
+
+    // Nor can it forge a reviewer's approval through a repair.
+    let rid = reviewer.id;
+    let mut forged = LocalDoc::new(session(goundam(), rid), rid);
+    forged.edit(rid, |r| r.review.push(review_event(rid, Role::Reviewer, Decision::Approved)));
+    let mut forged_replica = replica_of(&mut [&mut forged]);
+    let first = repair_call(&member, &RepairRequest { docs: forged_replica.listing(), messages: vec![] });
+    let (id, bytes) = &first.messages[0];
+    let (_, doc) = forged_replica.docs.get_mut(id).unwrap();
+    let mut state = State::new();
+    doc.sync().receive_sync_message(&mut state, Message::decode(bytes).unwrap()).unwrap();
+    let reply = doc.sync().generate_sync_message(&mut state).unwrap().encode();
+    let r = repair_call(&member, &RepairRequest { docs: vec![], messages: vec![(*id, reply)] });
+    assert_eq!(r.results[0].rejected.as_deref(), Some("changes.foreign_actor"));
+    let mut auditor = server.enroll(Role::Reviewer, None, None);
+    assert!(auditor.pull_all().is_empty());
+
+    // The colleague repairs with its own change; then the member's repair converges.
+    let mut colleague_replica = replica_of(&mut [&mut theirs]);
+    colleague_replica.repair(&colleague, false);
+    replica.repair(&member, false);
+    let entries = auditor.pull_all();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].meta.id, *theirs.id().as_uuid().as_bytes());
+}

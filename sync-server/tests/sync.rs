@@ -278,8 +278,13 @@ fn reviewer_pushes_a_committee_record_that_routes_its_region() {
     assert!(c.gao_facilitator.pulled_docs().is_empty());
 }
 
+/// C1: an Automerge document keeps every past state, so a confidential record made
+/// less sensitive would hand its allegation to every committee phone. The server
+/// refuses the decrease; the record is shared as a copy of its current state in a new
+/// document, and no change any committee device receives, read at its own heads,
+/// holds the security-forces threat.
 #[test]
-fn record_made_less_sensitive_reaches_new_readers_whole() {
+fn record_made_less_sensitive_is_refused_and_its_past_never_reaches_the_committee() {
     let mut c = cast(Limits::default());
     let me = c.goundam_member.id;
     let mut secret = LocalDoc::new(fds_assessment(goundam(), me), me);
@@ -303,22 +308,46 @@ fn record_made_less_sensitive_reaches_new_readers_whole() {
         r.sensitivity = Sensitivity::Restricted;
     });
     assert_eq!(secret.record.effective_sensitivity(), Sensitivity::Restricted);
-    c.goundam_member.push_ok(vec![secret.push()]);
+    let r = c.goundam_member.sync(vec![secret.push()]);
+    assert_eq!(r.results[0].rejected.as_deref(), Some("doc.sensitivity_lowered"));
+    // Claiming "restricted" in the metadata changes nothing either.
+    let mut claimed = secret.push();
+    claimed.meta.sensitivity = "public".into();
+    let r = c.goundam_member.sync(vec![claimed]);
+    assert_eq!(r.results[0].rejected.as_deref(), Some("doc.sensitivity_lowered"));
 
-    // The colleague's one new entry is enough to read the whole record.
-    let entries = colleague.pull_all();
-    assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].meta.sensitivity, "restricted");
-    let mut doc = ccs_core::doc::RecordDoc::empty();
-    doc.apply(&entries[0].changes).unwrap();
-    assert!(doc.inner().get_missing_deps(&[]).is_empty());
-    assert_eq!(doc.read().unwrap(), secret.record);
-    // A reviewer, who had every entry, merges the big one without trouble.
-    let mut on_reviewer = ccs_core::doc::RecordDoc::empty();
-    for e in c.reviewer.pull_all() {
-        on_reviewer.apply(&e.changes).unwrap();
+    // Declassified the right way: its current state in a new document, no history.
+    let mut copy_record = secret.record.clone();
+    copy_record.id = RecordId::new();
+    let mut copy = LocalDoc::new(copy_record, me);
+    c.goundam_member.push_ok(vec![copy.push()]);
+
+    for device in [&mut colleague, &mut c.tombouctou_facilitator] {
+        let entries = device.pull_all();
+        let ids: Vec<[u8; 16]> = entries.iter().map(|e| e.meta.id).collect();
+        assert_eq!(ids, vec![*copy.id().as_uuid().as_bytes()]);
+        let mut doc = ccs_core::doc::RecordDoc::empty();
+        for e in &entries {
+            doc.apply(&e.changes).unwrap();
+        }
+        let changes = doc.inner().get_changes(&[]);
+        assert!(!changes.is_empty());
+        // Every state the device can reach, from the first heads on.
+        for change in changes {
+            let mut at = doc.inner().fork_at(&[change.hash()]).unwrap();
+            let state = ccs_core::doc::RecordDoc::load(&at.save()).unwrap().read().unwrap();
+            let RecordBody::Assessment(a) = &state.body else { panic!("not an assessment") };
+            assert!(a.threats.iter().all(|t| t.category != ThreatCategory::FdsTensions), "allegation received");
+        }
     }
-    assert_eq!(on_reviewer.read().unwrap(), secret.record);
+    // The reviewer keeps the original, still confidential, and the copy.
+    let entries = c.reviewer.pull_all();
+    let original: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.meta.id == *secret.id().as_uuid().as_bytes())
+        .map(|e| e.meta.sensitivity.as_str())
+        .collect();
+    assert_eq!(original, vec!["confidential", "confidential"]);
 }
 
 #[test]

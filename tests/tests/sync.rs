@@ -144,6 +144,15 @@ fn devices_converge_within_their_scopes_whatever_the_sync_order() {
         .map(|i| (i.id, (i.committee_id, i.sensitivity)))
         .collect();
     assert!(all.contains_key(&secret), "the reviewer sees the confidential assessment");
+    let approved: Vec<RecordId> = w
+        .reviewer
+        .store
+        .list(&ListFilter { status: Some(ReviewStatus::Approved), limit: 500, ..Default::default() })
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| i.id)
+        .collect();
     for d in &devices {
         let mine = snapshot(d);
         let expected: Vec<RecordId> = all
@@ -162,6 +171,11 @@ fn devices_converge_within_their_scopes_whatever_the_sync_order() {
             .collect();
         assert_eq!(mine.keys().copied().collect::<Vec<_>>(), expected, "{} holds exactly its scope", d.name);
         for (id, heads) in &mine {
+            // The server refuses an edit made offline to a record the CRSS approved
+            // meanwhile (record.locked, until reopened): that device keeps its edit.
+            if approved.contains(id) && heads != &all[id] {
+                continue;
+            }
             assert_eq!(heads, &all[id], "{}: record {id} differs from the reviewer's", d.name);
         }
     }

@@ -186,7 +186,7 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
             "Le registre des comités est tenu par les administrateurs et la CRSS.",
             "The committee registry is kept by administrators and the CRSS.",
         ),
-        "review.role_not_allowed" | "review.forged" => m(
+        "review.role_not_allowed" => m(
             "Décision de revue refusée : votre rôle ne permet pas cette décision.",
             "Review decision refused: your role does not allow it.",
         ),
@@ -197,6 +197,46 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
         "record.purge_not_allowed" => m(
             "Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l'historique d'une fiche.",
             "Only facilitators, CRSS reviewers and administrators may purge a record's history.",
+        ),
+        "review.forged" => m(
+            "Le serveur a refusé la fiche : le suivi de revue ne peut être que complété, jamais modifié ni effacé, et chaque décision doit venir de l'appareil et du rôle qui la prennent.",
+            "The server refused the record: the review trail can only be added to, never changed or erased, and each decision must come from the device and role making it.",
+        ),
+        "record.locked" => m(
+            "Fiche approuvée par la CRSS : rouvrez-la avant de la modifier ; la modification n'a pas été envoyée.",
+            "Record approved by the CRSS: reopen it before editing; the edit was not sent.",
+        ),
+        "changes.foreign_actor" => m(
+            "Le serveur a refusé la fiche : elle contient des modifications signées au nom d'un autre appareil.",
+            "The server refused the record: it holds changes made in another device's name.",
+        ),
+        "doc.sensitivity_lowered" => m(
+            "Le serveur ne baisse jamais la sensibilité d'une fiche : son historique resterait lisible. Faites-en une copie déclassifiée (nouvelle fiche sans historique).",
+            "The server never lowers a record's sensitivity: its history would stay readable. Make a declassified copy (a new record without history).",
+        ),
+        "doc.unreadable" => m(
+            "Le serveur a refusé la fiche : après ces modifications, elle ne se lit plus comme une fiche.",
+            "The server refused the record: after these changes it no longer reads as a record.",
+        ),
+        "doc.too_large" => m(
+            "Fiche trop volumineuse pour le serveur : elle n'a pas été envoyée.",
+            "Record too large for the server: it was not sent.",
+        ),
+        "doc.too_deep" => m(
+            "Le serveur a refusé la fiche : sa structure est imbriquée trop profondément.",
+            "The server refused the record: its structure is nested too deeply.",
+        ),
+        "changes.malformed" => m(
+            "Le serveur a refusé la fiche : ses modifications sont illisibles ou incomplètes.",
+            "The server refused the record: its changes are unreadable or incomplete.",
+        ),
+        "server.timeout" => m(
+            "Le serveur a mis trop de temps à répondre : rien n'a été perdu, réessayez dans un moment.",
+            "The server took too long to answer: nothing was lost, try again in a moment.",
+        ),
+        "request.rate_limited" => m(
+            "Trop de demandes de cet appareil en peu de temps : la synchronisation reprendra dans un instant.",
+            "Too many requests from this device in a short time: sync will resume in a moment.",
         ),
         "doc.meta_mismatch" => m(
             "Le serveur a refusé la fiche : son comité ou son type ne correspond pas.",

@@ -6,6 +6,7 @@ use automerge::{transaction::Transactable, AutoCommit, ObjId, ObjType, Prop, Rea
 use serde::Serialize;
 use serde_json::json;
 
+use super::limits::MAX_NESTING;
 use super::DocError;
 use crate::model::DeviceId;
 
@@ -52,7 +53,7 @@ fn author(id: &automerge::ObjId) -> Option<DeviceId> {
 
 pub(super) fn find(doc: &AutoCommit) -> Vec<Conflict> {
     let mut out = Vec::new();
-    walk(doc, &ROOT, "", &mut out);
+    walk(doc, &mut out);
     out
 }
 
@@ -64,34 +65,61 @@ fn join(path: &str, prop: &Prop) -> String {
     }
 }
 
-fn walk(doc: &AutoCommit, obj: &ObjId, path: &str, out: &mut Vec<Conflict>) {
-    let props: Vec<Prop> = match doc.object_type(obj) {
-        Ok(ObjType::Map) | Ok(ObjType::Table) => doc.keys(obj).map(Prop::Map).collect(),
-        Ok(ObjType::List) => (0..doc.length(obj)).map(Prop::Seq).collect(),
-        _ => return,
+/// One object being walked: its props, and the next one to look at.
+struct Frame {
+    obj: ObjId,
+    path: String,
+    props: Vec<Prop>,
+    next: usize,
+}
+
+fn frame(doc: &AutoCommit, obj: ObjId, path: String) -> Option<Frame> {
+    let props: Vec<Prop> = match doc.object_type(&obj) {
+        Ok(ObjType::Map) | Ok(ObjType::Table) => doc.keys(&obj).map(Prop::Map).collect(),
+        Ok(ObjType::List) => (0..doc.length(&obj)).map(Prop::Seq).collect(),
+        _ => return None,
     };
-    for prop in props {
+    Some(Frame { obj, path, props, next: 0 })
+}
+
+/// Depth-first, in document order, with an explicit stack: a document nested
+/// thousands deep (another device's doing; the server refuses it, an older server did
+/// not) costs heap, not the stack, and nothing deeper than [`MAX_NESTING`] is visited.
+fn walk(doc: &AutoCommit, out: &mut Vec<Conflict>) {
+    let mut stack: Vec<Frame> = frame(doc, ROOT, String::new()).into_iter().collect();
+    while let Some(top) = stack.last_mut() {
+        let Some(prop) = top.props.get(top.next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        top.next += 1;
+        let obj = top.obj.clone();
         // The body's fields are shown without the `body.` prefix.
         let child_path =
-            if obj == &ROOT && prop == Prop::Map("body".into()) { String::new() } else { join(path, &prop) };
-        let all = doc.get_all(obj, prop.clone()).unwrap_or_default();
-        let ignored = obj == &ROOT && matches!(&prop, Prop::Map(k) if IGNORED.contains(&k.as_str()));
+            if obj == ROOT && prop == Prop::Map("body".into()) { String::new() } else { join(&top.path, &prop) };
+        let all = doc.get_all(&obj, prop.clone()).unwrap_or_default();
+        let ignored = obj == ROOT && matches!(&prop, Prop::Map(k) if IGNORED.contains(&k.as_str()));
         if all.len() > 1 && !ignored {
-            let winner = doc.get(obj, prop.clone()).ok().flatten().map(|(_, id)| id);
+            let winner = doc.get(&obj, prop.clone()).ok().flatten().map(|(_, id)| id);
             out.push(Conflict {
                 path: child_path.clone(),
                 values: all
                     .iter()
                     .map(|(v, id)| ConflictValue {
-                        value: to_json(doc, v, id),
+                        value: to_json(doc, v, id, 0),
                         device: author(id),
                         current: winner.as_ref() == Some(id),
                     })
                     .collect(),
             });
         }
-        if let Ok(Some((Value::Object(_), id))) = doc.get(obj, prop) {
-            walk(doc, &id, &child_path, out);
+        if stack.len() > MAX_NESTING {
+            continue;
+        }
+        if let Ok(Some((Value::Object(_), id))) = doc.get(&obj, prop) {
+            if let Some(f) = frame(doc, id, child_path) {
+                stack.push(f);
+            }
         }
     }
 }
@@ -109,19 +137,25 @@ fn scalar_json(s: &ScalarValue) -> serde_json::Value {
     }
 }
 
-fn to_json(doc: &AutoCommit, v: &Value<'_>, id: &ObjId) -> serde_json::Value {
+/// A value as JSON; objects nested past [`MAX_NESTING`] below it show as null.
+fn to_json(doc: &AutoCommit, v: &Value<'_>, id: &ObjId, depth: usize) -> serde_json::Value {
+    if depth > MAX_NESTING && matches!(v, Value::Object(_)) {
+        return serde_json::Value::Null;
+    }
     match v {
         Value::Scalar(s) => scalar_json(s),
         Value::Object(ObjType::Text) => json!(doc.text(id).unwrap_or_default()),
         Value::Object(ObjType::List) => serde_json::Value::Array(
             (0..doc.length(id))
                 .filter_map(|i| doc.get(id, i).ok().flatten())
-                .map(|(v, cid)| to_json(doc, &v, &cid))
+                .map(|(v, cid)| to_json(doc, &v, &cid, depth + 1))
                 .collect(),
         ),
         Value::Object(_) => serde_json::Value::Object(
             doc.keys(id)
-                .filter_map(|k| doc.get(id, k.as_str()).ok().flatten().map(|(v, cid)| (k, to_json(doc, &v, &cid))))
+                .filter_map(|k| {
+                    doc.get(id, k.as_str()).ok().flatten().map(|(v, cid)| (k, to_json(doc, &v, &cid, depth + 1)))
+                })
                 .collect(),
         ),
     }
@@ -135,19 +169,25 @@ enum Node {
     List(Vec<Node>),
 }
 
-fn read_node(doc: &AutoCommit, v: &Value<'_>, id: &ObjId) -> Node {
+/// A value as a [`Node`]; objects nested past [`MAX_NESTING`] below it are read as null.
+fn read_node(doc: &AutoCommit, v: &Value<'_>, id: &ObjId, depth: usize) -> Node {
+    if depth > MAX_NESTING && matches!(v, Value::Object(_)) {
+        return Node::Scalar(ScalarValue::Null);
+    }
     match v {
         Value::Scalar(s) => Node::Scalar(s.as_ref().clone()),
         Value::Object(ObjType::Text) => Node::Text(doc.text(id).unwrap_or_default()),
         Value::Object(ObjType::List) => Node::List(
             (0..doc.length(id))
                 .filter_map(|i| doc.get(id, i).ok().flatten())
-                .map(|(v, cid)| read_node(doc, &v, &cid))
+                .map(|(v, cid)| read_node(doc, &v, &cid, depth + 1))
                 .collect(),
         ),
         Value::Object(_) => Node::Map(
             doc.keys(id)
-                .filter_map(|k| doc.get(id, k.as_str()).ok().flatten().map(|(v, cid)| (k, read_node(doc, &v, &cid))))
+                .filter_map(|k| {
+                    doc.get(id, k.as_str()).ok().flatten().map(|(v, cid)| (k, read_node(doc, &v, &cid, depth + 1)))
+                })
                 .collect(),
         ),
     }
@@ -244,7 +284,7 @@ pub(super) fn resolve(doc: &mut AutoCommit, path: &str, choice: usize) -> Result
         return Err(DocError::NoConflict(path.into()));
     }
     let (value, id) = all.get(choice).ok_or_else(|| DocError::BadPath(format!("{path} (choice {choice})")))?;
-    let node = read_node(doc, value, id);
+    let node = read_node(doc, value, id, 0);
     match last {
         Prop::Seq(i) => {
             // A list slot: replace the element in place.
@@ -275,5 +315,48 @@ mod tests {
         assert!(parse_path("threats[x]").is_err());
         assert!(parse_path("").is_err());
         assert!(parse_path("a..b").is_err());
+    }
+}
+
+#[cfg(test)]
+mod deep_tests {
+    use super::super::RecordDoc;
+    use crate::model::*;
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ROOT};
+
+    /// S2: 20,000 nested maps under an unknown root key (a few hundred KB of changes
+    /// from a hostile device) are applied, read, and searched for conflicts on a thread
+    /// with a 2 MiB stack, as a phone's sync thread would: no overflow.
+    #[test]
+    fn a_20000_deep_document_does_not_overflow_a_2_mib_stack() {
+        let record = Record::new(
+            RecordBody::Session(crate::samples::session_body()),
+            CommitteeId::new(),
+            DeviceId::new(),
+            chrono::Utc::now(),
+        );
+        let mut hostile = RecordDoc::create(&record, record.created_by).unwrap();
+        let mut obj = hostile.inner().put_object(ROOT, "x", ObjType::Map).unwrap();
+        for _ in 0..20_000 {
+            obj = hostile.inner().put_object(&obj, "a", ObjType::Map).unwrap();
+        }
+        hostile.inner().commit();
+        let bytes = hostile.save_after(&[]);
+        let worker = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let mut doc = RecordDoc::empty();
+                doc.apply(&bytes).unwrap();
+                let conflicts = doc.conflicts();
+                let read = doc.read().unwrap();
+                let deep = super::super::limits::nesting_exceeds(doc.inner(), super::super::limits::MAX_NESTING);
+                (conflicts.len(), read.id, deep)
+            })
+            .unwrap();
+        let (conflicts, id, deep) = worker.join().expect("the deep document crashed the thread");
+        assert_eq!(conflicts, 0);
+        assert_eq!(id, record.id);
+        assert!(deep);
     }
 }

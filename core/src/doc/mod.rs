@@ -18,6 +18,7 @@
 mod careful;
 pub mod codec;
 mod conflicts;
+pub mod limits;
 
 pub use conflicts::{Conflict, ConflictValue};
 
@@ -43,6 +44,12 @@ pub enum DocError {
     UnknownHeads(String),
     #[error("internal document error: {0}")]
     Internal(String),
+    /// Input past one of the caps of [`limits`] (inflated size, operations, document size).
+    #[error("document too large: {0}")]
+    TooLarge(String),
+    /// A document nested deeper than [`limits::MAX_NESTING`].
+    #[error("document nested deeper than {0} levels")]
+    TooDeep(usize),
 }
 
 impl DocError {
@@ -55,6 +62,8 @@ impl DocError {
             DocError::BadPath(_) => "conflict.bad_path",
             DocError::UnknownHeads(_) => "draft.unknown_base",
             DocError::Internal(_) => "doc.internal",
+            DocError::TooLarge(_) => "doc.too_large",
+            DocError::TooDeep(_) => "doc.too_deep",
         }
     }
 }
@@ -399,21 +408,12 @@ pub fn split_chunks(bytes: &[u8]) -> Result<Vec<(u8, &[u8])>, DocError> {
 }
 
 /// Checks that `bytes` parse entirely as Automerge changes or saved documents, each
-/// with a valid checksum. Automerge's own incremental load keeps what parses and drops
-/// the rest silently; input from another device must be refused whole instead.
+/// with a valid checksum, within the caps a device applies ([`limits::ChangeLimits::DEVICE`]:
+/// inflated size, operation counts). Automerge's own incremental load keeps what parses
+/// and drops the rest silently; input from another device must be refused whole instead.
+/// The server uses [`limits::check_changes_with_limits`] with its own caps.
 pub fn check_changes(bytes: &[u8]) -> Result<(), DocError> {
-    for (kind, chunk) in split_chunks(bytes)? {
-        match kind {
-            CHUNK_CHANGE | CHUNK_COMPRESSED_CHANGE => {
-                automerge::Change::try_from(chunk).map_err(|e| DocError::Corrupt(e.to_string()))?;
-            }
-            CHUNK_DOCUMENT => {
-                AutoCommit::load(chunk).map_err(|e| DocError::Corrupt(e.to_string()))?;
-            }
-            other => return Err(DocError::Corrupt(format!("unsupported Automerge chunk type {other}"))),
-        }
-    }
-    Ok(())
+    limits::check_changes_with_limits(bytes, &limits::ChangeLimits::DEVICE).map(|_| ())
 }
 
 /// Heads as stored: sorted 32-byte hashes, concatenated.

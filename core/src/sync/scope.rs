@@ -5,15 +5,33 @@
 //! - `facilitator`: every committee of its region;
 //! - `reviewer`, `admin`: everything.
 //!
-//! `confidential` records go only to reviewers, admins and the device that wrote them,
-//! whatever the scope. Committee records (the registry) are written by admins and
-//! reviewers only. Review decisions are accepted only from the roles allowed to make
-//! them, made by the pushing device itself.
+//! `confidential` records go only to reviewers, admins and the devices that wrote them
+//! (their *contributors*), whatever the scope. Committee records (the registry) are
+//! written by admins and reviewers only. Review decisions are accepted only from the
+//! roles allowed to make them, made by the pushing device itself.
+//!
+//! Who wrote a confidential record (the rule, not "who pushed first"): the server keeps,
+//! per document, the enrolled devices whose changes it accepted into it. Those
+//! contributors, plus reviewers and admins, read and keep editing the record once it is
+//! confidential; other devices of its committee or region do not (they never received
+//! its confidential content, so no edit of theirs can be legitimate). A member who adds
+//! an allegation against the security forces to a colleague's restricted record is a
+//! contributor from that push on, and so is the colleague: both keep editing it.
+//!
+//! The sensitivity a record is filed under is decided by its content
+//! ([`crate::model::Record::effective_sensitivity`] of the merged document), never by what
+//! a device claims in its push: a claimed `confidential` on restricted content is filed
+//! as restricted, so claiming cannot lock colleagues out. A stored record's sensitivity
+//! never goes down (a decrease is refused; a declassified record is a new document).
+//!
+//! The review trail is append-only for every role: an event already on file must stay
+//! as it was ([`check_review_trail`]), and an approved record is closed to edits until
+//! a `reopened` event ([`check_approved_edit`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::review::{self, ReviewEvent};
-use crate::model::{CommitteeId, DeviceId, RecordKind, Role, Sensitivity};
+use crate::model::{CommitteeId, Decision, DeviceId, Record, RecordKind, ReviewStatus, Role, Sensitivity};
 
 /// What an enrolled device may see, fixed at enrollment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +52,9 @@ pub struct DocRouting {
     /// The committee's region, when the registry knows it.
     pub region: Option<String>,
     pub sensitivity: Sensitivity,
-    /// The device that first pushed the document.
-    pub author: Option<DeviceId>,
+    /// The devices whose changes the server accepted into the document (for a new
+    /// document: the device pushing it).
+    pub contributors: Vec<DeviceId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,8 +65,10 @@ pub enum ScopeError {
     RegistryReadOnly,
     #[error("a review decision was made by a role that may not make it")]
     ReviewNotAllowed,
-    #[error("a review event claims another device or role than the one pushing it")]
+    #[error("a review event claims another device or role than the one pushing it, or an event on file was changed or removed")]
     ReviewForged,
+    #[error("the record is approved: it must be reopened before it is edited")]
+    ApprovedLocked,
 }
 
 impl ScopeError {
@@ -57,6 +78,7 @@ impl ScopeError {
             ScopeError::RegistryReadOnly => "scope.registry_read_only",
             ScopeError::ReviewNotAllowed => "review.role_not_allowed",
             ScopeError::ReviewForged => "review.forged",
+            ScopeError::ApprovedLocked => "record.locked",
         }
     }
 }
@@ -76,7 +98,7 @@ fn in_area(scope: &DeviceScope, doc: &DocRouting) -> bool {
 /// Whether a device may receive a document.
 pub fn may_read(scope: &DeviceScope, doc: &DocRouting) -> bool {
     if doc.sensitivity == Sensitivity::Confidential && !everything(scope.role) {
-        return doc.author == Some(scope.device_id);
+        return doc.contributors.contains(&scope.device_id);
     }
     in_area(scope, doc)
 }
@@ -89,11 +111,11 @@ pub fn may_write(scope: &DeviceScope, doc: &DocRouting) -> Result<(), ScopeError
     if !in_area(scope, doc) {
         return Err(ScopeError::OutsideScope);
     }
-    // A confidential record from someone else never reached this device, so a push to
-    // it cannot be legitimate.
+    // A confidential record this device did not help write never reached it, so a
+    // push to it cannot be legitimate.
     if doc.sensitivity == Sensitivity::Confidential
         && !everything(scope.role)
-        && doc.author.is_some_and(|a| a != scope.device_id)
+        && !doc.contributors.contains(&scope.device_id)
     {
         return Err(ScopeError::OutsideScope);
     }
@@ -101,26 +123,76 @@ pub fn may_write(scope: &DeviceScope, doc: &DocRouting) -> Result<(), ScopeError
 }
 
 /// Checks the review events a push adds: each must be made by the pushing device, in
-/// its own role, and be a decision that role may make. Administrators are trusted.
+/// its own role, and be a decision that role may make; and no event on file may be
+/// changed or removed. See [`check_review_trail`].
 pub fn check_new_review_events(
     scope: &DeviceScope,
     before: &[ReviewEvent],
     after: &[ReviewEvent],
 ) -> Result<(), ScopeError> {
-    // Administrators run the server and may load records made elsewhere (the demo set,
-    // an import): their pushes carry other devices' decisions as they were made.
-    if scope.role == Role::Admin {
+    check_review_trail(scope, std::slice::from_ref(scope), before, after)
+}
+
+/// The review trail of a document before and after a push by `pusher`.
+///
+/// - Append-only, for every role: each event of `before` must be in `after`, unchanged
+///   (decision, role, device, time, comment); one altered or removed is `review.forged`.
+/// - Each new event must be made by one of `authors` (the pushing device; on the repair
+///   path also the enrolled devices whose changes it relays), in that device's own
+///   role, and be a decision that role may make.
+/// - Administrators' new events are trusted: they load records made elsewhere (the
+///   demo set, an import) with other devices' decisions as they were made.
+pub fn check_review_trail(
+    pusher: &DeviceScope,
+    authors: &[DeviceScope],
+    before: &[ReviewEvent],
+    after: &[ReviewEvent],
+) -> Result<(), ScopeError> {
+    for kept in before {
+        if !after.iter().any(|e| e == kept) {
+            return Err(ScopeError::ReviewForged);
+        }
+    }
+    if pusher.role == Role::Admin {
         return Ok(());
     }
     for event in after.iter().filter(|e| !before.iter().any(|b| b.id == e.id)) {
-        if event.by_device != scope.device_id || event.role != scope.role {
+        let Some(author) = authors.iter().find(|a| a.device_id == event.by_device && a.role == event.role) else {
             return Err(ScopeError::ReviewForged);
-        }
-        if !review::role_may(scope.role, event.decision) {
+        };
+        if !review::role_may(author.role, event.decision) {
             return Err(ScopeError::ReviewNotAllowed);
         }
     }
     Ok(())
+}
+
+/// An approved record is closed: what the CRSS approved is what stays on file until
+/// someone reopens it. A push that changes anything but the review trail (and the
+/// `updated_*` bookkeeping) of a record approved before it is refused, unless it adds
+/// a `reopened` event. The client checks the same rule ([`review::editable`]); the
+/// server enforces it, since another client may not.
+pub fn check_approved_edit(before: &Record, after: &Record) -> Result<(), ScopeError> {
+    if review::status(&before.review) != ReviewStatus::Approved {
+        return Ok(());
+    }
+    let reopened =
+        after.review.iter().any(|e| e.decision == Decision::Reopened && !before.review.iter().any(|b| b.id == e.id));
+    if reopened {
+        return Ok(());
+    }
+    let content = |r: &Record| {
+        let mut r = r.clone();
+        r.review.clear();
+        r.updated_at = before.updated_at;
+        r.updated_by = before.updated_by;
+        r
+    };
+    if content(before) == content(after) {
+        Ok(())
+    } else {
+        Err(ScopeError::ApprovedLocked)
+    }
 }
 
 #[cfg(test)]
@@ -149,7 +221,7 @@ mod tests {
             committee_id: committee,
             region: Some(if committee == GOUNDAM { "tombouctou" } else { "gao" }.into()),
             sensitivity,
-            author: Some(author),
+            contributors: vec![author],
         }
     }
 

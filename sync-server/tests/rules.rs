@@ -1,0 +1,486 @@
+//! The rules the server enforces whatever the client (issue 9): a hostile member, a
+//! colleague offline, a device speaking the wire protocol with another Automerge, each
+//! through a real server on loopback.
+
+mod common;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ROOT};
+use ccs_core::doc::RecordDoc;
+use ccs_core::model::*;
+use ccs_core::sync::wire::{DocPush, LogEntry};
+use ccs_sync_server::Limits;
+use common::*;
+
+/// A device's copy of a record, rebuilt from the entries it pulled.
+fn replica(entries: &[LogEntry], id: RecordId) -> LocalDoc {
+    let mut doc = RecordDoc::empty();
+    for e in entries.iter().filter(|e| e.meta.id == *id.as_uuid().as_bytes()) {
+        doc.apply(&e.changes).unwrap();
+    }
+    let record = doc.read().unwrap();
+    let mut local = LocalDoc { record, doc, acked: vec![] };
+    local.acked();
+    local
+}
+
+/// A copy of a local document (the same bytes, heads and acknowledged heads).
+fn fork(d: &mut LocalDoc) -> LocalDoc {
+    LocalDoc { record: d.record.clone(), doc: RecordDoc::load(&d.doc.save()).unwrap(), acked: d.acked.clone() }
+}
+
+fn rejected(device: &mut TestDevice, push: DocPush) -> Option<String> {
+    let r = device.sync(vec![push]);
+    r.results[0].rejected.clone()
+}
+
+/// The same event `hours` later (events of one test are otherwise simultaneous).
+fn later(mut e: ReviewEvent, hours: i64) -> ReviewEvent {
+    e.at += chrono::Duration::hours(hours);
+    e
+}
+
+fn set_notes(r: &mut Record, text: &str) {
+    match &mut r.body {
+        RecordBody::Session(b) => b.summary = text.into(),
+        RecordBody::Assessment(a) => a.notes = text.into(),
+        _ => panic!("no free text here"),
+    }
+}
+
+/// A member submits a session; the reviewer asks for a correction. Returns the
+/// server, the member, the reviewer, a colleague, and the member's copy after pulling.
+fn reviewed_session() -> (TestServer, TestDevice, TestDevice, TestDevice, LocalDoc) {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let me = member.id;
+    let mut s = LocalDoc::new(session(goundam(), me), me);
+    s.edit(me, |r| r.review.push(review_event(me, Role::Member, Decision::Submitted)));
+    member.push_ok(vec![s.push()]);
+    s.acked();
+
+    let rid = reviewer.id;
+    let mut on_reviewer = replica(&reviewer.pull_all(), s.id());
+    on_reviewer.edit(rid, |r| {
+        let mut e = later(review_event(rid, Role::Reviewer, Decision::NeedsCorrection), 1);
+        e.comment = Some("Préciser le nombre de participants".into());
+        r.review.push(e);
+    });
+    reviewer.push_ok(vec![on_reviewer.push()]);
+    let entries = member.pull_all();
+    assert_eq!(entries.len(), 1);
+    for e in &entries {
+        s.doc.apply(&e.changes).unwrap();
+    }
+    s.record = s.doc.read().unwrap();
+    s.acked();
+    (server, member, reviewer, colleague, s)
+}
+
+/// One way of altering a review event on file.
+type Forgery = Box<dyn Fn(&mut ReviewEvent)>;
+
+/// H1: the reviewer's decision cannot be rewritten (decision, role, device, time,
+/// comment) nor deleted by a member, and nothing of the attempts reaches anyone.
+#[test]
+fn rewriting_or_deleting_a_review_event_is_refused() {
+    let (_server, mut member, mut reviewer, mut colleague, mut s) = reviewed_session();
+    let me = member.id;
+    let before_trail = s.record.review.clone();
+    let forgeries: Vec<(&str, Forgery)> = vec![
+        ("decision", Box::new(|e| e.decision = Decision::Approved)),
+        ("role", Box::new(|e| e.role = Role::Member)),
+        ("by_device", Box::new(move |e| e.by_device = me)),
+        ("at", Box::new(|e| e.at += chrono::Duration::days(30))),
+        ("comment", Box::new(|e| e.comment = Some("RAS".into()))),
+    ];
+    for (what, forge) in forgeries {
+        let mut attempt = fork(&mut s);
+        attempt.edit(me, |r| forge(&mut r.review[1]));
+        assert_eq!(rejected(&mut member, attempt.push()).as_deref(), Some("review.forged"), "{what}");
+    }
+    let mut deleted = fork(&mut s);
+    deleted.edit(me, |r| {
+        r.review.remove(1);
+    });
+    assert_eq!(rejected(&mut member, deleted.push()).as_deref(), Some("review.forged"));
+
+    // Nothing of it went anywhere: the colleague and the reviewer see the trail as made.
+    let entries = colleague.pull_all();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(replica(&entries, s.id()).record.review, before_trail);
+    assert!(reviewer.pull_all().is_empty());
+
+    // The member's honest answer, a resubmission, goes through.
+    s.edit(me, |r| {
+        set_notes(r, "Séance corrigée : 18 participants.");
+        r.review.push(later(review_event(me, Role::Member, Decision::Submitted), 2));
+    });
+    member.push_ok(vec![s.push()]);
+    let mut all = entries;
+    all.extend(colleague.pull_all());
+    assert_eq!(all.len(), 3);
+    let trail = replica(&all, s.id()).record.review;
+    assert_eq!(trail.len(), 3);
+    assert_eq!(trail[..2], before_trail[..]);
+}
+
+/// H1: what the CRSS approved stays on file: an edit without a `reopened` event is
+/// refused, from a member as from the reviewer itself; reopening first is accepted.
+#[test]
+fn editing_an_approved_record_without_reopen_is_refused() {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let (me, rid) = (member.id, reviewer.id);
+    let mut s = LocalDoc::new(session(goundam(), me), me);
+    s.edit(me, |r| r.review.push(review_event(me, Role::Member, Decision::Submitted)));
+    member.push_ok(vec![s.push()]);
+    s.acked();
+    let mut on_reviewer = replica(&reviewer.pull_all(), s.id());
+    on_reviewer.edit(rid, |r| r.review.push(later(review_event(rid, Role::Reviewer, Decision::Approved), 1)));
+    reviewer.push_ok(vec![on_reviewer.push()]);
+    on_reviewer.acked();
+    for e in member.pull_all() {
+        s.doc.apply(&e.changes).unwrap();
+    }
+    s.record = s.doc.read().unwrap();
+    s.acked();
+    assert_eq!(s.record.review_status(), ReviewStatus::Approved);
+
+    let mut edit = fork(&mut s);
+    edit.edit(me, |r| set_notes(r, "Autre version des faits"));
+    assert_eq!(rejected(&mut member, edit.push()).as_deref(), Some("record.locked"));
+    let mut by_reviewer = fork(&mut on_reviewer);
+    by_reviewer.edit(rid, |r| set_notes(r, "Retouche"));
+    assert_eq!(rejected(&mut reviewer, by_reviewer.push()).as_deref(), Some("record.locked"));
+
+    // Reopened (by anyone with write access, on the trail), then edited: accepted.
+    s.edit(me, |r| {
+        r.review.push(later(review_event(me, Role::Member, Decision::Reopened), 2));
+        set_notes(r, "Version corrigée");
+    });
+    member.push_ok(vec![s.push()]);
+    let mut auditor = server.enroll(Role::Reviewer, None, None);
+    let got = replica(&auditor.pull_all(), s.id());
+    assert_eq!(got.record, s.record);
+    assert_eq!(got.record.review_status(), ReviewStatus::Reopened);
+}
+
+/// S1 and rule 3: a member cannot push a change in the name (Automerge actor) of
+/// another device; the victim's own offline edits still go through afterwards, and
+/// every device in scope still applies every entry.
+#[test]
+fn change_with_another_devices_actor_is_refused() {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut victim = server.enroll(Role::Member, Some(goundam()), None);
+    let mut attacker = server.enroll(Role::Member, Some(goundam()), None);
+    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let (v, m) = (victim.id, attacker.id);
+    let mut s = LocalDoc::new(session(goundam(), v), v);
+    victim.push_ok(vec![s.push()]);
+    s.acked();
+
+    // The attacker read the victim's actor and seq from the shared record, and writes
+    // the victim's next change itself.
+    let mut forged = replica(&attacker.pull_all(), s.id());
+    forged.edit(v, |r| set_notes(r, "Le maire a tout inventé"));
+    assert_eq!(rejected(&mut attacker, forged.push()).as_deref(), Some("changes.foreign_actor"));
+    // Mixed with one of its own: the whole document is refused.
+    forged.edit(m, |r| set_notes(r, "Et moi aussi"));
+    assert_eq!(rejected(&mut attacker, forged.push()).as_deref(), Some("changes.foreign_actor"));
+
+    // The victim edited offline meanwhile, with that very sequence number: accepted.
+    s.edit(v, |r| set_notes(r, "Séance calme, 20 participants."));
+    victim.push_ok(vec![s.push()]);
+    s.acked();
+    let entries = reviewer.pull_all();
+    assert_eq!(entries.len(), 2);
+    let got = replica(&entries, s.id());
+    assert_eq!(got.record, s.record);
+    let mut history = got.doc;
+    assert!(history.history().iter().all(|h| h.device == Some(v)));
+    assert!(victim.pull_all().is_empty());
+
+    // The administrator's import is the documented exception: it files records made
+    // on other devices, with their actors.
+    let mut admin = server.enroll(Role::Admin, None, None);
+    let elsewhere = DeviceId::new();
+    let mut imported = LocalDoc::new(session(goundam(), elsewhere), elsewhere);
+    admin.push_ok(vec![imported.push()]);
+}
+
+/// M3: who wrote a confidential record is every device whose changes are in it. A
+/// member who adds an allegation against the security forces to a colleague's
+/// restricted record keeps editing it, and so does the colleague; other members of
+/// the committee no longer receive it and cannot write it.
+#[test]
+fn a_member_who_makes_a_colleagues_record_confidential_keeps_editing_it() {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut author = server.enroll(Role::Member, Some(goundam()), None);
+    let mut b = server.enroll(Role::Member, Some(goundam()), None);
+    let mut other = server.enroll(Role::Member, Some(goundam()), None);
+    let mut facilitator = server.enroll(Role::Facilitator, None, Some("tombouctou"));
+    let a = author.id;
+    let mut record = Record::new(RecordBody::Assessment(assessment_body()), goundam(), a, now());
+    record.sensitivity = Sensitivity::Restricted;
+    let mut on_a = LocalDoc::new(record, a);
+    author.push_ok(vec![on_a.push()]);
+    on_a.acked();
+    let mut on_other = replica(&other.pull_all(), on_a.id());
+    assert_eq!(facilitator.pull_all().len(), 1);
+
+    let bid = b.id;
+    let mut on_b = replica(&b.pull_all(), on_a.id());
+    on_b.edit(bid, |r| {
+        if let RecordBody::Assessment(x) = &mut r.body {
+            let mut t = x.threats[0].clone();
+            t.id = ItemId::new();
+            t.category = ThreatCategory::FdsTensions;
+            x.threats.push(t);
+        }
+    });
+    b.push_ok(vec![on_b.push()]);
+    on_b.acked();
+    on_b.edit(bid, |r| set_notes(r, "Suivi après la réunion"));
+    b.push_ok(vec![on_b.push()]);
+    on_b.acked();
+
+    // The author receives both, filed confidential, and keeps editing.
+    let entries = author.pull_all();
+    assert_eq!(entries.len(), 2);
+    assert!(entries.iter().all(|e| e.meta.sensitivity == "confidential"));
+    for e in &entries {
+        on_a.doc.apply(&e.changes).unwrap();
+    }
+    on_a.record = on_a.doc.read().unwrap();
+    on_a.acked();
+    on_a.edit(a, |r| set_notes(r, "Suivi, complété"));
+    author.push_ok(vec![on_a.push()]);
+    assert_eq!(b.pull_all().len(), 1);
+
+    // Others of the committee and the facilitator get nothing of it, and cannot write.
+    assert!(other.pull_all().is_empty());
+    assert!(facilitator.pull_all().is_empty());
+    let oid = other.id;
+    on_other.edit(oid, |r| set_notes(r, "Ajout"));
+    assert_eq!(rejected(&mut other, on_other.push()).as_deref(), Some("scope.outside"));
+}
+
+/// M3: the sensitivity a record is filed under is its content's, not the device's
+/// claim: claiming `confidential` on a restricted session cannot lock the committee
+/// out of it.
+#[test]
+fn claiming_confidential_cannot_lock_colleagues_out() {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let me = member.id;
+    let mut s = LocalDoc::new(session(goundam(), me), me);
+    let mut p = s.push();
+    p.meta.sensitivity = "confidential".into();
+    member.push_ok(vec![p]);
+    s.acked();
+    let entries = colleague.pull_all();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].meta.sensitivity, "restricted");
+    let cid = colleague.id;
+    let mut on_colleague = replica(&entries, s.id());
+    on_colleague.edit(cid, |r| set_notes(r, "Complété par un collègue"));
+    colleague.push_ok(vec![on_colleague.push()]);
+    // A later claim on an edit does not lock it either.
+    s.edit(me, |r| set_notes(r, "Encore"));
+    let mut p = s.push();
+    p.meta.sensitivity = "confidential".into();
+    member.push_ok(vec![p]);
+    let entries = colleague.pull_all();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].meta.sensitivity, "restricted");
+}
+
+fn chunk(kind: u8, data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, kind];
+    let mut len = data.len() as u64;
+    loop {
+        let b = (len & 0x7f) as u8;
+        len >>= 7;
+        out.push(if len == 0 { b } else { b | 0x80 });
+        if len == 0 {
+            break;
+        }
+    }
+    out.extend(data);
+    out
+}
+
+/// Pseudo-random letters: text that does not compress away.
+fn noise(n: usize, seed: u64) -> String {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'a' + (x % 26) as u8)
+        })
+        .collect()
+}
+
+/// Adds `n` characters of noise under an extra root key (which records ignore), written
+/// straight into the document: no text diff, so any size is cheap to make.
+fn pad(d: &mut LocalDoc, key: &str, n: usize, seed: u64) {
+    let doc = d.doc.inner();
+    let text = doc.put_object(ROOT, key, ObjType::Text).unwrap();
+    doc.splice_text(&text, 0, 0, &noise(n, seed)).unwrap();
+    doc.commit();
+}
+
+/// S2, S3, M7: hostile documents are refused at the door with stable codes, and the
+/// server keeps serving everyone.
+#[test]
+fn hostile_documents_are_refused_at_the_door() {
+    let server = TestServer::with_limits(Limits { max_doc_bytes: 256 * 1024, ..Limits::default() });
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let me = member.id;
+
+    // 100 nested maps under an unknown root key: a valid record otherwise.
+    let mut deep = LocalDoc::new(session(goundam(), me), me);
+    let mut obj = deep.doc.inner().put_object(ROOT, "x", ObjType::Map).unwrap();
+    for _ in 0..100 {
+        obj = deep.doc.inner().put_object(&obj, "a", ObjType::Map).unwrap();
+    }
+    deep.doc.inner().commit();
+    assert_eq!(rejected(&mut member, deep.push()).as_deref(), Some("doc.too_deep"));
+
+    // A compressed change chunk inflating to 17 MiB, sent as a few KB.
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&vec![0u8; 17 * 1024 * 1024]).unwrap();
+    let bomb = chunk(2, &enc.finish().unwrap());
+    let mut p = LocalDoc::new(session(goundam(), me), me).push();
+    p.changes = bomb;
+    assert!(p.changes.len() < 64 * 1024);
+    assert_eq!(rejected(&mut member, p).as_deref(), Some("doc.too_large"));
+
+    // A record past the per-document cap (here 256 KiB), in one push or over several.
+    let mut big = LocalDoc::new(session(goundam(), me), me);
+    pad(&mut big, "pad", 300 * 1024, 7);
+    assert_eq!(rejected(&mut member, big.push()).as_deref(), Some("doc.too_large"));
+    let mut growing = LocalDoc::new(session(goundam(), me), me);
+    let mut refused = None;
+    for i in 0..10 {
+        pad(&mut growing, &format!("pad{i}"), 60 * 1024, i);
+        match rejected(&mut member, growing.push()) {
+            None => growing.acked(),
+            Some(code) => {
+                refused = Some((i, code));
+                break;
+            }
+        }
+    }
+    let (at, code) = refused.expect("the cap was never reached");
+    assert!(at >= 2, "refused too early, at push {at}");
+    assert_eq!(code, "doc.too_large");
+
+    // And everyone is still served: an honest push and a pull.
+    let mut fine = LocalDoc::new(session(goundam(), me), me);
+    member.push_ok(vec![fine.push()]);
+    let got = reviewer.pulled_docs();
+    assert!(got.contains(&fine.id()) && got.contains(&growing.id()));
+    assert!(!got.contains(&deep.id()) && !got.contains(&big.id()));
+}
+
+/// M7: a device pushing many large documents does not stall another device's sync,
+/// and a device sending too many requests is answered 429 with a stable code while
+/// the others are served.
+#[test]
+fn a_device_pushing_many_large_documents_does_not_stall_another() {
+    let server = TestServer::with_limits(Limits { device_burst: 40, device_refill_per_sec: 10, ..Limits::default() });
+    server.import_committees();
+    let mut heavy = server.enroll(Role::Member, Some(goundam()), None);
+    let mut other = server.enroll(Role::Member, Some(ansongo()), None);
+    let hid = heavy.id;
+    let pushes: Vec<Vec<DocPush>> = (0..3)
+        .map(|round| {
+            (0..100)
+                .map(|i| {
+                    let mut d = LocalDoc::new(session(goundam(), hid), hid);
+                    pad(&mut d, "pad", 20 * 1024, round * 1000 + i);
+                    d.push()
+                })
+                .collect()
+        })
+        .collect();
+    let heavy_thread = std::thread::spawn(move || {
+        for p in pushes {
+            heavy.push_ok(p);
+        }
+        heavy
+    });
+    let oid = other.id;
+    let mut slowest = Duration::ZERO;
+    let mut rounds = 0;
+    while !heavy_thread.is_finished() || rounds < 3 {
+        let mut d = LocalDoc::new(session(ansongo(), oid), oid);
+        let start = Instant::now();
+        other.push_ok(vec![d.push()]);
+        slowest = slowest.max(start.elapsed());
+        rounds += 1;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let heavy = heavy_thread.join().unwrap();
+    assert!(slowest < Duration::from_secs(10), "another device waited {slowest:?}");
+    eprintln!("{rounds} rounds of the other device while 300 documents of 20 KB were pushed; slowest {slowest:?}");
+
+    // Hammering: past its allowance a device gets 429 request.rate_limited.
+    let body = ccs_core::sync::wire::encode(&ccs_core::sync::wire::SyncRequest {
+        epoch: heavy.epoch,
+        cursor: heavy.cursor,
+        push: vec![],
+    });
+    let mut limited = None;
+    for _ in 0..200 {
+        let (status, bytes) = heavy.sync_raw(&body);
+        if status != 200 {
+            limited = Some((status, error_body(&bytes).code));
+            break;
+        }
+    }
+    assert_eq!(limited, Some((429, "request.rate_limited".to_string())));
+    // The other device is served meanwhile.
+    let mut d = LocalDoc::new(session(ansongo(), oid), oid);
+    other.push_ok(vec![d.push()]);
+}
+
+/// M7: a request past the deadline is answered 503 server.timeout, and the server
+/// keeps serving.
+#[test]
+fn a_request_past_the_deadline_is_answered_server_timeout() {
+    let server = TestServer::with_limits(Limits { request_timeout: Duration::from_millis(200), ..Limits::default() });
+    server.import_committees();
+    let member = server.enroll(Role::Member, Some(goundam()), None);
+    let me = member.id;
+    let pushes: Vec<DocPush> = (0..500)
+        .map(|i| {
+            let mut d = LocalDoc::new(session(goundam(), me), me);
+            pad(&mut d, "pad", 10 * 1024, i);
+            d.push()
+        })
+        .collect();
+    let body =
+        ccs_core::sync::wire::encode(&ccs_core::sync::wire::SyncRequest { epoch: None, cursor: 0, push: pushes });
+    let (status, bytes) = member.sync_raw(&body);
+    assert_eq!((status, error_body(&bytes).code.as_str()), (503, "server.timeout"));
+    assert_eq!(get(&server.url, "/healthz"), (200, "ok".to_string()));
+}
