@@ -508,8 +508,11 @@ fn a_corrupted_store_is_reported_in_one_line_and_left_untouched() {
     let s = TestStore::with_demo("admin");
     let ids = s.ids(&[]);
     let mut bytes = std::fs::read(&s.db).expect("read db");
-    let middle = bytes.len() / 2;
-    bytes[middle..middle + 64].fill(0x55);
+    // Damage at a quarter, half and three quarters of the file: whichever pages hold
+    // the projection and the documents in this layout, some command reads one of them.
+    for at in [bytes.len() / 4, bytes.len() / 2, bytes.len() * 3 / 4] {
+        bytes[at..at + 64].fill(0x55);
+    }
     std::fs::write(&s.db, &bytes).expect("corrupt");
 
     // Whatever command meets the damaged page reports it in one line, without touching
