@@ -181,7 +181,8 @@ fn store_args(e: &StoreError, lang: Lang) -> Option<Vec<String>> {
             | DocError::Malformed(s)
             | DocError::Internal(s)
             | DocError::NoConflict(s)
-            | DocError::BadPath(s) => vec![s.clone()],
+            | DocError::BadPath(s)
+            | DocError::UnknownHeads(s) => vec![s.clone()],
             // Shares its code with `StoreError::ReadOnly`, whose text names a record.
             DocError::NewerSchema(_) => return None,
         },
