@@ -181,7 +181,7 @@ impl Transactable for Careful<'_> {
         // The value shown is already this one: writing it again would supersede every
         // concurrent value of a conflict the writer never looked at.
         if let Ok(Some((Value::Scalar(current), _))) =
-            <AutoCommit as ReadDoc>::get(&mut *self.0, obj.as_ref(), prop.clone())
+            <AutoCommit as ReadDoc>::get(&*self.0, obj.as_ref(), prop.clone())
         {
             if *current == value {
                 return Ok(());
