@@ -243,7 +243,7 @@ fn purging_a_record_leaves_no_history() {
 
 #[test]
 fn links_follow_the_declassified_copy() {
-    let mut w = world();
+    let w = world();
     let mut a = device(&w, "member-a", Role::Member, Some(w.goundam), None);
     let secret = a.store.create_record(fds_assessment(w.goundam), now()).unwrap();
     let mut rec = ccs_core::samples::recommendation_body();
