@@ -113,11 +113,11 @@ const MIGRATIONS: &[&str] = &[
     // `copied_from` of every document written or merged, so links to the old record
     // lead to the copy and lists show the copy only.
     r#"
-    CREATE TABLE record_lineage (
+    CREATE TABLE IF NOT EXISTS record_lineage (
         old_id TEXT PRIMARY KEY,
         new_id TEXT NOT NULL
     );
-    CREATE INDEX record_lineage_new ON record_lineage(new_id);
+    CREATE INDEX IF NOT EXISTS record_lineage_new ON record_lineage(new_id);
     "#,
 ];
 
