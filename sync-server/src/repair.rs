@@ -11,8 +11,9 @@
 //!   and heads with its own, and answers, for at most [`crate::Limits::repair_docs_per_round`]
 //!   documents that differ, their metadata in `missing` (documents the server holds)
 //!   and a first sync message. A document the device holds and the server does not
-//!   gets a message from an empty document, which asks for everything. The device asks
-//!   again with empty `messages` after those settle, until nothing differs.
+//!   gets a message from an empty document, which asks for everything, or, when the
+//!   device may not write it here, a refusal in `results`. The device asks again with
+//!   empty `messages` after those settle, until nothing differs.
 //! - Later rounds: each message is received into the server's copy; changes new to the
 //!   server go through the same admission as a push ([`crate::push::admit`]) and are
 //!   appended with the device as origin; the server answers while its heads differ
@@ -139,7 +140,10 @@ fn first_round(
         }
         missing.push(row.meta());
     }
-    // Documents only the device holds: ask for everything, where it may write them.
+    // Documents only the device holds: ask for everything, where it may write them;
+    // answer a refusal for the others, so the device does not take silence for "same
+    // heads" and mark them synced (a committee this server does not know, say).
+    let mut results = Vec::new();
     for (meta, _) in &request.docs {
         if messages.len() >= limit {
             break;
@@ -148,15 +152,21 @@ fn first_round(
         if log::find_doc(&tx, &id)?.is_some() || messages.iter().any(|(m, _)| *m == meta.id) {
             continue;
         }
-        let Ok(target) = Target::resolve(&tx, device, meta)? else { continue };
-        if scope::may_write(device, &target.routing).is_ok() {
-            if let Some(m) = first_message(&mut automerge::AutoCommit::new()) {
-                messages.push((meta.id, m));
+        let refused = match Target::resolve(&tx, device, meta)? {
+            Ok(target) => scope::may_write(device, &target.routing).err().map(|e| e.code()),
+            Err(code) => Some(code),
+        };
+        match refused {
+            Some(code) => results.push(push::result(device, meta.id, Err(code))),
+            None => {
+                if let Some(m) = first_message(&mut automerge::AutoCommit::new()) {
+                    messages.push((meta.id, m));
+                }
             }
         }
     }
     tx.commit()?;
-    Ok(RepairResponse { epoch, cursor, missing, messages, results: Vec::new() })
+    Ok(RepairResponse { epoch, cursor, missing, messages, results })
 }
 
 fn exchange(

@@ -1,9 +1,12 @@
 //! `ccs enroll --server URL --code CODE` exchanges an enrollment code for this device's
 //! token and scope; `ccs sync` sends what changed here and receives what changed
-//! elsewhere, then says what happened. Both are one call into `core::sync::client`.
+//! elsewhere, then says what happened: what the server refused (and what stays held
+//! back, refused and unchanged since) and what was received but set aside. Both are
+//! one call into `core::sync::client`.
 
 use std::io::Write;
 
+use ccs_core::app::quarantine_message;
 use ccs_core::sync::client::{self, HttpTransport};
 
 use super::Ctx;
@@ -44,11 +47,31 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write) -> Result<(), Failure> {
     for (id, code) in &report.rejected {
         writeln!(out, "{}", text("out.sync_rejected", ctx.lang, &[&id.to_string(), code]))?;
     }
+    // Refused before and unchanged since: not sent again, still not on the server.
+    let held = store.held_back(ctx.now)?;
+    let held: Vec<_> = held.iter().filter(|r| !report.rejected.iter().any(|(id, _)| *id == r.id)).collect();
+    for r in &held {
+        writeln!(out, "{}", text("out.sync_held_back", ctx.lang, &[&r.id.to_string(), &r.code]))?;
+    }
+    // Received changes this device could not apply: kept aside, the sync went on.
+    for q in &report.quarantined {
+        let reason = quarantine_message(&q.code);
+        writeln!(
+            out,
+            "{}",
+            text("out.sync_quarantined", ctx.lang, &[&q.doc_id.to_string(), &q.code, reason.get(ctx.lang)])
+        )?;
+    }
+    let total = store.quarantined()?.len();
+    if total > report.quarantined.len() {
+        writeln!(out, "{}", text("out.sync_quarantine_total", ctx.lang, &[&total.to_string()]))?;
+    }
     if report.flagged > 0 {
         writeln!(out, "{}", text("out.sync_flagged", ctx.lang, &[&report.flagged.to_string()]))?;
     }
-    if !report.rejected.is_empty() {
-        return Err(Failure::Rejected(report.rejected.len()));
+    let refused = report.rejected.len() + held.len();
+    if refused > 0 {
+        return Err(Failure::Rejected(refused));
     }
     Ok(())
 }

@@ -257,6 +257,34 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
     }
 }
 
+/// What the app says about a received entry kept aside (see `store::quarantine`): the
+/// record's changes from elsewhere could not be applied on this device.
+pub fn quarantine_message(code: &str) -> Message {
+    let m = |fr: &str, en: &str| Message::new(fr, en);
+    match code {
+        "doc.corrupt" => m(
+            "Modification reçue illisible (données abîmées) : mise à l'écart, la synchronisation continue.",
+            "Received change unreadable (damaged data): set aside, sync goes on.",
+        ),
+        "changes.missing_deps" => m(
+            "Modification reçue incomplète (il lui manque des modifications antérieures) : mise à l'écart, la synchronisation continue.",
+            "Received change incomplete (earlier changes are missing): set aside, sync goes on.",
+        ),
+        "doc.malformed" => m(
+            "Modification reçue incohérente (elle ne correspond pas à la fiche annoncée) : mise à l'écart, la synchronisation continue.",
+            "Received change inconsistent (it does not match the record announced): set aside, sync goes on.",
+        ),
+        "sync.entry_panicked" => m(
+            "Modification reçue que cet appareil ne sait pas traiter : mise à l'écart, la synchronisation continue.",
+            "Received change this device cannot process: set aside, sync goes on.",
+        ),
+        _ => Message::new(
+            format!("Modification reçue impossible à appliquer ({code}) : mise à l'écart, la synchronisation continue."),
+            format!("Received change that cannot be applied ({code}): set aside, sync goes on."),
+        ),
+    }
+}
+
 impl From<SyncError> for AppError {
     fn from(e: SyncError) -> Self {
         let code = e.code();
@@ -286,6 +314,10 @@ impl From<SyncError> for AppError {
             SyncError::Address(_) => Message::new(
                 "Adresse du serveur refusée : http:// n'est accepté que pour un serveur sur cet appareil ; utilisez https://.",
                 "Server address refused: http:// is accepted only for a server on this device; use https://.",
+            ),
+            SyncError::Cancelled => Message::new(
+                "Synchronisation interrompue : l'application a été verrouillée ou effacée. Ce qui était reçu est gardé, le reste partira à la prochaine synchronisation.",
+                "Sync stopped: the app was locked or wiped. What was received is kept; the rest goes at the next sync.",
             ),
         };
         AppError { code, message, fields: Vec::new() }

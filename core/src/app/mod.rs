@@ -12,12 +12,14 @@ mod settings;
 mod templates;
 mod views;
 
-pub use error::{input_fields, refusal_message, AppError};
+pub use error::{input_fields, quarantine_message, refusal_message, AppError};
 pub use settings::{check_server_url, AppIcon, Settings, SettingsPatch};
 pub use views::*;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -30,7 +32,7 @@ use crate::model::privacy::{text_warnings, Acknowledgement};
 use crate::model::review;
 use crate::model::*;
 use crate::store::{check_strength, Draft, Identity, KdfParams, ListFilter, Page, Store, StoreError};
-use crate::sync::client::{self, HttpTransport, SyncProgress};
+use crate::sync::client::{self, HttpTransport, StoreAccess, SyncError, SyncProgress, SyncReport, Transport};
 use settings::SettingsFile;
 
 /// A passphrase or PIN as it arrives from the window: zeroised when dropped, so the
@@ -65,7 +67,9 @@ pub struct App {
     last_activity: DateTime<Utc>,
     online: Option<bool>,
     last_error: Option<AppError>,
-    running: bool,
+    /// The running sync's cancel flag: lock and wipe set it and drop the job at once.
+    sync_job: Option<Arc<AtomicBool>>,
+    transport: Arc<dyn Transport>,
 }
 
 impl App {
@@ -76,7 +80,22 @@ impl App {
         if file.settings.server_url.is_none() {
             file.settings.server_url = default_server.and_then(|u| check_server_url(&u).ok());
         }
-        App { dir, file, store: None, kdf, last_activity: now, online: None, last_error: None, running: false }
+        App {
+            dir,
+            file,
+            store: None,
+            kdf,
+            last_activity: now,
+            online: None,
+            last_error: None,
+            sync_job: None,
+            transport: Arc::new(HttpTransport::new(NETWORK_TIMEOUT)),
+        }
+    }
+
+    /// Replaces how the app reaches the server (tests put a slow or failing link here).
+    pub fn set_transport(&mut self, transport: Arc<dyn Transport>) {
+        self.transport = transport;
     }
 
     pub fn store_path(&self) -> PathBuf {
@@ -211,8 +230,7 @@ impl App {
             ));
         }
         let mut store = self.create_store(passphrase, Identity::new(Role::Member))?;
-        let transport = HttpTransport::new(NETWORK_TIMEOUT);
-        if let Err(e) = client::enroll(&mut store, &transport, &url, code, label) {
+        if let Err(e) = client::enroll(&mut store, self.transport.as_ref(), &url, code, label) {
             drop(store);
             let _ = Store::wipe(&self.store_path());
             return Err(e.into());
@@ -275,17 +293,29 @@ impl App {
         }
     }
 
-    /// Closes the store: the connection and its key are dropped.
+    /// Closes the store: the connection and its key are dropped, now, even while a sync
+    /// runs (the sync holds no store between its steps and stops at the next one).
     pub fn lock(&mut self) -> AppStatus {
+        self.cancel_sync();
         self.store = None;
         self.status()
     }
 
-    /// Locks when the store has been idle longer than the lock delay. Returns whether
-    /// it locked now.
+    /// Stops the running sync, if any: it finds the flag set at its next step and ends
+    /// with `sync.cancelled`; what it already applied stays (each page is one
+    /// transaction).
+    fn cancel_sync(&mut self) {
+        if let Some(cancel) = self.sync_job.take() {
+            cancel.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Locks when the store has been idle longer than the lock delay, a sync running
+    /// or not. Returns whether it locked now.
     pub fn lock_if_idle(&mut self, now: DateTime<Utc>) -> bool {
         let limit = chrono::Duration::minutes(i64::from(self.file.settings.lock_minutes));
-        if self.store.is_some() && !self.running && now - self.last_activity >= limit {
+        if self.store.is_some() && now - self.last_activity >= limit {
+            self.cancel_sync();
             self.store = None;
             return true;
         }
@@ -293,6 +323,7 @@ impl App {
     }
 
     fn wipe_files(&mut self) -> Result<(), AppError> {
+        self.cancel_sync();
         self.store = None;
         Store::wipe(&self.store_path())?;
         // A settings file cut short by a crash holds the server address too.
@@ -533,16 +564,21 @@ impl App {
     // ------------------------------------------------------------ sync
 
     pub fn sync_state(&mut self, now: DateTime<Utc>) -> Result<SyncState, AppError> {
+        let running = self.sync_job.is_some();
         let store = self.unlocked(now, false)?;
         let link = store.server_link()?;
-        let pending = store.dirty()?.len() as u32;
+        let pending = store.to_push(now)?.len() as u32;
+        let refused = store.held_back(now)?.into_iter().map(|r| refusal_view(store, r.id, &r.code)).collect();
+        let quarantined = store.quarantined()?.into_iter().map(|q| quarantine_view(store, &q)).collect();
         Ok(SyncState {
             server_url: link.as_ref().map(|l| l.url.clone()).or_else(|| self.file.settings.server_url.clone()),
             enrolled: link.is_some(),
             online: self.online,
             last_sync_at: self.file.last_sync_at,
             pending,
-            running: self.running,
+            refused,
+            quarantined,
+            running,
             last_error: self.last_error.clone(),
         })
     }
@@ -557,10 +593,12 @@ impl App {
     pub fn set_online(&mut self, online: bool, now: DateTime<Utc>) -> bool {
         let was = self.online;
         self.online = Some(online);
-        let pending = self.store.as_ref().and_then(|s| s.dirty().ok()).map_or(0, |d| d.len());
+        // Refused documents held back do not count: they would start a sync every
+        // minute for nothing.
+        let pending = self.store.as_ref().and_then(|s| s.to_push(now).ok()).map_or(0, |d| d.len());
         auto_sync_due(&AutoSync {
             unlocked: self.store.is_some(),
-            running: self.running,
+            running: self.sync_job.is_some(),
             was_online: was,
             online,
             pending,
@@ -572,30 +610,53 @@ impl App {
 
     /// One sync with the server, reporting progress after each round trip. `user`
     /// says whether a person asked (a background sync does not keep the app unlocked).
+    /// Holds the app for the whole exchange: for a caller that owns the app alone (the
+    /// CLI, tests); the window uses [`sync_shared`].
     pub fn sync_now(
         &mut self,
         now: DateTime<Utc>,
         user: bool,
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<SyncSummary, AppError> {
-        self.unlocked(now, user)?;
-        self.running = true;
-        let transport = HttpTransport::new(NETWORK_TIMEOUT);
+        let job = self.begin_sync(now, user)?;
         let store = self.store.as_mut().ok_or_else(AppError::locked)?;
-        let result = client::sync_with_progress(store, &transport, now, progress);
-        self.running = false;
+        let result = client::sync_with_progress(store, job.transport.as_ref(), now, progress);
+        self.finish_sync(job, result, now)
+    }
+
+    /// Starts a sync: checks the store is open and no other sync runs, and hands out
+    /// what the sync needs outside the app's lock.
+    pub fn begin_sync(&mut self, now: DateTime<Utc>, user: bool) -> Result<SyncJob, AppError> {
+        self.unlocked(now, user)?;
+        if self.sync_job.is_some() {
+            return Err(AppError::new(
+                "sync.running",
+                Message::new("Une synchronisation est déjà en cours.", "A sync is already running."),
+            ));
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.sync_job = Some(cancel.clone());
+        Ok(SyncJob { cancel, transport: self.transport.clone() })
+    }
+
+    /// Ends a sync started by [`App::begin_sync`] and says what it did. A sync that
+    /// was cancelled (lock, wipe) changes nothing here: the app may already be wiped.
+    pub fn finish_sync(
+        &mut self,
+        job: SyncJob,
+        result: Result<SyncReport, SyncError>,
+        now: DateTime<Utc>,
+    ) -> Result<SyncSummary, AppError> {
+        let current = self.sync_job.as_ref().is_some_and(|c| Arc::ptr_eq(c, &job.cancel));
+        if !current || job.cancel.load(Ordering::SeqCst) {
+            return Err(SyncError::Cancelled.into());
+        }
+        self.sync_job = None;
         match result {
             Ok(report) => {
-                let refused = report
-                    .rejected
-                    .iter()
-                    .map(|(id, code)| Refusal {
-                        id: *id,
-                        title: store.summary(*id).ok().map(|s| s.title),
-                        code: code.clone(),
-                        message: refusal_message(code, code),
-                    })
-                    .collect();
+                let store = self.store.as_ref().ok_or_else(AppError::locked)?;
+                let refused = report.rejected.iter().map(|(id, code)| refusal_view(store, *id, code)).collect();
+                let quarantined = report.quarantined.iter().map(|q| quarantine_view(store, q)).collect();
                 self.online = Some(true);
                 self.last_error = None;
                 self.file.last_sync_at = Some(now);
@@ -605,6 +666,8 @@ impl App {
                     accepted: report.accepted as u32,
                     received: report.received as u32,
                     refused,
+                    held_back: report.held_back as u32,
+                    quarantined,
                     flagged: report.flagged as u32,
                     round_trips: report.round_trips as u32,
                     bytes_up: report.bytes_up as u32,
@@ -623,6 +686,120 @@ impl App {
                 Err(e)
             }
         }
+    }
+}
+
+/// A sync started by [`App::begin_sync`]: its cancel flag and its link to the server.
+pub struct SyncJob {
+    cancel: Arc<AtomicBool>,
+    transport: Arc<dyn Transport>,
+}
+
+fn lock_app(app: &Mutex<App>) -> MutexGuard<'_, App> {
+    // A panic while holding the lock must not brick the app: the state is settings and
+    // an open store, both consistent between calls.
+    app.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The app's store as a sync reaches it: `app` is locked for one step at a time (build
+/// a request, apply an answer), never across the network, so reading, autosave, lock
+/// and wipe go on during a sync. A step finds the sync cancelled when the app was
+/// locked or wiped since it began.
+struct SharedStore<'a> {
+    app: &'a Mutex<App>,
+    cancel: &'a AtomicBool,
+}
+
+impl StoreAccess for SharedStore<'_> {
+    fn with<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T, SyncError>) -> Result<T, SyncError> {
+        let mut app = lock_app(self.app);
+        if self.cancel.load(Ordering::SeqCst) {
+            return Err(SyncError::Cancelled);
+        }
+        match app.store.as_mut() {
+            Some(store) => f(store),
+            None => Err(SyncError::Cancelled),
+        }
+    }
+}
+
+/// A transport that gives up waiting as soon as the sync is cancelled: the exchange
+/// runs on its own thread, which ends by itself at the network timeout; the sync
+/// returns at once.
+struct Cancellable {
+    inner: Arc<dyn Transport>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Transport for Cancellable {
+    fn post(
+        &self,
+        server: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, SyncError> {
+        if self.cancel.load(Ordering::SeqCst) {
+            return Err(SyncError::Cancelled);
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let inner = self.inner.clone();
+        let (server, path, token, content_type) =
+            (server.to_string(), path.to_string(), token.map(str::to_string), content_type.to_string());
+        std::thread::Builder::new()
+            .name("ccs-sync-exchange".into())
+            .spawn(move || {
+                let _ = tx.send(inner.post(&server, &path, token.as_deref(), &content_type, body));
+            })
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(result) => return result,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if self.cancel.load(Ordering::SeqCst) => {
+                    return Err(SyncError::Cancelled)
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(SyncError::Network("the exchange thread ended without an answer".into()))
+                }
+            }
+        }
+    }
+}
+
+/// One sync of the app shared with the window: the app is locked to start it, for each
+/// step, and to end it, never across a network exchange. `progress` is called after
+/// each round trip, without the lock.
+pub fn sync_shared(
+    app: &Mutex<App>,
+    now: DateTime<Utc>,
+    user: bool,
+    progress: &mut dyn FnMut(&SyncProgress),
+) -> Result<SyncSummary, AppError> {
+    let job = lock_app(app).begin_sync(now, user)?;
+    let transport = Cancellable { inner: job.transport.clone(), cancel: job.cancel.clone() };
+    let result = client::sync_session(&mut SharedStore { app, cancel: &job.cancel }, &transport, now, progress);
+    lock_app(app).finish_sync(job, result, now)
+}
+
+fn refusal_view(store: &Store, id: RecordId, code: &str) -> Refusal {
+    Refusal {
+        id,
+        title: store.summary(id).ok().map(|s| s.title),
+        code: code.to_string(),
+        message: refusal_message(code, code),
+    }
+}
+
+fn quarantine_view(store: &Store, q: &crate::store::QuarantinedEntry) -> QuarantineView {
+    QuarantineView {
+        id: q.doc_id,
+        kind: q.kind,
+        title: store.summary(q.doc_id).ok().map(|s| s.title),
+        code: q.code.clone(),
+        message: quarantine_message(&q.code),
+        at: q.at,
     }
 }
 

@@ -65,8 +65,12 @@ pub struct SyncState {
     /// `None` until the server was probed.
     pub online: Option<bool>,
     pub last_sync_at: Option<DateTime<Utc>>,
-    /// Records with changes the server has not acknowledged.
+    /// Records with changes waiting to be sent (refused ones held back not counted).
     pub pending: u32,
+    /// Records the server refused and that are not resent until they change.
+    pub refused: Vec<Refusal>,
+    /// Received changes this device could not apply, kept aside (sync went on).
+    pub quarantined: Vec<QuarantineView>,
     pub running: bool,
     pub last_error: Option<AppError>,
 }
@@ -319,12 +323,29 @@ pub struct Refusal {
     pub message: Message,
 }
 
+/// A received change this device could not apply: kept aside with the reason, so the
+/// sync goes on without it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct QuarantineView {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    /// The record's title when this device holds it.
+    pub title: Option<String>,
+    pub code: String,
+    pub message: Message,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SyncSummary {
     pub sent: u32,
     pub accepted: u32,
     pub received: u32,
     pub refused: Vec<Refusal>,
+    /// Records refused before and unchanged since: not sent this time.
+    pub held_back: u32,
+    /// Received changes set aside in this sync.
+    pub quarantined: Vec<QuarantineView>,
     /// Received records that fail validation (kept and flagged).
     pub flagged: u32,
     pub round_trips: u32,

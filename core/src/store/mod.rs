@@ -16,14 +16,16 @@ pub mod files;
 mod key;
 mod list;
 mod projection;
+mod quarantine;
 mod schema;
 mod sync_state;
 
 pub use drafts::Draft;
 pub use key::{check_strength, weakness, KdfParams, Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
 pub use list::{ListFilter, Page, RecordSummary, MAX_PAGE};
+pub use quarantine::{held_back, QuarantinedEntry, RefusedDoc, REFUSAL_RETRY};
 pub use schema::SCHEMA_VERSION as STORE_SCHEMA_VERSION;
-pub use sync_state::{Cursor, ServerLink, SyncPage};
+pub use sync_state::{Cursor, PageOutcome, ServerLink, SyncPage};
 
 use std::path::{Path, PathBuf};
 
@@ -1019,6 +1021,11 @@ fn merge_into(
         None => (RecordDoc::empty(), Vec::new(), true),
     };
     d.apply(bytes)?;
+    // Changes whose dependencies this device lacks wait in Automerge's queue and would
+    // be dropped on save: refuse them, so the sync keeps them aside instead.
+    if !d.inner().get_missing_deps(&[]).is_empty() {
+        return Err(StoreError::Doc(DocError::Malformed("changes.missing_deps".into())));
+    }
     if let Ok(h) = d.header() {
         if h.id != hint.id {
             return Err(StoreError::Doc(DocError::Malformed(format!("document {} sent as {}", h.id, hint.id))));

@@ -1,14 +1,16 @@
 //! What the store keeps for sync: the server and the device token, the log cursor and
 //! epoch per server, the pushes to make, and the application of a received page in one
-//! transaction (entries merged, acknowledged heads and cursor updated together), so a
-//! dropped connection loses at most the page in flight and a replay changes nothing.
+//! transaction (entries merged or quarantined, acknowledged heads, refusals and cursor
+//! updated together), so a dropped connection loses at most the page in flight and a
+//! replay changes nothing.
 
 use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
+use super::quarantine::{self, QuarantinedEntry};
 use super::{merge_into, DocHeaderView, MergeOutcome, Store, StoreError};
-use crate::doc;
+use crate::doc::{self, DocError};
 use crate::model::*;
 use crate::sync::wire::{DocMeta, DocPush};
 
@@ -36,6 +38,20 @@ pub struct SyncPage {
     /// Documents to resend in full (the server lacked their base).
     pub reset: Vec<RecordId>,
     pub entries: Vec<(DocHeaderView, Vec<u8>)>,
+    /// Documents the server refused, with the heads sent and the reason code: not
+    /// resent until they change (see `quarantine.rs`).
+    pub refused: Vec<(RecordId, Vec<ChangeHash>, String)>,
+}
+
+/// What applying a page did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    pub merged: Vec<MergeOutcome>,
+    /// Entries that could not be applied, kept aside; the cursor moved past them.
+    pub quarantined: Vec<QuarantinedEntry>,
+    /// Refusals released because their committee's registry entry arrived: those
+    /// documents may be accepted now.
+    pub released: usize,
 }
 
 /// A document's routing metadata and its heads.
@@ -95,6 +111,8 @@ impl Store {
             ],
         )?;
         tx.execute("DELETE FROM sync_cursors WHERE server = ?1", [&link.url])?;
+        // Refusals were for the old scope.
+        tx.execute("DELETE FROM sync_refusals", [])?;
         tx.commit()?;
         self.identity = identity;
         Ok(())
@@ -146,22 +164,55 @@ impl Store {
         Ok(out)
     }
 
-    /// Applies one received page in one transaction: acknowledgements first (so a
-    /// document that was only ours becomes clean), then the entries, then the cursor.
-    pub fn apply_sync_page(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<Vec<MergeOutcome>, StoreError> {
-        let tx = self.conn.transaction()?;
+    /// Applies one received page in one transaction: acknowledgements and refusals
+    /// first (so a document that was only ours becomes clean), then the entries, then
+    /// the cursor. An entry that cannot be applied is kept aside in quarantine with its
+    /// reason (its partial writes rolled back), and the rest merges: one bad entry never
+    /// holds the cursor back. Only a failure of the store itself (disk, database) aborts
+    /// the page.
+    pub fn apply_sync_page(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<PageOutcome, StoreError> {
+        // IMMEDIATE: the app's own writes run on the same file between rounds; take the
+        // write lock now rather than fail to upgrade a read in the middle of the page.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for (id, heads) in &page.acked {
             tx.execute(
                 "UPDATE documents SET acked_heads = ?2 WHERE id = ?1",
                 params![id.to_string(), doc::encode_heads(heads)],
             )?;
+            quarantine::forget_refusal(&tx, *id)?;
         }
         for id in &page.reset {
             tx.execute("UPDATE documents SET acked_heads = x'' WHERE id = ?1", [id.to_string()])?;
         }
-        let mut outcomes = Vec::with_capacity(page.entries.len());
+        for (id, heads, code) in &page.refused {
+            quarantine::remember_refusal(&tx, *id, heads, code, now)?;
+        }
+        let mut out = PageOutcome { merged: Vec::with_capacity(page.entries.len()), ..Default::default() };
         for (hint, bytes) in &page.entries {
-            outcomes.push(merge_into(&tx, hint, bytes, &self.reference, now, true)?);
+            tx.execute_batch("SAVEPOINT entry")?;
+            // A hostile or damaged entry may make the document library panic: that is
+            // one entry's failure, not the sync's.
+            let merged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                merge_into(&tx, hint, bytes, &self.reference, now, true)
+            }));
+            match merged {
+                Ok(Ok(outcome)) => {
+                    tx.execute_batch("RELEASE entry")?;
+                    if hint.kind == RecordKind::Committee {
+                        out.released += quarantine::forget_refusals_of_committee(&tx, CommitteeId(hint.id.0))?;
+                    }
+                    out.merged.push(outcome);
+                }
+                Ok(Err(e)) if is_store_failure(&e) => return Err(e),
+                failed => {
+                    tx.execute_batch("ROLLBACK TO entry; RELEASE entry")?;
+                    let (code, detail) = match failed {
+                        Ok(Err(e)) => (entry_code(&e), e.to_string()),
+                        _ => (ENTRY_PANICKED.to_string(), "the document library panicked".to_string()),
+                    };
+                    out.quarantined.push(quarantine::quarantine(&tx, &page.server, hint, bytes, &code, &detail, now)?);
+                }
+            }
         }
         tx.execute("DELETE FROM sync_cursors WHERE server = ?1", [&page.server])?;
         if let Some(epoch) = page.cursor.epoch {
@@ -171,6 +222,24 @@ impl Store {
             )?;
         }
         tx.commit()?;
-        Ok(outcomes)
+        Ok(out)
+    }
+}
+
+/// The reason code of an entry that panicked the document library.
+pub const ENTRY_PANICKED: &str = "sync.entry_panicked";
+/// The reason code of an entry whose dependencies this device does not hold.
+pub const ENTRY_MISSING_DEPS: &str = "changes.missing_deps";
+
+/// Failures of the store itself (disk full, database locked or damaged): retrying the
+/// page later may succeed, so they abort it instead of quarantining a good entry.
+fn is_store_failure(e: &StoreError) -> bool {
+    matches!(e, StoreError::Sqlite(_) | StoreError::Io(_) | StoreError::Corrupt(_))
+}
+
+fn entry_code(e: &StoreError) -> String {
+    match e {
+        StoreError::Doc(DocError::Malformed(m)) if m == ENTRY_MISSING_DEPS => ENTRY_MISSING_DEPS.to_string(),
+        other => other.code().to_string(),
     }
 }

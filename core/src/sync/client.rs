@@ -4,7 +4,10 @@
 //! this device's cursor (new or restored server).
 //!
 //! HTTP goes through [`Transport`], so the session runs over the real client
-//! ([`HttpTransport`], blocking `ureq`) or anything a test puts in between.
+//! ([`HttpTransport`], blocking `ureq`) or anything a test puts in between. The store
+//! goes through [`StoreAccess`]: a plain `Store` for the CLI and tests, or the app's
+//! shared state, which is locked only to build a request or apply an answer, never
+//! across the network (so lock and wipe act at once during a sync).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -16,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::model::*;
-use crate::store::{Cursor, DocHeaderView, Identity, ServerLink, Store, StoreError, SyncPage};
+use crate::store::{Cursor, DocHeaderView, Identity, QuarantinedEntry, ServerLink, Store, StoreError, SyncPage};
 use crate::sync::plan;
 use crate::sync::wire::{self, ErrorBody, RepairRequest, RepairResponse, SyncResponse, WireError};
 
@@ -45,6 +48,8 @@ pub enum SyncError {
     RepairStuck,
     #[error("server address refused: {0}")]
     Address(String),
+    #[error("sync cancelled (the app was locked or wiped)")]
+    Cancelled,
 }
 
 impl SyncError {
@@ -58,12 +63,14 @@ impl SyncError {
             SyncError::Store(e) => e.code().into(),
             SyncError::RepairStuck => "sync.repair_stuck".into(),
             SyncError::Address(_) => "sync.address".into(),
+            SyncError::Cancelled => "sync.cancelled".into(),
         }
     }
 }
 
-/// One HTTP exchange: the body received, or a refusal.
-pub trait Transport {
+/// One HTTP exchange: the body received, or a refusal. `Send + Sync` so a sync can run
+/// on its own thread.
+pub trait Transport: Send + Sync {
     /// POSTs `body` to `path` of `server` with the content type and optional bearer
     /// token; returns the response body of a 2xx answer.
     fn post(
@@ -214,6 +221,10 @@ pub struct SyncReport {
     pub flagged: usize,
     /// Entries this build could not file (unknown kind).
     pub unreadable: usize,
+    /// Received entries this device could not apply, kept aside (the sync went on).
+    pub quarantined: Vec<QuarantinedEntry>,
+    /// Refused documents not sent, because nothing changed since their refusal.
+    pub held_back: usize,
     pub repaired: bool,
     pub elapsed_ms: u64,
 }
@@ -233,6 +244,20 @@ fn exchange<Req: Serialize, Resp: serde::de::DeserializeOwned>(
     let bytes = transport.post(&link.url, path, Some(&link.token), FRAME, body)?;
     report.bytes_down += bytes.len();
     Ok(wire::decode(&bytes)?)
+}
+
+/// How a sync reaches the store: for the length of one step (build a request, apply an
+/// answer), never across a network exchange.
+pub trait StoreAccess {
+    /// Runs `f` with the store; fails with [`SyncError::Cancelled`] when the sync must
+    /// stop (the store was locked or wiped meanwhile).
+    fn with<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T, SyncError>) -> Result<T, SyncError>;
+}
+
+impl StoreAccess for Store {
+    fn with<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T, SyncError>) -> Result<T, SyncError> {
+        f(self)
+    }
 }
 
 /// Syncs the store with its server: pushes every dirty document, then pulls pages
@@ -260,28 +285,45 @@ pub fn sync_with_progress(
     now: DateTime<Utc>,
     progress: &mut dyn FnMut(&SyncProgress),
 ) -> Result<SyncReport, SyncError> {
+    sync_session(store, transport, now, progress)
+}
+
+/// [`sync_with_progress`] over any [`StoreAccess`]: the store is reached once to build
+/// each request and once to apply each answer.
+pub fn sync_session<A: StoreAccess + ?Sized>(
+    access: &mut A,
+    transport: &dyn Transport,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(&SyncProgress),
+) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
-    let link = store.server_link()?.ok_or(SyncError::NotEnrolled)?;
+    let link = access.with(|s| s.server_link()?.ok_or(SyncError::NotEnrolled))?;
     let mut report = SyncReport::default();
     // Each dirty document is pushed once per sync, in batches under the server's
-    // limits; later rounds also resend what the server asked to have whole.
+    // limits; later rounds also resend what the server asked to have whole. A document
+    // the server refused is not resent until it changes.
     let mut sent: HashSet<RecordId> = HashSet::new();
     let mut reset: Vec<RecordId> = Vec::new();
-    for _ in 0..MAX_ROUNDS {
-        let cursor = store.cursor(&link.url)?;
-        let dirty: Vec<RecordId> = store.dirty()?.into_iter().map(|h| h.id).collect();
-        let (push, remaining) = plan::next_pushes(
-            &dirty,
-            &sent,
-            &reset,
-            plan::PUSH_DOCS_PER_REQUEST,
-            plan::PUSH_BYTES_PER_REQUEST,
-            |id| store.push_of(id),
-        )?;
-        let request = plan::request(cursor, push);
+    for round in 0..MAX_ROUNDS {
+        let (request, remaining) = access.with(|store| {
+            if round == 0 {
+                report.held_back = store.held_back(now)?.len();
+            }
+            let cursor = store.cursor(&link.url)?;
+            let dirty = store.to_push(now)?;
+            let (push, remaining) = plan::next_pushes(
+                &dirty,
+                &sent,
+                &reset,
+                plan::PUSH_DOCS_PER_REQUEST,
+                plan::PUSH_BYTES_PER_REQUEST,
+                |id| store.push_of(id),
+            )?;
+            Ok((plan::request(cursor, push), remaining))
+        })?;
         let response: SyncResponse = exchange(transport, &link, "/v1/sync", &request, &mut report)?;
         if response.repair_needed {
-            repair(store, transport, &link, now, &mut report)?;
+            repair(access, transport, &link, now, &mut report)?;
             report.repaired = true;
             continue;
         }
@@ -295,11 +337,13 @@ pub fn sync_with_progress(
                 report.rejected.push(r);
             }
         }
-        let outcomes = store.apply_sync_page(&interpretation.page, now)?;
-        report.received += outcomes.len();
-        report.flagged += outcomes.iter().filter(|o| o.error_count > 0).count();
+        let outcome = access.with(|store| Ok(store.apply_sync_page(&interpretation.page, now)?))?;
+        report.received += outcome.merged.len();
+        report.flagged += outcome.merged.iter().filter(|o| o.error_count > 0).count();
+        report.quarantined.extend(outcome.quarantined.iter().cloned());
         reset.clone_from(&interpretation.page.reset);
-        let again = response.more || !reset.is_empty() || remaining;
+        // Refusals released by a registry entry just received: send those now.
+        let again = response.more || !reset.is_empty() || remaining || outcome.released > 0;
         progress(&SyncProgress {
             round_trips: report.round_trips,
             sent: report.pushed,
@@ -326,8 +370,14 @@ const MAX_REPAIR_BATCHES: usize = 1_000;
 
 /// Repair: per-document Automerge sync for the documents whose heads differ, then a
 /// fresh cursor at the log's end as it was when repair began.
-fn repair(
-    store: &mut Store,
+///
+/// Only what was exchanged is acknowledged: documents equal on both sides and those
+/// settled by the exchange. A document the server refused or skipped (it answers a
+/// refusal for a document only this device holds that it will not take, a committee it
+/// does not know for instance) stays unsettled: if this device may write it, it is made
+/// dirty again (nothing acknowledged), so the next push sends it whole.
+fn repair<A: StoreAccess + ?Sized>(
+    access: &mut A,
     transport: &dyn Transport,
     link: &ServerLink,
     now: DateTime<Utc>,
@@ -338,7 +388,7 @@ fn repair(
     let mut unsettled: HashSet<[u8; 16]> = HashSet::new();
     let mut previous: Option<HashSet<[u8; 16]>> = None;
     for _ in 0..MAX_REPAIR_BATCHES {
-        let docs = store.all_heads()?;
+        let docs = access.with(|s| Ok(s.all_heads()?))?;
         let first: RepairResponse =
             exchange(transport, link, "/v1/repair", &RepairRequest { docs: docs.clone(), messages: vec![] }, report)?;
         start.get_or_insert((first.epoch, first.cursor));
@@ -362,27 +412,39 @@ fn repair(
             }
         }
         unsettled.extend(batch.iter().copied());
-        exchange_messages(store, transport, link, now, report, first.messages, &hints, &mut unsettled)?;
+        exchange_messages(access, transport, link, now, report, first.messages, &hints, &mut unsettled)?;
         previous = Some(batch);
     }
     let Some((epoch, target)) = start else { return Ok(()) };
-    // What both sides now hold is acknowledged; anything unsettled goes with the next
-    // push.
-    let mut acked = Vec::new();
-    for id in store.document_ids()? {
-        if !unsettled.contains(id.as_uuid().as_bytes()) {
-            let (heads, _): (Vec<ChangeHash>, _) = store.heads(id)?;
-            acked.push((id, heads));
+    access.with(|store| {
+        // What both sides now hold is acknowledged; anything unsettled goes with the
+        // next push, whole.
+        let mut acked = Vec::new();
+        let mut reset = Vec::new();
+        for id in store.document_ids()? {
+            if !unsettled.contains(id.as_uuid().as_bytes()) {
+                let (heads, _): (Vec<ChangeHash>, _) = store.heads(id)?;
+                acked.push((id, heads));
+            } else if may_push(store, id) {
+                reset.push(id);
+            }
         }
-    }
-    let page = SyncPage {
-        server: link.url.clone(),
-        cursor: Cursor { epoch: Some(epoch), seq: target },
-        acked,
-        ..Default::default()
-    };
-    store.apply_sync_page(&page, now)?;
-    Ok(())
+        let page = SyncPage {
+            server: link.url.clone(),
+            cursor: Cursor { epoch: Some(epoch), seq: target },
+            acked,
+            reset,
+            ..Default::default()
+        };
+        store.apply_sync_page(&page, now)?;
+        Ok(())
+    })
+}
+
+/// Whether this device may write `id` (its own scope check): only those are made dirty
+/// again after a repair; a registry entry a member holds, say, is not its to send.
+fn may_push(store: &Store, id: RecordId) -> bool {
+    store.summary(id).is_ok_and(|s| store.check_write_scope(s.kind, s.committee_id).is_ok())
 }
 
 fn note_refusals(results: &[crate::sync::wire::PushResult], unsettled: &mut HashSet<[u8; 16]>) {
@@ -395,8 +457,8 @@ fn note_refusals(results: &[crate::sync::wire::PushResult], unsettled: &mut Hash
 /// document settles when this side has nothing more to say about it; a document the
 /// server refused stays unsettled.
 #[allow(clippy::too_many_arguments)]
-fn exchange_messages(
-    store: &mut Store,
+fn exchange_messages<A: StoreAccess + ?Sized>(
+    access: &mut A,
     transport: &dyn Transport,
     link: &ServerLink,
     now: DateTime<Utc>,
@@ -414,19 +476,24 @@ fn exchange_messages(
         for (id, bytes) in std::mem::take(&mut incoming) {
             let Some(hint) = hints.get(&id).cloned() else { continue };
             let rid = doc_id(&id);
-            let mut doc = match store.document_bytes(rid) {
-                Ok(b) => AutoCommit::load(&b).map_err(|e| SyncError::BadResponse(e.to_string()))?,
-                Err(StoreError::RecordNotFound(_)) => AutoCommit::new(),
-                Err(e) => return Err(e.into()),
-            };
-            let before = doc.get_heads();
-            let message = Message::decode(&bytes).map_err(|e| SyncError::BadResponse(e.to_string()))?;
-            let mut state = State::new();
-            doc.sync().receive_sync_message(&mut state, message).map_err(|e| SyncError::BadResponse(e.to_string()))?;
-            if doc.get_heads() != before {
-                store.apply_changes(&hint, &doc.save(), now)?;
-            }
-            let reply = doc.sync().generate_sync_message(&mut state);
+            let reply = access.with(|store| {
+                let mut doc = match store.document_bytes(rid) {
+                    Ok(b) => AutoCommit::load(&b).map_err(|e| SyncError::BadResponse(e.to_string()))?,
+                    Err(StoreError::RecordNotFound(_)) => AutoCommit::new(),
+                    Err(e) => return Err(e.into()),
+                };
+                let before = doc.get_heads();
+                let message = Message::decode(&bytes).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+                let mut state = State::new();
+                doc.sync()
+                    .receive_sync_message(&mut state, message)
+                    .map_err(|e| SyncError::BadResponse(e.to_string()))?;
+                if doc.get_heads() != before {
+                    store.apply_changes(&hint, &doc.save(), now)?;
+                }
+                let reply = doc.sync().generate_sync_message(&mut state);
+                Ok(reply)
+            })?;
             match reply {
                 Some(reply) => outgoing.push((id, reply.encode())),
                 None if !refused.contains(&id) => {

@@ -23,7 +23,8 @@ pub const PUSH_DOCS_PER_REQUEST: usize = 200;
 /// Most change bytes one request pushes (the server accepts 8 MiB bodies by default).
 pub const PUSH_BYTES_PER_REQUEST: usize = 4 * 1024 * 1024;
 
-/// The documents to push in the next round of a sync: the dirty documents not sent yet
+/// The documents to push in the next round of a sync: the dirty documents (but those
+/// held back by a refusal, see `Store::to_push`) not sent yet
 /// in this sync, plus those the server asked to have whole again (`reset`), up to the
 /// per-request limits (a single larger document still goes, alone). `load` builds a
 /// document's push; it is called only for candidates, so a large backlog is not read
@@ -90,7 +91,10 @@ pub fn interpret(server: &str, request: &SyncRequest, response: &SyncResponse) -
                 out.page.reset.push(id);
                 out.rejected.push((id, MISSING_DEPS.to_string()));
             }
-            Some(code) => out.rejected.push((id, code.to_string())),
+            Some(code) => {
+                out.page.refused.push((id, push.heads.iter().map(|h| ChangeHash(*h)).collect(), code.to_string()));
+                out.rejected.push((id, code.to_string()));
+            }
         }
     }
     for LogEntry { meta, changes, .. } in &response.entries {
@@ -201,6 +205,11 @@ mod tests {
         let i = interpret("http://s", &req, &resp);
         assert_eq!(i.page.acked, vec![(RecordId(Uuid::from_bytes([1; 16])), vec![ChangeHash([1; 32])])]);
         assert_eq!(i.rejected, vec![(RecordId(Uuid::from_bytes([2; 16])), "scope.outside".to_string())]);
+        // The refusal is remembered with the heads that were refused.
+        assert_eq!(
+            i.page.refused,
+            vec![(RecordId(Uuid::from_bytes([2; 16])), vec![ChangeHash([2; 32])], "scope.outside".to_string())]
+        );
         assert!(i.page.reset.is_empty());
         assert_eq!(i.page.cursor, Cursor { epoch: Some([5; 16]), seq: 77 });
     }
@@ -211,6 +220,7 @@ mod tests {
         let resp = response(vec![PushResult { id: [3; 16], rejected: Some(MISSING_DEPS.into()) }], vec![]);
         let i = interpret("http://s", &req, &resp);
         assert_eq!(i.page.reset, vec![RecordId(Uuid::from_bytes([3; 16]))]);
+        assert!(i.page.refused.is_empty(), "resent at once, not held back");
         assert!(i.page.acked.is_empty());
     }
 

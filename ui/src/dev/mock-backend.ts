@@ -73,6 +73,8 @@ const syncState = (): SyncState => ({
   online: params.get('sync') === 'offline' ? false : true,
   last_sync_at: lastSync,
   pending,
+  refused: [],
+  quarantined: [],
   running: false,
   last_error: null,
 });
@@ -183,6 +185,8 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
             message: msg('Cette fiche est hors du périmètre de l’appareil.', 'This record is outside the device’s scope.'),
           },
         ],
+        held_back: 0,
+        quarantined: [],
         flagged: 0,
         round_trips: 4,
         bytes_up: 0,

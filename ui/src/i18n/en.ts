@@ -198,6 +198,15 @@ export const en: Dict = {
     refusedTitle: 'Records refused by the server',
     refusedHelp: 'These records stay on the device. Fix them, then sync again.',
     openRecord: 'Open the record',
+    heldBack: 'Refused before, not resent',
+    heldBackTitle: 'Refused records waiting for a change',
+    heldBackHelp:
+      'The server refused these records. They stay on the device and are not resent on every sync: they go again once they change (or in a day).',
+    quarantined: 'Received changes set aside',
+    quarantineTitle: 'Received changes set aside',
+    quarantineHelp:
+      'This device could not apply these received changes. They are kept aside and sync goes on for everything else. Tell your facilitator.',
+    notOnDevice: 'Record not on this device',
     nothing: 'Everything is up to date.',
     failed: 'The sync failed.',
     errors: {

@@ -199,6 +199,15 @@ export const fr = {
     refusedTitle: 'Fiches refusées par le serveur',
     refusedHelp: 'Ces fiches restent sur l’appareil. Corrigez-les puis synchronisez à nouveau.',
     openRecord: 'Ouvrir la fiche',
+    heldBack: 'Refusées auparavant, non renvoyées',
+    heldBackTitle: 'Fiches refusées, en attente d’une modification',
+    heldBackHelp:
+      'Le serveur a refusé ces fiches. Elles restent sur l’appareil et ne sont pas renvoyées à chaque synchronisation : elles repartiront quand elles changeront (ou dans un jour).',
+    quarantined: 'Modifications reçues mises à l’écart',
+    quarantineTitle: 'Modifications reçues mises à l’écart',
+    quarantineHelp:
+      'Cet appareil n’a pas pu appliquer ces modifications reçues. Elles sont gardées à part et la synchronisation continue pour tout le reste. Signalez-le à votre facilitateur.',
+    notOnDevice: 'Fiche absente de cet appareil',
     nothing: 'Tout est à jour.',
     failed: 'La synchronisation a échoué.',
     errors: {
