@@ -187,16 +187,20 @@ async fn text_warnings(state: State<'_, Shared>, text: String) -> Reply<Vec<ccs_
     state.run(move |a| Ok(a.text_warnings(&text))).await
 }
 
-/// A sync, with progress and the resulting state sent to the window as events.
+/// A sync, with progress and the resulting state sent to the window as events. It
+/// does not hold the app across the network ([`sync_shared`]): lock, wipe, reading and
+/// autosave go on while it runs.
 async fn sync<R: Runtime>(handle: &AppHandle<R>, state: &Shared, user: bool) -> Reply<SyncSummary> {
     let h = handle.clone();
-    let result = state
-        .run(move |a| {
-            a.sync_now(Utc::now(), user, &mut |p: &SyncProgress| {
-                let _ = h.emit("sync-progress", p);
-            })
+    let app = state.0.clone();
+    let result = tauri::async_runtime::spawn_blocking(move || {
+        sync_shared(&app, Utc::now(), user, &mut |p: &SyncProgress| {
+            let _ = h.emit("sync-progress", p);
         })
-        .await;
+    })
+    .await
+    .map_err(|e| AppError::internal("app.task", e.to_string()))
+    .and_then(|r| r);
     if let Ok(s) = state.run(|a| a.sync_state(Utc::now())).await {
         let _ = handle.emit("sync-state", s);
     }

@@ -1,6 +1,13 @@
 //! The Tauri commands through Tauri's mock runtime, headless: the same IPC path the
 //! window uses (JSON arguments in camelCase, `{code, message, fields}` errors back),
-//! over a real encrypted store in a temporary folder.
+//! over a real encrypted store in a temporary folder; a sync against a loopback server
+//! that answers nothing for 20 s must not hold up lock, wipe or autosave.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ccs_app::Shared;
 use ccs_core::app::App;
@@ -28,6 +35,10 @@ fn window() -> Window {
 
 /// Invokes `cmd` with `args`; `Ok(value)` or `Err(error json)`.
 fn call(w: &Window, cmd: &str, args: Value) -> Result<Value, Value> {
+    invoke(&w.window, cmd, args)
+}
+
+fn invoke(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     let request = InvokeRequest {
         cmd: cmd.into(),
         callback: CallbackFn(0),
@@ -37,7 +48,7 @@ fn call(w: &Window, cmd: &str, args: Value) -> Result<Value, Value> {
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     };
-    get_ipc_response(&w.window, request).map(|body| body.deserialize::<Value>().unwrap())
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
 }
 
 #[test]
@@ -156,4 +167,156 @@ fn bad_arguments_and_settings_get_clear_errors() {
     assert_eq!(err["code"], "sync.network");
     assert!(err["message"]["fr"].as_str().unwrap().contains("réseau"));
     assert_eq!(call(&w, "app_status", json!({})).unwrap()["stage"], "setup");
+}
+
+/// A server on loopback that enrolls at once and then answers nothing for 20 s: a slow
+/// link at a checkpoint. Counts the sync requests it received.
+struct SlowServer {
+    url: String,
+    syncs: Arc<AtomicUsize>,
+}
+
+impl SlowServer {
+    fn start() -> SlowServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let syncs = Arc::new(AtomicUsize::new(0));
+        let counted = syncs.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let counted = counted.clone();
+                std::thread::spawn(move || answer(conn, &counted));
+            }
+        });
+        SlowServer { url, syncs }
+    }
+
+    /// Waits until a sync request reached the server (the sync is on the network).
+    fn wait_for_a_sync(&self) {
+        let started = Instant::now();
+        while self.syncs.load(Ordering::SeqCst) == 0 {
+            assert!(started.elapsed() < Duration::from_secs(10), "no sync request reached the server");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn answer(mut conn: TcpStream, syncs: &AtomicUsize) {
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).unwrap();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    if request_line.contains("/v1/enroll") {
+        let request: Value = serde_json::from_slice(&body).unwrap();
+        let reply = json!({"device_id": request["device_id"], "token": "slow-token", "role": "reviewer", "committee_id": null, "region": null})
+            .to_string();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            reply.len()
+        );
+        conn.write_all(head.as_bytes()).unwrap();
+        conn.write_all(reply.as_bytes()).unwrap();
+        return;
+    }
+    syncs.fetch_add(1, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(20));
+}
+
+/// An enrolled app syncing with the slow server; returns the window, the server and the
+/// sync running on its own thread (its result and how long it took).
+fn syncing() -> (Window, SlowServer, std::thread::JoinHandle<(Result<Value, Value>, Duration)>) {
+    let server = SlowServer::start();
+    let w = window();
+    let status =
+        call(&w, "enroll", json!({"passphrase": "sahel-2026", "serverUrl": server.url, "code": "ABCD-EFGH"})).unwrap();
+    assert_eq!(status["stage"], "unlocked");
+    let window = w.window.clone();
+    let sync = std::thread::spawn(move || {
+        let started = Instant::now();
+        let result = invoke(&window, "sync_now", json!({}));
+        (result, started.elapsed())
+    });
+    server.wait_for_a_sync();
+    (w, server, sync)
+}
+
+#[test]
+fn wiping_during_a_sync_on_a_slow_link_returns_at_once_with_the_files_gone() {
+    let (w, _server, sync) = syncing();
+    let store = w._dir.path().join(ccs_core::app::STORE_FILE);
+    assert!(store.exists());
+
+    let started = Instant::now();
+    let status = call(&w, "wipe_device", json!({})).unwrap();
+    let took = started.elapsed();
+    println!("wipe during a sync took {took:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(status["stage"], "setup");
+    let left: Vec<_> = std::fs::read_dir(w._dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(ccs_core::app::STORE_FILE))
+        .collect();
+    assert!(left.is_empty(), "store files left: {left:?}");
+
+    // The sync stops too, without waiting for the server, and writes nothing back.
+    let (result, sync_took) = sync.join().unwrap();
+    assert_eq!(result.unwrap_err()["code"], "sync.cancelled");
+    assert!(sync_took < Duration::from_secs(5), "{sync_took:?}");
+    assert!(!store.exists());
+    assert_eq!(call(&w, "app_status", json!({})).unwrap()["stage"], "setup");
+}
+
+#[test]
+fn locking_during_a_sync_returns_at_once_and_the_store_opens_again() {
+    let (w, _server, sync) = syncing();
+    let started = Instant::now();
+    let status = call(&w, "lock", json!({})).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_eq!(status["stage"], "locked");
+    assert_eq!(call(&w, "home", json!({})).unwrap_err()["code"], "app.locked");
+    let (result, _) = sync.join().unwrap();
+    assert_eq!(result.unwrap_err()["code"], "sync.cancelled");
+
+    assert_eq!(call(&w, "unlock", json!({"passphrase": "sahel-2026"})).unwrap()["stage"], "unlocked");
+    assert_eq!(call(&w, "sync_state", json!({})).unwrap()["running"], false);
+}
+
+#[test]
+fn autosave_and_lists_work_while_a_sync_waits_on_the_network() {
+    let (w, _server, sync) = syncing();
+    let state = call(&w, "sync_state", json!({})).unwrap();
+    assert_eq!(state["running"], true);
+    // A second sync does not start beside the first.
+    assert_eq!(call(&w, "sync_now", json!({})).unwrap_err()["code"], "sync.running");
+
+    let started = Instant::now();
+    let draft = json!({"draft": {"draft_id": "during-sync", "kind": "session", "record_id": null, "fields": {"summary": "Réunion au marché"}}});
+    let outcome = call(&w, "save_draft", draft).unwrap();
+    assert_eq!(outcome["saved"], false, "incomplete: kept as a draft");
+    let reopened = call(&w, "open_draft", json!({"draftId": "during-sync"})).unwrap();
+    assert_eq!(reopened["fields"]["summary"], "Réunion au marché");
+    call(&w, "list_records", json!({"filter": {"kind": "session"}})).unwrap();
+    let took = started.elapsed();
+    println!("autosave, reopen and list during a sync took {took:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+
+    call(&w, "lock", json!({})).unwrap();
+    let (result, _) = sync.join().unwrap();
+    assert_eq!(result.unwrap_err()["code"], "sync.cancelled");
 }
