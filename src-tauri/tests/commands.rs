@@ -239,7 +239,10 @@ fn answer(mut conn: TcpStream, syncs: &AtomicUsize) {
 
 /// An enrolled app syncing with the slow server; returns the window, the server and the
 /// sync running on its own thread (its result and how long it took).
-fn syncing() -> (Window, SlowServer, std::thread::JoinHandle<(Result<Value, Value>, Duration)>) {
+/// A sync running on its own thread: its answer and how long it took.
+type RunningSync = std::thread::JoinHandle<(Result<Value, Value>, Duration)>;
+
+fn syncing() -> (Window, SlowServer, RunningSync) {
     let server = SlowServer::start();
     let w = window();
     let status =
