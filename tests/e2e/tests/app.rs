@@ -319,6 +319,8 @@ async fn a_colleagues_threat_merged_while_the_form_is_open_survives_the_next_key
     assert_eq!(caps, ["Comité de veille", "Patrouilles conjointes"]);
     assert_eq!(a.notes, "Relecture faite en séance.");
     assert_eq!(after.kind(), RecordKind::Assessment);
+    // The form is long: bring its last buttons into view, as a person scrolls down.
+    app.js("document.querySelector('[data-testid=\"editor-done\"]').scrollIntoView({block: 'center'})", vec![]).await;
     app.click("editor-done").await;
     app.wait_text("value-threats[1].existing_capacities", "Patrouilles conjointes").await;
     app.quit().await;
