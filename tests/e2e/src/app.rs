@@ -223,7 +223,19 @@ impl App {
             let err = if enabled {
                 match e.click().await {
                     Ok(()) => return,
-                    Err(err) => format!("{err}"),
+                    Err(err) => {
+                        // WebKit's driver refuses a click on a button below the fold of a
+                        // long form (the sticky save state covers where it scrolls it to):
+                        // bring it to the middle of the window, as a person scrolls, and
+                        // try again.
+                        if let Ok(arg) = serde_json::to_value(&e) {
+                            let _ = self
+                                .client()
+                                .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+                                .await;
+                        }
+                        format!("{err}")
+                    }
                 }
             } else {
                 "disabled".to_string()

@@ -89,9 +89,14 @@ async fn screenshots() {
         app.wait("text-warning").await;
         taken.extend(window_at_sizes(&app, &dir, "form-error", Some(&field("present"))).await);
         taken.extend(window_at_sizes(&app, &dir, "form-warning", Some("[data-testid=\"text-warning\"]")).await);
-        // Fixed: the session is saved, to be sent at the next sync.
+        // Fixed: the count corrected and the name and number taken out of the summary
+        // (until then the text stays in the local draft), the session is saved, to be
+        // sent at the next sync.
         app.fill_field("present", "9").await;
         app.wait_gone("field-error").await;
+        app.fill_field("summary", "Un habitant signale des vols de bétail près de la mare.").await;
+        app.wait_gone("text-warning").await;
+        app.wait_text("autosave-state", "Enregistré").await;
         app.click("editor-done").await;
         app.wait("record-detail").await;
 
