@@ -36,6 +36,17 @@ fn the_data_folder_and_its_files_are_private() {
 }
 
 #[test]
+fn the_plaintext_settings_do_not_say_which_server_the_device_syncs_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(dir.path().to_path_buf(), None, KdfParams::insecure_fast_for_tests(), now());
+    app.create_demo(PASS, Role::Member, now()).unwrap();
+    let patch = SettingsPatch { server_url: Some("https://ccs.example.ml".into()), ..Default::default() };
+    assert_eq!(app.update_settings(patch, now()).unwrap().server_url.as_deref(), Some("https://ccs.example.ml"));
+    let on_disk = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(!on_disk.contains("ccs.example.ml"), "{on_disk}");
+}
+
+#[test]
 fn a_locked_app_changes_only_its_language() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = App::new(dir.path().to_path_buf(), None, KdfParams::insecure_fast_for_tests(), now());

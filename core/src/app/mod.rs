@@ -145,6 +145,14 @@ impl App {
     }
 
     fn save_file(&self) -> Result<(), AppError> {
+        // Once a store exists, where this device syncs is in the store (encrypted): the
+        // settings file, readable before unlocking, does not tell whoever copies the
+        // folder which server the device talks to. It is filled again at unlock.
+        if self.store_path().exists() {
+            let mut file = self.file.clone();
+            file.settings.server_url = None;
+            return settings::save(&self.dir, &file);
+        }
         settings::save(&self.dir, &self.file)
     }
 
