@@ -194,3 +194,38 @@ pub fn grant(role: Role, committee: Option<CommitteeId>, region: Option<&str>) -
 pub fn issue_code(data_dir: &Path, grant: Grant) -> String {
     admin::create_enrollment_code(data_dir, &grant, chrono::Duration::hours(1), Utc::now()).unwrap().code
 }
+
+/// A server with the two committees in it (Goundam, Ansongo), created by a reviewer
+/// device: where most multi-device tests start.
+pub struct World {
+    pub server: InProcessServer,
+    pub reviewer: Device,
+    pub goundam: CommitteeId,
+    pub ansongo: CommitteeId,
+}
+
+pub fn world() -> World {
+    let server = InProcessServer::start();
+    let mut reviewer =
+        Device::enrolled("reviewer", &server.url(), server.data_dir(), grant(Role::Reviewer, None, None));
+    let goundam = reviewer.store.create_record(fixtures::goundam(), now()).unwrap().into();
+    let ansongo = reviewer.store.create_record(fixtures::ansongo(), now()).unwrap().into();
+    reviewer.sync().unwrap();
+    World { server, reviewer, goundam, ansongo }
+}
+
+/// Every string any change of a saved document ever wrote, overwritten and deleted ones
+/// included (text is written character by character, in order): what a reader of the
+/// document can dig out of its history.
+pub fn every_string_written(bytes: &[u8]) -> String {
+    let mut doc = automerge::AutoCommit::load(bytes).unwrap();
+    let mut out = String::new();
+    for change in doc.get_changes(&[]) {
+        for op in change.decode().operations {
+            if let automerge::legacy::OpType::Put(automerge::ScalarValue::Str(s)) = op.action {
+                out.push_str(&s);
+            }
+        }
+    }
+    out
+}

@@ -15,23 +15,6 @@ use ccs_tests::*;
 const ALLEGATION: &str = "Le lieutenant Keita aurait frappé deux bergers au puits de Hondo";
 const NAME: &str = "Traoré";
 
-struct World {
-    server: InProcessServer,
-    reviewer: Device,
-    goundam: CommitteeId,
-    ansongo: CommitteeId,
-}
-
-fn world() -> World {
-    let server = InProcessServer::start();
-    let mut reviewer =
-        Device::enrolled("reviewer", &server.url(), server.data_dir(), grant(Role::Reviewer, None, None));
-    let goundam = reviewer.store.create_record(fixtures::goundam(), now()).unwrap().into();
-    let ansongo = reviewer.store.create_record(fixtures::ansongo(), now()).unwrap().into();
-    reviewer.sync().unwrap();
-    World { server, reviewer, goundam, ansongo }
-}
-
 fn device(w: &World, name: &str, role: Role, committee: Option<CommitteeId>, region: Option<&str>) -> Device {
     let mut d = Device::enrolled(name, &w.server.url(), w.server.data_dir(), grant(role, committee, region));
     d.sync().unwrap();
@@ -52,21 +35,6 @@ fn fds_assessment(committee: CommitteeId) -> ccs_core::model::input::RecordInput
         a.notes = format!("Signalé en séance : {ALLEGATION}.");
     }
     input
-}
-
-/// Every string any change of a saved document ever wrote, overwritten and deleted ones
-/// included (text is written character by character, in order).
-fn every_string_written(bytes: &[u8]) -> String {
-    let mut doc = AutoCommit::load(bytes).unwrap();
-    let mut out = String::new();
-    for change in doc.get_changes(&[]) {
-        for op in change.decode().operations {
-            if let automerge::legacy::OpType::Put(automerge::ScalarValue::Str(s)) = op.action {
-                out.push_str(&s);
-            }
-        }
-    }
-    out
 }
 
 /// Reads the record at every state of its history (each change's heads): what a reader

@@ -15,24 +15,6 @@ use ccs_tests::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// A server with the two committees in it, created by a reviewer device.
-struct World {
-    server: InProcessServer,
-    reviewer: Device,
-    goundam: CommitteeId,
-    ansongo: CommitteeId,
-}
-
-fn world() -> World {
-    let server = InProcessServer::start();
-    let mut reviewer =
-        Device::enrolled("reviewer", &server.url(), server.data_dir(), grant(Role::Reviewer, None, None));
-    let goundam = reviewer.store.create_record(fixtures::goundam(), now()).unwrap().into();
-    let ansongo = reviewer.store.create_record(fixtures::ansongo(), now()).unwrap().into();
-    reviewer.sync().unwrap();
-    World { server, reviewer, goundam, ansongo }
-}
-
 fn member(w: &World, name: &str, committee: CommitteeId) -> Device {
     let mut d =
         Device::enrolled(name, &w.server.url(), w.server.data_dir(), grant(Role::Member, Some(committee), None));
