@@ -787,7 +787,7 @@ pub fn sync_shared(
 ) -> Result<SyncSummary, AppError> {
     let job = lock_app(app).begin_sync(now, user)?;
     let transport = Cancellable { inner: job.transport.clone(), cancel: job.cancel.clone() };
-    let result = client::sync_session(&mut SharedStore { app, cancel: &job.cancel }, &transport, now, progress);
+    let result = client::run(&mut SharedStore { app, cancel: &job.cancel }, &transport, now, progress);
     lock_app(app).finish_sync(job, result, now)
 }
 

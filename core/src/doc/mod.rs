@@ -19,6 +19,9 @@ mod careful;
 pub mod codec;
 mod conflicts;
 pub mod limits;
+mod sync_message;
+
+pub use sync_message::SyncAnswer;
 
 pub use conflicts::{Conflict, ConflictValue};
 

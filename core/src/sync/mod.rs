@@ -6,4 +6,5 @@ pub mod address;
 pub mod client;
 pub mod plan;
 pub mod scope;
+pub mod session;
 pub mod wire;
