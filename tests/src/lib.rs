@@ -6,6 +6,7 @@
 
 pub mod fixtures;
 pub mod proxy;
+pub mod sim;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
