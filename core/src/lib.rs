@@ -6,14 +6,20 @@
 //! - [`model`]: the record kinds of DOMAIN.md, value lists, ids, review trail, validation;
 //! - [`reference`]: Mali's administrative divisions, versioned;
 //! - [`doc`]: one Automerge document per record, conflicts, schema versions;
-//! - [`store`]: the encrypted local SQLite store (documents, projection, search, dirty
-//!   tracking);
+//! - [`store`]: the encrypted local SQLite store (documents, projection, search, drafts,
+//!   identity and keys, sync bookkeeping);
+//! - [`sync`]: the wire format, the sync session without I/O, the HTTP client and the
+//!   scope rules shared with the server;
+//! - [`app`]: what the app does without knowing Tauri (every Tauri command is one call of
+//!   [`app::App`]), its views and its one error type;
 //! - [`demo`]: realistic sample records for demos;
 //! - [`samples`]: one valid record body per kind, for tests and examples;
 //! - [`i18n`]: languages and bilingual messages.
 //!
 //! Dependencies point inward: `model` knows nothing of storage; `store` uses `model`
-//! and `doc`.
+//! and `doc`; `sync` reads the store only from its session; `app` sits on top. The code
+//! map with its invariants is `docs/architecture.md` (checked in part by
+//! `tests/architecture.rs`).
 
 pub mod app;
 pub mod demo;
