@@ -1,6 +1,7 @@
 //! A loopback TCP proxy for tests: forwards connections to a server, counts the bytes in
 //! both directions, and can cut a response after a given number of bytes, to play a
-//! field link that drops in the middle of an answer.
+//! field link that drops in the middle of an answer, or hold what clients send for a
+//! while before it reaches the server, to play a link that takes minutes to answer.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -20,6 +21,8 @@ pub struct Wire {
     pub connections: AtomicUsize,
     /// Cut each response after this many bytes (`usize::MAX`: never).
     pub cut_after: AtomicUsize,
+    /// Hold each new connection this many milliseconds before forwarding it (0: none).
+    pub stall_ms: AtomicUsize,
     stop: AtomicBool,
 }
 
@@ -75,6 +78,12 @@ impl Proxy {
         self.wire.cut_after.store(bytes, Ordering::SeqCst);
     }
 
+    /// From now on, what a client sends waits `ms` milliseconds before it reaches the
+    /// server (0: forwarded at once).
+    pub fn stall(&self, ms: usize) {
+        self.wire.stall_ms.store(ms, Ordering::SeqCst);
+    }
+
     pub fn never_cut(&self) {
         self.cut_after(usize::MAX);
     }
@@ -83,6 +92,14 @@ impl Proxy {
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.wire.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn stall(wire: &Wire) {
+    let ms = wire.stall_ms.load(Ordering::SeqCst) as u64;
+    let until = std::time::Instant::now() + Duration::from_millis(ms);
+    while std::time::Instant::now() < until && !wire.stop.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -96,6 +113,9 @@ fn relay(client: TcpStream, upstream: SocketAddr, wire: Arc<Wire>) {
     let up = thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
         while let Ok(n) = c_read.read(&mut buf) {
+            // A slow link: what the client sends waits before it goes on (kept-alive
+            // connections included, so a pooled HTTP client cannot slip past).
+            stall(&w_up);
             if n == 0 || s_write.write_all(&buf[..n]).is_err() {
                 break;
             }

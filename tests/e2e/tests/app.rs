@@ -325,3 +325,58 @@ async fn a_colleagues_threat_merged_while_the_form_is_open_survives_the_next_key
     app.wait_text("value-threats[1].existing_capacities", "Patrouilles conjointes").await;
     app.quit().await;
 }
+
+/// A sync on a link that takes a minute to answer holds nothing up: the secretary types a
+/// session and it is saved at once, then wipes the device (a checkpoint ahead) and the
+/// app is empty within seconds, the store's files gone, while the exchange still hangs.
+#[tokio::test]
+async fn a_slow_sync_holds_up_neither_typing_nor_a_wipe() {
+    let world = World::with_committees();
+    let proxy = ccs_tests::proxy::Proxy::start(world.server.addr).unwrap();
+    let driver = world.driver();
+    let app = App::launch(&driver).await;
+
+    // Enrolled through the slow link (fast for now).
+    app.wait("setup-passphrase").await;
+    app.click("lang-fr").await;
+    app.fill("setup-server", &proxy.url()).await;
+    app.fill("setup-passphrase", PASSPHRASE).await;
+    app.fill("setup-passphrase-confirm", PASSPHRASE).await;
+    app.fill("setup-code", &world.member_code()).await;
+    app.click("setup-enroll").await;
+    app.wait("nav-home").await;
+    let store = world.app_data().join(ccs_core::app::STORE_FILE);
+    assert!(store.exists());
+
+    // The link turns slow: every exchange now waits a minute before reaching the server.
+    proxy.stall(60_000);
+    app.click("sync-button").await;
+    app.wait("sync-progress").await;
+    flows::close_dialog(&app).await;
+
+    let started = std::time::Instant::now();
+    app.click("nav-session").await;
+    app.click("new-record").await;
+    app.fill_field("summary", "Séance tenue pendant une synchronisation lente.").await;
+    app.wait_css(AUTOSAVED).await;
+    let typed = started.elapsed();
+    println!("a session typed and saved during a slow sync in {typed:?}");
+    assert!(typed < std::time::Duration::from_secs(20), "{typed:?}");
+
+    flows::go(&app, "#/settings").await;
+    app.click("settings-wipe").await;
+    app.fill("wipe-confirm-input", "EFFACER").await;
+    let started = std::time::Instant::now();
+    app.click("wipe-confirm").await;
+    app.wait("setup-passphrase").await;
+    let wiped = started.elapsed();
+    println!("wiped during a slow sync in {wiped:?}");
+    assert!(wiped < std::time::Duration::from_secs(5), "{wiped:?}");
+    let left: Vec<String> = std::fs::read_dir(world.app_data())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(ccs_core::app::STORE_FILE))
+        .collect();
+    assert!(left.is_empty(), "store files left: {left:?}");
+    app.quit().await;
+}
