@@ -105,6 +105,12 @@ pub fn push(
             other => other,
         };
         let outcome = match plan {
+            Ok(Some(plan)) if plan.partial => {
+                // What could be filed is; the device is told the rest lacks its base,
+                // so it keeps the document unacknowledged and sends it again later.
+                file(&tx, device, &plan, now)?;
+                Err(MISSING_DEPS)
+            }
             Ok(Some(plan)) => {
                 file(&tx, device, &plan, now)?;
                 Ok(())
@@ -165,6 +171,10 @@ fn plan_push(
             return Ok(Err(FOREIGN_ACTOR));
         }
     }
+    let (new, partial) = match ready_part(conn, new)? {
+        Ok(ready) => ready,
+        Err(code) => return Ok(Err(code)),
+    };
     let new_bytes: u64 = new.iter().map(|c| c.bytes.len() as u64).sum();
     let stored_bytes = if target.stored.is_some() { log::doc_bytes(conn, &target.id)? } else { 0 };
     if stored_bytes.saturating_add(new_bytes) > limits.max_doc_bytes as u64 {
@@ -180,7 +190,43 @@ fn plan_push(
         Ok(b) => b,
         Err(code) => return Ok(Err(code)),
     };
-    Ok(evaluate(device, std::slice::from_ref(device), target, &mut doc, &before, new)?.map(Some))
+    Ok(evaluate(device, std::slice::from_ref(device), target, &mut doc, &before, new)?
+        .map(|plan| Some(Plan { partial, ..plan })))
+}
+
+/// The new changes whose dependencies the server holds or that come before them in the
+/// push, in their order, and whether some were left out.
+///
+/// A device sends only its own changes. After a server was restored from a backup, its
+/// own changes may sit on a colleague's that the server lost (created by a colleague,
+/// edited by this device, edited again by the colleague): neither device alone can send
+/// a complete history. Filing the part that stands on what the server holds lets the
+/// two complete it turn by turn, each with its own changes, instead of refusing each
+/// other for ever.
+fn ready_part(conn: &Connection, new: Vec<RawChange>) -> Result<Result<(Vec<RawChange>, bool), Rejection>, StoreError> {
+    let mut known: std::collections::HashSet<automerge::ChangeHash> = std::collections::HashSet::new();
+    let mut ready = Vec::with_capacity(new.len());
+    let mut waiting = 0;
+    for c in new {
+        let Ok(change) = automerge::Change::try_from(c.bytes.as_slice()) else { return Ok(Err(MALFORMED)) };
+        let mut stands = true;
+        for dep in change.deps() {
+            if !known.contains(dep) && !log::has_change(conn, dep)? {
+                stands = false;
+                break;
+            }
+        }
+        if stands {
+            known.insert(c.hash);
+            ready.push(c);
+        } else {
+            waiting += 1;
+        }
+    }
+    if ready.is_empty() {
+        return Ok(Err(MISSING_DEPS));
+    }
+    Ok(Ok((ready, waiting > 0)))
 }
 
 /// Drops the changes the server already holds (and duplicates within `changes`).
@@ -285,6 +331,9 @@ pub struct Plan {
     heads: Vec<automerge::ChangeHash>,
     changes: Vec<RawChange>,
     committee_entry: Option<CommitteeEntry>,
+    /// Only the part of the push whose dependencies the server holds is filed; the rest
+    /// waits for a change by another author (see [`ready_part`]).
+    partial: bool,
 }
 
 impl Plan {
@@ -363,7 +412,7 @@ pub fn evaluate(
     // Never below what was filed: the past entries were routed under it.
     let sensitivity = filed.map_or(content_sensitivity, |f| f.max(content_sensitivity));
     let heads = doc.heads();
-    Ok(Ok(Plan { target, sensitivity, heads, changes: new, committee_entry }))
+    Ok(Ok(Plan { target, sensitivity, heads, changes: new, committee_entry, partial: false }))
 }
 
 /// Files a planned document: its row, one log entry with the new changes, its

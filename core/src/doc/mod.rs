@@ -15,12 +15,14 @@
 //! author of any value (and of any conflicting value) is known. Nothing here touches
 //! SQLite or the network.
 
+mod authors;
 mod careful;
 pub mod codec;
 mod conflicts;
 pub mod limits;
 mod sync_message;
 
+pub use authors::changes_by;
 pub use sync_message::SyncAnswer;
 
 pub use conflicts::{Conflict, ConflictValue};

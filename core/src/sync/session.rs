@@ -28,7 +28,11 @@
 //! The session checks that an answer fits the request it answers: an answer given to
 //! the wrong request (late, replayed) is refused with nothing applied; a sync answer
 //! whose cursor goes back, or that names another log without saying so, is refused as
-//! malformed. A lost answer ([`Session::lost`]) makes the next request be built again
+//! malformed. Binding an answer to its request is otherwise the transport's part: the
+//! id given to [`Session::receive`] must be that of the request the answer was made for
+//! (the connection guarantees it over HTTP; a return bundle's signed binding will over
+//! the relay). An earlier answer passed off as a later one, with the cursor unmoved,
+//! cannot be told from a true one here and would acknowledge pushes the server never saw. A lost answer ([`Session::lost`]) makes the next request be built again
 //! from the store: what the server applied meanwhile is deduplicated by it.
 
 use std::collections::{HashMap, HashSet};
@@ -37,12 +41,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::doc::RecordDoc;
+use crate::doc::{self, RecordDoc};
 use crate::model::*;
 use crate::store::{Cursor, DocHeaderView, QuarantinedEntry, Store, StoreError, SyncPage};
 use crate::sync::client::SyncError;
 use crate::sync::plan;
-use crate::sync::wire::{self, DocMeta, RepairRequest, RepairResponse, SyncRequest, SyncResponse};
+use crate::sync::wire::{self, DocMeta, DocPush, RepairRequest, RepairResponse, SyncRequest, SyncResponse};
 
 /// Rounds of one sync before giving up: a server that always says `more` is broken.
 pub const MAX_ROUNDS: usize = 10_000;
@@ -124,6 +128,10 @@ pub struct Session {
     /// it changes (the store holds it back).
     sent: HashSet<RecordId>,
     reset: Vec<RecordId>,
+    /// Documents already resent whole in this sync: a second "missing dependencies" for
+    /// one of them (a colleague's change the server lost, that only the colleague may
+    /// bring back) leaves it dirty for the next sync instead of resending it forever.
+    resent_whole: HashSet<RecordId>,
     rounds: usize,
     next_id: u64,
     awaiting: Option<Awaiting>,
@@ -187,6 +195,7 @@ impl Session {
             report: SyncReport::default(),
             sent: HashSet::new(),
             reset: Vec::new(),
+            resent_whole: HashSet::new(),
             rounds: 0,
             next_id: 1,
             awaiting: None,
@@ -314,13 +323,28 @@ impl Session {
         self.rounds += 1;
         let cursor = store.cursor(&self.server)?;
         let dirty = store.to_push(now)?;
+        let identity = store.identity().clone();
+        let own = identity.device_id.actor();
         let (push, remaining) = plan::next_pushes(
             &dirty,
             &self.sent,
             &self.reset,
             plan::PUSH_DOCS_PER_REQUEST,
             plan::PUSH_BYTES_PER_REQUEST,
-            |id| store.push_of(id),
+            |id| -> Result<DocPush, SyncError> {
+                let mut push = store.push_of(id)?;
+                // Only this device's own changes travel (see `doc::changes_by`); an
+                // administrator may bring anyone's back, and a document whose unsent
+                // changes are all a colleague's goes as it is (the server knows them,
+                // or refuses it until their author has sent them).
+                if identity.role != Role::Admin {
+                    let mine = doc::changes_by(&push.changes, &own).map_err(StoreError::from)?;
+                    if !mine.is_empty() {
+                        push.changes = mine;
+                    }
+                }
+                Ok(push)
+            },
         )?;
         let request = plan::request(cursor, push);
         let body = wire::encode(&request);
@@ -357,7 +381,7 @@ impl Session {
         self.report.received += outcome.merged.len();
         self.report.flagged += outcome.merged.iter().filter(|o| o.error_count > 0).count();
         self.report.quarantined.extend(outcome.quarantined.iter().cloned());
-        self.reset.clone_from(&interpretation.page.reset);
+        self.reset = interpretation.page.reset.iter().filter(|id| self.resent_whole.insert(**id)).copied().collect();
         // Refusals released by a registry entry just received: send those now.
         let again = response.more || !self.reset.is_empty() || remaining || outcome.released > 0;
         self.progress = Some(SyncProgress {
