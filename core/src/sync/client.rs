@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::model::*;
-use crate::store::{Cursor, DocHeaderView, Identity, QuarantinedEntry, ServerLink, Store, StoreError, SyncPage};
+use crate::store::{DocHeaderView, Identity, QuarantinedEntry, ServerLink, Store, StoreError};
+use crate::sync::page::{Cursor, SyncPage};
 use crate::sync::plan;
 use crate::sync::wire::{self, ErrorBody, RepairRequest, RepairResponse, SyncResponse, WireError};
 
