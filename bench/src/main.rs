@@ -573,14 +573,21 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
                 s.save_nosync_p50_ms,
                 s.save_nosync_p99_ms,
                 if s.save_nosync_p99_ms >= 10.0 {
-                    "the tail is in the save's own work (loading, validating and re-saving the document, its \
-                     projection and search row), and in the other processes sharing the two cores"
+                    "the tail is in the save's own work and in the other processes sharing the two cores"
                 } else {
                     "the tail is the wait for the disk: one fsync of the WAL per save (`synchronous = FULL`, so a \
                      save that returned survives a power cut), whose slow cases on this shared virtual disk reach \
                      several milliseconds"
                 }
             ));
+            // The steps, largest p99 first (`Store::last_save_cost`).
+            let mut steps = s.save_steps.clone();
+            steps.sort_by(|a, b| b.2.total_cmp(&a.2));
+            if !steps.is_empty() {
+                let list: Vec<String> =
+                    steps.iter().map(|(n, p50, p99)| format!("{n} {p50:.2} / {p99:.1} ms")).collect();
+                line.push_str(&format!("; a save step by step (p50 / p99): {}", list.join(", ")));
+            }
         }
         g.push(line);
     }

@@ -90,6 +90,7 @@ impl Store {
     /// Saves `record` as a new document without role checks: for the demo generator and
     /// imports, which write on behalf of other devices.
     pub fn insert_new(&mut self, record: &Record, now: DateTime<Utc>) -> Result<(), StoreError> {
+        start_save();
         let errors = validate(record, &self.ctx(now));
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
@@ -376,6 +377,7 @@ impl Store {
         choice: usize,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        start_save();
         let mut d = self.load_doc(id)?;
         if let Err(DocError::NewerSchema(_)) = d.read() {
             return Err(StoreError::ReadOnly(id));
