@@ -11,7 +11,7 @@ use anyhow::Context;
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::input::RecordInput;
 use ccs_core::model::*;
-use ccs_core::store::{DocHeaderView, Identity, KdfParams, ListFilter, Store};
+use ccs_core::store::{DocHeaderView, Identity, KdfParams, ListFilter, SaveCost, Store};
 use chrono::Utc;
 use rand::seq::SliceRandom;
 
@@ -41,6 +41,14 @@ pub struct StoreFigures {
     pub save_p99_ms: f64,
     pub save_nosync_p50_ms: f64,
     pub save_nosync_p99_ms: f64,
+    /// Where a save's time goes, step by step (`Store::last_save_cost`), over the saves
+    /// that wait for the disk: (step, p50 ms, p99 ms).
+    pub save_steps: Vec<(&'static str, f64, f64)>,
+    /// What the saves would cost without increments, on the same documents: loading
+    /// with Automerge's full check of every change, and encoding the whole document
+    /// (p50, p99 ms).
+    pub full_load_ms: (f64, f64),
+    pub full_encode_ms: (f64, f64),
     pub saves: usize,
     pub merge_500_ms: f64,
     pub rebuild_ms: f64,
@@ -215,6 +223,7 @@ pub fn run(
     let mut editable: Vec<RecordId> = ids.iter().filter(|(_, e)| *e).map(|(id, _)| *id).collect();
     editable.shuffle(gen.rng());
     let mut v = Vec::new();
+    let mut costs = Vec::new();
     for id in editable.iter().take(saves) {
         let current = store.get(*id, now)?.record.context("record unreadable")?;
         let mut body = current.body;
@@ -223,23 +232,58 @@ pub fn run(
         let t = Instant::now();
         store.edit_record(*id, input, now)?;
         v.push(ms(t));
+        costs.push(store.last_save_cost());
     }
     v.sort_by(|a, b| a.total_cmp(b));
     f.save_p50_ms = percentile(&v, 50.0);
     f.save_p99_ms = percentile(&v, 99.0);
-    // The same saves without waiting for the disk: what the work itself costs.
-    store.connection().pragma_update(None, "synchronous", "OFF")?;
-    let mut v = Vec::new();
-    for id in editable.iter().skip(saves).take(saves) {
-        let current = store.get(*id, now)?.record.context("record unreadable")?;
-        let mut body = current.body;
-        corpus::edit_body(&mut body, &gen.follow_up());
-        let input = RecordInput { body, committee_id: None, sensitivity: None, status: None };
+    let step = |name: &'static str, of: &dyn Fn(&SaveCost) -> Duration| {
+        let mut v: Vec<f64> = costs.iter().map(|c| of(c).as_secs_f64() * 1000.0).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        (name, percentile(&v, 50.0), percentile(&v, 99.0))
+    };
+    f.save_steps = vec![
+        step("load the document", &|c| c.load),
+        step("read, edit, validate", &|c| c.edit),
+        step("encode the changes", &|c| c.encode),
+        step("write the document rows", &|c| c.write),
+        step("projection row", &|c| c.projection),
+        step("search row", &|c| c.search),
+        step("commit (fsync)", &|c| c.commit),
+    ];
+    // The same documents as the whole-document layout handled them: loaded with every
+    // change re-hashed, re-encoded whole.
+    let (mut loads, mut encodes) = (Vec::new(), Vec::new());
+    for id in editable.iter().take(saves) {
+        let bytes = store.document_bytes(*id)?;
         let t = Instant::now();
-        store.edit_record(*id, input, now)?;
-        v.push(ms(t));
+        let mut d = RecordDoc::load(&bytes)?;
+        loads.push(ms(t));
+        let t = Instant::now();
+        std::hint::black_box(d.save());
+        encodes.push(ms(t));
     }
-    store.connection().pragma_update(None, "synchronous", "FULL")?;
+    for v in [&mut loads, &mut encodes] {
+        v.sort_by(|a, b| a.total_cmp(b));
+    }
+    f.full_load_ms = (percentile(&loads, 50.0), percentile(&loads, 99.0));
+    f.full_encode_ms = (percentile(&encodes, 50.0), percentile(&encodes, 99.0));
+    // The same saves without waiting for the disk: what the work itself costs.
+    let more: Vec<RecordId> = editable.iter().skip(saves).take(saves).copied().collect();
+    let v = store.without_waiting_for_disk(|store| -> anyhow::Result<Vec<f64>> {
+        let mut v = Vec::new();
+        for id in &more {
+            let current = store.get(*id, now)?.record.context("record unreadable")?;
+            let mut body = current.body;
+            corpus::edit_body(&mut body, &gen.follow_up());
+            let input = RecordInput { body, committee_id: None, sensitivity: None, status: None };
+            let t = Instant::now();
+            store.edit_record(*id, input, now)?;
+            v.push(ms(t));
+        }
+        Ok(v)
+    })?;
+    let mut v = v?;
     v.sort_by(|a, b| a.total_cmp(b));
     f.save_nosync_p50_ms = percentile(&v, 50.0);
     f.save_nosync_p99_ms = percentile(&v, 99.0);

@@ -5,7 +5,9 @@ mod common;
 
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
-use ccs_core::store::{DocHeaderView, Identity, KdfParams, ListFilter, Store, StoreError};
+use ccs_core::store::{
+    DocHeaderView, EntryOutcome, Identity, KdfParams, ListFilter, Store, StoreError, MAX_INCREMENTS,
+};
 use common::*;
 
 #[test]
@@ -58,8 +60,7 @@ fn search_rows_of_an_older_store_are_moved_to_the_record_rowids() {
     // As schema 2 left them: search rows with rowids of their own, drafts without a base,
     // no demo flag, no lineage table.
     t.store
-        .connection()
-        .execute_batch(
+        .execute_sql_for_migration_tests(
             "CREATE TEMP TABLE f AS SELECT id, title, body FROM records_fts;
              DELETE FROM records_fts;
              INSERT INTO records_fts (rowid, id, title, body) SELECT 1000 + rowid, id, title, body FROM f;
@@ -468,4 +469,121 @@ fn rebuilding_projections_gives_the_same_rows() {
     t.store.rebuild_projections(now()).unwrap();
     let after = t.store.list(&ListFilter { limit: 500, ..Default::default() }).unwrap();
     assert_eq!(before, after);
+}
+
+// ------------------------------------------------------------ incremental saves
+
+/// A session's summary set to `text` as a patch, as a form's autosave sends it.
+fn set_summary(store: &mut Store, id: RecordId, text: &str) {
+    let mut patch = serde_json::Map::new();
+    patch.insert("summary".into(), serde_json::Value::String(text.into()));
+    store.patch_record(id, patch, now()).unwrap();
+}
+
+/// What a reader sees of a document: its heads, its record and its history.
+fn state(store: &Store, id: RecordId) -> (Vec<automerge::ChangeHash>, Record, Vec<String>) {
+    let heads = store.heads(id).unwrap().0;
+    let record = store.record(id).unwrap();
+    let history = store.history(id).unwrap().into_iter().map(|h| h.hash).collect();
+    (heads, record, history)
+}
+
+#[test]
+fn a_document_saved_in_many_increments_then_folded_reads_back_identical() {
+    let (mut t, committee) = store_with_committee(Role::Member);
+    let id = t.store.create_record(input(RecordBody::Session(session_body()), committee), now()).unwrap();
+    assert_eq!(t.store.document_increments(id).unwrap().0, 0, "a new document is one base");
+    let mut most = 0;
+    for i in 0..150 {
+        set_summary(&mut t.store, id, &format!("Réunion {i} au marché de Tonka"));
+        let (n, _) = t.store.document_increments(id).unwrap();
+        assert!(n <= MAX_INCREMENTS as usize, "increments are folded before they pile up ({n})");
+        most = most.max(n);
+    }
+    assert!(most > 10, "saves appended increments ({most} at most)");
+    let before = state(&t.store, id);
+    assert_eq!(before.2.len(), 151, "one change per save, none lost by folding");
+    assert!(matches!(&before.1.body, RecordBody::Session(s) if s.summary == "Réunion 149 au marché de Tonka"));
+    // Read back after reopening, as increments...
+    let path = t.path();
+    drop(t.store);
+    let mut store = Store::open(&path, PASS).unwrap();
+    assert_eq!(state(&store, id), before);
+    // ...and folded into one base.
+    assert_eq!(store.compact_documents().unwrap(), 1);
+    assert_eq!(store.document_increments(id).unwrap().0, 0);
+    assert_eq!(state(&store, id), before);
+    drop(store);
+    let store = Store::open(&path, PASS).unwrap();
+    assert_eq!(state(&store, id), before);
+    let bytes = store.document_bytes(id).unwrap();
+    assert_eq!(RecordDoc::load(&bytes).unwrap().heads(), before.0, "what is sent is the same document");
+    let search = |q: &str| store.list(&ListFilter { text: Some(q.into()), ..Default::default() }).unwrap().total;
+    assert_eq!((search("149"), search("148")), (1, 0));
+}
+
+#[test]
+fn a_page_rolled_back_between_increments_loses_nothing_committed() {
+    let (mut t, committee) = store_with_committee(Role::Member);
+    let id = t.store.create_record(input(RecordBody::Session(session_body()), committee), now()).unwrap();
+    for i in 0..5 {
+        set_summary(&mut t.store, id, &format!("Version {i}"));
+    }
+    let committed = state(&t.store, id);
+    let increments = t.store.document_increments(id).unwrap();
+    // A colleague's edit arrives in a page that is cut off before its commit (the
+    // connection drops, the app is locked, the battery dies): its increment was
+    // written inside the transaction, then rolled back with it.
+    let mut colleague = store_with(Role::Member);
+    exchange(&t.store, &mut colleague.store);
+    let base = colleague.store.heads(id).unwrap().0;
+    set_summary(&mut colleague.store, id, "Version du collègue");
+    let changes = colleague.store.changes_since(id, &base).unwrap();
+    let hint =
+        DocHeaderView::from(RecordDoc::load(&colleague.store.document_bytes(id).unwrap()).unwrap().header().unwrap());
+    {
+        let page = t.store.begin_page().unwrap();
+        let merged = page.merge_or_quarantine("https://ccs.example", &hint, &changes, now()).unwrap();
+        assert!(matches!(merged, EntryOutcome::Merged { .. }), "{merged:?}");
+        // Dropped without commit.
+    }
+    let path = t.path();
+    drop(t.store);
+    let mut store = Store::open(&path, PASS).unwrap();
+    assert_eq!(state(&store, id), committed, "the committed state, whole");
+    assert_eq!(store.document_increments(id).unwrap(), increments, "no half-written increment");
+    // Later saves and the same changes applied for good build on the committed state.
+    set_summary(&mut store, id, "Version 5");
+    store.apply_changes(&hint, &changes, now()).unwrap();
+    assert_eq!(store.heads(id).unwrap().0.len(), 2, "the colleague's edit and ours, side by side");
+    assert_eq!(store.history(id).unwrap().len(), committed.2.len() + 2);
+    drop(store);
+    let store = Store::open(&path, PASS).unwrap();
+    assert_eq!(store.history(id).unwrap().len(), committed.2.len() + 2, "and both kept for good");
+}
+
+#[test]
+fn a_store_written_before_increments_opens_and_saves() {
+    let (mut t, committee) = store_with_committee(Role::Member);
+    let id = t.store.create_record(input(RecordBody::Session(session_body()), committee), now()).unwrap();
+    set_summary(&mut t.store, id, "Avant la mise à jour");
+    t.store.compact_documents().unwrap();
+    let ids = t.store.document_ids().unwrap();
+    let before: Vec<_> = ids.iter().map(|i| state(&t.store, *i)).collect();
+    // As schema 7 left it: every document one row of full bytes, no increments table.
+    t.store.execute_sql_for_migration_tests("DROP TABLE document_changes; PRAGMA user_version = 7;").unwrap();
+    let path = t.path();
+    drop(t.store);
+    let mut store = Store::open(&path, PASS).unwrap();
+    let after: Vec<_> = ids.iter().map(|i| state(&store, *i)).collect();
+    assert_eq!(after, before);
+    set_summary(&mut store, id, "Après la mise à jour");
+    assert_eq!(store.document_increments(id).unwrap().0, 1, "the first save after the upgrade is an increment");
+    drop(store);
+    let store = Store::open(&path, PASS).unwrap();
+    let own = &before[ids.iter().position(|i| *i == id).unwrap()];
+    let (heads, record, history) = state(&store, id);
+    assert!(matches!(&record.body, RecordBody::Session(s) if s.summary == "Après la mise à jour"));
+    assert_eq!(history.len(), own.2.len() + 1);
+    assert_ne!(heads, own.0);
 }

@@ -7,7 +7,8 @@ mod common;
 
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
-use ccs_core::store::{Cursor, DocHeaderView, SyncPage};
+use ccs_core::store::DocHeaderView;
+use ccs_core::sync::{Cursor, SyncPage};
 use common::*;
 
 const SERVER: &str = "http://127.0.0.1:9";

@@ -24,7 +24,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::{write_document, DocHeaderView, Store, StoreError};
+use super::documents::write_document;
+use super::{DocHeaderView, Store, StoreError};
 use crate::doc::{DocError, RecordDoc};
 use crate::model::review::{self, TransitionError};
 use crate::model::*;
@@ -36,17 +37,18 @@ const MAX_HOPS: usize = 16;
 /// The hook of [`Store::modify`]: when `edited` is less sensitive than the record
 /// `d` holds, saves the edit as a history-free copy and returns it (with its new id);
 /// otherwise returns `None` and the caller writes the edit into `d` as usual.
+/// `original` is the record `d` holds.
 pub(super) fn copy_if_lowered(
     store: &mut Store,
     d: &mut RecordDoc,
+    original: &Record,
     edited: &Record,
     now: DateTime<Utc>,
 ) -> Result<Option<Record>, StoreError> {
-    let original = read(d)?;
     if edited.effective_sensitivity() >= original.effective_sensitivity() {
         return Ok(None);
     }
-    copy(store, d, &original, edited.clone(), Decision::Declassified, now).map(Some)
+    copy(store, d, original, edited.clone(), Decision::Declassified, now).map(Some)
 }
 
 /// Reads the record `d` holds, as an edit would.

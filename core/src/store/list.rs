@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use rusqlite::{params_from_iter, types::Value, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use super::{declassify, Store, StoreError};
 use crate::model::*;
 
 /// Largest page a caller may ask for.
@@ -204,6 +204,23 @@ pub(super) fn counts(conn: &Connection) -> Result<Vec<(RecordKind, ReviewStatus,
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows.into_iter().filter_map(|(k, s, n)| Some((k.parse().ok()?, s.parse().ok()?, n as u64))).collect())
+}
+
+impl Store {
+    /// Lists records from the projection only.
+    pub fn list(&self, filter: &ListFilter) -> Result<Page, StoreError> {
+        list(&self.conn, filter, declassify::sees_replaced(self.identity.role))
+    }
+
+    /// Counts per kind and review status, from the projection.
+    pub fn counts(&self) -> Result<Vec<(RecordKind, ReviewStatus, u64)>, StoreError> {
+        counts(&self.conn)
+    }
+
+    /// The projection row of a record, as stored (for checks and tests).
+    pub fn summary(&self, id: RecordId) -> Result<RecordSummary, StoreError> {
+        summary(&self.conn, id)
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::documents::{add, timed, Step};
 use super::{DocHeaderView, StoreError};
 use crate::doc::{DocError, RecordDoc};
 use crate::i18n::{Lang, Message};
@@ -82,6 +83,7 @@ pub(super) fn project(
     reference: &ReferenceData,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
     let header = match d.header() {
         Ok(h) => DocHeaderView::from(h),
         Err(e) => hint.cloned().ok_or(e)?,
@@ -135,7 +137,7 @@ pub(super) fn project(
     };
     let id = header.id.to_string();
     let errors_json = serde_json::to_string(&row.errors).unwrap_or_else(|_| "[]".into());
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO records (id, kind, committee_id, region, cercle, commune, date, title, title_en, status,
             followup_status, sensitivity, read_only, error_count, errors, conflict_count, created_by, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
@@ -145,7 +147,8 @@ pub(super) fn project(
             followup_status = excluded.followup_status, sensitivity = excluded.sensitivity,
             read_only = excluded.read_only, error_count = excluded.error_count, errors = excluded.errors,
             conflict_count = excluded.conflict_count, created_by = excluded.created_by, updated_at = excluded.updated_at",
-        params![
+    )?
+    .execute(params![
             id,
             header.kind.code(),
             header.committee_id.to_string(),
@@ -164,16 +167,18 @@ pub(super) fn project(
             conflict_count,
             row.created_by,
             row.updated_at
-        ],
-    )?;
+    ])?;
+    add(Step::Projection, started.elapsed());
     // The search row shares the record row's rowid (stable under the upsert above), so
     // it is replaced by a direct lookup rather than a scan of the index.
-    let rowid: i64 = tx.query_row("SELECT rowid FROM records WHERE id = ?1", [&id], |r| r.get(0))?;
-    tx.execute("DELETE FROM records_fts WHERE rowid = ?1", [rowid])?;
-    tx.execute(
-        "INSERT INTO records_fts (rowid, id, title, body) VALUES (?1, ?2, ?3, ?4)",
-        params![rowid, id, row.title, row.search],
-    )?;
+    timed(Step::Search, || -> Result<(), StoreError> {
+        let rowid: i64 =
+            tx.prepare_cached("SELECT rowid FROM records WHERE id = ?1")?.query_row([&id], |r| r.get(0))?;
+        tx.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?.execute([rowid])?;
+        tx.prepare_cached("INSERT INTO records_fts (rowid, id, title, body) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![rowid, id, row.title, row.search])?;
+        Ok(())
+    })?;
     if header.kind == RecordKind::Committee {
         // Records that take their place from their committee follow it.
         tx.execute(

@@ -144,6 +144,18 @@ const MIGRATIONS: &[&str] = &[
         at TEXT NOT NULL
     );
     "#,
+    // 8: a document is its base (`documents.bytes`) followed by the changes of each
+    // later write (see `documents.rs`): a save appends its changes instead of rewriting
+    // the whole document (measured by ccs-bench). Stores written before have no
+    // increments and load as they did. `IF NOT EXISTS`: see 7.
+    r#"
+    CREATE TABLE IF NOT EXISTS document_changes (
+        doc_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (doc_id, seq)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,124 +1,67 @@
-//! What the store keeps for sync: the server and the device token, the log cursor and
-//! epoch per server, the pushes to make, and the application of a received page in one
-//! transaction (entries merged or quarantined, acknowledged heads, refusals and cursor
-//! updated together), so a dropped connection loses at most the page in flight and a
-//! replay changes nothing.
+//! What the store keeps for sync: which documents are dirty (their heads against the
+//! heads the server acknowledged), the log position per server (`sync_cursors`), and the
+//! writes of one received page, grouped in one transaction by [`PageWrite`] (entries
+//! merged or quarantined, acknowledged heads, refusals and the position together), so a
+//! dropped connection loses at most the page in flight and a replay changes nothing.
+//!
+//! What a page is and in which order its parts are written is the sync's
+//! (`sync::apply`): this file offers the table operations, not the protocol.
 
 use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
+use super::documents::{merge_into, DocHeaderView, MergeOutcome};
 use super::quarantine::{self, QuarantinedEntry};
-use super::{merge_into, DocHeaderView, MergeOutcome, Store, StoreError};
+use super::{Store, StoreError};
 use crate::doc::{self, DocError};
 use crate::model::*;
-use crate::sync::wire::{DocMeta, DocPush};
-
-/// Where and how this device syncs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerLink {
-    pub url: String,
-    pub token: String,
-}
-
-/// The log position of this device on a server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Cursor {
-    pub epoch: Option<[u8; 16]>,
-    pub seq: u64,
-}
-
-/// One received page, applied atomically by [`Store::apply_sync_page`].
-#[derive(Debug, Clone, Default)]
-pub struct SyncPage {
-    pub server: String,
-    pub cursor: Cursor,
-    /// Documents the server accepted, with the heads that were sent.
-    pub acked: Vec<(RecordId, Vec<ChangeHash>)>,
-    /// Documents to resend in full (the server lacked their base).
-    pub reset: Vec<RecordId>,
-    pub entries: Vec<(DocHeaderView, Vec<u8>)>,
-    /// Documents the server refused, with the heads sent and the reason code: not
-    /// resent until they change (see `quarantine.rs`).
-    pub refused: Vec<(RecordId, Vec<ChangeHash>, String)>,
-}
-
-/// What applying a page did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageOutcome {
-    pub merged: Vec<MergeOutcome>,
-    /// Entries that could not be applied, kept aside; the cursor moved past them.
-    pub quarantined: Vec<QuarantinedEntry>,
-    /// Refusals released because their committee's registry entry arrived: those
-    /// documents may be accepted now.
-    pub released: usize,
-}
-
-/// A document's routing metadata and its heads.
-pub type DocWithHeads = (DocMeta, Vec<[u8; 32]>);
+use crate::reference::ReferenceData;
 
 const EPOCH_PREFIX: &str = "epoch:";
 
-pub(super) fn meta_for(summary: &super::RecordSummary) -> DocMeta {
-    DocMeta {
-        id: *summary.id.as_uuid().as_bytes(),
-        kind: summary.kind.code().into(),
-        committee_id: *summary.committee_id.0.as_bytes(),
-        sensitivity: summary.sensitivity.code().into(),
-        region: (summary.kind == RecordKind::Committee).then(|| summary.region.clone()).flatten(),
-    }
-}
-
-fn hashes(heads: &[ChangeHash]) -> Vec<[u8; 32]> {
-    heads.iter().map(|h| h.0).collect()
-}
+/// The reason code of an entry that panicked the document library.
+pub const ENTRY_PANICKED: &str = "sync.entry_panicked";
+/// The reason code of an entry whose dependencies this device does not hold.
+pub const ENTRY_MISSING_DEPS: &str = "changes.missing_deps";
 
 impl Store {
-    pub fn server_link(&self) -> Result<Option<ServerLink>, StoreError> {
-        let row: Option<(Option<String>, Option<String>)> = self
-            .conn
-            .query_row("SELECT server, token FROM identity WHERE singleton = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        Ok(match row {
-            Some((Some(url), Some(token))) => Some(ServerLink { url, token }),
-            _ => None,
-        })
-    }
-
-    /// Whether the store holds demonstration records ([`crate::demo::fill`]).
-    pub fn holds_demo_records(&self) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row("SELECT demo FROM identity WHERE singleton = 1", [], |r| r.get(0))?)
-    }
-
-    /// Marks the store as holding demonstration records, for good: deleting them one by
-    /// one does not make the store fit for a real server (start a new store instead).
-    pub fn mark_demo(&mut self) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE identity SET demo = 1 WHERE singleton = 1", [])?;
-        Ok(())
-    }
-
-    /// Records enrollment: the server, the token, and this device's role and scope.
-    pub fn set_enrollment(&mut self, link: &ServerLink, identity: super::Identity) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE identity SET server = ?1, token = ?2, role = ?3, committee_id = ?4, region = ?5 WHERE singleton = 1",
-            params![
-                link.url,
-                link.token,
-                identity.role.code(),
-                identity.committee_id.map(|c| c.to_string()),
-                identity.region
-            ],
+    /// Documents with changes the server has not acknowledged.
+    pub fn dirty(&self) -> Result<Vec<DocHeaderView>, StoreError> {
+        // History-free copies first: the server checks a copy against its original as
+        // it stands, and the same sync may make the original confidential (see
+        // `declassify`), after which a device that is not its author cannot name it.
+        let mut stmt = self.conn.prepare(
+            "SELECT id, kind, committee_id FROM documents WHERE heads != acked_heads
+             ORDER BY id IN (SELECT new_id FROM record_lineage) DESC, id",
         )?;
-        tx.execute("DELETE FROM sync_cursors WHERE server = ?1", [&link.url])?;
-        // Refusals were for the old scope.
-        tx.execute("DELETE FROM sync_refusals", [])?;
-        tx.commit()?;
-        self.identity = identity;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, kind, committee)| {
+                Ok(DocHeaderView {
+                    id: id.parse().map_err(|_| StoreError::Corrupt("document id".into()))?,
+                    kind: kind.parse().map_err(|_| StoreError::Corrupt("document kind".into()))?,
+                    committee_id: committee.parse().map_err(|_| StoreError::Corrupt("committee id".into()))?,
+                    schema_version: 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks `heads` as acknowledged by the server.
+    pub fn mark_acked(&mut self, id: RecordId, heads: &[ChangeHash]) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE documents SET acked_heads = ?2 WHERE id = ?1",
+            params![id.to_string(), doc::encode_heads(heads)],
+        )?;
         Ok(())
     }
 
-    pub fn cursor(&self, server: &str) -> Result<Cursor, StoreError> {
+    /// This device's log position on `server`: the epoch (`None` before the first page)
+    /// and the sequence number reached.
+    pub fn sync_position(&self, server: &str) -> Result<(Option<[u8; 16]>, u64), StoreError> {
         let row: Option<(String, i64)> = self
             .conn
             .query_row(
@@ -128,108 +71,131 @@ impl Store {
             )
             .optional()?;
         Ok(match row {
-            None => Cursor::default(),
+            None => (None, 0),
             Some((scope, seq)) => {
                 let epoch = hex::decode(scope.trim_start_matches(EPOCH_PREFIX))
                     .ok()
                     .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok());
-                Cursor { epoch, seq: seq.max(0) as u64 }
+                (epoch, seq.max(0) as u64)
             }
         })
     }
 
-    /// Every dirty document as a push: the changes after the acknowledged heads.
-    pub fn dirty_pushes(&self) -> Result<Vec<DocPush>, StoreError> {
-        self.dirty()?.into_iter().map(|h| self.push_of(h.id)).collect()
-    }
-
-    /// One document as a push: its routing, heads, and the changes after the heads the
-    /// server acknowledged. Loads the document, so a sync builds only the pushes it
-    /// sends in a round.
-    pub fn push_of(&self, id: RecordId) -> Result<DocPush, StoreError> {
-        let summary = self.summary(id)?;
-        let (heads, acked) = self.heads(id)?;
-        let changes = self.changes_since(id, &acked)?;
-        Ok(DocPush { meta: meta_for(&summary), acked_heads: hashes(&acked), heads: hashes(&heads), changes })
-    }
-
-    /// Every document with its heads, for the repair path.
-    pub fn all_heads(&self) -> Result<Vec<DocWithHeads>, StoreError> {
-        let mut out = Vec::new();
-        for id in self.document_ids()? {
-            let summary = self.summary(id)?;
-            let (heads, _) = self.heads(id)?;
-            out.push((meta_for(&summary), hashes(&heads)));
-        }
-        Ok(out)
-    }
-
-    /// Applies one received page in one transaction: acknowledgements and refusals
-    /// first (so a document that was only ours becomes clean), then the entries, then
-    /// the cursor. An entry that cannot be applied is kept aside in quarantine with its
-    /// reason (its partial writes rolled back), and the rest merges: one bad entry never
-    /// holds the cursor back. Only a failure of the store itself (disk, database) aborts
-    /// the page.
-    pub fn apply_sync_page(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<PageOutcome, StoreError> {
+    /// Starts the writes of one received page. Nothing of it is kept unless
+    /// [`PageWrite::commit`] is called: dropping it (an error, a cancelled sync) rolls
+    /// the whole page back.
+    pub fn begin_page(&mut self) -> Result<PageWrite<'_>, StoreError> {
         // IMMEDIATE: the app's own writes run on the same file between rounds; take the
         // write lock now rather than fail to upgrade a read in the middle of the page.
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        for (id, heads) in &page.acked {
-            tx.execute(
-                "UPDATE documents SET acked_heads = ?2 WHERE id = ?1",
-                params![id.to_string(), doc::encode_heads(heads)],
-            )?;
-            quarantine::forget_refusal(&tx, *id)?;
-        }
-        for id in &page.reset {
-            tx.execute("UPDATE documents SET acked_heads = x'' WHERE id = ?1", [id.to_string()])?;
-        }
-        for (id, heads, code) in &page.refused {
-            quarantine::remember_refusal(&tx, *id, heads, code, now)?;
-        }
-        let mut out = PageOutcome { merged: Vec::with_capacity(page.entries.len()), ..Default::default() };
-        for (hint, bytes) in &page.entries {
-            tx.execute_batch("SAVEPOINT entry")?;
-            // A hostile or damaged entry may make the document library panic: that is
-            // one entry's failure, not the sync's.
-            let merged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                merge_into(&tx, hint, bytes, &self.reference, now, true)
-            }));
-            match merged {
-                Ok(Ok(outcome)) => {
-                    tx.execute_batch("RELEASE entry")?;
-                    if hint.kind == RecordKind::Committee {
-                        out.released += quarantine::forget_refusals_of_committee(&tx, CommitteeId(hint.id.0))?;
-                    }
-                    out.merged.push(outcome);
-                }
-                Ok(Err(e)) if is_store_failure(&e) => return Err(e),
-                failed => {
-                    tx.execute_batch("ROLLBACK TO entry; RELEASE entry")?;
-                    let (code, detail) = match failed {
-                        Ok(Err(e)) => (entry_code(&e), e.to_string()),
-                        _ => (ENTRY_PANICKED.to_string(), "the document library panicked".to_string()),
-                    };
-                    out.quarantined.push(quarantine::quarantine(&tx, &page.server, hint, bytes, &code, &detail, now)?);
-                }
-            }
-        }
-        tx.execute("DELETE FROM sync_cursors WHERE server = ?1", [&page.server])?;
-        if let Some(epoch) = page.cursor.epoch {
-            tx.execute(
-                "INSERT INTO sync_cursors (server, scope, seq) VALUES (?1, ?2, ?3)",
-                params![page.server, format!("{EPOCH_PREFIX}{}", hex::encode(epoch)), page.cursor.seq as i64],
-            )?;
-        }
-        tx.commit()?;
-        Ok(out)
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(PageWrite { tx, reference: &self.reference })
     }
 }
 
-/// The reason code of an entry that panicked the document library.
-pub const ENTRY_PANICKED: &str = "sync.entry_panicked";
-/// The reason code of an entry whose dependencies this device does not hold.
-pub const ENTRY_MISSING_DEPS: &str = "changes.missing_deps";
+/// The writes of one received page, in one transaction (see [`Store::begin_page`]).
+pub struct PageWrite<'s> {
+    tx: Transaction<'s>,
+    reference: &'s ReferenceData,
+}
+
+/// What became of one received entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryOutcome {
+    /// Merged; `released` refusals were forgotten because the entry was their
+    /// committee's registry entry.
+    Merged { outcome: MergeOutcome, released: usize },
+    /// Could not be applied: kept aside with its reason, its partial writes undone.
+    Quarantined(QuarantinedEntry),
+}
+
+impl PageWrite<'_> {
+    /// The server holds `heads` of `id`: the document is clean up to them, and a
+    /// refusal of it is over.
+    pub fn acknowledge(&self, id: RecordId, heads: &[ChangeHash]) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE documents SET acked_heads = ?2 WHERE id = ?1",
+            params![id.to_string(), doc::encode_heads(heads)],
+        )?;
+        quarantine::forget_refusal(&self.tx, id)?;
+        Ok(())
+    }
+
+    /// The server lacks the base of `id`: it is sent whole next time.
+    pub fn reset_acknowledgement(&self, id: RecordId) -> Result<(), StoreError> {
+        self.tx.execute("UPDATE documents SET acked_heads = x'' WHERE id = ?1", [id.to_string()])?;
+        Ok(())
+    }
+
+    /// The server refused `id` at `heads` for `code` (see `quarantine.rs`).
+    pub fn remember_refusal(
+        &self,
+        id: RecordId,
+        heads: &[ChangeHash],
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        quarantine::remember_refusal(&self.tx, id, heads, code, now)
+    }
+
+    /// Merges one received entry, marking the document acknowledged where it was
+    /// clean. An entry that cannot be applied is kept aside in quarantine with its
+    /// reason (its partial writes rolled back), so one bad entry never holds the page
+    /// back; only a failure of the store itself (disk, database) is an error.
+    pub fn merge_or_quarantine(
+        &self,
+        server: &str,
+        hint: &DocHeaderView,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<EntryOutcome, StoreError> {
+        let tx = &self.tx;
+        tx.execute_batch("SAVEPOINT entry")?;
+        // A hostile or damaged entry may make the document library panic: that is
+        // one entry's failure, not the sync's.
+        let merged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            merge_into(tx, hint, bytes, self.reference, now, true)
+        }));
+        match merged {
+            Ok(Ok(outcome)) => {
+                tx.execute_batch("RELEASE entry")?;
+                let released = if hint.kind == RecordKind::Committee {
+                    quarantine::forget_refusals_of_committee(tx, CommitteeId(hint.id.0))?
+                } else {
+                    0
+                };
+                Ok(EntryOutcome::Merged { outcome, released })
+            }
+            Ok(Err(e)) if is_store_failure(&e) => Err(e),
+            failed => {
+                tx.execute_batch("ROLLBACK TO entry; RELEASE entry")?;
+                let (code, detail) = match failed {
+                    Ok(Err(e)) => (entry_code(&e), e.to_string()),
+                    _ => (ENTRY_PANICKED.to_string(), "the document library panicked".to_string()),
+                };
+                Ok(EntryOutcome::Quarantined(quarantine::quarantine(tx, server, hint, bytes, &code, &detail, now)?))
+            }
+        }
+    }
+
+    /// Sets this device's log position on `server` (none: forgotten, the next sync
+    /// starts from the beginning).
+    pub fn set_position(&self, server: &str, epoch: Option<[u8; 16]>, seq: u64) -> Result<(), StoreError> {
+        self.tx.execute("DELETE FROM sync_cursors WHERE server = ?1", [server])?;
+        if let Some(epoch) = epoch {
+            self.tx.execute(
+                "INSERT INTO sync_cursors (server, scope, seq) VALUES (?1, ?2, ?3)",
+                params![server, format!("{EPOCH_PREFIX}{}", hex::encode(epoch)), seq as i64],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Keeps every write of the page.
+    pub fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit()?;
+        Ok(())
+    }
+}
 
 /// Failures of the store itself (disk full, database locked or damaged): retrying the
 /// page later may succeed, so they abort it instead of quarantining a good entry.

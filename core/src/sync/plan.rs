@@ -6,7 +6,8 @@ use automerge::ChangeHash;
 use uuid::Uuid;
 
 use crate::model::*;
-use crate::store::{Cursor, DocHeaderView, SyncPage};
+use crate::store::DocHeaderView;
+use crate::sync::page::{Cursor, SyncPage};
 use crate::sync::wire::{DocMeta, DocPush, LogEntry, SyncRequest, SyncResponse};
 
 /// Reason code the server gives when it lacks the base of a push: resend it whole.

@@ -43,8 +43,9 @@ use uuid::Uuid;
 
 use crate::doc::{self, RecordDoc};
 use crate::model::*;
-use crate::store::{Cursor, DocHeaderView, QuarantinedEntry, Store, StoreError, SyncPage};
+use crate::store::{DocHeaderView, QuarantinedEntry, Store, StoreError};
 use crate::sync::client::SyncError;
+use crate::sync::page::{Cursor, SyncPage};
 use crate::sync::plan;
 use crate::sync::wire::{self, DocMeta, DocPush, RepairRequest, RepairResponse, SyncRequest, SyncResponse};
 
