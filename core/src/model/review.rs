@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{DeviceId, ItemId};
 use super::values::{Decision, ReviewStatus, Role};
+use crate::error_code::ErrorCode;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 pub struct ReviewEvent {
@@ -65,11 +66,11 @@ pub enum TransitionError {
 }
 
 impl TransitionError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TransitionError::RoleNotAllowed { .. } => "review.role_not_allowed",
-            TransitionError::NotFromStatus { .. } => "review.not_from_status",
-            TransitionError::CommentRequired => "review.comment_required",
+            TransitionError::RoleNotAllowed { .. } => ErrorCode::ReviewRoleNotAllowed,
+            TransitionError::NotFromStatus { .. } => ErrorCode::ReviewNotFromStatus,
+            TransitionError::CommentRequired => ErrorCode::ReviewCommentRequired,
         }
     }
 }

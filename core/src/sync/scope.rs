@@ -30,6 +30,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_code::ErrorCode;
 use crate::model::review::{self, ReviewEvent};
 use crate::model::{CommitteeId, Decision, DeviceId, Record, RecordKind, ReviewStatus, Role, Sensitivity};
 
@@ -72,13 +73,13 @@ pub enum ScopeError {
 }
 
 impl ScopeError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ScopeError::OutsideScope => "scope.outside",
-            ScopeError::RegistryReadOnly => "scope.registry_read_only",
-            ScopeError::ReviewNotAllowed => "review.role_not_allowed",
-            ScopeError::ReviewForged => "review.forged",
-            ScopeError::ApprovedLocked => "record.locked",
+            ScopeError::OutsideScope => ErrorCode::ScopeOutside,
+            ScopeError::RegistryReadOnly => ErrorCode::ScopeRegistryReadOnly,
+            ScopeError::ReviewNotAllowed => ErrorCode::ReviewRoleNotAllowed,
+            ScopeError::ReviewForged => ErrorCode::ReviewForged,
+            ScopeError::ApprovedLocked => ErrorCode::RecordLocked,
         }
     }
 }
