@@ -890,7 +890,11 @@ fn decisions_for(store: &Store, record: &Record) -> Vec<Decision> {
         .iter()
         .copied()
         .filter(|d| review::check(&record.review, role, *d, Some("·")).is_ok())
-        .filter(|d| *d != Decision::Submitted || store.check_write_scope(record.kind(), record.committee_id).is_ok())
+        // Submitting, withdrawing and deleting write the record: only within the scope.
+        .filter(|d| {
+            !matches!(d, Decision::Submitted | Decision::Withdrawn | Decision::Deleted)
+                || store.check_write_scope(record.kind(), record.committee_id).is_ok()
+        })
         .collect()
 }
 

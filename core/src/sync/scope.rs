@@ -70,6 +70,10 @@ pub enum ScopeError {
     ReviewForged,
     #[error("the record is approved: it must be reopened before it is edited")]
     ApprovedLocked,
+    #[error("a deletion by a role that may not delete the record in its status")]
+    DeleteNotAllowed,
+    #[error("a withdrawal of a submission that is not pending, or already decided on")]
+    WithdrawNotAllowed,
 }
 
 impl ScopeError {
@@ -80,6 +84,8 @@ impl ScopeError {
             ScopeError::ReviewNotAllowed => ErrorCode::ReviewRoleNotAllowed,
             ScopeError::ReviewForged => ErrorCode::ReviewForged,
             ScopeError::ApprovedLocked => ErrorCode::RecordLocked,
+            ScopeError::DeleteNotAllowed => ErrorCode::RecordDeleteNotAllowed,
+            ScopeError::WithdrawNotAllowed => ErrorCode::ReviewWithdrawNotAllowed,
         }
     }
 }
@@ -163,6 +169,44 @@ pub fn check_review_trail(
         };
         if !review::role_may(author.role, event.decision) {
             return Err(ScopeError::ReviewNotAllowed);
+        }
+    }
+    check_withdrawals_and_deletions(before, after)
+}
+
+/// The rules of a deletion and of a withdrawal depend on the trail, not only on the
+/// role, and the server holds decisions the device may not have seen. Each new
+/// `deleted` or `withdrawn` event is checked against every event before it in time,
+/// wherever it was made:
+/// - a deletion against [`review::may_delete`] (a member deletes a draft only; checkers
+///   a submitted record only);
+/// - a withdrawal must take back a pending submission, and no reviewer decision may
+///   exist on that submission, even one made after the withdrawal's time by a device
+///   that had not seen it: the decision on file stands.
+fn check_withdrawals_and_deletions(before: &[ReviewEvent], after: &[ReviewEvent]) -> Result<(), ScopeError> {
+    let key = |e: &ReviewEvent| (e.at, e.by_device, e.id);
+    for event in after.iter().filter(|e| !before.iter().any(|b| b.id == e.id)) {
+        if !matches!(event.decision, Decision::Deleted | Decision::Withdrawn) {
+            continue;
+        }
+        let earlier: Vec<ReviewEvent> = after.iter().filter(|e| key(e) < key(event)).cloned().collect();
+        let from = review::status(&earlier);
+        if event.decision == Decision::Deleted {
+            if !review::may_delete(event.role, from) {
+                return Err(ScopeError::DeleteNotAllowed);
+            }
+            continue;
+        }
+        if !review::allowed_from(Decision::Withdrawn, from) {
+            return Err(ScopeError::WithdrawNotAllowed);
+        }
+        let submitted = earlier.iter().filter(|e| e.decision == Decision::Submitted).map(|e| e.at).max();
+        let decided = after.iter().any(|e| {
+            matches!(e.decision, Decision::Validated | Decision::Approved | Decision::NeedsCorrection)
+                && submitted.is_some_and(|s| e.at >= s)
+        });
+        if decided {
+            return Err(ScopeError::WithdrawNotAllowed);
         }
     }
     Ok(())

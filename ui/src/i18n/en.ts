@@ -63,6 +63,7 @@ export const en: Dict = {
     approved: 'Approved',
     needs_correction: 'Needs correction',
     reopened: 'Reopened',
+    deleted: 'Deleted',
   },
   roles: {
     member: 'CCS member',

@@ -62,6 +62,7 @@ export const fr = {
     approved: 'Approuvé',
     needs_correction: 'À corriger',
     reopened: 'Rouvert',
+    deleted: 'Supprimée',
   },
   roles: {
     member: 'Membre du CCS',
