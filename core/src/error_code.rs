@@ -152,7 +152,7 @@ error_codes! {
     EnrollDeviceExists => "enroll.device_exists", "Cet appareil est déjà enrôlé.", "This device is already enrolled.";
     EnrollScopeRequired => "enroll.scope_required", "Ce rôle demande un comité ou une région.", "This role needs a committee or a region.";
     EnrollUnknownRegion => "enroll.unknown_region", "Région inconnue du serveur.", "Region unknown to the server.";
-    EnrollDemoStore => "enroll.demo_store", "Cet appareil contient des données de démonstration : elles ne doivent jamais partir vers un vrai serveur. Effacez l’appareil (Réglages) et recommencez avec un nouveau code secret.", "This device holds demonstration data: it must never reach a real server. Wipe the device (Settings) and start again with a new passphrase.";
+    EnrollDemoStore => "enroll.demo_store", "Cet appareil contient des données de démonstration : elles ne doivent jamais partir vers un vrai serveur. Repartez de données neuves : effacez l’appareil (Réglages) ou, en ligne de commande, créez une nouvelle base.", "This device holds demonstration data: it must never reach a real server. Start from fresh data: wipe the device (Settings) or, on the command line, create a new store.";
     ScopeOutside => "scope.outside", "Fiche hors du périmètre de cet appareil (autre comité ou autre région).", "Record outside this device’s scope (another committee or region).";
     ScopeRegistryReadOnly => "scope.registry_read_only", "Le registre des comités est tenu par les administrateurs et la CRSS.", "The committee registry is kept by administrators and the CRSS.";
     RepairBadMessage => "repair.bad_message", "Le serveur a refusé un message de réparation illisible.", "The server refused an unreadable repair message.";

@@ -1195,6 +1195,7 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
         replaced_by: lineage.replaced_by,
         may_purge: lineage.may_purge,
         links: lineage.links,
+        delivery: store.delivery(id)?,
     })
 }
 

@@ -11,6 +11,7 @@
 //! - the key exists only in memory while the store is open.
 
 mod declassify;
+pub mod delivery;
 mod drafts;
 pub mod files;
 mod key;

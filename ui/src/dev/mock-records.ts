@@ -413,6 +413,7 @@ function view(id: string, role: Role): RecordView {
     replaced_by: null,
     may_purge: role !== 'member' && r.summary.kind !== 'committee',
     links: [],
+    delivery: r.summary.dirty ? { state: 'not_sent' } : { state: 'received', at: r.summary.updated_at },
   };
 }
 
