@@ -5,7 +5,7 @@ import { fr } from '../i18n/fr';
 import { en } from '../i18n/en';
 import { href, parseRoute, section } from '../lib/router';
 import { VOCAB } from './fixtures';
-import { deliveryText, minutes, sessionOf } from './secretary';
+import { deliveryText, minutes, ownCommittee, sessionOf } from './secretary';
 
 describe('proof that a record was sent', () => {
   const d = fr.secretary.delivery;
@@ -80,5 +80,26 @@ describe('routes', () => {
     const print = { name: 'print', id: '0190f5a2-0000-7000-8000-00000000000a' } as const;
     expect(href(print)).toBe('#/record/0190f5a2-0000-7000-8000-00000000000a/print');
     expect(parseRoute(href(print))).toEqual(print);
+  });
+});
+
+describe('default list view', () => {
+  const identity = {
+    device_id: 'd-1',
+    role: 'member',
+    committee_id: 'c-1',
+    committee_name: 'CCS de Goundam',
+    region: null,
+    region_name: null,
+    server_url: null,
+  } as const;
+  it('keeps a member to her own committee', () => {
+    expect(ownCommittee(identity, 'session')).toBe('c-1');
+    expect(fr.secretary.ownCommittee('CCS de Goundam')).toBe('Mon comité seulement (CCS de Goundam)');
+  });
+  it('lists everything for checkers and the registry whole', () => {
+    expect(ownCommittee({ ...identity, role: 'facilitator' }, 'session')).toBeNull();
+    expect(ownCommittee(identity, 'committee')).toBeNull();
+    expect(ownCommittee(null, 'session')).toBeNull();
   });
 });

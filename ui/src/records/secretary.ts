@@ -4,6 +4,8 @@
  * session's procès-verbal for printing. Texts come from the `secretary` dictionary.
  */
 import type { Delivery } from '../bindings/Delivery';
+import type { IdentityView } from '../bindings/IdentityView';
+import type { RecordKind } from '../bindings/RecordKind';
 import type { RecordView } from '../bindings/RecordView';
 import type { Session } from '../bindings/Session';
 import type { Vocabulary } from '../bindings/Vocabulary';
@@ -13,6 +15,17 @@ import { formatDate, formatDateTime } from '../lib/format';
 import { committeeName, label } from './labels';
 
 type Texts = Dict['secretary'];
+
+/**
+ * The committee a list shows by default: a member's own, so that her lists hold what
+ * she acts on (a device may hold other committees' records: a demonstration, a shared
+ * phone). Facilitators and reviewers see everything they hold; the committee registry
+ * is listed whole.
+ */
+export function ownCommittee(identity: IdentityView | null | undefined, kind: RecordKind): string | null {
+  if (kind === 'committee' || identity?.role !== 'member') return null;
+  return identity.committee_id ?? null;
+}
 
 /** « Envoyée le …, reçue par le serveur », from the store's acknowledgement. */
 export function deliveryText(d: Delivery, lang: Lang, texts: Texts['delivery']): string {

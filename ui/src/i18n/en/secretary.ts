@@ -3,6 +3,7 @@
  * `fr/secretary.ts`.
  */
 export const secretary = {
+  ownCommittee: (name: string) => (name ? `My committee only (${name})` : 'My committee only'),
   delivery: {
     notSent: 'Not sent yet: it will go at the next sync.',
     received: (when: string) => `Sent on ${when}, received by the server.`,

@@ -3,6 +3,7 @@
  * record was sent, the printable procès-verbal of a session, and the help page.
  */
 export const secretary = {
+  ownCommittee: (name: string) => (name ? `Mon comité seulement (${name})` : 'Mon comité seulement'),
   delivery: {
     notSent: 'Pas encore envoyée : elle partira à la prochaine synchronisation.',
     received: (when: string) => `Envoyée le ${when}, reçue par le serveur.`,
