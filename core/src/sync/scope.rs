@@ -325,4 +325,35 @@ mod tests {
         ok.push(event(ME, Role::Reviewer, Decision::Approved));
         assert!(check_new_review_events(&scope(Role::Reviewer), &before, &ok).is_ok());
     }
+
+    /// The server's view of a withdrawal or a deletion: each `(hour, device, role,
+    /// decision)` of `before` is on file, `new` is pushed by `pusher`.
+    #[rstest]
+    #[case::withdraw_pending(Role::Member, vec![(1, ME, Role::Member, Decision::Submitted)], (2, Decision::Withdrawn), Ok(()))]
+    #[case::withdraw_decided_later(Role::Member, vec![(1, ME, Role::Member, Decision::Submitted), (5, OTHER, Role::Reviewer, Decision::Validated)], (2, Decision::Withdrawn), Err(ScopeError::WithdrawNotAllowed))]
+    #[case::withdraw_a_draft(Role::Member, vec![], (2, Decision::Withdrawn), Err(ScopeError::WithdrawNotAllowed))]
+    #[case::delete_a_draft(Role::Member, vec![], (2, Decision::Deleted), Ok(()))]
+    #[case::member_deletes_submitted(Role::Member, vec![(1, OTHER, Role::Member, Decision::Submitted)], (2, Decision::Deleted), Err(ScopeError::DeleteNotAllowed))]
+    #[case::facilitator_deletes_submitted(Role::Facilitator, vec![(1, OTHER, Role::Member, Decision::Submitted)], (2, Decision::Deleted), Ok(()))]
+    #[case::reviewer_deletes_draft(Role::Reviewer, vec![], (2, Decision::Deleted), Err(ScopeError::DeleteNotAllowed))]
+    fn withdrawals_and_deletions_are_checked_against_the_trail_on_file(
+        #[case] pusher: Role,
+        #[case] before: Vec<(i64, DeviceId, Role, Decision)>,
+        #[case] new: (i64, Decision),
+        #[case] expected: Result<(), ScopeError>,
+    ) {
+        let at = |h: i64| chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::hours(1_000_000 + h);
+        let event = |h: i64, by: DeviceId, role: Role, decision: Decision| ReviewEvent {
+            id: crate::model::ItemId(Uuid::from_u128(h as u128 * 100 + by.0.as_u128())),
+            at: at(h),
+            by_device: by,
+            role,
+            decision,
+            comment: None,
+        };
+        let before: Vec<ReviewEvent> = before.into_iter().map(|(h, by, role, d)| event(h, by, role, d)).collect();
+        let mut after = before.clone();
+        after.push(event(new.0, ME, pusher, new.1));
+        assert_eq!(check_new_review_events(&scope(pusher), &before, &after), expected);
+    }
 }
