@@ -53,3 +53,37 @@ fn a_member_withdraws_a_submission_but_deletes_only_a_draft() {
     assert!(t.store.review(id, Decision::Withdrawn, None, now()).is_err());
     t.store.review(id, Decision::Deleted, None, now()).unwrap();
 }
+
+/// What the record page offers a member: « Supprimer la fiche » on a draft, « Retirer la
+/// soumission » once submitted, nothing once deleted; and it says the record was not
+/// sent (proof of sending, `Delivery`).
+#[test]
+fn the_record_page_offers_deletion_on_a_draft_and_withdrawal_once_submitted() {
+    use ccs_core::app::App;
+    use ccs_core::store::delivery::Delivery;
+    use ccs_core::store::{Identity, KdfParams, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(dir.path().to_path_buf(), None, KdfParams::insecure_fast_for_tests(), now());
+    let committee = goundam_committee();
+    let mut identity = Identity::new(Role::Member);
+    identity.committee_id = Some(committee.committee_id);
+    let mut store = Store::create(&app.store_path(), PASS, identity, KdfParams::insecure_fast_for_tests()).unwrap();
+    store.insert_new(&committee, now()).unwrap();
+    let id = store.create_record(input(RecordBody::Session(session_body()), committee.committee_id), now()).unwrap();
+    drop(store);
+    app.unlock(PASS, now()).unwrap();
+
+    let view = app.open_record(id, now()).unwrap();
+    assert!(view.decisions.contains(&Decision::Deleted) && !view.decisions.contains(&Decision::Withdrawn));
+    assert_eq!(view.delivery, Delivery::NotSent);
+    let view = app.decide(id, Decision::Submitted, None, now()).unwrap();
+    assert!(view.decisions.contains(&Decision::Withdrawn) && !view.decisions.contains(&Decision::Deleted));
+    let view = app.decide(id, Decision::Withdrawn, None, now()).unwrap();
+    assert_eq!(view.status, ReviewStatus::Draft);
+    let view = app.decide(id, Decision::Deleted, None, now()).unwrap();
+    assert_eq!(view.status, ReviewStatus::Deleted);
+    assert!(view.decisions.is_empty() && !view.editable);
+    let home = app.home(now()).unwrap();
+    assert!(serde_json::to_string(&home).unwrap().matches("\"deleted\"").count() == 0, "not counted on home");
+}
