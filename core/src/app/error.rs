@@ -134,15 +134,18 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
 pub fn quarantine_message(code: &str) -> Message {
     let set_aside = |what: Message| {
         Message::new(
-            format!("Modification reçue mise à l’écart, la synchronisation continue : {}", what.fr),
-            format!("Received change set aside, sync goes on: {}", what.en),
+            format!("{} Mise à l’écart ; la synchronisation continue.", what.fr),
+            format!("{} Set aside; sync goes on.", what.en),
         )
     };
     match ErrorCode::from_code(code) {
         // Its sentence already says it was set aside.
         Some(ErrorCode::SyncEntryPanicked) => ErrorCode::SyncEntryPanicked.message(),
         Some(c) => set_aside(c.message()),
-        None => set_aside(Message::new(format!("code inconnu ({code})."), format!("unknown code ({code})."))),
+        None => set_aside(Message::new(
+            format!("Modification reçue impossible à appliquer ({code})."),
+            format!("Received change that cannot be applied ({code})."),
+        )),
     }
 }
 
@@ -182,5 +185,30 @@ fn weak_passphrase_message(w: crate::store::Weakness) -> Message {
             "Code PIN trop simple : ni une suite (0123456789) ni un seul chiffre répété.",
             "PIN too simple: not a run (0123456789) nor one repeated digit.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_the_sentences_of_their_codes() {
+        let wrong = AppError::from(StoreError::WrongPassphrase);
+        assert_eq!(
+            (wrong.code, wrong.message.fr.as_str()),
+            (ErrorCode::StoreWrongPassphrase, "Code secret incorrect.")
+        );
+        let json = serde_json::to_value(&wrong).unwrap();
+        assert_eq!(json["code"], "store.wrong_passphrase", "the UI receives the same string as before");
+        assert_eq!(refusal_message("auth.revoked", "revoked"), ErrorCode::AuthRevoked.message());
+        assert!(refusal_message("quota.exceeded", "over quota").fr.contains("quota.exceeded"));
+        let q = quarantine_message("changes.missing_deps");
+        assert!(
+            q.fr.starts_with("Modification incomplète") && q.fr.ends_with("la synchronisation continue."),
+            "{}",
+            q.fr
+        );
+        assert!(quarantine_message("from.the_future").en.contains("from.the_future"));
     }
 }
