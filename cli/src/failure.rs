@@ -6,6 +6,7 @@
 //! Exit statuses: 1 for any failure, 2 when the record's content was refused (field
 //! errors or unreadable input), 3 for a wrong passphrase.
 
+use ccs_core::error_code::{ErrorCode, ReceivedCode};
 use ccs_core::i18n::Lang;
 use ccs_core::model::input::InputError;
 use ccs_core::model::review::TransitionError;
@@ -87,13 +88,27 @@ impl Failure {
 
     /// The stable code shown in brackets.
     pub fn code(&self) -> String {
+        match self.error_code() {
+            Some(c) => c.as_str().to_string(),
+            None => match self {
+                Failure::Cli { code, .. } => (*code).into(),
+                // An unknown code from a newer server is shown as received.
+                Failure::Sync(SyncError::Refused { code, .. }) => code.as_str().to_string(),
+                _ => "cli.output".into(),
+            },
+        }
+    }
+
+    /// The code of `core` or the server this failure carries; `None` for the CLI's own
+    /// errors and a code from a newer server.
+    pub fn error_code(&self) -> Option<ErrorCode> {
         match self {
-            Failure::Store(e) => e.code().into(),
-            Failure::Input(e) => e.code().into(),
-            Failure::Cli { code, .. } => (*code).into(),
-            Failure::Output(_) => "cli.output".into(),
-            Failure::Sync(e) => e.code(),
-            Failure::Rejected(_) => "sync.rejected".into(),
+            Failure::Store(e) => Some(e.code()),
+            Failure::Input(e) => Some(e.code()),
+            Failure::Sync(SyncError::Refused { code: ReceivedCode::Unknown(_), .. }) => None,
+            Failure::Sync(e) => Some(e.code()),
+            Failure::Rejected(_) => Some(ErrorCode::SyncRejected),
+            Failure::Cli { .. } | Failure::Output(_) => None,
         }
     }
 
@@ -111,17 +126,25 @@ impl Failure {
         }
     }
 
-    /// The message in `lang`, on one line.
+    /// The message in `lang`, on one line: the code's sentence (as the app shows it)
+    /// with what this failure adds in brackets, or the CLI's own text.
     pub fn message(&self, lang: Lang) -> String {
-        let code = self.code();
-        let text = match self.args(lang) {
-            Some(args) => {
+        let text = match self {
+            Failure::Cli { code, args } => {
                 let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-                messages::lookup(&code, lang, &refs)
+                messages::lookup(code, lang, &refs).unwrap_or_else(|| format!("{code} {}", args.join(" ")))
             }
-            None => None,
+            Failure::Output(e) => messages::text("cli.output", lang, &[&e.to_string()]),
+            Failure::Sync(SyncError::Refused { code, message, .. }) => code.message(message).get(lang).to_string(),
+            Failure::Store(StoreError::WeakPassphrase(w)) => {
+                // The app's sentence says what to change (a longer PIN, a longer passphrase).
+                ccs_core::app::AppError::from(StoreError::WeakPassphrase(*w)).message.get(lang).to_string()
+            }
+            other => match other.error_code() {
+                Some(code) => messages::error_text(code, lang, other.detail(lang).as_deref()),
+                None => other.display(),
+            },
         };
-        let text = text.unwrap_or_else(|| self.display());
         one_line(&text)
     }
 
@@ -136,23 +159,21 @@ impl Failure {
         }
     }
 
-    /// The dictionary arguments of the error; `None` to use its `Display` instead.
-    fn args(&self, lang: Lang) -> Option<Vec<String>> {
+    /// What the failure adds to its code's sentence: a path, an id, the role and the
+    /// decision refused; `None` when the sentence says it all.
+    fn detail(&self, lang: Lang) -> Option<String> {
         match self {
-            Failure::Store(e) => store_args(e, lang),
-            Failure::Input(e) => Some(input_args(e, lang)),
-            Failure::Cli { args, .. } => Some(args.clone()),
-            Failure::Output(e) => Some(vec![e.to_string()]),
-            Failure::Sync(e) => Some(vec![match e {
-                SyncError::Refused { message, .. } => message.clone(),
-                other => other.to_string(),
-            }]),
-            Failure::Rejected(n) => Some(vec![n.to_string()]),
+            Failure::Store(e) => store_detail(e, lang),
+            Failure::Input(e) => input_detail(e, lang),
+            Failure::Sync(SyncError::NotEnrolled) => None,
+            Failure::Sync(e) => Some(e.to_string()),
+            Failure::Rejected(n) => Some(n.to_string()),
+            Failure::Cli { .. } | Failure::Output(_) => None,
         }
     }
 }
 
-fn store_args(e: &StoreError, lang: Lang) -> Option<Vec<String>> {
+fn store_detail(e: &StoreError, lang: Lang) -> Option<String> {
     use ccs_core::doc::DocError;
     Some(match e {
         StoreError::Corrupt(s)
@@ -162,24 +183,19 @@ fn store_args(e: &StoreError, lang: Lang) -> Option<Vec<String>> {
         | StoreError::RecordNotFound(s)
         | StoreError::Forbidden(s)
         | StoreError::Io(s)
-        | StoreError::Sqlite(s) => vec![s.clone()],
-        StoreError::NewerStore(v) => vec![v.to_string()],
-        // The app's sentence says what to change (a longer PIN, a longer passphrase).
-        StoreError::WeakPassphrase(w) => {
-            let message = ccs_core::app::AppError::from(StoreError::WeakPassphrase(*w)).message;
-            vec![message.get(lang).trim_end_matches('.').to_string()]
-        }
-        StoreError::Invalid(errors) => vec![errors.len().to_string()],
-        StoreError::ReadOnly(id) | StoreError::Locked(id) => vec![id.to_string()],
-        StoreError::Input(i) => input_args(i, lang),
+        | StoreError::Sqlite(s) => s.clone(),
+        StoreError::NewerStore(v) => v.to_string(),
+        StoreError::Invalid(errors) => errors.len().to_string(),
+        StoreError::ReadOnly(id) | StoreError::Locked(id) => id.to_string(),
+        StoreError::Input(i) => return input_detail(i, lang),
         StoreError::Review(t) => match t {
             TransitionError::RoleNotAllowed { role, decision } => {
-                vec![role.label(lang).to_string(), decision.label(lang).to_string()]
+                format!("« {} » : « {} »", role.label(lang), decision.label(lang))
             }
             TransitionError::NotFromStatus { decision, from } => {
-                vec![decision.label(lang).to_string(), from.label(lang).to_string()]
+                format!("« {} » : « {} »", decision.label(lang), from.label(lang))
             }
-            TransitionError::CommentRequired => vec![],
+            TransitionError::CommentRequired => "--comment".into(),
         },
         StoreError::Doc(d) => match d {
             DocError::Corrupt(s)
@@ -188,38 +204,35 @@ fn store_args(e: &StoreError, lang: Lang) -> Option<Vec<String>> {
             | DocError::NoConflict(s)
             | DocError::BadPath(s)
             | DocError::UnknownHeads(s)
-            | DocError::TooLarge(s) => vec![s.clone()],
-            DocError::TooDeep(n) => vec![n.to_string()],
-            // Shares its code with `StoreError::ReadOnly`, whose text names a record.
-            DocError::NewerSchema(_) => return None,
+            | DocError::TooLarge(s) => s.clone(),
+            DocError::TooDeep(n) => n.to_string(),
+            DocError::NewerSchema(v) => v.to_string(),
         },
-        StoreError::Reference(r) => reference_args(r),
-        _ => vec![],
+        StoreError::Reference(r) => reference_detail(r),
+        _ => return None,
     })
 }
 
-fn reference_args(r: &ReferenceError) -> Vec<String> {
+fn reference_detail(r: &ReferenceError) -> String {
     match r {
-        ReferenceError::DuplicateCode { code } => vec![code.clone()],
+        ReferenceError::DuplicateCode { code } => code.clone(),
         ReferenceError::UnknownParent { parent, .. }
         | ReferenceError::WrongParentLevel { parent, .. }
-        | ReferenceError::OutsideParentValidity { parent, .. } => vec![parent.clone()],
-        ReferenceError::BadCode { code, expected } => vec![code.clone(), expected.clone()],
-        ReferenceError::BadDates { .. } => vec![],
-        ReferenceError::Parse { line, message } => vec![format!("{line}: {message}")],
+        | ReferenceError::OutsideParentValidity { parent, .. } => parent.clone(),
+        ReferenceError::BadCode { code, expected } => format!("{code} → {expected}"),
+        ReferenceError::BadDates { .. } => String::new(),
+        ReferenceError::Parse { line, message } => format!("{line}: {message}"),
     }
 }
 
-fn input_args(e: &InputError, lang: Lang) -> Vec<String> {
-    match e {
-        InputError::TooLarge { max } => vec![max.to_string()],
-        InputError::Syntax(s) | InputError::ReadOnly(s) => vec![s.clone()],
-        InputError::Fields { kind, message, .. } => {
-            vec![kind.label(lang).to_lowercase(), message.clone()]
-        }
-        InputError::BadValue { field, message } => vec![field.to_string(), message.clone()],
-        InputError::NotAnObject | InputError::CommitteeRequired => vec![],
-    }
+fn input_detail(e: &InputError, lang: Lang) -> Option<String> {
+    Some(match e {
+        InputError::TooLarge { max } => max.to_string(),
+        InputError::Syntax(s) | InputError::ReadOnly(s) => s.clone(),
+        InputError::Fields { kind, message, .. } => format!("{} : {message}", kind.label(lang).to_lowercase()),
+        InputError::BadValue { field, message } => format!("{field} : {message}"),
+        InputError::NotAnObject | InputError::CommitteeRequired => return None,
+    })
 }
 
 /// Folds line breaks so that an error is always one line.
@@ -241,15 +254,15 @@ mod tests {
     }
 
     #[test]
-    fn messages_come_from_the_dictionary_in_both_languages() {
+    fn messages_are_the_sentences_of_their_code_in_both_languages() {
         let e = Failure::from(StoreError::NotFound("/tmp/x.db".into()));
-        assert_eq!(e.message(Lang::Fr), "aucune base à /tmp/x.db");
-        assert_eq!(e.message(Lang::En), "no store at /tmp/x.db");
+        assert_eq!(e.message(Lang::Fr), "Aucune donnée sur cet appareil (/tmp/x.db).");
+        assert_eq!(e.message(Lang::En), "No data on this device (/tmp/x.db).");
     }
 
     #[test]
     fn an_error_is_always_one_line() {
         let e = Failure::from(StoreError::Sqlite("a\nb\r\n c".into()));
-        assert_eq!(e.message(Lang::En), "database error: a b c");
+        assert_eq!(e.message(Lang::En), "Database error on the device (a b c).");
     }
 }

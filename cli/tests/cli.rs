@@ -237,7 +237,7 @@ fn add_prints_field_errors_in_english_with_lang_en() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("date: The date cannot be in the future. (date.in_future)"), "{err}");
-    assert!(err.lines().last().expect("line").starts_with("error: record refused: "), "{err}");
+    assert!(err.lines().last().expect("line").starts_with("error: The record has errors: nothing was saved"), "{err}");
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn add_refuses_malformed_json_wrong_types_and_unknown_fields() {
     let committee = s.committee("CCS de Goundam");
     let before = s.total();
     for (fixture, code, hint) in [
-        ("malformed.json", "input.syntax", "JSON invalide"),
+        ("malformed.json", "input.syntax", "Données illisibles"),
         ("session_wrong_types.json", "input.fields", "vingt-trois"),
         ("session_unknown_field.json", "input.fields", "gps"),
     ] {
@@ -326,7 +326,7 @@ fn bad_uuid_and_unknown_record_are_one_line_errors() {
     let s = TestStore::with_demo("admin");
     assert_one_line_error(&s.run(&["show", "pas-un-uuid"]), 1, "cli.bad_id");
     let line = assert_one_line_error(&s.run(&["show", "01890a5d-ac96-774b-bcce-b302099a8057"]), 1, "record.not_found");
-    assert!(line.contains("aucune fiche 01890a5d-ac96-774b-bcce-b302099a8057"), "{line}");
+    assert!(line.contains("Fiche introuvable (01890a5d-ac96-774b-bcce-b302099a8057)"), "{line}");
     assert_one_line_error(&s.run(&["history", "01890a5d-ac96-774b-bcce-b302099a8057"]), 1, "record.not_found");
     assert_one_line_error(
         &s.run(&[
@@ -461,7 +461,8 @@ fn wrong_passphrase_exits_3_and_the_store_still_opens_with_the_right_one() {
     let s = TestStore::with_demo("admin");
     let before = std::fs::read(&s.db).expect("read db");
     let line = assert_one_line_error(&s.run_with_passphrase("tonka-2025", &["list"]), 3, "store.wrong_passphrase");
-    assert!(line.contains("phrase de passe incorrecte"), "{line}");
+    // The sentence the app shows too: one wording in every place.
+    assert!(line.contains("Code secret incorrect."), "{line}");
     assert_eq!(std::fs::read(&s.db).expect("read db"), before);
     assert!(s.total() > 0);
 }

@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "open with a wrong passphrase: {:.0} ms ({})",
         t.elapsed().as_secs_f64() * 1000.0,
-        wrong.err().map(|e| e.code()).unwrap_or("?")
+        wrong.err().map(|e| e.code().as_str()).unwrap_or("?")
     );
     Ok(())
 }

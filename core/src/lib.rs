@@ -14,7 +14,9 @@
 //!   [`app::App`]), its views and its one error type;
 //! - [`demo`]: realistic sample records for demos;
 //! - [`samples`]: one valid record body per kind, for tests and examples;
-//! - [`i18n`]: languages and bilingual messages.
+//! - [`i18n`]: languages and bilingual messages;
+//! - [`error_code`]: every error code with its French and English sentence, shared by
+//!   the app, the CLI and the server.
 //!
 //! Dependencies point inward: `model` knows nothing of storage; `store` uses `model`
 //! and `doc`; `sync` reads the store only from its session; `app` sits on top. The code
@@ -24,6 +26,7 @@
 pub mod app;
 pub mod demo;
 pub mod doc;
+pub mod error_code;
 pub mod i18n;
 pub mod model;
 pub mod reference;

@@ -89,7 +89,7 @@ fn wrong_passphrase_touches_nothing() {
     let before = std::fs::read(&path).unwrap();
     let kdf_before = std::fs::read(format!("{}.kdf", path.display())).unwrap();
     for _ in 0..3 {
-        assert_eq!(Store::open(&path, "nope-nope").err().map(|e| e.code()), Some("store.wrong_passphrase"));
+        assert_eq!(Store::open(&path, "nope-nope").err().map(|e| e.code().as_str()), Some("store.wrong_passphrase"));
     }
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(std::fs::read(format!("{}.kdf", path.display())).unwrap(), kdf_before);

@@ -39,7 +39,7 @@ impl Shared {
             f(&mut guard)
         })
         .await
-        .map_err(|e| AppError::internal("app.task", e.to_string()))?
+        .map_err(|e| AppError::internal(ccs_core::error_code::ErrorCode::AppTask, e.to_string()))?
     }
 }
 
@@ -199,7 +199,7 @@ async fn sync<R: Runtime>(handle: &AppHandle<R>, state: &Shared, user: bool) -> 
         })
     })
     .await
-    .map_err(|e| AppError::internal("app.task", e.to_string()))
+    .map_err(|e| AppError::internal(ccs_core::error_code::ErrorCode::AppTask, e.to_string()))
     .and_then(|r| r);
     if let Ok(s) = state.run(|a| a.sync_state(Utc::now())).await {
         let _ = handle.emit("sync-state", s);

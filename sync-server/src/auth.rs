@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use crate::store::StoreError;
+use ccs_core::error_code::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -28,12 +29,12 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AuthError::Missing => "auth.missing",
-            AuthError::UnknownToken => "auth.unknown_token",
-            AuthError::Revoked => "auth.revoked",
-            AuthError::Store(_) => "server.internal",
+            AuthError::Missing => ErrorCode::AuthMissing,
+            AuthError::UnknownToken => ErrorCode::AuthUnknownToken,
+            AuthError::Revoked => ErrorCode::AuthRevoked,
+            AuthError::Store(_) => ErrorCode::ServerInternal,
         }
     }
 }

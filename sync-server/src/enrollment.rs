@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{new_token, secret_hash};
 use crate::store::{self, StoreError};
+use ccs_core::error_code::ErrorCode;
 
 const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const CODE_LEN: usize = 12;
@@ -84,17 +85,17 @@ pub enum EnrollError {
 }
 
 impl EnrollError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            EnrollError::InvalidCode => "enroll.invalid_code",
-            EnrollError::Expired => "enroll.expired",
-            EnrollError::Used => "enroll.used",
-            EnrollError::DeviceExists => "enroll.device_exists",
-            EnrollError::BadDeviceId => "request.malformed",
-            EnrollError::ScopeRequired => "enroll.scope_required",
-            EnrollError::UnknownRegion(_) => "enroll.unknown_region",
-            EnrollError::DemoStore => "enroll.demo_store",
-            EnrollError::Store(_) => "server.internal",
+            EnrollError::InvalidCode => ErrorCode::EnrollInvalidCode,
+            EnrollError::Expired => ErrorCode::EnrollExpired,
+            EnrollError::Used => ErrorCode::EnrollUsed,
+            EnrollError::DeviceExists => ErrorCode::EnrollDeviceExists,
+            EnrollError::BadDeviceId => ErrorCode::RequestMalformed,
+            EnrollError::ScopeRequired => ErrorCode::EnrollScopeRequired,
+            EnrollError::UnknownRegion(_) => ErrorCode::EnrollUnknownRegion,
+            EnrollError::DemoStore => ErrorCode::EnrollDemoStore,
+            EnrollError::Store(_) => ErrorCode::ServerInternal,
         }
     }
 }

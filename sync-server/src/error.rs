@@ -13,6 +13,7 @@ use ccs_core::sync::wire::{ErrorBody, WireError};
 use crate::auth::AuthError;
 use crate::enrollment::EnrollError;
 use crate::store::StoreError;
+use ccs_core::error_code::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -72,20 +73,20 @@ impl AppError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             AppError::Auth(e) => e.code(),
             AppError::Enroll(e) => e.code(),
             AppError::Wire(e) => e.code(),
-            AppError::TooLarge { .. } => "request.too_large",
-            AppError::TooManyDocs { .. } => "request.too_many_docs",
-            AppError::BadRequest(_) => "request.malformed",
-            AppError::NotFound => "request.not_found",
-            AppError::MethodNotAllowed => "request.method_not_allowed",
-            AppError::Busy(_) => "server.busy",
-            AppError::Timeout => "server.timeout",
-            AppError::RateLimited { .. } => "request.rate_limited",
-            AppError::Internal(_) => "server.internal",
+            AppError::TooLarge { .. } => ErrorCode::RequestTooLarge,
+            AppError::TooManyDocs { .. } => ErrorCode::RequestTooManyDocs,
+            AppError::BadRequest(_) => ErrorCode::RequestMalformed,
+            AppError::NotFound => ErrorCode::RequestNotFound,
+            AppError::MethodNotAllowed => ErrorCode::RequestMethodNotAllowed,
+            AppError::Busy(_) => ErrorCode::ServerBusy,
+            AppError::Timeout => ErrorCode::ServerTimeout,
+            AppError::RateLimited { .. } => ErrorCode::RequestRateLimited,
+            AppError::Internal(_) => ErrorCode::ServerInternal,
         }
     }
 }
@@ -124,7 +125,7 @@ impl From<EnrollError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let code = self.code();
+        let code = self.code().as_str();
         let message = match &self {
             AppError::Internal(detail) => {
                 tracing::error!(code, detail = %detail, "request failed");
@@ -172,7 +173,7 @@ mod tests {
             ),
         ];
         for (error, status, code) in cases {
-            assert_eq!((error.status().as_u16(), error.code()), (status, code), "{error:?}");
+            assert_eq!((error.status().as_u16(), error.code().as_str()), (status, code), "{error:?}");
         }
     }
 

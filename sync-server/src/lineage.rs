@@ -16,6 +16,7 @@
 
 use automerge::legacy::{Key, ObjectId, OpType};
 use ccs_core::doc::RecordDoc;
+use ccs_core::error_code::ErrorCode;
 use ccs_core::model::{RecordId, ReviewEvent};
 use ccs_core::sync::scope::{self, DeviceScope};
 use rusqlite::Connection;
@@ -24,7 +25,7 @@ use crate::log::{self, RawChange};
 use crate::push::{Before, Rejection, Target};
 use crate::store::StoreError;
 
-pub const LINEAGE_FORGED: Rejection = "lineage.forged";
+pub const LINEAGE_FORGED: Rejection = ErrorCode::LineageForged;
 
 const KEY: &str = "copied_from";
 

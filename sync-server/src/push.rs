@@ -50,6 +50,7 @@
 
 use ccs_core::doc::limits::{self, ChangeLimits};
 use ccs_core::doc::{DocError, RecordDoc};
+use ccs_core::error_code::ErrorCode;
 use ccs_core::model::{CommitteeId, DeviceId, Record, RecordId, RecordKind, ReviewEvent, Role, Sensitivity};
 use ccs_core::sync::scope::{self, DeviceScope, DocRouting};
 use ccs_core::sync::wire::{DocMeta, DocPush, PushResult};
@@ -62,16 +63,16 @@ use crate::store::StoreError;
 use crate::Limits;
 
 /// Why a document was refused: a stable code sent back in [`PushResult::rejected`].
-pub type Rejection = &'static str;
+pub type Rejection = ErrorCode;
 
-pub const META_MISMATCH: Rejection = "doc.meta_mismatch";
-pub const MALFORMED: Rejection = "changes.malformed";
-pub const MISSING_DEPS: Rejection = "changes.missing_deps";
-pub const FOREIGN_ACTOR: Rejection = "changes.foreign_actor";
-pub const TOO_LARGE: Rejection = "doc.too_large";
-pub const TOO_DEEP: Rejection = "doc.too_deep";
-pub const UNREADABLE: Rejection = "doc.unreadable";
-pub const SENSITIVITY_LOWERED: Rejection = "doc.sensitivity_lowered";
+pub const META_MISMATCH: Rejection = ErrorCode::DocMetaMismatch;
+pub const MALFORMED: Rejection = ErrorCode::ChangesMalformed;
+pub const MISSING_DEPS: Rejection = ErrorCode::ChangesMissingDeps;
+pub const FOREIGN_ACTOR: Rejection = ErrorCode::ChangesForeignActor;
+pub const TOO_LARGE: Rejection = ErrorCode::DocTooLarge;
+pub const TOO_DEEP: Rejection = ErrorCode::DocTooDeep;
+pub const UNREADABLE: Rejection = ErrorCode::DocUnreadable;
+pub const SENSITIVITY_LOWERED: Rejection = ErrorCode::DocSensitivityLowered;
 
 /// Applies the documents of one request; all accepted ones are committed together.
 pub fn push(
@@ -128,9 +129,9 @@ pub fn push(
 /// The result of one document, logged when refused.
 pub fn result(device: &DeviceScope, id: [u8; 16], outcome: Result<(), Rejection>) -> PushResult {
     if let Err(code) = outcome {
-        tracing::info!(device = %device.device_id, doc = %uuid::Uuid::from_bytes(id), code, "document refused");
+        tracing::info!(device = %device.device_id, doc = %uuid::Uuid::from_bytes(id), code = code.as_str(), "document refused");
     }
-    PushResult { id, rejected: outcome.err().map(String::from) }
+    PushResult { id, rejected: outcome.err().map(|c| c.as_str().to_string()) }
 }
 
 /// The code of a change check failure.

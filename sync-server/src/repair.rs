@@ -45,6 +45,7 @@ use automerge::sync::{self, Message, SyncDoc};
 use automerge::ChangeHash;
 use ccs_core::doc::limits::{self, ChangeLimits};
 use ccs_core::doc::RecordDoc;
+use ccs_core::error_code::ErrorCode;
 use ccs_core::model::{RecordId, RecordKind, Role};
 use ccs_core::sync::scope::{self, DeviceScope};
 use ccs_core::sync::wire::{DocMeta, PushResult, RepairRequest, RepairResponse};
@@ -56,8 +57,8 @@ use crate::push::{self, Before, Rejection, Target, FOREIGN_ACTOR, MALFORMED, TOO
 use crate::store::{self, StoreError};
 use crate::Limits;
 
-pub const BAD_MESSAGE: Rejection = "repair.bad_message";
-pub const UNKNOWN_DOC: Rejection = "repair.unknown_doc";
+pub const BAD_MESSAGE: Rejection = ErrorCode::RepairBadMessage;
+pub const UNKNOWN_DOC: Rejection = ErrorCode::RepairUnknownDoc;
 
 /// Answers one repair round of `device`.
 pub fn round(

@@ -484,3 +484,119 @@ fn a_request_past_the_deadline_is_answered_server_timeout() {
     assert_eq!((status, error_body(&bytes).code.as_str()), (503, "server.timeout"));
     assert_eq!(get(&server.url, "/healthz"), (200, "ok".to_string()));
 }
+
+/// A member's copy of `s` after pulling what `device` has not seen yet.
+fn catch_up(device: &mut TestDevice, s: &mut LocalDoc) {
+    for e in device.pull_all() {
+        s.doc.apply(&e.changes).unwrap();
+    }
+    s.record = s.doc.read().unwrap();
+    s.acked();
+}
+
+/// Issue 11: a record saved by mistake is deleted with a tombstone that syncs. Once the
+/// committee submitted it, a member (its author, a colleague) may no longer delete it,
+/// whatever its client lets through; a facilitator of the region may, and every device
+/// then holds the deletion with who made it and when, the content kept for the trail.
+#[test]
+fn a_member_cannot_delete_a_submitted_record_and_a_facilitators_deletion_reaches_everyone() {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let mut facilitator = server.enroll(Role::Facilitator, None, Some("tombouctou"));
+    let mut elsewhere = server.enroll(Role::Facilitator, None, Some("gao"));
+    let (me, fid) = (member.id, facilitator.id);
+    let mut s = LocalDoc::new(session(goundam(), me), me);
+    s.edit(me, |r| r.review.push(review_event(me, Role::Member, Decision::Submitted)));
+    member.push_ok(vec![s.push()]);
+    s.acked();
+
+    let mut by_author = fork(&mut s);
+    by_author.edit(me, |r| r.review.push(later(review_event(me, Role::Member, Decision::Deleted), 1)));
+    assert_eq!(rejected(&mut member, by_author.push()).as_deref(), Some("record.delete_not_allowed"));
+    let cid = colleague.id;
+    let mut on_colleague = replica(&colleague.pull_all(), s.id());
+    on_colleague.edit(cid, |r| r.review.push(later(review_event(cid, Role::Member, Decision::Deleted), 1)));
+    assert_eq!(rejected(&mut colleague, on_colleague.push()).as_deref(), Some("record.delete_not_allowed"));
+    // Another region's facilitator is outside the record's scope.
+    let eid = elsewhere.id;
+    let mut outsider = fork(&mut s);
+    outsider.edit(eid, |r| r.review.push(later(review_event(eid, Role::Facilitator, Decision::Deleted), 1)));
+    assert_eq!(rejected(&mut elsewhere, outsider.push()).as_deref(), Some("scope.outside"));
+
+    let mut on_facilitator = replica(&facilitator.pull_all(), s.id());
+    on_facilitator.edit(fid, |r| r.review.push(later(review_event(fid, Role::Facilitator, Decision::Deleted), 2)));
+    facilitator.push_ok(vec![on_facilitator.push()]);
+
+    catch_up(&mut member, &mut s);
+    assert_eq!(s.record.review_status(), ReviewStatus::Deleted);
+    let tombstone = s.record.review.iter().find(|e| e.decision == Decision::Deleted).expect("the deletion is on file");
+    assert_eq!((tombstone.by_device, tombstone.role), (fid, Role::Facilitator));
+    assert_eq!(s.record.review.len(), 2, "the trail keeps the submission: nothing is erased");
+    let mut auditor = server.enroll(Role::Reviewer, None, None);
+    assert_eq!(replica(&auditor.pull_all(), s.id()).record.review_status(), ReviewStatus::Deleted);
+}
+
+/// Issue 11: before submission, the committee deletes its own draft; a reviewer may not
+/// delete a draft it has no business checking yet.
+#[test]
+fn a_member_deletes_a_draft_saved_by_mistake_and_a_reviewer_may_not() {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let (me, rid) = (member.id, reviewer.id);
+    let mut s = LocalDoc::new(session(goundam(), me), me);
+    member.push_ok(vec![s.push()]);
+    s.acked();
+
+    let mut on_reviewer = replica(&reviewer.pull_all(), s.id());
+    on_reviewer.edit(rid, |r| r.review.push(later(review_event(rid, Role::Reviewer, Decision::Deleted), 1)));
+    assert_eq!(rejected(&mut reviewer, on_reviewer.push()).as_deref(), Some("record.delete_not_allowed"));
+
+    s.edit(me, |r| r.review.push(later(review_event(me, Role::Member, Decision::Deleted), 1)));
+    member.push_ok(vec![s.push()]);
+    let got = replica(&colleague.pull_all(), s.id());
+    assert_eq!(got.record.review_status(), ReviewStatus::Deleted);
+}
+
+/// Issue 11: a member withdraws a submission no reviewer decided on (the record is a
+/// draft again, the withdrawal in the trail). Once a reviewer decided, a withdrawal
+/// made offline is refused, even one stamped before the decision.
+#[test]
+fn a_submission_is_withdrawn_before_a_decision_and_not_after() {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let (me, rid) = (member.id, reviewer.id);
+
+    let mut pending = LocalDoc::new(session(goundam(), me), me);
+    pending.edit(me, |r| r.review.push(review_event(me, Role::Member, Decision::Submitted)));
+    member.push_ok(vec![pending.push()]);
+    pending.acked();
+    pending.edit(me, |r| r.review.push(later(review_event(me, Role::Member, Decision::Withdrawn), 1)));
+    member.push_ok(vec![pending.push()]);
+    let got = replica(&colleague.pull_all(), pending.id());
+    assert_eq!(got.record.review_status(), ReviewStatus::Draft);
+    assert_eq!(got.record.review.last().map(|e| e.decision), Some(Decision::Withdrawn));
+
+    let mut decided = LocalDoc::new(session(goundam(), me), me);
+    decided.edit(me, |r| r.review.push(review_event(me, Role::Member, Decision::Submitted)));
+    member.push_ok(vec![decided.push()]);
+    decided.acked();
+    let mut on_reviewer = replica(&reviewer.pull_all(), decided.id());
+    on_reviewer.edit(rid, |r| r.review.push(later(review_event(rid, Role::Reviewer, Decision::Approved), 3)));
+    reviewer.push_ok(vec![on_reviewer.push()]);
+    // The member, offline, withdrew an hour after submitting: before the approval's time.
+    let mut offline = fork(&mut decided);
+    offline.edit(me, |r| r.review.push(later(review_event(me, Role::Member, Decision::Withdrawn), 1)));
+    assert_eq!(rejected(&mut member, offline.push()).as_deref(), Some("review.withdraw_not_allowed"));
+    // And after catching up, later than the approval.
+    catch_up(&mut member, &mut decided);
+    decided.edit(me, |r| r.review.push(later(review_event(me, Role::Member, Decision::Withdrawn), 5)));
+    assert_eq!(rejected(&mut member, decided.push()).as_deref(), Some("review.withdraw_not_allowed"));
+}

@@ -76,24 +76,28 @@ impl SimServer {
 
     /// Answers one request as the HTTP handlers do, minus the socket.
     pub fn answer(&self, path: &str, token: Option<&str>, body: &[u8]) -> Result<Vec<u8>, SyncError> {
-        let refused =
-            |status: u16, code: &str| SyncError::Refused { status, code: code.to_string(), message: code.to_string() };
+        let refused = |status: u16, code: &str| SyncError::Refused {
+            status,
+            code: ccs_core::error_code::ReceivedCode::parse(code),
+            message: code.to_string(),
+        };
         let mut conn = self.store.conn().map_err(|_| refused(500, "server.internal"))?;
         if path == "/v1/enroll" {
             let request: EnrollRequest = serde_json::from_slice(body).map_err(|_| refused(400, "request.bad"))?;
-            let response = enrollment::redeem(&mut conn, &request, self.now).map_err(|e| refused(400, e.code()))?;
+            let response =
+                enrollment::redeem(&mut conn, &request, self.now).map_err(|e| refused(400, &e.code().to_string()))?;
             return Ok(serde_json::to_vec(&response).unwrap());
         }
-        let scope = auth::device_scope(&conn, token.unwrap_or("")).map_err(|e| refused(401, e.code()))?;
+        let scope = auth::device_scope(&conn, token.unwrap_or("")).map_err(|e| refused(401, &e.code().to_string()))?;
         match path {
             SYNC_PATH => {
-                let request = wire::decode(body).map_err(|e| refused(400, e.code()))?;
+                let request = wire::decode(body).map_err(|e| refused(400, &e.code().to_string()))?;
                 let response = server_sync::round(&mut conn, &scope, &request, &self.limits, self.now)
                     .map_err(|_| refused(500, "server.internal"))?;
                 Ok(wire::encode(&response))
             }
             REPAIR_PATH => {
-                let request = wire::decode(body).map_err(|e| refused(400, e.code()))?;
+                let request = wire::decode(body).map_err(|e| refused(400, &e.code().to_string()))?;
                 let response = repair::round(&mut conn, &scope, &request, &self.limits, self.now)
                     .map_err(|_| refused(500, "server.internal"))?;
                 Ok(wire::encode(&response))
@@ -174,7 +178,7 @@ impl Peer {
             }
             Err(e) => {
                 self.session = None;
-                self.errors.push(e.code());
+                self.errors.push(e.code().to_string());
                 return format!("{} failed building: {}", self.device.name, e.code());
             }
         };
@@ -195,7 +199,7 @@ impl Peer {
             Err(e) => {
                 // A refusal of the whole request (HTTP error) ends the sync, as with HTTP.
                 self.session = None;
-                self.errors.push(e.code());
+                self.errors.push(e.code().to_string());
                 return format!("{} refused: {}", self.device.name, e.code());
             }
         };
@@ -204,7 +208,7 @@ impl Peer {
             Err(e) => {
                 // An answer that does not fit ends this sync; nothing of it was applied.
                 self.session = None;
-                self.errors.push(e.code());
+                self.errors.push(e.code().to_string());
                 format!("{} answer refused: {} ({link:?})", self.device.name, e.code())
             }
         }

@@ -55,7 +55,7 @@ fn demo_records_cannot_be_added_to_an_enrolled_device() {
     assert!(run(ccs(&db).args(["enroll", "--server", &server.url(), "--code", &code])).0);
     let (ok, _, stderr) = run(ccs(&db).arg("demo"));
     assert!(!ok, "demo on an enrolled device is refused");
-    assert!(stderr.contains("non autorisé"), "{stderr}");
+    assert!(stderr.contains("[record.forbidden]") && stderr.contains("demonstration"), "{stderr}");
     let (_, stdout, _) = run(ccs(&db).args(["list", "--json"]));
     assert!(!stdout.contains("Goundam"), "nothing was added: {stdout}");
 }

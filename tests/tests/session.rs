@@ -68,7 +68,7 @@ fn run(t: &mut Table, script: &Script, backup: Option<&std::path::Path>) -> (Res
         let request = match session.next(&mut t.member.device.store, now()) {
             Ok(Next::Done(report)) => return (Ok(report.round_trips), progress),
             Ok(Next::Send(r)) => r,
-            Err(e) => return (Err(e.code()), progress),
+            Err(e) => return (Err(e.code().to_string()), progress),
         };
         let link = script.links.get(n).copied().unwrap_or(Link::Deliver);
         let answer = match link {
@@ -89,7 +89,7 @@ fn run(t: &mut Table, script: &Script, backup: Option<&std::path::Path>) -> (Res
             }
         };
         if let Err(e) = session.receive(request.id, &answer, &mut t.member.device.store, now()) {
-            return (Err(e.code()), progress);
+            return (Err(e.code().to_string()), progress);
         }
         progress.extend(session.progress());
         answers.push(answer);

@@ -26,7 +26,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::doc;
-use crate::i18n::Message;
+use crate::error_code::ErrorCode;
+use crate::i18n::{Lang, Message};
 use crate::model::input;
 use crate::model::privacy::{text_warnings, Acknowledgement};
 use crate::model::review;
@@ -180,7 +181,8 @@ impl App {
             return Err(StoreError::AlreadyExists(self.store_path().display().to_string()).into());
         }
         check_strength(passphrase)?;
-        crate::store::files::private_dir(&self.dir).map_err(|e| AppError::internal("store.io", e.to_string()))?;
+        crate::store::files::private_dir(&self.dir)
+            .map_err(|e| AppError::internal(ErrorCode::StoreIo, e.to_string()))?;
         Ok(Store::create(&self.store_path(), passphrase, identity, self.kdf)?)
     }
 
@@ -232,10 +234,7 @@ impl App {
         let url = check_server_url(server_url)?;
         let code = code.trim();
         if code.is_empty() {
-            return Err(AppError::new(
-                "enroll.code_required",
-                Message::new("Saisissez le code d'enrôlement.", "Enter the enrollment code."),
-            ));
+            return Err(AppError::of(ErrorCode::EnrollCodeRequired));
         }
         let mut store = self.create_store(passphrase, Identity::new(Role::Member))?;
         if let Err(e) = client::enroll(&mut store, self.transport.as_ref(), &url, code, label) {
@@ -280,20 +279,15 @@ impl App {
                 let left = self.file.settings.max_attempts.saturating_sub(self.file.failed_attempts);
                 if left == 0 {
                     self.wipe_files()?;
-                    return Err(AppError::new(
-                        "unlock.wiped",
-                        Message::new(
-                            "Trop d'essais incorrects : les données de cet appareil ont été effacées.",
-                            "Too many wrong attempts: this device's data has been wiped.",
-                        ),
-                    ));
+                    return Err(AppError::of(ErrorCode::UnlockWiped));
                 }
                 self.save_file()?;
+                let wrong = ErrorCode::StoreWrongPassphrase;
                 Err(AppError::new(
-                    "store.wrong_passphrase",
+                    wrong,
                     Message::new(
-                        format!("Code ou phrase secrète incorrect. Essais restants avant effacement : {left}."),
-                        format!("Wrong PIN or passphrase. Attempts left before wiping: {left}."),
+                        format!("{} Essais restants avant effacement : {left}.", wrong.sentence(Lang::Fr)),
+                        format!("{} Attempts left before wiping: {left}.", wrong.sentence(Lang::En)),
                     ),
                 ))
             }
@@ -337,7 +331,7 @@ impl App {
         // A settings file cut short by a crash holds the server address too.
         match std::fs::remove_file(settings::tmp_path(&self.dir)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(AppError::internal("store.io", e.to_string()))
+                return Err(AppError::internal(ErrorCode::StoreIo, e.to_string()))
             }
             _ => {}
         }
@@ -500,9 +494,7 @@ impl App {
     /// a record waiting in the draft).
     pub fn open_draft(&mut self, draft_id: &str, now: DateTime<Utc>) -> Result<DraftView, AppError> {
         let store = self.unlocked(now, true)?;
-        let d = store.draft(draft_id)?.ok_or_else(|| {
-            AppError::new("draft.not_found", Message::new("Brouillon introuvable.", "Draft not found."))
-        })?;
+        let d = store.draft(draft_id)?.ok_or_else(|| AppError::of(ErrorCode::DraftNotFound))?;
         draft_view(store, d)
     }
 
@@ -526,13 +518,7 @@ impl App {
     ) -> Result<RecordView, AppError> {
         let store = self.unlocked(now, true)?;
         if store.draft_for(id)?.is_some() && decision == Decision::Submitted {
-            return Err(AppError::new(
-                "record.draft_pending",
-                Message::new(
-                    "La fiche a des modifications non valides : corrigez les erreurs avant de la soumettre.",
-                    "The record has invalid changes: fix the errors before submitting it.",
-                ),
-            ));
+            return Err(AppError::of(ErrorCode::RecordDraftPending));
         }
         store.review(id, decision, comment, now)?;
         record_view(store, id, now)
@@ -557,13 +543,7 @@ impl App {
     pub fn purge(&mut self, id: RecordId, now: DateTime<Utc>) -> Result<RecordView, AppError> {
         let store = self.unlocked(now, true)?;
         if !review::role_may(store.identity().role, Decision::Purged) {
-            return Err(AppError::new(
-                "record.purge_not_allowed",
-                Message::new(
-                    "Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l'historique d'une fiche.",
-                    "Only facilitators, CRSS reviewers and administrators may purge a record's history.",
-                ),
-            ));
+            return Err(AppError::of(ErrorCode::RecordPurgeNotAllowed));
         }
         let copy = store.purge(id, now)?;
         record_view(store, copy.id, now)
@@ -637,10 +617,7 @@ impl App {
     pub fn begin_sync(&mut self, now: DateTime<Utc>, user: bool) -> Result<SyncJob, AppError> {
         self.unlocked(now, user)?;
         if self.sync_job.is_some() {
-            return Err(AppError::new(
-                "sync.running",
-                Message::new("Une synchronisation est déjà en cours.", "A sync is already running."),
-            ));
+            return Err(AppError::of(ErrorCode::SyncRunning));
         }
         let cancel = Arc::new(AtomicBool::new(false));
         self.sync_job = Some(cancel.clone());
@@ -913,7 +890,11 @@ fn decisions_for(store: &Store, record: &Record) -> Vec<Decision> {
         .iter()
         .copied()
         .filter(|d| review::check(&record.review, role, *d, Some("·")).is_ok())
-        .filter(|d| *d != Decision::Submitted || store.check_write_scope(record.kind(), record.committee_id).is_ok())
+        // Submitting, withdrawing and deleting write the record: only within the scope.
+        .filter(|d| {
+            !matches!(d, Decision::Submitted | Decision::Withdrawn | Decision::Deleted)
+                || store.check_write_scope(record.kind(), record.committee_id).is_ok()
+        })
         .collect()
 }
 
@@ -1214,6 +1195,7 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
         replaced_by: lineage.replaced_by,
         may_purge: lineage.may_purge,
         links: lineage.links,
+        delivery: store.delivery(id)?,
     })
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::AppError;
+use crate::error_code::ErrorCode;
 use crate::i18n::{Lang, Message};
 
 /// The icon shown for the app window: the app's own, or one that says nothing about it.
@@ -74,19 +75,7 @@ pub const MAX_NAME_CHARS: usize = 40;
 /// Checks a server address: https, or plain http to this machine only
 /// ([`crate::sync::address`]).
 pub fn check_server_url(url: &str) -> Result<String, AppError> {
-    crate::sync::address::check(url).map_err(|e| {
-        let message = match e {
-            crate::sync::address::AddressError::PlainHttp => Message::new(
-                "Adresse refusée : http:// n'est accepté que pour un serveur sur cet appareil. Utilisez https://, sinon le code d'accès et les fiches circuleraient en clair.",
-                "Address refused: http:// is accepted only for a server on this device. Use https://, or the access token and the records would travel in clear.",
-            ),
-            _ => Message::new(
-                "Adresse du serveur invalide : elle commence par https:// (ou http:// en local).",
-                "Invalid server address: it starts with https:// (or http:// locally).",
-            ),
-        };
-        AppError::new(e.code(), message)
-    })
+    crate::sync::address::check(url).map_err(|e| AppError::of(e.code()))
 }
 
 impl Settings {
@@ -102,7 +91,7 @@ impl Settings {
         if let Some(m) = patch.lock_minutes {
             if !LOCK_MINUTES.contains(&m) {
                 return Err(AppError::new(
-                    "settings.lock_minutes",
+                    ErrorCode::SettingsLockMinutes,
                     Message::new(
                         format!(
                             "Délai de verrouillage entre {} et {} minutes.",
@@ -118,9 +107,9 @@ impl Settings {
         if let Some(a) = patch.max_attempts {
             if !MAX_ATTEMPTS.contains(&a) {
                 return Err(AppError::new(
-                    "settings.max_attempts",
+                    ErrorCode::SettingsMaxAttempts,
                     Message::new(
-                        format!("Nombre d'essais entre {} et {}.", MAX_ATTEMPTS.start(), MAX_ATTEMPTS.end()),
+                        format!("Nombre d’essais entre {} et {}.", MAX_ATTEMPTS.start(), MAX_ATTEMPTS.end()),
                         format!("Attempts between {} and {}.", MAX_ATTEMPTS.start(), MAX_ATTEMPTS.end()),
                     ),
                 ));
@@ -131,9 +120,9 @@ impl Settings {
             let n = n.trim().to_string();
             if n.is_empty() || n.chars().count() > MAX_NAME_CHARS {
                 return Err(AppError::new(
-                    "settings.window_name",
+                    ErrorCode::SettingsWindowName,
                     Message::new(
-                        format!("Le nom de l'application compte de 1 à {MAX_NAME_CHARS} caractères."),
+                        format!("Le nom de l’application compte de 1 à {MAX_NAME_CHARS} caractères."),
                         format!("The app name has 1 to {MAX_NAME_CHARS} characters."),
                     ),
                 ));
@@ -176,10 +165,11 @@ pub(super) fn load(dir: &Path) -> SettingsFile {
 /// Writes the file atomically (temporary file, fsync, rename).
 pub(super) fn save(dir: &Path, file: &SettingsFile) -> Result<(), AppError> {
     use std::io::Write;
-    let io = |e: std::io::Error| AppError::internal("app.settings_io", e.to_string());
+    let io = |e: std::io::Error| AppError::internal(ErrorCode::AppSettingsIo, e.to_string());
     crate::store::files::private_dir(dir).map_err(io)?;
     let tmp = tmp_path(dir);
-    let bytes = serde_json::to_vec_pretty(file).map_err(|e| AppError::internal("app.settings_io", e.to_string()))?;
+    let bytes =
+        serde_json::to_vec_pretty(file).map_err(|e| AppError::internal(ErrorCode::AppSettingsIo, e.to_string()))?;
     let mut f = crate::store::files::create_private(&tmp).map_err(io)?;
     f.write_all(&bytes).map_err(io)?;
     f.sync_all().map_err(io)?;

@@ -184,6 +184,8 @@ pub struct RecordView {
     /// Links this record holds to records since replaced by a copy, with the copy they
     /// now lead to (the record itself is not rewritten).
     pub links: Vec<LinkTarget>,
+    /// Whether the server received the record as it is here, and when.
+    pub delivery: crate::store::delivery::Delivery,
 }
 
 /// Another record named on a screen, with its title when this device holds it.

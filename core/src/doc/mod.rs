@@ -31,6 +31,7 @@ use automerge::{transaction::CommitOptions, AutoCommit, ChangeHash, ROOT};
 use autosurgeon::{hydrate_prop, reconcile_prop, Hydrate, Reconcile};
 use chrono::{DateTime, Utc};
 
+use crate::error_code::ErrorCode;
 use crate::model::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,17 +59,17 @@ pub enum DocError {
 }
 
 impl DocError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            DocError::Corrupt(_) => "doc.corrupt",
-            DocError::Malformed(_) => "doc.malformed",
-            DocError::NewerSchema(_) => "record.read_only",
-            DocError::NoConflict(_) => "conflict.not_found",
-            DocError::BadPath(_) => "conflict.bad_path",
-            DocError::UnknownHeads(_) => "draft.unknown_base",
-            DocError::Internal(_) => "doc.internal",
-            DocError::TooLarge(_) => "doc.too_large",
-            DocError::TooDeep(_) => "doc.too_deep",
+            DocError::Corrupt(_) => ErrorCode::DocCorrupt,
+            DocError::Malformed(_) => ErrorCode::DocMalformed,
+            DocError::NewerSchema(_) => ErrorCode::RecordReadOnly,
+            DocError::NoConflict(_) => ErrorCode::ConflictNotFound,
+            DocError::BadPath(_) => ErrorCode::ConflictBadPath,
+            DocError::UnknownHeads(_) => ErrorCode::DraftUnknownBase,
+            DocError::Internal(_) => ErrorCode::DocInternal,
+            DocError::TooLarge(_) => ErrorCode::DocTooLarge,
+            DocError::TooDeep(_) => ErrorCode::DocTooDeep,
         }
     }
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::*;
+use crate::error_code::ErrorCode;
 
 /// Largest JSON document accepted for one record, in bytes.
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
@@ -58,15 +59,15 @@ pub enum InputError {
 }
 
 impl InputError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            InputError::TooLarge { .. } => "input.too_large",
-            InputError::Syntax(_) => "input.syntax",
-            InputError::NotAnObject => "input.not_an_object",
-            InputError::Fields { .. } => "input.fields",
-            InputError::ReadOnly(_) => "input.read_only",
-            InputError::CommitteeRequired => "input.committee_required",
-            InputError::BadValue { .. } => "input.bad_value",
+            InputError::TooLarge { .. } => ErrorCode::InputTooLarge,
+            InputError::Syntax(_) => ErrorCode::InputSyntax,
+            InputError::NotAnObject => ErrorCode::InputNotAnObject,
+            InputError::Fields { .. } => ErrorCode::InputFields,
+            InputError::ReadOnly(_) => ErrorCode::InputReadOnly,
+            InputError::CommitteeRequired => ErrorCode::InputCommitteeRequired,
+            InputError::BadValue { .. } => ErrorCode::InputBadValue,
         }
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{DeviceId, ItemId};
 use super::values::{Decision, ReviewStatus, Role};
+use crate::error_code::ErrorCode;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 pub struct ReviewEvent {
@@ -40,8 +41,13 @@ pub fn latest(events: &[ReviewEvent]) -> Option<&ReviewEvent> {
         .max_by(|a, b| (a.at, a.by_device, a.id).cmp(&(b.at, b.by_device, b.id)))
 }
 
-/// The current review status of a record with this trail.
+/// The current review status of a record with this trail. A deletion is final: once a
+/// `deleted` event is in the trail, whatever its time, the record is deleted everywhere
+/// the trail reaches.
 pub fn status(events: &[ReviewEvent]) -> ReviewStatus {
+    if is_deleted(events) {
+        return ReviewStatus::Deleted;
+    }
     match latest(events).map(|e| e.decision) {
         None => ReviewStatus::Draft,
         Some(Decision::Submitted) => ReviewStatus::Submitted,
@@ -49,7 +55,25 @@ pub fn status(events: &[ReviewEvent]) -> ReviewStatus {
         Some(Decision::Approved) => ReviewStatus::Approved,
         Some(Decision::NeedsCorrection) => ReviewStatus::NeedsCorrection,
         Some(Decision::Reopened) => ReviewStatus::Reopened,
-        Some(Decision::Declassified | Decision::Purged) => ReviewStatus::Draft,
+        Some(Decision::Declassified | Decision::Purged | Decision::Withdrawn) => ReviewStatus::Draft,
+        Some(Decision::Deleted) => ReviewStatus::Deleted,
+    }
+}
+
+/// Whether the trail holds a deletion (a tombstone).
+pub fn is_deleted(events: &[ReviewEvent]) -> bool {
+    events.iter().any(|e| e.decision == Decision::Deleted)
+}
+
+/// Who may delete a record in a given status: before submission (a draft), the members
+/// of its committee who wrote it by mistake; once submitted, those who check records
+/// (facilitators, reviewers); administrators always. The committee is the scope's
+/// business ([`crate::sync::scope::may_write`]).
+pub fn may_delete(role: Role, from: ReviewStatus) -> bool {
+    match role {
+        Role::Admin => from != ReviewStatus::Deleted,
+        Role::Member => from == ReviewStatus::Draft,
+        Role::Facilitator | Role::Reviewer => !matches!(from, ReviewStatus::Draft | ReviewStatus::Deleted),
     }
 }
 
@@ -65,11 +89,11 @@ pub enum TransitionError {
 }
 
 impl TransitionError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TransitionError::RoleNotAllowed { .. } => "review.role_not_allowed",
-            TransitionError::NotFromStatus { .. } => "review.not_from_status",
-            TransitionError::CommentRequired => "review.comment_required",
+            TransitionError::RoleNotAllowed { .. } => ErrorCode::ReviewRoleNotAllowed,
+            TransitionError::NotFromStatus { .. } => ErrorCode::ReviewNotFromStatus,
+            TransitionError::CommentRequired => ErrorCode::ReviewCommentRequired,
         }
     }
 }
@@ -101,6 +125,10 @@ pub fn role_may(role: Role, decision: Decision) -> bool {
         // purging a record's history is for those who check records, not members.
         (_, Declassified) => true,
         (Facilitator | Reviewer, Purged) => true,
+        // A member takes back the committee's submission; checkers send back instead.
+        (Member, Withdrawn) => true,
+        // Which status each role may delete from: see `may_delete`.
+        (Member | Facilitator | Reviewer, Deleted) => true,
         _ => false,
     }
 }
@@ -117,6 +145,11 @@ pub fn allowed_from(decision: Decision, from: ReviewStatus) -> bool {
         D::Reopened => matches!(from, S::Validated | S::Approved | S::NeedsCorrection),
         // Made by the store with the copy itself, never as a decision on a record.
         D::Declassified | D::Purged => false,
+        // Before any reviewer decided: once validated, approved or sent back, the
+        // decision stands.
+        D::Withdrawn => matches!(from, S::Submitted),
+        // Role-dependent: see `may_delete`.
+        D::Deleted => from != S::Deleted,
     }
 }
 
@@ -132,7 +165,7 @@ pub fn check(
         return Err(TransitionError::RoleNotAllowed { role, decision });
     }
     let from = status(events);
-    if !allowed_from(decision, from) {
+    if !allowed_from(decision, from) || (decision == Decision::Deleted && !may_delete(role, from)) {
         return Err(TransitionError::NotFromStatus { decision, from });
     }
     if decision == Decision::NeedsCorrection && comment.is_none_or(|c| c.trim().is_empty()) {
@@ -144,7 +177,7 @@ pub fn check(
 /// Whether a record in this status may be edited. An approved record is closed until
 /// someone reopens it, so what the CRSS approved is what stays on file.
 pub fn editable(status: ReviewStatus) -> bool {
-    status != ReviewStatus::Approved
+    !matches!(status, ReviewStatus::Approved | ReviewStatus::Deleted)
 }
 
 #[cfg(test)]
@@ -256,6 +289,44 @@ mod tests {
         assert!(role_may(Role::Facilitator, D::Purged) && role_may(Role::Reviewer, D::Purged));
         // A new decision still comes after the copy's own event.
         assert!(next_event_time(&trail, trail[3].at) > trail[3].at);
+    }
+
+    #[rstest]
+    #[case::member_withdraws_a_submission(Role::Member, D::Withdrawn, vec![D::Submitted], true)]
+    #[case::not_once_validated(Role::Member, D::Withdrawn, vec![D::Submitted, D::Validated], false)]
+    #[case::not_once_sent_back(Role::Member, D::Withdrawn, vec![D::Submitted, D::NeedsCorrection], false)]
+    #[case::not_once_approved(Role::Member, D::Withdrawn, vec![D::Submitted, D::Approved], false)]
+    #[case::not_a_draft(Role::Member, D::Withdrawn, vec![], false)]
+    #[case::not_by_a_reviewer(Role::Reviewer, D::Withdrawn, vec![D::Submitted], false)]
+    #[case::member_deletes_a_draft(Role::Member, D::Deleted, vec![], true)]
+    #[case::member_deletes_a_withdrawn_draft(Role::Member, D::Deleted, vec![D::Submitted, D::Withdrawn], true)]
+    #[case::member_not_once_submitted(Role::Member, D::Deleted, vec![D::Submitted], false)]
+    #[case::member_not_once_sent_back(Role::Member, D::Deleted, vec![D::Submitted, D::NeedsCorrection], false)]
+    #[case::facilitator_not_a_draft(Role::Facilitator, D::Deleted, vec![], false)]
+    #[case::facilitator_once_submitted(Role::Facilitator, D::Deleted, vec![D::Submitted], true)]
+    #[case::reviewer_once_approved(Role::Reviewer, D::Deleted, vec![D::Submitted, D::Approved], true)]
+    #[case::admin_always(Role::Admin, D::Deleted, vec![], true)]
+    #[case::not_twice(Role::Admin, D::Deleted, vec![D::Deleted], false)]
+    #[case::nothing_after_a_deletion(Role::Member, D::Submitted, vec![D::Deleted], false)]
+    fn withdrawal_and_deletion_by_role_and_trail(
+        #[case] role: Role,
+        #[case] decision: Decision,
+        #[case] trail: Vec<Decision>,
+        #[case] allowed: bool,
+    ) {
+        let trail: Vec<ReviewEvent> = trail.into_iter().enumerate().map(|(i, d)| ev(i as i64 + 1, 1, d)).collect();
+        assert_eq!(check(&trail, role, decision, None).is_ok(), allowed, "{role} {decision} after {trail:?}");
+    }
+
+    #[test]
+    fn a_withdrawn_submission_is_a_draft_again_and_a_deletion_is_final() {
+        let withdrawn = vec![ev(1, 1, D::Submitted), ev(2, 1, D::Withdrawn)];
+        assert_eq!(status(&withdrawn), ReviewStatus::Draft);
+        // The deletion wins whatever its time: a later submission on a device that had
+        // not seen it does not bring the record back.
+        let deleted = vec![ev(5, 2, D::Deleted), ev(9, 1, D::Submitted)];
+        assert_eq!(status(&deleted), ReviewStatus::Deleted);
+        assert!(is_deleted(&deleted) && !editable(status(&deleted)));
     }
 
     #[test]

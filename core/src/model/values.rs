@@ -408,6 +408,12 @@ value_list!(
         // made without history. They never change the derived status.
         Declassified => "declassified", "Copie déclassifiée", "Declassified copy";
         Purged => "purged", "Copie sans historique (purge)", "Copy without history (purge)";
+        // A member takes back a submission no reviewer has decided on yet: the record
+        // is a draft again.
+        Withdrawn => "withdrawn", "Soumission retirée", "Submission withdrawn";
+        // A tombstone: the record was saved by mistake. It stays in the document (who
+        // and when are in the trail) but is hidden from lists and indicators.
+        Deleted => "deleted", "Supprimée", "Deleted";
     }
 );
 
@@ -420,5 +426,6 @@ value_list!(
         Approved => "approved", "Approuvé", "Approved";
         NeedsCorrection => "needs_correction", "À corriger", "Needs correction";
         Reopened => "reopened", "Rouvert", "Reopened";
+        Deleted => "deleted", "Supprimée", "Deleted";
     }
 );

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use crate::error_code::ErrorCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -124,15 +125,15 @@ pub enum ReferenceError {
 
 impl ReferenceError {
     /// Stable code for the UI and logs; never reworded, unlike the Display message.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ReferenceError::DuplicateCode { .. } => "reference.duplicate_code",
-            ReferenceError::UnknownParent { .. } => "reference.unknown_parent",
-            ReferenceError::WrongParentLevel { .. } => "reference.wrong_parent_level",
-            ReferenceError::BadCode { .. } => "reference.bad_code",
-            ReferenceError::BadDates { .. } => "reference.bad_dates",
-            ReferenceError::OutsideParentValidity { .. } => "reference.outside_parent_validity",
-            ReferenceError::Parse { .. } => "reference.parse",
+            ReferenceError::DuplicateCode { .. } => ErrorCode::ReferenceDuplicateCode,
+            ReferenceError::UnknownParent { .. } => ErrorCode::ReferenceUnknownParent,
+            ReferenceError::WrongParentLevel { .. } => ErrorCode::ReferenceWrongParentLevel,
+            ReferenceError::BadCode { .. } => ErrorCode::ReferenceBadCode,
+            ReferenceError::BadDates { .. } => ErrorCode::ReferenceBadDates,
+            ReferenceError::OutsideParentValidity { .. } => ErrorCode::ReferenceOutsideParentValidity,
+            ReferenceError::Parse { .. } => ErrorCode::ReferenceParse,
         }
     }
 }

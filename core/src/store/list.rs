@@ -115,6 +115,10 @@ pub(super) fn list(conn: &Connection, f: &ListFilter, replaced: bool) -> Result<
     if !replaced {
         clauses.push("r.id NOT IN (SELECT old_id FROM record_lineage)");
     }
+    // A deleted record (a tombstone) is listed only when asked for by its status.
+    if f.status != Some(ReviewStatus::Deleted) && !f.statuses.contains(&ReviewStatus::Deleted) {
+        clauses.push("r.status != 'deleted'");
+    }
     if let Some(k) = f.kind {
         clauses.push("r.kind = ?");
         args.push(Value::Text(k.code().into()));
@@ -197,7 +201,7 @@ pub(super) fn counts(conn: &Connection) -> Result<Vec<(RecordKind, ReviewStatus,
     let mut stmt =
         // A record replaced by its copy is counted once, as the copy.
         conn.prepare(
-            "SELECT kind, status, count(*) FROM records WHERE id NOT IN (SELECT old_id FROM record_lineage)
+            "SELECT kind, status, count(*) FROM records WHERE id NOT IN (SELECT old_id FROM record_lineage) AND status != 'deleted'
              GROUP BY kind, status ORDER BY kind, status",
         )?;
     let rows = stmt

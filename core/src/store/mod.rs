@@ -28,11 +28,13 @@
 //! | `drafts`        | `drafts`                                 | forms not valid yet                   |
 //! | `sync_state`    | `documents` (acked heads), `sync_cursors`| dirty documents, a page's writes      |
 //! | `quarantine`    | `sync_quarantine`, `sync_refusals`       | what a sync set aside                 |
+//! | `delivery`      | `sync_receipts` (filled by a trigger)    | when the server took each record      |
 //!
 //! What a sync page *is* (`Cursor`, `SyncPage`) belongs to the sync module, which applies a
 //! page through [`PageWrite`]: the store knows nothing of the sync.
 
 mod declassify;
+pub mod delivery;
 mod documents;
 mod drafts;
 pub mod files;
@@ -110,26 +112,27 @@ pub enum StoreError {
 
 impl StoreError {
     /// A stable code for the UI and scripts.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::error_code::ErrorCode {
+        use crate::error_code::ErrorCode;
         match self {
-            StoreError::WrongPassphrase => "store.wrong_passphrase",
-            StoreError::NotFound(_) => "store.not_found",
-            StoreError::AlreadyExists(_) => "store.exists",
-            StoreError::Corrupt(_) => "store.corrupt",
-            StoreError::KeyFile(_) => "store.key_file",
-            StoreError::WeakPassphrase(_) => "passphrase.weak",
-            StoreError::NewerStore(_) => "store.newer_version",
-            StoreError::Invalid(_) => "record.invalid",
-            StoreError::RecordNotFound(_) => "record.not_found",
-            StoreError::ReadOnly(_) => "record.read_only",
-            StoreError::Locked(_) => "record.locked",
-            StoreError::Forbidden(_) => "record.forbidden",
+            StoreError::WrongPassphrase => ErrorCode::StoreWrongPassphrase,
+            StoreError::NotFound(_) => ErrorCode::StoreNotFound,
+            StoreError::AlreadyExists(_) => ErrorCode::StoreExists,
+            StoreError::Corrupt(_) => ErrorCode::StoreCorrupt,
+            StoreError::KeyFile(_) => ErrorCode::StoreKeyFile,
+            StoreError::WeakPassphrase(_) => ErrorCode::PassphraseWeak,
+            StoreError::NewerStore(_) => ErrorCode::StoreNewerVersion,
+            StoreError::Invalid(_) => ErrorCode::RecordInvalid,
+            StoreError::RecordNotFound(_) => ErrorCode::RecordNotFound,
+            StoreError::ReadOnly(_) => ErrorCode::RecordReadOnly,
+            StoreError::Locked(_) => ErrorCode::RecordLocked,
+            StoreError::Forbidden(_) => ErrorCode::RecordForbidden,
             StoreError::Review(e) => e.code(),
             StoreError::Input(e) => e.code(),
             StoreError::Doc(e) => e.code(),
             StoreError::Reference(e) => e.code(),
-            StoreError::Io(_) => "store.io",
-            StoreError::Sqlite(_) => "store.database",
+            StoreError::Io(_) => ErrorCode::StoreIo,
+            StoreError::Sqlite(_) => ErrorCode::StoreDatabase,
         }
     }
 }

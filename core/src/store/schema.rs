@@ -156,6 +156,22 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (doc_id, seq)
     ) WITHOUT ROWID;
     "#,
+    // 9: when the server acknowledged each document (see `delivery.rs`), for the proof
+    // of sending a record page shows. A trigger, so every path that writes
+    // `acked_heads` stamps it.
+    r#"
+    CREATE TABLE IF NOT EXISTS sync_receipts (
+        id TEXT PRIMARY KEY,
+        heads BLOB NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TRIGGER IF NOT EXISTS documents_acknowledged AFTER UPDATE OF acked_heads ON documents
+    WHEN NEW.acked_heads != x'' AND NEW.acked_heads != OLD.acked_heads
+    BEGIN
+        INSERT OR REPLACE INTO sync_receipts (id, heads, at)
+        VALUES (NEW.id, NEW.acked_heads, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+    END;
+    "#,
 ];
 
 /// The schema version this build writes.

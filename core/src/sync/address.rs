@@ -18,10 +18,11 @@ pub enum AddressError {
 }
 
 impl AddressError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::error_code::ErrorCode {
+        use crate::error_code::ErrorCode;
         match self {
-            AddressError::Scheme | AddressError::Malformed => "settings.server_url",
-            AddressError::PlainHttp => "settings.server_url_http",
+            AddressError::Scheme | AddressError::Malformed => ErrorCode::SettingsServerUrl,
+            AddressError::PlainHttp => ErrorCode::SettingsServerUrlHttp,
         }
     }
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::error_code::{ErrorCode, ReceivedCode};
 use crate::model::*;
 use crate::store::{Identity, ServerLink, Store, StoreError};
 use crate::sync::session::{Next, Session};
@@ -26,8 +27,9 @@ pub enum SyncError {
     NotEnrolled,
     #[error("server unreachable: {0}")]
     Network(String),
-    #[error("server refused ({status}): {message}")]
-    Refused { status: u16, code: String, message: String },
+    /// The server's `{code, message}`: `code` as read, possibly from a newer server.
+    #[error("server refused ({status}, {code}): {message}")]
+    Refused { status: u16, code: ReceivedCode, message: String },
     #[error("unreadable server response: {0}")]
     BadResponse(String),
     #[error(transparent)]
@@ -43,17 +45,17 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SyncError::NotEnrolled => "sync.not_enrolled".into(),
-            SyncError::Network(_) => "sync.network".into(),
-            SyncError::Refused { code, .. } => code.clone(),
-            SyncError::BadResponse(_) => "sync.bad_response".into(),
-            SyncError::Wire(e) => e.code().into(),
-            SyncError::Store(e) => e.code().into(),
-            SyncError::RepairStuck => "sync.repair_stuck".into(),
-            SyncError::Address(_) => "sync.address".into(),
-            SyncError::Cancelled => "sync.cancelled".into(),
+            SyncError::NotEnrolled => ErrorCode::SyncNotEnrolled,
+            SyncError::Network(_) => ErrorCode::SyncNetwork,
+            SyncError::Refused { code, .. } => code.code(),
+            SyncError::BadResponse(_) => ErrorCode::SyncBadResponse,
+            SyncError::Wire(e) => e.code(),
+            SyncError::Store(e) => e.code(),
+            SyncError::RepairStuck => ErrorCode::SyncRepairStuck,
+            SyncError::Address(_) => ErrorCode::SyncAddress,
+            SyncError::Cancelled => ErrorCode::SyncCancelled,
         }
     }
 }
@@ -121,10 +123,10 @@ impl Transport for HttpTransport {
             return Ok(bytes);
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(e) => Err(SyncError::Refused { status, code: e.code, message: e.message }),
+            Ok(e) => Err(SyncError::Refused { status, code: ReceivedCode::parse(&e.code), message: e.message }),
             Err(_) => Err(SyncError::Refused {
                 status,
-                code: format!("http.{status}"),
+                code: ReceivedCode::Unknown(format!("http.{status}")),
                 message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
             }),
         }

@@ -30,6 +30,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_code::ErrorCode;
 use crate::model::review::{self, ReviewEvent};
 use crate::model::{CommitteeId, Decision, DeviceId, Record, RecordKind, ReviewStatus, Role, Sensitivity};
 
@@ -69,16 +70,22 @@ pub enum ScopeError {
     ReviewForged,
     #[error("the record is approved: it must be reopened before it is edited")]
     ApprovedLocked,
+    #[error("a deletion by a role that may not delete the record in its status")]
+    DeleteNotAllowed,
+    #[error("a withdrawal of a submission that is not pending, or already decided on")]
+    WithdrawNotAllowed,
 }
 
 impl ScopeError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ScopeError::OutsideScope => "scope.outside",
-            ScopeError::RegistryReadOnly => "scope.registry_read_only",
-            ScopeError::ReviewNotAllowed => "review.role_not_allowed",
-            ScopeError::ReviewForged => "review.forged",
-            ScopeError::ApprovedLocked => "record.locked",
+            ScopeError::OutsideScope => ErrorCode::ScopeOutside,
+            ScopeError::RegistryReadOnly => ErrorCode::ScopeRegistryReadOnly,
+            ScopeError::ReviewNotAllowed => ErrorCode::ReviewRoleNotAllowed,
+            ScopeError::ReviewForged => ErrorCode::ReviewForged,
+            ScopeError::ApprovedLocked => ErrorCode::RecordLocked,
+            ScopeError::DeleteNotAllowed => ErrorCode::RecordDeleteNotAllowed,
+            ScopeError::WithdrawNotAllowed => ErrorCode::ReviewWithdrawNotAllowed,
         }
     }
 }
@@ -162,6 +169,44 @@ pub fn check_review_trail(
         };
         if !review::role_may(author.role, event.decision) {
             return Err(ScopeError::ReviewNotAllowed);
+        }
+    }
+    check_withdrawals_and_deletions(before, after)
+}
+
+/// The rules of a deletion and of a withdrawal depend on the trail, not only on the
+/// role, and the server holds decisions the device may not have seen. Each new
+/// `deleted` or `withdrawn` event is checked against every event before it in time,
+/// wherever it was made:
+/// - a deletion against [`review::may_delete`] (a member deletes a draft only; checkers
+///   a submitted record only);
+/// - a withdrawal must take back a pending submission, and no reviewer decision may
+///   exist on that submission, even one made after the withdrawal's time by a device
+///   that had not seen it: the decision on file stands.
+fn check_withdrawals_and_deletions(before: &[ReviewEvent], after: &[ReviewEvent]) -> Result<(), ScopeError> {
+    let key = |e: &ReviewEvent| (e.at, e.by_device, e.id);
+    for event in after.iter().filter(|e| !before.iter().any(|b| b.id == e.id)) {
+        if !matches!(event.decision, Decision::Deleted | Decision::Withdrawn) {
+            continue;
+        }
+        let earlier: Vec<ReviewEvent> = after.iter().filter(|e| key(e) < key(event)).cloned().collect();
+        let from = review::status(&earlier);
+        if event.decision == Decision::Deleted {
+            if !review::may_delete(event.role, from) {
+                return Err(ScopeError::DeleteNotAllowed);
+            }
+            continue;
+        }
+        if !review::allowed_from(Decision::Withdrawn, from) {
+            return Err(ScopeError::WithdrawNotAllowed);
+        }
+        let submitted = earlier.iter().filter(|e| e.decision == Decision::Submitted).map(|e| e.at).max();
+        let decided = after.iter().any(|e| {
+            matches!(e.decision, Decision::Validated | Decision::Approved | Decision::NeedsCorrection)
+                && submitted.is_some_and(|s| e.at >= s)
+        });
+        if decided {
+            return Err(ScopeError::WithdrawNotAllowed);
         }
     }
     Ok(())
@@ -279,5 +324,36 @@ mod tests {
         let mut ok = before.clone();
         ok.push(event(ME, Role::Reviewer, Decision::Approved));
         assert!(check_new_review_events(&scope(Role::Reviewer), &before, &ok).is_ok());
+    }
+
+    /// The server's view of a withdrawal or a deletion: each `(hour, device, role,
+    /// decision)` of `before` is on file, `new` is pushed by `pusher`.
+    #[rstest]
+    #[case::withdraw_pending(Role::Member, vec![(1, ME, Role::Member, Decision::Submitted)], (2, Decision::Withdrawn), Ok(()))]
+    #[case::withdraw_decided_later(Role::Member, vec![(1, ME, Role::Member, Decision::Submitted), (5, OTHER, Role::Reviewer, Decision::Validated)], (2, Decision::Withdrawn), Err(ScopeError::WithdrawNotAllowed))]
+    #[case::withdraw_a_draft(Role::Member, vec![], (2, Decision::Withdrawn), Err(ScopeError::WithdrawNotAllowed))]
+    #[case::delete_a_draft(Role::Member, vec![], (2, Decision::Deleted), Ok(()))]
+    #[case::member_deletes_submitted(Role::Member, vec![(1, OTHER, Role::Member, Decision::Submitted)], (2, Decision::Deleted), Err(ScopeError::DeleteNotAllowed))]
+    #[case::facilitator_deletes_submitted(Role::Facilitator, vec![(1, OTHER, Role::Member, Decision::Submitted)], (2, Decision::Deleted), Ok(()))]
+    #[case::reviewer_deletes_draft(Role::Reviewer, vec![], (2, Decision::Deleted), Err(ScopeError::DeleteNotAllowed))]
+    fn withdrawals_and_deletions_are_checked_against_the_trail_on_file(
+        #[case] pusher: Role,
+        #[case] before: Vec<(i64, DeviceId, Role, Decision)>,
+        #[case] new: (i64, Decision),
+        #[case] expected: Result<(), ScopeError>,
+    ) {
+        let at = |h: i64| chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::hours(1_000_000 + h);
+        let event = |h: i64, by: DeviceId, role: Role, decision: Decision| ReviewEvent {
+            id: crate::model::ItemId(Uuid::from_u128(h as u128 * 100 + by.0.as_u128())),
+            at: at(h),
+            by_device: by,
+            role,
+            decision,
+            comment: None,
+        };
+        let before: Vec<ReviewEvent> = before.into_iter().map(|(h, by, role, d)| event(h, by, role, d)).collect();
+        let mut after = before.clone();
+        after.push(event(new.0, ME, pusher, new.1));
+        assert_eq!(check_new_review_events(&scope(pusher), &before, &after), expected);
     }
 }

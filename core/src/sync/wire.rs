@@ -11,6 +11,7 @@
 
 use std::io::{Read, Write};
 
+use crate::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 4] = b"CCS1";
@@ -37,13 +38,13 @@ pub enum WireError {
 }
 
 impl WireError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            WireError::BadMagic => "wire.bad_magic",
-            WireError::UnsupportedVersion(_) => "wire.unsupported_version",
-            WireError::BadFlags(_) => "wire.bad_flags",
-            WireError::TooLarge => "wire.too_large",
-            WireError::Malformed(_) => "wire.malformed",
+            WireError::BadMagic => ErrorCode::WireBadMagic,
+            WireError::UnsupportedVersion(_) => ErrorCode::WireUnsupportedVersion,
+            WireError::BadFlags(_) => ErrorCode::WireBadFlags,
+            WireError::TooLarge => ErrorCode::WireTooLarge,
+            WireError::Malformed(_) => ErrorCode::WireMalformed,
         }
     }
 }

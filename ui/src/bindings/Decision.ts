@@ -3,4 +3,4 @@
 /**
  * A decision in a record's review trail.
  */
-export type Decision = "submitted" | "validated" | "approved" | "needs_correction" | "reopened" | "declassified" | "purged";
+export type Decision = "submitted" | "validated" | "approved" | "needs_correction" | "reopened" | "declassified" | "purged" | "withdrawn" | "deleted";

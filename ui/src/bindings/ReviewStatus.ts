@@ -3,4 +3,4 @@
 /**
  * Where a record stands in review, derived from its trail.
  */
-export type ReviewStatus = "draft" | "submitted" | "validated" | "approved" | "needs_correction" | "reopened";
+export type ReviewStatus = "draft" | "submitted" | "validated" | "approved" | "needs_correction" | "reopened" | "deleted";

@@ -15,12 +15,13 @@ import type { Stage } from '../bindings/Stage';
 import type { Role } from '../bindings/Role';
 import type { RecordKind } from '../bindings/RecordKind';
 import type { ReviewStatus } from '../bindings/ReviewStatus';
+import type { ErrorCode } from '../bindings/ErrorCode';
 
 type Any = Record<string, unknown>;
 
 const params = new URLSearchParams(window.location.search);
 const msg = (fr: string, en: string) => ({ fr, en });
-const fail = (code: string, fr: string, en: string) => ({ code, message: msg(fr, en), fields: [] });
+const fail = (code: ErrorCode, fr: string, en: string) => ({ code, message: msg(fr, en), fields: [] });
 
 let stage = (params.get('stage') ?? 'setup') as Stage;
 let attempts = 5;
@@ -95,7 +96,7 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
     case 'create_demo':
     case 'enroll': {
       const c = check(String(args.passphrase));
-      if (!c.ok) throw fail('store.weak_passphrase', 'Code secret trop faible.', 'Passphrase too weak.');
+      if (!c.ok) throw fail('passphrase.weak', 'Code secret trop faible.', 'Passphrase too weak.');
       await wait(600);
       if (cmd === 'enroll' && String(args.code).startsWith('AAAA'))
         throw fail('enroll.invalid_code', 'Code d’enrôlement inconnu.', 'Unknown enrollment code.');
@@ -199,7 +200,7 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
       // The record screens' commands (mock-records.ts).
       const answer = handleRecords(cmd, args, identity.role);
       if (answer !== undefined) return answer;
-      throw fail('dev.unknown_command', `Commande inconnue (maquette) : ${cmd}`, `Unknown command (mock): ${cmd}`);
+      throw fail('ui.unexpected', `Commande inconnue (maquette) : ${cmd}`, `Unknown command (mock): ${cmd}`);
     }
   }
 }

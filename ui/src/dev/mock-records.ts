@@ -332,7 +332,7 @@ function put(id: string, kind: RecordKind, fields: Fields, trail: TrailEntry[] =
 
 function view(id: string, role: Role): RecordView {
   const r = records.get(id);
-  if (!r) throw { code: 'store.not_found', message: msg('Fiche introuvable.', 'Record not found.'), fields: [] };
+  if (!r) throw { code: 'record.not_found', message: msg('Fiche introuvable.', 'Record not found.'), fields: [] };
   const status = statusOf(r.trail);
   const decisions: RecordView['decisions'] = [];
   const may = (d: RecordView['decisions'][number]) =>
@@ -413,6 +413,7 @@ function view(id: string, role: Role): RecordView {
     replaced_by: null,
     may_purge: role !== 'member' && r.summary.kind !== 'committee',
     links: [],
+    delivery: r.summary.dirty ? { state: 'not_sent' } : { state: 'received', at: r.summary.updated_at },
   };
 }
 
@@ -447,7 +448,7 @@ export function handleRecords(cmd: string, args: { [k: string]: unknown }, role:
     case 'new_record': {
       const kind = args.kind as RecordKind;
       if (kind === 'committee' && role === 'member')
-        return Promise.reject({ code: 'store.forbidden', message: msg('Le registre des comités est tenu par les administrateurs.', 'The committee registry is kept by administrators.'), fields: [] });
+        return Promise.reject({ code: 'scope.registry_read_only', message: msg('Le registre des comités est tenu par les administrateurs.', 'The committee registry is kept by administrators.'), fields: [] });
       const id = newId();
       const fields = template(kind);
       drafts.set(id, { kind, record_id: null, body: fields, updated_at: new Date().toISOString() });
@@ -501,7 +502,7 @@ export function handleRecords(cmd: string, args: { [k: string]: unknown }, role:
       return Promise.resolve(null);
     case 'decide': {
       const r = records.get(String(args.id));
-      if (!r) return Promise.reject({ code: 'store.not_found', message: msg('Fiche introuvable.', 'Record not found.'), fields: [] });
+      if (!r) return Promise.reject({ code: 'record.not_found', message: msg('Fiche introuvable.', 'Record not found.'), fields: [] });
       if (r.draft && args.decision === 'submitted')
         return Promise.reject({ code: 'record.draft_pending', message: msg('La fiche a des modifications non valides : corrigez les erreurs avant de la soumettre.', 'The record has invalid changes: fix the errors before submitting it.'), fields: [] });
       r.trail.push({ at: new Date().toISOString(), decision: args.decision as TrailEntry['decision'], role, comment: (args.comment as string | null) ?? null, by_this_device: true, device: ME });
@@ -510,7 +511,7 @@ export function handleRecords(cmd: string, args: { [k: string]: unknown }, role:
     case 'purge_record': {
       // The copy holds the current fields only; the old record leaves the lists.
       const r = records.get(String(args.id));
-      if (!r) return Promise.reject({ code: 'store.not_found', message: msg('Fiche introuvable.', 'Record not found.'), fields: [] });
+      if (!r) return Promise.reject({ code: 'record.not_found', message: msg('Fiche introuvable.', 'Record not found.'), fields: [] });
       if (role === 'member')
         return Promise.reject({ code: 'record.purge_not_allowed', message: msg('Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l’historique d’une fiche.', 'Only facilitators, CRSS reviewers and administrators may purge a record’s history.'), fields: [] });
       const copyId = `${String(args.id)}-copie`;

@@ -5,6 +5,7 @@
 import type { fr } from './fr';
 import type { Widen } from './types';
 import { records } from './en/records';
+import { secretary } from './en/secretary';
 
 export type Dict = Widen<typeof fr>;
 
@@ -48,6 +49,7 @@ export const en: Dict = {
     committee: 'Committees',
     review: 'Review',
     settings: 'Settings',
+    help: 'Help',
   },
   kinds: {
     session: 'Session',
@@ -63,6 +65,7 @@ export const en: Dict = {
     approved: 'Approved',
     needs_correction: 'Needs correction',
     reopened: 'Reopened',
+    deleted: 'Deleted',
   },
   roles: {
     member: 'CCS member',
@@ -273,4 +276,5 @@ export const en: Dict = {
     warning: 'Locking soon for lack of activity.',
   },
   records,
+  secretary,
 };

@@ -6,6 +6,7 @@
  * French plural rule: 0 and 1 are singular.
  */
 import { records } from './fr/records';
+import { secretary } from './fr/secretary';
 
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
 
@@ -47,6 +48,7 @@ export const fr = {
     committee: 'Comités',
     review: 'Revue',
     settings: 'Paramètres',
+    help: 'Aide',
   },
   kinds: {
     session: 'Séance',
@@ -62,6 +64,7 @@ export const fr = {
     approved: 'Approuvé',
     needs_correction: 'À corriger',
     reopened: 'Rouvert',
+    deleted: 'Supprimée',
   },
   roles: {
     member: 'Membre du CCS',
@@ -274,4 +277,5 @@ export const fr = {
     warning: 'Verrouillage imminent faute d’activité.',
   },
   records,
+  secretary,
 };

@@ -9,6 +9,8 @@
  *   #/records/<kind>/draft/<id> resume an unfinished form (a draft of a new record)
  *   #/records/<kind>/<id>/edit  edit an existing record
  *   #/record/<id>               one record (detail, review trail, decisions)
+ *   #/record/<id>/print         a session's procès-verbal, laid out for printing
+ *   #/help                      the help page (« Aide »)
  *   #/review                    review queue
  *   #/settings                  settings
  *
@@ -27,7 +29,9 @@ export type Route =
   | { name: 'edit'; kind: Kind; id: string }
   | { name: 'record'; id: string }
   | { name: 'review' }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'print'; id: string }
+  | { name: 'help' };
 
 export const HOME: Route = { name: 'home' };
 
@@ -53,6 +57,9 @@ export function parseRoute(hash: string): Route {
     case 'settings':
       if (parts.length === 1) return { name: 'settings' };
       break;
+    case 'help':
+      if (parts.length === 1) return { name: 'help' };
+      break;
     case 'records':
       if (a === undefined || !isKind(a)) break;
       if (parts.length === 2) return { name: 'records', kind: a };
@@ -62,6 +69,7 @@ export function parseRoute(hash: string): Route {
       break;
     case 'record':
       if (parts.length === 2 && ID.test(a)) return { name: 'record', id: a };
+      if (parts.length === 3 && ID.test(a) && b === 'print') return { name: 'print', id: a };
       break;
   }
   return HOME;
@@ -94,6 +102,10 @@ export function href(route: Route): string {
       return '#/review';
     case 'settings':
       return '#/settings';
+    case 'print':
+      return `#/record/${encodeURIComponent(route.id)}/print`;
+    case 'help':
+      return '#/help';
   }
 }
 
@@ -101,7 +113,7 @@ export function href(route: Route): string {
 export const recordHref = (id: string) => href({ name: 'record', id });
 
 /** The navigation entry a route belongs to (to mark it as current). */
-export function section(route: Route): 'home' | Kind | 'review' | 'settings' | null {
+export function section(route: Route): 'home' | Kind | 'review' | 'settings' | 'help' | null {
   switch (route.name) {
     case 'records':
     case 'new':
@@ -109,6 +121,7 @@ export function section(route: Route): 'home' | Kind | 'review' | 'settings' | n
     case 'draft':
       return route.kind;
     case 'record':
+    case 'print':
       return null;
     default:
       return route.name;

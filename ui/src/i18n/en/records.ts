@@ -185,7 +185,11 @@ export const records: Widen<typeof fr> = {
       reopened: 'Reopen',
       declassified: 'Declassified copy',
       purged: 'Purge the history',
+      withdrawn: 'Withdraw the submission',
+      deleted: 'Delete the record',
     },
+    confirmDelete:
+      'Delete this record? It will leave the lists on every device after sync; the deletion stays in the review trail, with who made it and when.',
     trailTitle: 'Review',
     trailEmpty: 'Not submitted yet.',
     trailDate: 'Date',

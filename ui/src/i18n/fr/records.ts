@@ -190,7 +190,11 @@ export const records = {
       reopened: 'Rouvrir',
       declassified: 'Copie déclassifiée',
       purged: 'Purger l’historique',
+      withdrawn: 'Retirer la soumission',
+      deleted: 'Supprimer la fiche',
     },
+    confirmDelete:
+      'Supprimer cette fiche ? Elle disparaîtra des listes sur tous les appareils après synchronisation ; la suppression reste inscrite dans la revue, avec son auteur et sa date.',
     trailTitle: 'Revue',
     trailEmpty: 'Pas encore soumise.',
     trailDate: 'Date',
