@@ -184,12 +184,14 @@ impl App {
         Ok(Store::create(&self.store_path(), passphrase, identity, self.kdf)?)
     }
 
-    /// A store filled with demonstration data, not enrolled: to try the app. A `member`
-    /// demo records for the Goundam committee; other roles see every committee.
+    /// A store filled with demonstration data, not enrolled: to try the app. It holds what
+    /// a device of `role` would hold (see [`crate::demo::fill_as`]): a `member` records
+    /// for the Goundam committee and holds its records only; a facilitator covers the
+    /// Tombouctou region; a reviewer or an administrator sees every committee.
     pub fn create_demo(&mut self, passphrase: &str, role: Role, now: DateTime<Utc>) -> Result<AppStatus, AppError> {
         let mut store = self.create_store(passphrase, Identity::new(Role::Admin))?;
         let filled = (|| -> Result<(), AppError> {
-            crate::demo::fill(&mut store, now)?;
+            crate::demo::fill_as(&mut store, role, now)?;
             let mut identity = store.identity().clone();
             identity.role = role;
             if role == Role::Member {
@@ -201,7 +203,7 @@ impl App {
                 identity.committee_id = goundam.items.first().map(|c| CommitteeId(c.id.0));
             }
             if role == Role::Facilitator {
-                identity.region = Some("tombouctou".into());
+                identity.region = Some(crate::demo::FACILITATOR_REGION.into());
             }
             store.set_identity(identity)?;
             Ok(())
@@ -383,9 +385,20 @@ impl App {
         for (kind, status, count) in store.counts()? {
             counts.push(StatusCount { kind, status, count: count as u32 });
         }
+        // Only what this device can correct and submit again: a reviewer's or another
+        // committee's record sent back is not on this to-do list.
+        let role = store.identity().role;
         let to_correct = store
             .list(&ListFilter { status: Some(ReviewStatus::NeedsCorrection), limit: 50, ..Default::default() })?
-            .items;
+            .items
+            .into_iter()
+            .filter(|r| {
+                review::role_may(role, Decision::Submitted)
+                    && !r.read_only
+                    && r.superseded_by.is_none()
+                    && store.check_write_scope(r.kind, r.committee_id).is_ok()
+            })
+            .collect();
         let drafts = store
             .new_record_drafts(None)?
             .into_iter()
@@ -913,7 +926,11 @@ fn decisions_for(store: &Store, record: &Record) -> Vec<Decision> {
         .iter()
         .copied()
         .filter(|d| review::check(&record.review, role, *d, Some("·")).is_ok())
-        .filter(|d| *d != Decision::Submitted || store.check_write_scope(record.kind(), record.committee_id).is_ok())
+        // Submitting or reopening leads to editing: offered only where this device may write.
+        .filter(|d| {
+            !matches!(d, Decision::Submitted | Decision::Reopened)
+                || store.check_write_scope(record.kind(), record.committee_id).is_ok()
+        })
         .collect()
 }
 
