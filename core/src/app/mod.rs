@@ -950,13 +950,7 @@ fn derived(record: &Record) -> Derived {
         RecordBody::Session(s) => {
             d.present = s.present;
             d.invited = s.invited;
-            d.quorum = Some(if s.invited <= 0 || s.present < 0 || s.present > s.invited {
-                QuorumState::Unknown
-            } else if s.quorum() {
-                QuorumState::Reached
-            } else {
-                QuorumState::NotReached
-            });
+            d.quorum = Some(QuorumState::of(s, &[]));
         }
         RecordBody::Assessment(a) => {
             d.threats = a
@@ -983,6 +977,8 @@ fn outcome(
     base_heads: Vec<String>,
     derived: Derived,
 ) -> DraftOutcome {
+    // The quorum agrees with the errors shown beside it.
+    let derived = Derived { quorum: derived.quorum.map(|q| quorum_with(q, input, &errors)), ..derived };
     DraftOutcome {
         draft_id: input.draft_id.clone(),
         record_id,
@@ -992,6 +988,18 @@ fn outcome(
         warnings,
         base_heads,
         derived,
+    }
+}
+
+/// `q` unless the counts it rests on are in error (see [`QuorumState::of`]): the form's
+/// state holds the counts as typed, even when they did not parse into a record.
+fn quorum_with(q: QuorumState, input: &DraftInput, errors: &[FieldError]) -> QuorumState {
+    let typed = |k: &str| input.fields.get(k).map(|v| v.as_i64());
+    let unparsed = matches!(typed("invited"), Some(None)) || matches!(typed("present"), Some(None));
+    if unparsed || QuorumState::counts_in_error(errors) {
+        QuorumState::Unknown
+    } else {
+        q
     }
 }
 
@@ -1205,7 +1213,13 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
     };
     let warnings = field_warnings(&fields, "");
     let shown = match &stored.record {
-        Some(r) => Derived { decisions: decisions.clone(), ..derived(r) },
+        Some(r) => {
+            let mut d = Derived { decisions: decisions.clone(), ..derived(r) };
+            if let RecordBody::Session(s) = &r.body {
+                d.quorum = Some(QuorumState::of(s, &stored.errors));
+            }
+            d
+        }
         None => Derived::default(),
     };
     let heads = doc::heads_to_hex(&store.heads(id)?.0);
