@@ -124,6 +124,16 @@ export const records: Widen<typeof fr> = {
     linkChoose: 'Record to link',
     noCommittee: 'No committee known on this device.',
     draftUnavailable: 'This draft cannot be reopened: it may have been deleted or become a record.',
+    dateFormat: 'dd/mm/yyyy',
+    timeFormat: 'hh:mm, 24-hour',
+    entry: {
+      incomplete_date: 'Incomplete date: type the day, the month and the year, for example 05/11/2026.',
+      impossible_date: 'This date does not exist: check the day and the month (dd/mm/yyyy).',
+      incomplete_time: 'Incomplete time: type the hours and the minutes, for example 09:30.',
+      impossible_time: 'This time does not exist: from 00:00 to 23:59.',
+      not_a_number: (typed: string) => `“${typed}” is not accepted: type the number in digits, for example 12.`,
+      not_whole: (typed: string) => `“${typed}” is not accepted: type a whole number of people.`,
+    },
   },
 
   table: {

@@ -130,6 +130,16 @@ export const records = {
     linkChoose: 'Fiche à lier',
     noCommittee: 'Aucun comité connu sur cet appareil.',
     draftUnavailable: 'Ce brouillon ne peut pas être rouvert : il a peut-être été supprimé ou est devenu une fiche.',
+    dateFormat: 'jj/mm/aaaa',
+    timeFormat: 'hh:mm, sur 24 heures',
+    entry: {
+      incomplete_date: 'Date incomplète : tapez le jour, le mois et l’année, par exemple 05/11/2026.',
+      impossible_date: 'Cette date n’existe pas : vérifiez le jour et le mois (jj/mm/aaaa).',
+      incomplete_time: 'Heure incomplète : tapez les heures et les minutes, par exemple 09:30.',
+      impossible_time: 'Cette heure n’existe pas : de 00:00 à 23:59.',
+      not_a_number: (typed: string) => `« ${typed} » n’est pas accepté : tapez le nombre en chiffres, par exemple 12.`,
+      not_whole: (typed: string) => `« ${typed} » n’est pas accepté : tapez un nombre entier de personnes.`,
+    },
   },
 
   table: {
