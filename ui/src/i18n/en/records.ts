@@ -95,6 +95,13 @@ export const records: Widen<typeof fr> = {
     submitHint: 'Once submitted, the record goes to the facilitator at the next sync.',
     submitBlocked: 'Fix the errors before submitting.',
     submitNotYet: 'The record can be submitted once it is complete.',
+    submitRefused: {
+      save_failed: 'Nothing was submitted: the last change could not be saved. Try again.',
+      errors: 'Nothing was submitted: the saved record is not the one you see. Fix the errors above, then submit.',
+      held: 'Nothing was submitted: a passage that looks like a name or a number is waiting for your answer.',
+      not_created: 'Nothing was submitted: the record does not exist yet. Complete it first.',
+      not_saved: 'Nothing was submitted: your latest changes are only in the draft. Finish them, then submit.',
+    },
     done: 'Done',
     discard: 'Discard this draft',
     discardConfirm: 'Discard this draft? What was typed will be lost.',

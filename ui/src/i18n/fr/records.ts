@@ -100,6 +100,13 @@ export const records = {
     submitHint: 'Une fois soumise, la fiche est transmise au facilitateur à la prochaine synchronisation.',
     submitBlocked: 'Corrigez les erreurs avant de soumettre.',
     submitNotYet: 'La fiche pourra être soumise dès qu’elle sera complète.',
+    submitRefused: {
+      save_failed: 'Rien n’a été soumis : la dernière modification n’a pas pu être enregistrée. Réessayez.',
+      errors: 'Rien n’a été soumis : la fiche enregistrée n’est pas celle que vous voyez. Corrigez les erreurs ci-dessus, puis soumettez.',
+      held: 'Rien n’a été soumis : un passage qui ressemble à un nom ou à un numéro attend votre réponse.',
+      not_created: 'Rien n’a été soumis : la fiche n’existe pas encore. Complétez-la d’abord.',
+      not_saved: 'Rien n’a été soumis : vos dernières modifications ne sont que dans le brouillon. Terminez-les, puis soumettez.',
+    },
     done: 'Terminer',
     discard: 'Abandonner ce brouillon',
     discardConfirm: 'Abandonner ce brouillon ? Ce qui a été saisi sera perdu.',
