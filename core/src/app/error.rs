@@ -36,7 +36,7 @@ impl AppError {
     }
 
     pub fn locked() -> AppError {
-        AppError::new("app.locked", Message::new("L'application est verrouillée.", "The app is locked."))
+        AppError::new("app.locked", Message::new("L’application est verrouillée.", "The app is locked."))
     }
 }
 
@@ -99,13 +99,13 @@ impl From<StoreError> for AppError {
         let code = e.code();
         let m = |fr: &str, en: &str| Message::new(fr, en);
         let message = match &e {
-            StoreError::WrongPassphrase => m("Code ou phrase secrète incorrect.", "Wrong PIN or passphrase."),
+            StoreError::WrongPassphrase => m("Code secret incorrect.", "Wrong PIN or passphrase."),
             StoreError::NotFound(_) => m("Aucune donnée sur cet appareil.", "No data on this device."),
             StoreError::AlreadyExists(_) => {
                 m("Des données existent déjà sur cet appareil.", "This device already holds data.")
             }
             StoreError::Corrupt(d) => Message::new(
-                format!("Les données de l'appareil sont endommagées : {d}"),
+                format!("Les données de l’appareil sont endommagées : {d}"),
                 format!("The device's data is damaged: {d}"),
             ),
             StoreError::KeyFile(d) => Message::new(
@@ -114,7 +114,7 @@ impl From<StoreError> for AppError {
             ),
             StoreError::WeakPassphrase(w) => weak_passphrase_message(*w),
             StoreError::NewerStore(_) => m(
-                "Ces données viennent d'une version plus récente de l'application : mettez-la à jour.",
+                "Ces données viennent d’une version plus récente de l’application : mettez-la à jour.",
                 "This data comes from a newer version of the app: update it.",
             ),
             StoreError::Invalid(_) => m("La fiche contient des erreurs.", "The record has errors."),
@@ -140,7 +140,7 @@ impl From<StoreError> for AppError {
             }
             StoreError::Reference(r) => Message::new(format!("Référentiel : {r}"), format!("Reference data: {r}")),
             StoreError::Io(d) | StoreError::Sqlite(d) => Message::new(
-                format!("Erreur d'enregistrement sur l'appareil : {d}"),
+                format!("Erreur d’enregistrement sur l’appareil : {d}"),
                 format!("Storage error on the device: {d}"),
             ),
         };
@@ -157,25 +157,25 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
     let m = |fr: &str, en: &str| Message::new(fr, en);
     match code {
         "auth.revoked" => m(
-            "Cet appareil a été révoqué par l'administrateur : il ne peut plus synchroniser. Contactez votre facilitateur.",
+            "Cet appareil a été révoqué par l’administrateur : il ne peut plus synchroniser. Contactez votre facilitateur.",
             "This device was revoked by the administrator: it can no longer sync. Contact your facilitator.",
         ),
         "auth.unknown_token" | "auth.missing" => m(
-            "Le serveur ne reconnaît pas cet appareil : il faut l'enrôler à nouveau.",
+            "Le serveur ne reconnaît pas cet appareil : il faut l’enrôler à nouveau.",
             "The server does not know this device: it must be enrolled again.",
         ),
-        "enroll.invalid_code" => m("Code d'enrôlement inconnu : vérifiez-le.", "Unknown enrollment code: check it."),
+        "enroll.invalid_code" => m("Code d’enrôlement inconnu : vérifiez-le.", "Unknown enrollment code: check it."),
         "enroll.expired" => m(
-            "Ce code d'enrôlement a expiré : demandez-en un nouveau à l'administrateur.",
+            "Ce code d’enrôlement a expiré : demandez-en un nouveau à l’administrateur.",
             "This enrollment code has expired: ask the administrator for a new one.",
         ),
         "enroll.used" => m(
-            "Ce code d'enrôlement a déjà servi : demandez-en un nouveau.",
+            "Ce code d’enrôlement a déjà servi : demandez-en un nouveau.",
             "This enrollment code was already used: ask for a new one.",
         ),
         "enroll.device_exists" => m("Cet appareil est déjà enrôlé.", "This device is already enrolled."),
         "enroll.demo_store" => m(
-            "Cet appareil contient des données de démonstration : elles ne doivent jamais partir vers un vrai serveur. Effacez l'appareil (Réglages) et recommencez avec un nouveau code secret.",
+            "Cet appareil contient des données de démonstration : elles ne doivent jamais partir vers un vrai serveur. Effacez l’appareil (Réglages) et recommencez avec un nouveau code secret.",
             "This device holds demonstration data: it must never reach a real server. Wipe the device (Settings) and start again with a new passphrase.",
         ),
         "scope.outside" => m(
@@ -191,27 +191,27 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
             "Review decision refused: your role does not allow it.",
         ),
         "lineage.forged" => m(
-            "Le serveur a refusé cette copie sans historique : la fiche d'origine lui est inconnue ou hors de votre périmètre.",
+            "Le serveur a refusé cette copie sans historique : la fiche d’origine lui est inconnue ou hors de votre périmètre.",
             "The server refused this copy without history: its original record is unknown to it or outside your scope.",
         ),
         "record.purge_not_allowed" => m(
-            "Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l'historique d'une fiche.",
+            "Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l’historique d’une fiche.",
             "Only facilitators, CRSS reviewers and administrators may purge a record's history.",
         ),
         "review.forged" => m(
-            "Le serveur a refusé la fiche : le suivi de revue ne peut être que complété, jamais modifié ni effacé, et chaque décision doit venir de l'appareil et du rôle qui la prennent.",
+            "Le serveur a refusé la fiche : le suivi de revue ne peut être que complété, jamais modifié ni effacé, et chaque décision doit venir de l’appareil et du rôle qui la prennent.",
             "The server refused the record: the review trail can only be added to, never changed or erased, and each decision must come from the device and role making it.",
         ),
         "record.locked" => m(
-            "Fiche approuvée par la CRSS : rouvrez-la avant de la modifier ; la modification n'a pas été envoyée.",
+            "Fiche approuvée par la CRSS : rouvrez-la avant de la modifier ; la modification n’a pas été envoyée.",
             "Record approved by the CRSS: reopen it before editing; the edit was not sent.",
         ),
         "changes.foreign_actor" => m(
-            "Le serveur a refusé la fiche : elle contient des modifications signées au nom d'un autre appareil.",
+            "Le serveur a refusé la fiche : elle contient des modifications signées au nom d’un autre appareil.",
             "The server refused the record: it holds changes made in another device's name.",
         ),
         "doc.sensitivity_lowered" => m(
-            "Le serveur ne baisse jamais la sensibilité d'une fiche : son historique resterait lisible. Faites-en une copie déclassifiée (nouvelle fiche sans historique).",
+            "Le serveur ne baisse jamais la sensibilité d’une fiche : son historique resterait lisible. Faites-en une copie déclassifiée (nouvelle fiche sans historique).",
             "The server never lowers a record's sensitivity: its history would stay readable. Make a declassified copy (a new record without history).",
         ),
         "doc.unreadable" => m(
@@ -219,7 +219,7 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
             "The server refused the record: after these changes it no longer reads as a record.",
         ),
         "doc.too_large" => m(
-            "Fiche trop volumineuse pour le serveur : elle n'a pas été envoyée.",
+            "Fiche trop volumineuse pour le serveur : elle n’a pas été envoyée.",
             "Record too large for the server: it was not sent.",
         ),
         "doc.too_deep" => m(
@@ -231,7 +231,7 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
             "The server refused the record: its changes are unreadable or incomplete.",
         ),
         "server.timeout" => m(
-            "Le serveur a mis trop de temps à répondre : rien n'a été perdu, réessayez dans un moment.",
+            "Le serveur a mis trop de temps à répondre : rien n’a été perdu, réessayez dans un moment.",
             "The server took too long to answer: nothing was lost, try again in a moment.",
         ),
         "request.rate_limited" => m(
@@ -243,7 +243,7 @@ pub fn refusal_message(code: &str, detail: &str) -> Message {
             "The server refused the record: its committee or kind does not match.",
         ),
         "server.busy" => m(
-            "Le serveur est très chargé : rien n'a été perdu, la synchronisation reprendra d'elle-même un peu plus tard.",
+            "Le serveur est très chargé : rien n’a été perdu, la synchronisation reprendra d’elle-même un peu plus tard.",
             "The server is very busy: nothing was lost, sync will resume by itself a little later.",
         ),
         "request.too_large" | "request.too_many_docs" => m(
@@ -263,23 +263,23 @@ pub fn quarantine_message(code: &str) -> Message {
     let m = |fr: &str, en: &str| Message::new(fr, en);
     match code {
         "doc.corrupt" => m(
-            "Modification reçue illisible (données abîmées) : mise à l'écart, la synchronisation continue.",
+            "Modification reçue illisible (données abîmées) : mise à l’écart, la synchronisation continue.",
             "Received change unreadable (damaged data): set aside, sync goes on.",
         ),
         "changes.missing_deps" => m(
-            "Modification reçue incomplète (il lui manque des modifications antérieures) : mise à l'écart, la synchronisation continue.",
+            "Modification reçue incomplète (il lui manque des modifications antérieures) : mise à l’écart, la synchronisation continue.",
             "Received change incomplete (earlier changes are missing): set aside, sync goes on.",
         ),
         "doc.malformed" => m(
-            "Modification reçue incohérente (elle ne correspond pas à la fiche annoncée) : mise à l'écart, la synchronisation continue.",
+            "Modification reçue incohérente (elle ne correspond pas à la fiche annoncée) : mise à l’écart, la synchronisation continue.",
             "Received change inconsistent (it does not match the record announced): set aside, sync goes on.",
         ),
         "sync.entry_panicked" => m(
-            "Modification reçue que cet appareil ne sait pas traiter : mise à l'écart, la synchronisation continue.",
+            "Modification reçue que cet appareil ne sait pas traiter : mise à l’écart, la synchronisation continue.",
             "Received change this device cannot process: set aside, sync goes on.",
         ),
         _ => Message::new(
-            format!("Modification reçue impossible à appliquer ({code}) : mise à l'écart, la synchronisation continue."),
+            format!("Modification reçue impossible à appliquer ({code}) : mise à l’écart, la synchronisation continue."),
             format!("Received change that cannot be applied ({code}): set aside, sync goes on."),
         ),
     }
@@ -290,11 +290,11 @@ impl From<SyncError> for AppError {
         let code = e.code();
         let message = match &e {
             SyncError::NotEnrolled => Message::new(
-                "Cet appareil n'est pas enrôlé auprès d'un serveur : rien à synchroniser.",
+                "Cet appareil n’est pas enrôlé auprès d’un serveur : rien à synchroniser.",
                 "This device is not enrolled with a server: nothing to sync.",
             ),
             SyncError::Network(_) => Message::new(
-                "Pas de réseau : le serveur ne répond pas. Vos données restent sur l'appareil et partiront à la prochaine synchronisation.",
+                "Pas de réseau : le serveur ne répond pas. Vos données restent sur l’appareil et partiront à la prochaine synchronisation.",
                 "No network: the server does not answer. Your data stays on the device and will go at the next sync.",
             ),
             SyncError::Refused { code, message, .. } => refusal_message(code, message),
@@ -308,15 +308,15 @@ impl From<SyncError> for AppError {
             ),
             SyncError::Store(s) => return AppError::from(StoreError::Io(s.to_string())),
             SyncError::RepairStuck => Message::new(
-                "La réparation avec le serveur n'a pas abouti ; réessayez.",
+                "La réparation avec le serveur n’a pas abouti ; réessayez.",
                 "Repair with the server did not finish; try again.",
             ),
             SyncError::Address(_) => Message::new(
-                "Adresse du serveur refusée : http:// n'est accepté que pour un serveur sur cet appareil ; utilisez https://.",
+                "Adresse du serveur refusée : http:// n’est accepté que pour un serveur sur cet appareil ; utilisez https://.",
                 "Server address refused: http:// is accepted only for a server on this device; use https://.",
             ),
             SyncError::Cancelled => Message::new(
-                "Synchronisation interrompue : l'application a été verrouillée ou effacée. Ce qui était reçu est gardé, le reste partira à la prochaine synchronisation.",
+                "Synchronisation interrompue : l’application a été verrouillée ou effacée. Ce qui était reçu est gardé, le reste partira à la prochaine synchronisation.",
                 "Sync stopped: the app was locked or wiped. What was received is kept; the rest goes at the next sync.",
             ),
         };
@@ -330,16 +330,22 @@ fn weak_passphrase_message(w: crate::store::Weakness) -> Message {
     use crate::store::{Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
     match w {
         Weakness::TooShort => Message::new(
-            format!("Trop courte : une phrase secrète a au moins {MIN_PASSPHRASE_CHARS} caractères."),
-            format!("Too short: a passphrase has at least {MIN_PASSPHRASE_CHARS} characters."),
+            format!(
+                "Code secret trop court : au moins {MIN_PASSPHRASE_CHARS} caractères. \
+                 Quelques mots faciles à retenir conviennent, par exemple « mangue-sable-fleuve »."
+            ),
+            format!(
+                "Secret code too short: at least {MIN_PASSPHRASE_CHARS} characters. \
+                 A few words easy to remember will do, for example “mango-sand-river”."
+            ),
         ),
         Weakness::ShortPin => Message::new(
             format!(
-                "Code PIN trop court : au moins {MIN_PIN_DIGITS} chiffres, ou une phrase secrète. \
+                "Code PIN trop court : au moins {MIN_PIN_DIGITS} chiffres, ou ajoutez des lettres. \
                  Un code de 6 chiffres se devine en quelques heures sur un téléphone saisi."
             ),
             format!(
-                "PIN too short: at least {MIN_PIN_DIGITS} digits, or a passphrase. \
+                "PIN too short: at least {MIN_PIN_DIGITS} digits, or add letters. \
                  A 6-digit PIN is guessed in hours on a seized phone."
             ),
         ),

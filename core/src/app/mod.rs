@@ -236,7 +236,7 @@ impl App {
         if code.is_empty() {
             return Err(AppError::new(
                 "enroll.code_required",
-                Message::new("Saisissez le code d'enrôlement.", "Enter the enrollment code."),
+                Message::new("Saisissez le code d’enrôlement.", "Enter the enrollment code."),
             ));
         }
         let mut store = self.create_store(passphrase, Identity::new(Role::Member))?;
@@ -285,7 +285,7 @@ impl App {
                     return Err(AppError::new(
                         "unlock.wiped",
                         Message::new(
-                            "Trop d'essais incorrects : les données de cet appareil ont été effacées.",
+                            "Trop d’essais incorrects : les données de cet appareil ont été effacées.",
                             "Too many wrong attempts: this device's data has been wiped.",
                         ),
                     ));
@@ -294,7 +294,7 @@ impl App {
                 Err(AppError::new(
                     "store.wrong_passphrase",
                     Message::new(
-                        format!("Code ou phrase secrète incorrect. Essais restants avant effacement : {left}."),
+                        format!("Code secret incorrect. Essais restants avant effacement : {left}."),
                         format!("Wrong PIN or passphrase. Attempts left before wiping: {left}."),
                     ),
                 ))
@@ -573,7 +573,7 @@ impl App {
             return Err(AppError::new(
                 "record.purge_not_allowed",
                 Message::new(
-                    "Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l'historique d'une fiche.",
+                    "Seuls les facilitateurs, la CRSS et les administrateurs peuvent purger l’historique d’une fiche.",
                     "Only facilitators, CRSS reviewers and administrators may purge a record's history.",
                 ),
             ));

@@ -77,7 +77,7 @@ pub fn check_server_url(url: &str) -> Result<String, AppError> {
     crate::sync::address::check(url).map_err(|e| {
         let message = match e {
             crate::sync::address::AddressError::PlainHttp => Message::new(
-                "Adresse refusée : http:// n'est accepté que pour un serveur sur cet appareil. Utilisez https://, sinon le code d'accès et les fiches circuleraient en clair.",
+                "Adresse refusée : http:// n’est accepté que pour un serveur sur cet appareil. Utilisez https://, sinon le code d’accès et les fiches circuleraient en clair.",
                 "Address refused: http:// is accepted only for a server on this device. Use https://, or the access token and the records would travel in clear.",
             ),
             _ => Message::new(
@@ -120,7 +120,7 @@ impl Settings {
                 return Err(AppError::new(
                     "settings.max_attempts",
                     Message::new(
-                        format!("Nombre d'essais entre {} et {}.", MAX_ATTEMPTS.start(), MAX_ATTEMPTS.end()),
+                        format!("Nombre d’essais entre {} et {}.", MAX_ATTEMPTS.start(), MAX_ATTEMPTS.end()),
                         format!("Attempts between {} and {}.", MAX_ATTEMPTS.start(), MAX_ATTEMPTS.end()),
                     ),
                 ));
@@ -133,7 +133,7 @@ impl Settings {
                 return Err(AppError::new(
                     "settings.window_name",
                     Message::new(
-                        format!("Le nom de l'application compte de 1 à {MAX_NAME_CHARS} caractères."),
+                        format!("Le nom de l’application compte de 1 à {MAX_NAME_CHARS} caractères."),
                         format!("The app name has 1 to {MAX_NAME_CHARS} characters."),
                     ),
                 ));

@@ -193,7 +193,16 @@ export const records: Widen<typeof fr> = {
     decisionComment: 'Comment',
     decisionCommentHelp: 'Required to send the record back for correction: say exactly what to fix.',
     commentRequired: 'Write a comment saying what must be corrected.',
-    decided: (decision: string) => `Decision recorded: ${decision}.`,
+    decided: {
+      submitted: 'Record submitted: it goes to the facilitator at the next sync.',
+      validated: 'Record validated.',
+      approved: 'Record approved.',
+      needs_correction: 'Record sent back “to correct” with your comment.',
+      reopened: 'Record reopened: it can be edited again.',
+      declassified: 'Declassified copy made.',
+      purged: 'History purged.',
+    },
+    actionsTitle: 'Send the record on',
     decisionButton: {
       submitted: 'Submit',
       validated: 'Validate',

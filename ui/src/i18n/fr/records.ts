@@ -198,7 +198,16 @@ export const records = {
     decisionComment: 'Commentaire',
     decisionCommentHelp: 'Obligatoire pour renvoyer la fiche « à corriger » : dites précisément quoi corriger.',
     commentRequired: 'Écrivez un commentaire pour dire ce qu’il faut corriger.',
-    decided: (decision: string) => `Décision enregistrée : ${decision}.`,
+    decided: {
+      submitted: 'Fiche soumise : elle part au facilitateur à la prochaine synchronisation.',
+      validated: 'Fiche validée.',
+      approved: 'Fiche approuvée.',
+      needs_correction: 'Fiche renvoyée « à corriger » avec votre commentaire.',
+      reopened: 'Fiche rouverte : elle peut de nouveau être modifiée.',
+      declassified: 'Copie déclassifiée créée.',
+      purged: 'Historique purgé.',
+    },
+    actionsTitle: 'Transmettre la fiche',
     decisionButton: {
       submitted: 'Soumettre',
       validated: 'Valider',
