@@ -234,6 +234,8 @@ describe('« Soumettre » never submits an older version than the one shown', ()
     [{ held: true }, 'held'],
     [{ recordId: null }, 'not_created'],
     [{ lastSaved: false }, 'not_saved'],
+    [{ toVerify: 2 }, 'to_verify'],
+    [{ toVerify: 0 }, null],
   ])('%o → %s', (change, expected) => {
     expect(submitBlock({ ...clean, ...change })).toBe(expected);
   });

@@ -263,6 +263,8 @@ export type SubmitBlock =
   | 'held'
   /** The record does not exist yet. */
   | 'not_created'
+  /** Pre-filled choices she never looked at (« à vérifier »). */
+  | 'to_verify'
   /** The last save kept the changes in the draft only, the record holds an older version. */
   | 'not_saved';
 
@@ -273,6 +275,8 @@ export interface AfterFlush {
   held: boolean;
   /** `DraftOutcome.saved` of the last save; `null` when nothing was saved since opening. */
   lastSaved: boolean | null;
+  /** Pre-filled choices still « à vérifier ». */
+  toVerify?: number;
 }
 
 /** `null` when the record holds exactly what the form shows and may be submitted. */
@@ -282,5 +286,6 @@ export function submitBlock(s: AfterFlush): SubmitBlock | null {
   if (s.held) return 'held';
   if (s.recordId === null) return 'not_created';
   if (s.lastSaved === false) return 'not_saved';
+  if ((s.toVerify ?? 0) > 0) return 'to_verify';
   return null;
 }

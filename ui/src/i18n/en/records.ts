@@ -95,7 +95,11 @@ export const records: Widen<typeof fr> = {
     submitHint: 'Once submitted, the record goes to the facilitator at the next sync.',
     submitBlocked: 'Fix the errors before submitting.',
     submitNotYet: 'The record can be submitted once it is complete.',
+    toVerify: 'to check',
+    submitToVerify: (n: number) =>
+      `${n} ${n === 1 ? 'choice was' : 'choices were'} pre-filled for you (“to check”): check ${n === 1 ? 'it' : 'them'} before submitting.`,
     submitRefused: {
+      to_verify: 'Nothing was submitted: first check the choices marked “to check”, pre-filled for you.',
       save_failed: 'Nothing was submitted: the last change could not be saved. Try again.',
       errors: 'Nothing was submitted: the saved record is not the one you see. Fix the errors above, then submit.',
       held: 'Nothing was submitted: a passage that looks like a name or a number is waiting for your answer.',

@@ -100,7 +100,11 @@ export const records = {
     submitHint: 'Une fois soumise, la fiche est transmise au facilitateur à la prochaine synchronisation.',
     submitBlocked: 'Corrigez les erreurs avant de soumettre.',
     submitNotYet: 'La fiche pourra être soumise dès qu’elle sera complète.',
+    toVerify: 'à vérifier',
+    submitToVerify: (n: number) =>
+      `${n} ${plural(n, 'choix a été prérempli', 'choix ont été préremplis')} pour vous (« à vérifier ») : vérifiez-${plural(n, 'le', 'les')} avant de soumettre.`,
     submitRefused: {
+      to_verify: 'Rien n’a été soumis : vérifiez d’abord les choix marqués « à vérifier », préremplis pour vous.',
       save_failed: 'Rien n’a été soumis : la dernière modification n’a pas pu être enregistrée. Réessayez.',
       errors: 'Rien n’a été soumis : la fiche enregistrée n’est pas celle que vous voyez. Corrigez les erreurs ci-dessus, puis soumettez.',
       held: 'Rien n’a été soumis : un passage qui ressemble à un nom ou à un numéro attend votre réponse.',
