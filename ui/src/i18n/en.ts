@@ -17,6 +17,7 @@ export const en: Dict = {
     skipToContent: 'Skip to content',
   },
   common: {
+    separator: ' · ',
     cancel: 'Cancel',
     close: 'Close',
     save: 'Save',

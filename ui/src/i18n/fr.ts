@@ -17,6 +17,7 @@ export const fr = withFrenchSpacing({
     skipToContent: 'Aller au contenu',
   },
   common: {
+    separator: ' · ',
     cancel: 'Annuler',
     close: 'Fermer',
     save: 'Enregistrer',
