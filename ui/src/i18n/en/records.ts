@@ -135,6 +135,7 @@ export const records: Widen<typeof fr> = {
     linkChoose: 'Record to link',
     noCommittee: 'No committee known on this device.',
     draftUnavailable: 'This draft cannot be reopened: it may have been deleted or become a record.',
+    unreadValue: 'value not recognised, see the message under the field.',
     dateFormat: 'dd/mm/yyyy',
     timeFormat: 'hh:mm, 24-hour',
     entry: {

@@ -79,7 +79,7 @@ export const records = {
     saving: 'Enregistrement…',
     saved: 'Enregistré',
     draft: 'Brouillon enregistré — à compléter',
-    held: 'Pas encore enregistré dans la fiche : un nom ou un numéro à retirer ou à confirmer',
+    held: 'Pas encore enregistré : un nom ou un numéro à vérifier',
     error: (message: string) => `Échec de l’enregistrement : ${message}`,
     retry: 'Réessayer',
   },
@@ -141,6 +141,7 @@ export const records = {
     linkChoose: 'Fiche à lier',
     noCommittee: 'Aucun comité connu sur cet appareil.',
     draftUnavailable: 'Ce brouillon ne peut pas être rouvert : il a peut-être été supprimé ou est devenu une fiche.',
+    unreadValue: 'valeur non reconnue, voir le message sous le champ.',
     dateFormat: 'jj/mm/aaaa',
     timeFormat: 'hh:mm, sur 24 heures',
     entry: {
