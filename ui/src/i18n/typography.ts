@@ -1,7 +1,7 @@
 /**
  * French typography for text shown on screen: a non-breaking space before « : », « ; »,
- * « ? », « ! » and « » », after « « », and around « · », so a narrow phone never puts
- * the punctuation alone at the start of a line. Applied to the whole French dictionary
+ * « ? », « ! » and « » », after « « », and before « · » (a line may break after it), so
+ * a narrow phone never puts the punctuation alone at the start of a line. Applied to the whole French dictionary
  * (`fr.ts`) and to the French half of every message from Rust (`pickMessage`), so no
  * string has to be typed with invisible characters.
  */
@@ -12,7 +12,7 @@ export function frenchSpacing(text: string): string {
   return text
     .replace(/[ \t]+([:;?!»])/g, `${NBSP}$1`)
     .replace(/«[ \t]+/g, `«${NBSP}`)
-    .replace(/[ \t]*·[ \t]*/g, `${NBSP}·${NBSP}`);
+    .replace(/[ \t\u00a0]*·[ \t]*/g, `${NBSP}· `);
 }
 
 /** `dict` with `frenchSpacing` applied to every string and to what every function returns
