@@ -77,6 +77,8 @@ async fn member_records_syncs_and_fixes_a_returned_session() {
     app.wait_text_css("#editor-title", &format!("Séance ordinaire mensuelle du {today}")).await;
     app.click("submit-record").await;
     app.wait_text_css(&status_badge("submitted"), "Soumis").await;
+    // The top bar counts the change waiting to be sent at once, not at the next unlock.
+    app.wait_css("[data-testid=\"sync-button\"]:not([data-pending=\"0\"])").await;
     // Her record page shows what she may do, not the reviewers' decision card.
     let page = app.body_text().await;
     assert!(!page.contains("obligatoire pour renvoyer"), "a member sees no reviewer's comment box: {page}");
