@@ -52,7 +52,7 @@ fn demo_fills_the_store_and_list_shows_french_labels_and_a_count() {
     assert!(lines[0].starts_with("ID") && lines[0].contains("STATUT") && lines[0].contains("TITRE"), "{table}");
     assert_eq!(lines.len(), 1 + 5 + 1, "{table}");
     assert!(table.contains("Séance"), "{table}");
-    assert!(table.contains("Soumis") || table.contains("Brouillon") || table.contains("Approuvé"), "{table}");
+    assert!(table.contains("Soumis") || table.contains("Non soumis") || table.contains("Approuvé"), "{table}");
     assert_eq!(*lines.last().expect("count"), "5 fiche(s) sur 18");
 
     let en = s.ok(&["--lang", "en", "list", "--kind", "session", "--limit", "5"]);
@@ -159,7 +159,7 @@ fn add_saves_a_valid_session_and_prints_its_id() {
 #[test]
 fn add_saves_a_valid_assessment_filed_under_its_commune() {
     let s = TestStore::with_demo("admin");
-    let committee = s.committee("CCS d'Alafia");
+    let committee = s.committee("CCS d’Alafia");
     let file = s.fixture("assessment_alafia.json", &committee);
     let id = s.ok(&["add", "assessment", file.to_str().expect("path")]).trim().to_string();
     let v = s.json(&["show", &id, "--json"]);
@@ -219,10 +219,10 @@ fn add_reports_every_field_error_and_saves_nothing() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("threats[0].likelihood: Valeur 7 hors de l'échelle 1 à 5. (threat.scale_out_of_range)"),
+        err.contains("threats[0].likelihood: Valeur 7 hors de l’échelle 1 à 5. (threat.scale_out_of_range)"),
         "{err}"
     );
-    assert!(err.contains("zone.commune: « tombouctou/goundam/atlantide » n'est pas une commune connue"), "{err}");
+    assert!(err.contains("zone.commune: « tombouctou/goundam/atlantide » n’est pas une commune connue"), "{err}");
     assert!(err.contains("(commune.unknown)"), "{err}");
 
     assert_eq!(s.total(), before, "nothing was saved");

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::model::*;
 use crate::store::{Store, StoreError};
+use crate::sync::scope::{may_read, DeviceScope, DocRouting};
 
 /// What [`fill`] created.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -61,7 +62,7 @@ const COMMITTEES: &[DemoCommittee] = &[
         men: 21,
     },
     DemoCommittee {
-        name: "CCS d'Alafia",
+        name: "CCS d’Alafia",
         level: CommitteeLevel::Communal,
         region: "tombouctou",
         cercle: Some("tombouctou/tombouctou"),
@@ -79,7 +80,7 @@ const COMMITTEES: &[DemoCommittee] = &[
         men: 20,
     },
     DemoCommittee {
-        name: "CCS d'Ansongo",
+        name: "CCS d’Ansongo",
         level: CommitteeLevel::Communal,
         region: "gao",
         cercle: Some("gao/ansongo"),
@@ -200,10 +201,25 @@ fn review_event(
     }
 }
 
-/// Fills `store` with the demo records. Written on behalf of demo devices (a member per
-/// committee, a facilitator, a reviewer), so review trails look as they would after
-/// a few syncs.
+/// The committee a member's demonstration records for.
+pub const MEMBER_COMMITTEE: &str = "CCS de Goundam";
+/// The region a facilitator's demonstration covers.
+pub const FACILITATOR_REGION: &str = "tombouctou";
+
+/// Fills `store` with every committee's demo records, as the CRSS holds them. Written on
+/// behalf of demo devices (a member per committee, a facilitator, a reviewer), so review
+/// trails look as they would after a few syncs.
 pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreError> {
+    fill_as(store, Role::Admin, now)
+}
+
+/// Fills `store` with what a device of `role` would hold after its first sync, no more:
+/// a member, the records of [`MEMBER_COMMITTEE`] (written from this very device) and
+/// its registry entry; a facilitator, the committees of [`FACILITATOR_REGION`]; a
+/// reviewer or an administrator, everything. The same rule as the server's
+/// ([`may_read`]) decides, so a member's demonstration never shows a record she could
+/// neither receive nor act on.
+pub fn fill_as(store: &mut Store, role: Role, now: DateTime<Utc>) -> Result<DemoSummary, StoreError> {
     // A demo on an enrolled store would push its invented records to the server at the
     // next sync, into real committees' phones and the CRSS's indicators. An
     // administrator may still load them into a trial server on purpose.
@@ -213,10 +229,11 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
         ));
     }
     store.mark_demo()?;
-    let mut summary = DemoSummary::default();
+    let this_device = store.identity().device_id;
     let admin = DeviceId::new();
     let facilitator = DeviceId::new();
     let reviewer = DeviceId::new();
+    let mut records: Vec<Record> = Vec::new();
     let mut committee_ids = Vec::new();
 
     for c in COMMITTEES {
@@ -230,19 +247,28 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
             membership: split_by_college(c.women, c.men),
         });
         let record = Record::new(body, CommitteeId::new(), admin, now - Duration::days(400));
-        store.insert_new(&record, now)?;
         committee_ids.push(record.committee_id);
-        summary.committees += 1;
+        records.push(record);
     }
+    let own_committee =
+        COMMITTEES.iter().zip(&committee_ids).find(|(c, _)| c.name == MEMBER_COMMITTEE).map(|(_, id)| *id);
+    let scope = DeviceScope {
+        device_id: this_device,
+        role,
+        committee_id: (role == Role::Member).then_some(own_committee).flatten(),
+        region: (role == Role::Facilitator).then(|| FACILITATOR_REGION.to_string()),
+    };
 
     for (n, (c, committee)) in COMMITTEES.iter().zip(&committee_ids).enumerate() {
-        let member = DeviceId::new();
+        // The member of the demonstration's own committee is this device: the records
+        // and submissions are hers.
+        let member = if Some(*committee) == scope.committee_id { this_device } else { DeviceId::new() };
         let new = |body: RecordBody, days: i64| Record::new(body, *committee, member, now - Duration::days(days));
 
         // Three monthly sessions.
         for (k, days) in [(0, 75), (1, 45), (2, 14)] {
             let text = match (n + k) % 3 {
-                0 => "La situation reste calme en ville ; inquiétudes sur l'axe routier vers le chef-lieu de cercle. Les leaders religieux ont appelé au calme après la tension au marché.",
+                0 => "La situation reste calme en ville ; inquiétudes sur l’axe routier vers le chef-lieu de cercle. Les leaders religieux ont appelé au calme après la tension au marché.",
                 1 => "Hausse des vols de bétail signalés par les éleveurs. Les FDS ont renforcé les patrouilles les jours de foire. Le comité recommande une sensibilisation radio.",
                 _ => "Réunion consacrée au suivi des recommandations : éclairage du marché réalisé, médiation foncière en cours entre agriculteurs et éleveurs.",
             };
@@ -253,20 +279,16 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
                     review_event(now, 24 * 60, facilitator, Role::Facilitator, Decision::Validated, None),
                     review_event(now, 24 * 50, reviewer, Role::Reviewer, Decision::Approved, None),
                 ];
-                summary.reviewed += 1;
-            } else if k == 1 && n % 2 == 0 {
+            } else if k == 1 && (n % 2 == 0 || c.name == MEMBER_COMMITTEE) {
                 record.review = vec![
                     review_event(now, 24 * 40, member, Role::Member, Decision::Submitted, None),
                     review_event(now, 24 * 30, reviewer, Role::Reviewer, Decision::NeedsCorrection,
-                        Some("Le total par collège ne correspond pas à la liste d'émargement : merci de vérifier les présences des FDS.")),
+                        Some("Le total par collège ne correspond pas à la liste d’émargement : merci de vérifier les présences des FDS.")),
                 ];
-                summary.reviewed += 1;
             } else if k == 2 {
                 record.review = vec![review_event(now, 24 * 10, member, Role::Member, Decision::Submitted, None)];
-                summary.reviewed += 1;
             }
-            store.insert_new(&record, now)?;
-            summary.sessions += 1;
+            records.push(record);
         }
 
         // One assessment per committee; Ansongo's includes an allegation against the
@@ -312,13 +334,11 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
         let mut record = new(RecordBody::Assessment(assessment), 30);
         if n % 3 == 1 {
             record.review = vec![review_event(now, 24 * 20, member, Role::Member, Decision::Submitted, None)];
-            summary.reviewed += 1;
         }
-        store.insert_new(&record, now)?;
-        summary.assessments += 1;
+        records.push(record);
 
-        // A workshop for every other committee.
-        if n % 2 == 0 {
+        // A workshop for every other committee, and the member's.
+        if n % 2 == 0 || c.name == MEMBER_COMMITTEE {
             let workshop = Workshop {
                 workshop_type: WorkshopType::Training,
                 title: format!("Formation des membres du {} sur la coproduction de la sécurité", c.name),
@@ -363,8 +383,7 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
                 attendees: Vec::new(),
                 notes: String::new(),
             };
-            store.insert_new(&new(RecordBody::Workshop(workshop), 59), now)?;
-            summary.workshops += 1;
+            records.push(new(RecordBody::Workshop(workshop), 59));
         }
 
         // Two recommendations, one followed up.
@@ -375,7 +394,7 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
                 RecommendationDomain::Patrols,
             ),
             (
-                "Installer l'éclairage public autour du marché et de la gare routière.",
+                "Installer l’éclairage public autour du marché et de la gare routière.",
                 Addressee::MayorCouncil,
                 RecommendationDomain::Infrastructure,
             ),
@@ -421,8 +440,34 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
                     String::new()
                 },
             };
-            store.insert_new(&new(RecordBody::Recommendation(rec), 45), now)?;
-            summary.recommendations += 1;
+            records.push(new(RecordBody::Recommendation(rec), 45));
+        }
+    }
+
+    let regions: Vec<(CommitteeId, &str)> =
+        COMMITTEES.iter().zip(&committee_ids).map(|(c, id)| (*id, c.region)).collect();
+    let mut summary = DemoSummary::default();
+    for record in records {
+        let routing = DocRouting {
+            kind: record.kind(),
+            committee_id: record.committee_id,
+            region: regions.iter().find(|(id, _)| *id == record.committee_id).map(|(_, r)| r.to_string()),
+            sensitivity: record.effective_sensitivity(),
+            contributors: vec![record.created_by],
+        };
+        if !may_read(&scope, &routing) {
+            continue;
+        }
+        store.insert_new(&record, now)?;
+        match record.kind() {
+            RecordKind::Committee => summary.committees += 1,
+            RecordKind::Session => summary.sessions += 1,
+            RecordKind::Assessment => summary.assessments += 1,
+            RecordKind::Workshop => summary.workshops += 1,
+            RecordKind::Recommendation => summary.recommendations += 1,
+        }
+        if !record.review.is_empty() {
+            summary.reviewed += 1;
         }
     }
     Ok(summary)

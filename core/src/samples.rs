@@ -49,7 +49,7 @@ pub fn session_body() -> Session {
             AttendanceRow { college: College::Women, women: 2, men: 0 },
             AttendanceRow { college: College::ElectedOfficials, women: 0, men: 13 },
         ],
-        summary: "Situation calme en ville, inquiétudes sur l'axe Goundam-Tonka.".into(),
+        summary: "Situation calme en ville, inquiétudes sur l’axe Goundam-Tonka.".into(),
         minutes_status: MinutesStatus::Draft,
         linked_records: vec![],
     }

@@ -347,3 +347,52 @@ fn the_outcome_carries_the_rules_the_form_shows() {
     assert!(!out.saved);
     assert_eq!(out.derived.quorum, Some(QuorumState::Unknown));
 }
+
+#[test]
+fn the_forms_quorum_is_not_computable_while_its_counts_are_in_error() {
+    let committee = goundam_committee();
+    let mut me = Device::new(&committee);
+    let sid = me.create(RecordKind::Session, fields_of(RecordBody::Session(session_body())));
+    let s0 = me.open(sid);
+    assert_eq!(s0.derived.quorum, Some(QuorumState::Reached), "19 present of 23 invited");
+    // Each way the counts can be wrong while « invited » and « present » alone look
+    // fine or not: the quorum never says « atteint » under a red error.
+    let cases: [(&str, Value); 4] = [
+        ("invited", json!(-5)),
+        ("invited", json!(0)),
+        ("invited", json!("douze")),
+        // 19 present but the colleges add up to 20: the per-college counts are in error.
+        (
+            "attendance",
+            json!([{"college": "fds", "women": 0, "men": 5}, {"college": "femmes", "women": 2, "men": 0},
+                   {"college": "elus", "women": 0, "men": 13}]),
+        ),
+    ];
+    for (key, value) in cases {
+        let out = me.save(sid, RecordKind::Session, one(key, value.clone()), &s0.heads);
+        assert!(!out.saved, "{key} = {value}");
+        assert!(!out.errors.is_empty(), "{key} = {value}");
+        assert_eq!(out.derived.quorum, Some(QuorumState::Unknown), "{key} = {value}: {:?}", out.errors);
+    }
+    // A new form typed wrong from the start says the same.
+    let form = me.app.new_record(RecordKind::Session, now()).unwrap();
+    let mut fields = fields_of(RecordBody::Session(session_body()));
+    fields.insert("present".into(), json!(15));
+    fields.insert("invited".into(), json!(12));
+    let out = me
+        .app
+        .save_draft(
+            DraftInput {
+                draft_id: form.draft_id,
+                kind: RecordKind::Session,
+                record_id: None,
+                fields,
+                base_heads: vec![],
+                acknowledged: vec![],
+            },
+            now(),
+        )
+        .unwrap();
+    assert!(!out.saved);
+    assert_eq!(out.derived.quorum, Some(QuorumState::Unknown), "{:?}", out.errors);
+}

@@ -323,3 +323,45 @@ fn autosave_and_lists_work_while_a_sync_waits_on_the_network() {
     let (result, _) = sync.join().unwrap();
     assert_eq!(result.unwrap_err()["code"], "sync.cancelled");
 }
+
+/// What a member trying the demonstration sees through the window: her committee's
+/// records only, a to-do list she can act on, nothing counted as waiting to be sent,
+/// and a submit refused while the record has unfinished changes.
+#[test]
+fn a_members_demonstration_through_the_window_is_hers() {
+    let w = window();
+    let status = call(&w, "create_demo", json!({"passphrase": "sahel-2026", "role": "member"})).unwrap();
+    let own = status["identity"]["committee_id"].as_str().unwrap().to_string();
+    let all = call(&w, "list_records", json!({"filter": {"limit": 500}})).unwrap();
+    let items = all["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    let strangers: Vec<&Value> = items.iter().filter(|r| r["committee_id"] != own.as_str()).collect();
+    assert!(strangers.is_empty(), "other committees' records: {strangers:?}");
+
+    let home = call(&w, "home", json!({})).unwrap();
+    assert_eq!(home["sync"]["enrolled"], false);
+    let to_correct = home["to_correct"].as_array().unwrap();
+    assert!(!to_correct.is_empty(), "the demo shows her a record sent back");
+    for item in to_correct {
+        let view = call(&w, "open_record", json!({"id": item["id"]})).unwrap();
+        assert_eq!(view["editable"], true, "{item}");
+        assert!(view["decisions"].as_array().unwrap().contains(&json!("submitted")), "{item}");
+    }
+
+    // A change that does not validate waits in a draft: submitting is refused, so an
+    // older version is never submitted in her name.
+    let id = to_correct[0]["id"].as_str().unwrap().to_string();
+    let view = call(&w, "open_record", json!({"id": id})).unwrap();
+    let outcome = call(
+        &w,
+        "save_draft",
+        json!({"draft": {"draft_id": "d1", "kind": "session", "record_id": id, "fields": {"present": 999},
+                          "base_heads": view["heads"]}}),
+    )
+    .unwrap();
+    assert_eq!(outcome["saved"], false);
+    assert_eq!(outcome["derived"]["quorum"], "unknown", "no quorum under a count in error");
+    let refused = call(&w, "decide", json!({"id": id, "decision": "submitted"})).unwrap_err();
+    assert_eq!(refused["code"], "record.draft_pending");
+    assert!(!refused["message"]["fr"].as_str().unwrap().contains('\''), "French apostrophe: {refused}");
+}

@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, count: u32, out: &mut dyn Write) -> Result<(), Failure> {
             "chaired_by": "maire",
             "invited": 20,
             "present": 12,
-            "summary": format!("Séance d'essai n° {n} : écriture interrompue à un moment quelconque."),
+            "summary": format!("Séance d’essai n° {n} : écriture interrompue à un moment quelconque."),
         });
         let map = match session {
             serde_json::Value::Object(m) => m,

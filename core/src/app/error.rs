@@ -168,16 +168,22 @@ fn weak_passphrase_message(w: crate::store::Weakness) -> Message {
     use crate::store::{Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
     match w {
         Weakness::TooShort => Message::new(
-            format!("Trop courte : une phrase secrète a au moins {MIN_PASSPHRASE_CHARS} caractères."),
-            format!("Too short: a passphrase has at least {MIN_PASSPHRASE_CHARS} characters."),
+            format!(
+                "Code secret trop court : au moins {MIN_PASSPHRASE_CHARS} caractères. \
+                 Quelques mots faciles à retenir conviennent, par exemple « mangue-sable-fleuve »."
+            ),
+            format!(
+                "Secret code too short: at least {MIN_PASSPHRASE_CHARS} characters. \
+                 A few words easy to remember will do, for example “mango-sand-river”."
+            ),
         ),
         Weakness::ShortPin => Message::new(
             format!(
-                "Code PIN trop court : au moins {MIN_PIN_DIGITS} chiffres, ou une phrase secrète. \
+                "Code PIN trop court : au moins {MIN_PIN_DIGITS} chiffres, ou ajoutez des lettres. \
                  Un code de 6 chiffres se devine en quelques heures sur un téléphone saisi."
             ),
             format!(
-                "PIN too short: at least {MIN_PIN_DIGITS} digits, or a passphrase. \
+                "PIN too short: at least {MIN_PIN_DIGITS} digits, or add letters. \
                  A 6-digit PIN is guessed in hours on a seized phone."
             ),
         ),

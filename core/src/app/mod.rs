@@ -186,12 +186,14 @@ impl App {
         Ok(Store::create(&self.store_path(), passphrase, identity, self.kdf)?)
     }
 
-    /// A store filled with demonstration data, not enrolled: to try the app. A `member`
-    /// demo records for the Goundam committee; other roles see every committee.
+    /// A store filled with demonstration data, not enrolled: to try the app. It holds what
+    /// a device of `role` would hold (see [`crate::demo::fill_as`]): a `member` records
+    /// for the Goundam committee and holds its records only; a facilitator covers the
+    /// Tombouctou region; a reviewer or an administrator sees every committee.
     pub fn create_demo(&mut self, passphrase: &str, role: Role, now: DateTime<Utc>) -> Result<AppStatus, AppError> {
         let mut store = self.create_store(passphrase, Identity::new(Role::Admin))?;
         let filled = (|| -> Result<(), AppError> {
-            crate::demo::fill(&mut store, now)?;
+            crate::demo::fill_as(&mut store, role, now)?;
             let mut identity = store.identity().clone();
             identity.role = role;
             if role == Role::Member {
@@ -203,7 +205,7 @@ impl App {
                 identity.committee_id = goundam.items.first().map(|c| CommitteeId(c.id.0));
             }
             if role == Role::Facilitator {
-                identity.region = Some("tombouctou".into());
+                identity.region = Some(crate::demo::FACILITATOR_REGION.into());
             }
             store.set_identity(identity)?;
             Ok(())
@@ -377,9 +379,20 @@ impl App {
         for (kind, status, count) in store.counts()? {
             counts.push(StatusCount { kind, status, count: count as u32 });
         }
+        // Only what this device can correct and submit again: a reviewer's or another
+        // committee's record sent back is not on this to-do list.
+        let role = store.identity().role;
         let to_correct = store
             .list(&ListFilter { status: Some(ReviewStatus::NeedsCorrection), limit: 50, ..Default::default() })?
-            .items;
+            .items
+            .into_iter()
+            .filter(|r| {
+                review::role_may(role, Decision::Submitted)
+                    && !r.read_only
+                    && r.superseded_by.is_none()
+                    && store.check_write_scope(r.kind, r.committee_id).is_ok()
+            })
+            .collect();
         let drafts = store
             .new_record_drafts(None)?
             .into_iter()
@@ -890,9 +903,10 @@ fn decisions_for(store: &Store, record: &Record) -> Vec<Decision> {
         .iter()
         .copied()
         .filter(|d| review::check(&record.review, role, *d, Some("·")).is_ok())
-        // Submitting, withdrawing and deleting write the record: only within the scope.
+        // Submitting, withdrawing, deleting and reopening write the record (or lead to
+        // editing it): offered only where this device may write.
         .filter(|d| {
-            !matches!(d, Decision::Submitted | Decision::Withdrawn | Decision::Deleted)
+            !matches!(d, Decision::Submitted | Decision::Withdrawn | Decision::Deleted | Decision::Reopened)
                 || store.check_write_scope(record.kind(), record.committee_id).is_ok()
         })
         .collect()
@@ -914,13 +928,7 @@ fn derived(record: &Record) -> Derived {
         RecordBody::Session(s) => {
             d.present = s.present;
             d.invited = s.invited;
-            d.quorum = Some(if s.invited <= 0 || s.present < 0 || s.present > s.invited {
-                QuorumState::Unknown
-            } else if s.quorum() {
-                QuorumState::Reached
-            } else {
-                QuorumState::NotReached
-            });
+            d.quorum = Some(QuorumState::of(s, &[]));
         }
         RecordBody::Assessment(a) => {
             d.threats = a
@@ -947,6 +955,8 @@ fn outcome(
     base_heads: Vec<String>,
     derived: Derived,
 ) -> DraftOutcome {
+    // The quorum agrees with the errors shown beside it.
+    let derived = Derived { quorum: derived.quorum.map(|q| quorum_with(q, input, &errors)), ..derived };
     DraftOutcome {
         draft_id: input.draft_id.clone(),
         record_id,
@@ -956,6 +966,18 @@ fn outcome(
         warnings,
         base_heads,
         derived,
+    }
+}
+
+/// `q` unless the counts it rests on are in error (see [`QuorumState::of`]): the form's
+/// state holds the counts as typed, even when they did not parse into a record.
+fn quorum_with(q: QuorumState, input: &DraftInput, errors: &[FieldError]) -> QuorumState {
+    let typed = |k: &str| input.fields.get(k).map(|v| v.as_i64());
+    let unparsed = matches!(typed("invited"), Some(None)) || matches!(typed("present"), Some(None));
+    if unparsed || QuorumState::counts_in_error(errors) {
+        QuorumState::Unknown
+    } else {
+        q
     }
 }
 
@@ -1169,7 +1191,13 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
     };
     let warnings = field_warnings(&fields, "");
     let shown = match &stored.record {
-        Some(r) => Derived { decisions: decisions.clone(), ..derived(r) },
+        Some(r) => {
+            let mut d = Derived { decisions: decisions.clone(), ..derived(r) };
+            if let RecordBody::Session(s) = &r.body {
+                d.quorum = Some(QuorumState::of(s, &stored.errors));
+            }
+            d
+        }
         None => Derived::default(),
     };
     let heads = doc::heads_to_hex(&store.heads(id)?.0);

@@ -255,6 +255,40 @@ pub enum QuorumState {
     Unknown,
 }
 
+impl QuorumState {
+    /// The quorum of `session` as the form and the detail page show it. Pure, the one
+    /// rule both use: « atteint » or « non atteint » only when the counts it rests on are
+    /// sound; with nobody invited, a negative count, more present than invited, or any
+    /// error on the invited, present or per-college counts (`errors`, the record's
+    /// validation errors), it is not computable, so it never contradicts an error
+    /// shown beside it.
+    pub fn of(session: &Session, errors: &[FieldError]) -> QuorumState {
+        if QuorumState::counts_in_error(errors)
+            || session.invited <= 0
+            || session.present < 0
+            || session.present > session.invited
+        {
+            QuorumState::Unknown
+        } else if session.quorum() {
+            QuorumState::Reached
+        } else {
+            QuorumState::NotReached
+        }
+    }
+
+    /// Whether one of `errors` is on a count the quorum rests on.
+    pub fn counts_in_error(errors: &[FieldError]) -> bool {
+        errors.iter().any(|e| {
+            let p = e.path.as_str();
+            p == "invited"
+                || p == "present"
+                || p == "attendance"
+                || p.starts_with("attendance[")
+                || p.starts_with("attendance.")
+        })
+    }
+}
+
 /// The risk of one threat, by the threat's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ThreatRisk {

@@ -195,7 +195,7 @@ fn name_warnings(text: &str) -> Vec<TextWarning> {
             out.push(TextWarning {
                 kind: WarningKind::Name,
                 message: Message::new(
-                    format!("« {excerpt} » ressemble à un nom de personne. N'écrivez aucun nom : décrivez un rôle (ex. « un chef de village »)."),
+                    format!("« {excerpt} » ressemble à un nom de personne. N’écrivez aucun nom : décrivez un rôle (ex. « un chef de village »)."),
                     format!("\"{excerpt}\" looks like a person's name. Write no names: describe a role (e.g. \"a village chief\")."),
                 ),
                 excerpt,

@@ -114,7 +114,7 @@ impl Errors {
                 path,
                 "list.too_long",
                 Message::new(
-                    format!("Trop d'éléments ({n}, {MAX_ITEMS} au plus)."),
+                    format!("Trop d’éléments ({n}, {MAX_ITEMS} au plus)."),
                     format!("Too many items ({n}, at most {MAX_ITEMS})."),
                 ),
             );
@@ -139,7 +139,7 @@ impl Errors {
                 path,
                 &format!("{en}.unknown"),
                 Message::new(
-                    format!("« {code} » n'est pas une {fr} connue des données de référence."),
+                    format!("« {code} » n’est pas une {fr} connue des données de référence."),
                     format!("`{code}` is not a {en} known to the reference data."),
                 ),
             );
@@ -177,7 +177,7 @@ pub fn validate(record: &Record, ctx: &ValidationContext<'_>) -> Vec<FieldError>
             "schema_version",
             "record.newer_schema",
             Message::new(
-                "Fiche créée par une version plus récente de l'application : lecture seule.",
+                "Fiche créée par une version plus récente de l’application : lecture seule.",
                 "Record made by a newer version of the app: read-only.",
             ),
         );
@@ -214,7 +214,7 @@ fn session(e: &mut Errors, s: &Session, ctx: &ValidationContext<'_>) {
                 "end_time",
                 "time.end_before_start",
                 Message::new(
-                    "L'heure de fin doit suivre l'heure de début.",
+                    "L’heure de fin doit suivre l’heure de début.",
                     "The end time must be after the start time.",
                 ),
             );
@@ -234,7 +234,7 @@ fn session(e: &mut Errors, s: &Session, ctx: &ValidationContext<'_>) {
             "attendance.present_exceeds_invited",
             Message::new(
                 format!(
-                    "{} présents pour {} invités : il ne peut y avoir plus de présents que d'invités.",
+                    "{} présents pour {} invités : il ne peut y avoir plus de présents que d’invités.",
                     s.present, s.invited
                 ),
                 format!("{} present for {} invited: there cannot be more present than invited.", s.present, s.invited),
@@ -278,7 +278,7 @@ fn assessment(e: &mut Errors, a: &Assessment, ctx: &ValidationContext<'_>) {
                     format!("threats[{i}].{field}"),
                     "threat.scale_out_of_range",
                     Message::new(
-                        format!("Valeur {v} hors de l'échelle 1 à 5."),
+                        format!("Valeur {v} hors de l’échelle 1 à 5."),
                         format!("Value {v} outside the 1 to 5 scale."),
                     ),
                 );
@@ -317,7 +317,7 @@ fn workshop(e: &mut Errors, w: &Workshop, ctx: &ValidationContext<'_>) {
             e.push(
                 format!("{p}.young_men"),
                 "participation.youth_exceeds_total",
-                Message::new("Plus de jeunes hommes que d'hommes.", "More young men than men."),
+                Message::new("Plus de jeunes hommes que d’hommes.", "More young men than men."),
             );
         }
     }
@@ -341,7 +341,7 @@ fn recommendation(e: &mut Errors, r: &Recommendation, ctx: &ValidationContext<'_
                 "due_date",
                 "date.due_before_made",
                 Message::new(
-                    "L'échéance précède la date de la recommandation.",
+                    "L’échéance précède la date de la recommandation.",
                     "The due date is before the recommendation was made.",
                 ),
             );
@@ -371,7 +371,7 @@ fn committee(e: &mut Errors, c: &Committee, ctx: &ValidationContext<'_>) {
                     "cercle",
                     "cercle.not_in_region",
                     Message::new(
-                        "Ce cercle n'appartient pas à la région choisie.",
+                        "Ce cercle n’appartient pas à la région choisie.",
                         "This cercle is not in the chosen region.",
                     ),
                 );
@@ -388,7 +388,7 @@ fn committee(e: &mut Errors, c: &Committee, ctx: &ValidationContext<'_>) {
                     "commune",
                     "commune.not_in_region",
                     Message::new(
-                        "Cette commune n'appartient pas à la région choisie.",
+                        "Cette commune n’appartient pas à la région choisie.",
                         "This commune is not in the chosen region.",
                     ),
                 );

@@ -210,7 +210,7 @@ value_list!(
         Quarter => "quartier", "Quartier", "Urban quarter";
         Road => "axe_routier", "Axe routier", "Road";
         Market => "marche_foire", "Marché/foire", "Market/fair";
-        WaterPoint => "point_d_eau", "Point d'eau", "Water point";
+        WaterPoint => "point_d_eau", "Point d’eau", "Water point";
         Pasture => "paturage_couloir", "Pâturage/couloir de transhumance", "Pasture/transhumance corridor";
         Border => "frontiere", "Frontière", "Border";
         DisplacedSite => "site_de_deplaces", "Site de déplacés", "Displacement site";
@@ -256,7 +256,7 @@ value_list!(
         Displaced => "deplaces", "Déplacés", "Displaced people";
         Herders => "eleveurs", "Éleveurs/transhumants", "Herders";
         Traders => "commercants", "Commerçants", "Traders";
-        Officials => "elus_agents_etat", "Élus/agents de l'État", "Elected officials/state agents";
+        Officials => "elus_agents_etat", "Élus/agents de l’État", "Elected officials/state agents";
         Disabled => "personnes_handicapees", "Personnes handicapées", "People with disabilities";
     }
 );
@@ -293,7 +293,7 @@ value_list!(
 value_list!(
     WorkshopTheme {
         RssBasics => "generalites_rss", "Généralités RSS", "SSR basics";
-        SnRss => "sn_rss_plan", "SN-RSS et plan d'actions", "SN-RSS and action plan";
+        SnRss => "sn_rss_plan", "SN-RSS et plan d’actions", "SN-RSS and action plan";
         CcsRoles => "roles_ccs", "Rôles et responsabilités des CCS", "Roles and responsibilities of CCS";
         CoProduction => "coproduction_securite", "Coproduction de la sécurité", "Co-production of security";
         CommunityPolicing => "police_de_proximite", "Police de proximité", "Community policing";
@@ -420,7 +420,7 @@ value_list!(
 value_list!(
     /// Where a record stands in review, derived from its trail.
     ReviewStatus {
-        Draft => "draft", "Brouillon", "Draft";
+        Draft => "draft", "Non soumis", "Not submitted";
         Submitted => "submitted", "Soumis", "Submitted";
         Validated => "validated", "Validé", "Validated";
         Approved => "approved", "Approuvé", "Approved";

@@ -18,7 +18,7 @@ pub(super) fn doc_error_field(e: &DocError) -> FieldError {
     let message = match e {
         DocError::NewerSchema(v) => Message::new(
             format!(
-                "Fiche créée par une version plus récente de l'application (schéma {v}) : conservée, en lecture seule."
+                "Fiche créée par une version plus récente de l’application (schéma {v}) : conservée, en lecture seule."
             ),
             format!("Record made by a newer version of the app (schema {v}): kept, read-only."),
         ),

@@ -3,7 +3,7 @@
 
 use fantoccini::key::Key;
 
-use crate::app::{tid, App};
+use crate::app::{field, tid, App};
 
 /// The passphrase the member chooses at first start.
 pub const PASSPHRASE: &str = "goundam-2026";
@@ -95,4 +95,14 @@ pub async fn unlock(app: &App, passphrase: &str) {
 /// would; for screenshots, where the menu is not the point.
 pub async fn go(app: &App, hash: &str) {
     app.js("window.location.hash = arguments[0]; return true;", vec![serde_json::json!(hash)]).await;
+}
+
+/// Keeps each choice a new session's form pre-filled (marked « à vérifier »), as she
+/// would by opening the list and choosing the value shown; the marks go.
+pub async fn keep_prefilled_choices(app: &App) {
+    for path in ["session_type", "venue_type", "chaired_by", "minutes_status", "sensitivity"] {
+        let shown = app.value_css(&field(path)).await;
+        app.select_field(path, &shown).await;
+    }
+    app.wait_gone("to-verify").await;
 }

@@ -51,11 +51,37 @@ async fn member_records_syncs_and_fixes_a_returned_session() {
     let error = app.wait_text_css(&field_error("present"), "15").await;
     assert!(error.contains("12"), "the error names both counts: {error}");
 
-    // Fixed, the error goes and the session can be submitted.
+    // The quorum does not say « atteint » under the red error.
+    app.wait_text("quorum", "Quorum non calculable").await;
+    // The heading says « Nouvelle séance » only while the session does not exist.
+    app.wait_text_css("#editor-title", "Nouvelle séance").await;
+    // The date reads day first whatever the system locale.
+    let today = chrono::Local::now().format("%d/%m/%Y").to_string();
+    assert_eq!(app.value_css(&field("date")).await, today, "the date field shows jj/mm/aaaa");
+    // A count typed in words says why it is not taken, beside the field.
+    app.fill_field("invited", "douze").await;
+    app.wait_text("entry-error", "« douze » n’est pas accepté").await;
+    app.fill_field("invited", "12").await;
+    app.wait_gone("entry-error").await;
+
+    // Fixed, the error goes; « Soumettre » first asks her to check the choices the form
+    // made for her, next to the button.
     app.fill_field("present", "9").await;
     app.wait_gone_css(&field_error("present")).await;
+    app.wait_text("quorum", "Quorum atteint").await;
+    app.wait("to-verify").await;
+    app.click("submit-record").await;
+    app.wait_text("submit-error", "à vérifier").await;
+    flows::keep_prefilled_choices(&app).await;
+    // The session exists now: the heading is its title, the date day first.
+    app.wait_text_css("#editor-title", &format!("Séance ordinaire mensuelle du {today}")).await;
     app.click("submit-record").await;
     app.wait_text_css(&status_badge("submitted"), "Soumis").await;
+    // The top bar counts the change waiting to be sent at once, not at the next unlock.
+    app.wait_css("[data-testid=\"sync-button\"]:not([data-pending=\"0\"])").await;
+    // Her record page shows what she may do, not the reviewers' decision card.
+    let page = app.body_text().await;
+    assert!(!page.contains("obligatoire pour renvoyer"), "a member sees no reviewer's comment box: {page}");
     let result = flows::sync_and_close(&app).await;
     assert!(!result.is_empty());
 

@@ -72,6 +72,12 @@ async fn screenshots() {
         app.wait("setup-passphrase").await;
         app.click("lang-fr").await;
         taken.extend(window_at_sizes(&app, &dir, "first-start", None).await);
+        // A PIN too short, refused beside the button she pressed.
+        app.fill("setup-passphrase", "123456").await;
+        app.fill("setup-passphrase-confirm", "123456").await;
+        app.click("setup-demo").await;
+        app.wait_text("setup-error", "PIN").await;
+        taken.extend(window_at_sizes(&app, &dir, "first-start-weak", Some("[data-testid=\"setup-error\"]")).await);
 
         flows::enroll(&app, &world.url(), &world.member_code()).await;
         flows::sync_and_close(&app).await;
@@ -89,6 +95,14 @@ async fn screenshots() {
         app.wait("text-warning").await;
         taken.extend(window_at_sizes(&app, &dir, "form-error", Some(&field("present"))).await);
         taken.extend(window_at_sizes(&app, &dir, "form-warning", Some("[data-testid=\"text-warning\"]")).await);
+        taken.extend(window_at_sizes(&app, &dir, "form-attendance", Some("[data-table=\"attendance\"]")).await);
+        // A count typed in words, and the date day first.
+        app.fill_field("invited", "douze").await;
+        app.wait("entry-error").await;
+        taken.extend(window_at_sizes(&app, &dir, "form-count-words", Some("[data-testid=\"entry-error\"]")).await);
+        app.fill_field("invited", "12").await;
+        app.wait_gone("entry-error").await;
+        taken.extend(window_at_sizes(&app, &dir, "form-date", Some(&field("date"))).await);
         // Fixed: the count corrected and the name and number taken out of the summary
         // (until then the text stays in the local draft), the session is saved, to be
         // sent at the next sync.
@@ -126,6 +140,10 @@ async fn screenshots() {
 
         flows::lock(&app).await;
         taken.extend(window_at_sizes(&app, &dir, "unlock", None).await);
+        // After a wrong code the screen says what wrong tries erase.
+        flows::unlock(&app, "pas-la-bonne").await;
+        app.wait("unlock-error").await;
+        taken.extend(window_at_sizes(&app, &dir, "unlock-mistake", None).await);
         app.quit().await;
     }
 
@@ -142,6 +160,28 @@ async fn screenshots() {
         app.click("nav-review").await;
         app.wait("review-item").await;
         taken.extend(window_at_sizes(&app, &dir, "review-queue", None).await);
+        app.quit().await;
+    }
+
+    // The demonstration as a member tries it: her committee only, nothing to send.
+    {
+        let demo_dir = tempfile::tempdir().unwrap();
+        let mut env = world.app_env();
+        env.retain(|(k, _)| *k != "CCS_APP_DATA_DIR");
+        env.push(("CCS_APP_DATA_DIR", demo_dir.path().as_os_str().to_owned()));
+        let driver = Driver::start(&env);
+        let app = App::launch(&driver).await;
+        flows::demo(&app, "member").await;
+        app.wait("home-to-correct-item").await;
+        taken.extend(window_at_sizes(&app, &dir, "home-demo", None).await);
+        taken.extend(window_at_sizes(&app, &dir, "home-demo-sync", Some("[data-testid=\"home-sync-state\"]")).await);
+        flows::go(&app, "#/records/session").await;
+        app.wait("record-row").await;
+        taken.extend(window_at_sizes(&app, &dir, "list-demo", None).await);
+        app.click("nav-session").await;
+        app.click("new-record").await;
+        app.wait("to-verify").await;
+        taken.extend(window_at_sizes(&app, &dir, "form-new", None).await);
         app.quit().await;
     }
 

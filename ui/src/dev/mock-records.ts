@@ -61,7 +61,7 @@ const VOCAB: Vocabulary = {
     L('Priority', 'haute:Haute:High|moyenne:Moyenne:Medium|basse:Basse:Low'),
     L('RecommendationStatus', 'proposee:Proposée:Proposed|adoptee:Adoptée:Adopted|transmise:Transmise:Sent|en_cours:En cours:In progress|realisee:Réalisée:Done|partiellement_realisee:Partiellement réalisée:Partly done|non_realisee:Non réalisée:Not done|caduque:Caduque:Lapsed'),
     L('Decision', 'submitted:Soumis:Submitted|validated:Validé par le facilitateur:Validated by the facilitator|approved:Approuvé CRSS:Approved by the CRSS|needs_correction:À corriger:Needs correction|reopened:Rouvert:Reopened'),
-    L('ReviewStatus', 'draft:Brouillon:Draft|submitted:Soumis:Submitted|validated:Validé:Validated|approved:Approuvé:Approved|needs_correction:À corriger:Needs correction|reopened:Rouvert:Reopened'),
+    L('ReviewStatus', 'draft:Non soumis:Not submitted|submitted:Soumis:Submitted|validated:Validé:Validated|approved:Approuvé:Approved|needs_correction:À corriger:Needs correction|reopened:Rouvert:Reopened'),
   ],
   units: [
     ['region', 'tombouctou', 'Tombouctou'],

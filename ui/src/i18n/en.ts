@@ -18,6 +18,7 @@ export const en: Dict = {
     skipToContent: 'Skip to content',
   },
   common: {
+    separator: ' · ',
     cancel: 'Cancel',
     close: 'Close',
     save: 'Save',
@@ -59,7 +60,7 @@ export const en: Dict = {
     committee: 'Committee',
   },
   statuses: {
-    draft: 'Draft',
+    draft: 'Not submitted',
     submitted: 'Submitted',
     validated: 'Validated',
     approved: 'Approved',
@@ -74,6 +75,7 @@ export const en: Dict = {
     admin: 'Administrator',
   },
   topbar: {
+    demo: 'Demonstration: nothing is sent',
     unknown: 'Network not checked',
     lock: 'Lock',
     lockHint: 'Lock now (the passphrase will be asked again)',
@@ -100,7 +102,10 @@ export const en: Dict = {
       'A passphrase or a PIN. Do not write it on the phone. If it is forgotten, the data cannot be recovered.',
     passphrase: 'Passphrase',
     confirm: 'Confirm the passphrase',
-    mismatch: 'The two passphrases are not the same.',
+    mismatch: 'The two codes are not the same: type the same secret code twice (step 2).',
+    passphraseMissing: 'First choose a secret code (step 2), then type it a second time.',
+    tryDemo: 'To try it without a server:',
+    tryDemoLink: 'open a demonstration',
     chooseTitle: '3. How this device will be used',
     enrollTab: 'Enroll this device',
     demoTab: 'Demonstration',
@@ -118,10 +123,10 @@ export const en: Dict = {
     deviceLabelHelp: 'Seen by the administrator only. Avoid your own name: for example “Tablet 2”.',
     enroll: 'Enroll this device',
     demoHelp:
-      'Opens a store filled with made-up data, with no server. Useful to discover the app or to train users.',
+      'Made-up data, encrypted on this device, with no server: nothing is sent. Useful to discover the app or to train users.',
     demoRole: 'Role for the demonstration',
     demo: 'Open a demonstration',
-    creating: 'Creating the encrypted store…',
+    creating: 'Encrypting the device’s data…',
     creatingHelp: 'This takes a few seconds. Do not close the app.',
     enrolling: 'Enrolling with the server…',
   },
@@ -141,12 +146,11 @@ export const en: Dict = {
     submit: 'Unlock',
     checking: 'Checking…',
     attemptsLeft: (n: number) => `${plural(n, 'Attempt', 'Attempts')} left: ${n}`,
-    lastAttempt: 'Last attempt: if the passphrase is wrong, all data on this device will be erased.',
-    wrong: 'Wrong passphrase.',
-    lockExplain: (max: number) =>
-      `To protect the data, the device locks itself after a while without use. After ${max} wrong ${plural(max, 'attempt', 'attempts')} in a row, all data on this device are erased.`,
-    lockExplainNoMax:
-      'To protect the data, the device locks itself after a while without use. After too many wrong attempts, all data on this device are erased.',
+    lastAttempt: 'Last attempt: if the code is wrong, all data on this device will be erased, including work not sent yet.',
+    wrong: 'Wrong secret code.',
+    lockExplain: 'To protect the data, the device locks itself after a while without use.',
+    wipeWarning: (max: number) =>
+      `After ${max} wrong ${plural(max, 'attempt', 'attempts')} in a row, all data on this device are erased, including records and changes not yet sent to the server.`,
     wiped: 'Too many wrong attempts: the data on this device have been erased.',
   },
   home: {
@@ -174,7 +178,7 @@ export const en: Dict = {
     lastSync: (when: string) => `Last sync: ${when}`,
     pending: (n: number) =>
       n === 0 ? 'All changes have been sent.' : `${n} ${plural(n, 'change is', 'changes are')} waiting to be sent.`,
-    notEnrolled: 'Demonstration device: no server, nothing is sent.',
+    notEnrolled: 'Demonstration: this device is linked to no server; nothing is sent and nothing waits to be sent.',
     onlineUnknown: 'Network: not checked yet',
     lastError: 'Last error:',
     draftsTitle: 'Unfinished forms',

@@ -7,16 +7,18 @@
  */
 import { records } from './fr/records';
 import { secretary } from './fr/secretary';
+import { withFrenchSpacing } from './typography';
 
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
 
-export const fr = {
+export const fr = withFrenchSpacing({
   app: {
     defaultName: 'Carnet',
     loading: 'Chargement…',
     skipToContent: 'Aller au contenu',
   },
   common: {
+    separator: ' · ',
     cancel: 'Annuler',
     close: 'Fermer',
     save: 'Enregistrer',
@@ -58,7 +60,7 @@ export const fr = {
     committee: 'Comité',
   },
   statuses: {
-    draft: 'Brouillon',
+    draft: 'Non soumis',
     submitted: 'Soumis',
     validated: 'Validé',
     approved: 'Approuvé',
@@ -73,6 +75,7 @@ export const fr = {
     admin: 'Administrateur',
   },
   topbar: {
+    demo: 'Démonstration : rien n’est envoyé',
     unknown: 'Réseau non vérifié',
     lock: 'Verrouiller',
     lockHint: 'Verrouiller maintenant (le code sera redemandé)',
@@ -96,10 +99,13 @@ export const fr = {
     languageTitle: '1. Langue',
     passphraseTitle: '2. Code secret',
     passphraseHelp:
-      'Une phrase de passe ou un code PIN. Ne l’écrivez pas sur le téléphone. S’il est oublié, les données ne peuvent pas être récupérées.',
+      'Quelques mots faciles à retenir, ou au moins 10 chiffres. Ne l’écrivez pas sur le téléphone. S’il est oublié, les données ne peuvent pas être récupérées.',
     passphrase: 'Code secret',
     confirm: 'Confirmer le code secret',
-    mismatch: 'Les deux codes ne sont pas identiques.',
+    mismatch: 'Les deux codes ne sont pas identiques : tapez le même code secret deux fois (étape 2).',
+    passphraseMissing: 'Choisissez d’abord un code secret (étape 2), puis tapez-le une seconde fois.',
+    tryDemo: 'Pour essayer sans serveur :',
+    tryDemoLink: 'ouvrir une démonstration',
     chooseTitle: '3. Comment utiliser cet appareil',
     enrollTab: 'Enrôler cet appareil',
     demoTab: 'Démonstration',
@@ -117,10 +123,10 @@ export const fr = {
     deviceLabelHelp: 'Visible par l’administrateur seulement. Évitez votre nom : par exemple « Tablette 2 ».',
     enroll: 'Enrôler cet appareil',
     demoHelp:
-      'Ouvre un coffre rempli de données fictives, sans serveur. Utile pour découvrir l’application ou former des utilisateurs.',
+      'Des données fictives, chiffrées sur cet appareil, sans serveur : rien n’est envoyé. Utile pour découvrir l’application ou former des utilisateurs.',
     demoRole: 'Rôle pour la démonstration',
     demo: 'Ouvrir une démonstration',
-    creating: 'Création du coffre chiffré…',
+    creating: 'Chiffrement des données de l’appareil…',
     creatingHelp: 'Cela prend quelques secondes. Ne fermez pas l’application.',
     enrolling: 'Enrôlement auprès du serveur…',
   },
@@ -140,12 +146,12 @@ export const fr = {
     submit: 'Déverrouiller',
     checking: 'Vérification…',
     attemptsLeft: (n: number) => `${plural(n, 'Essai restant', 'Essais restants')} : ${n}`,
-    lastAttempt: 'Dernier essai : si le code est faux, toutes les données de cet appareil seront effacées.',
+    lastAttempt:
+      'Dernier essai : si le code est faux, toutes les données de cet appareil seront effacées, y compris le travail pas encore envoyé.',
     wrong: 'Code secret incorrect.',
-    lockExplain: (max: number) =>
-      `Pour protéger les données, l’appareil se verrouille après un temps sans utilisation. Après ${max} ${plural(max, 'essai faux', 'essais faux')} de suite, toutes les données de cet appareil sont effacées.`,
-    lockExplainNoMax:
-      'Pour protéger les données, l’appareil se verrouille après un temps sans utilisation. Après trop d’essais faux, toutes les données de cet appareil sont effacées.',
+    lockExplain: 'Pour protéger les données, l’appareil se verrouille après un temps sans utilisation.',
+    wipeWarning: (max: number) =>
+      `Après ${max} ${plural(max, 'essai faux', 'essais faux')} de suite, toutes les données de cet appareil sont effacées, y compris les fiches et modifications pas encore envoyées au serveur.`,
     wiped: 'Trop d’essais faux : les données de cet appareil ont été effacées.',
   },
   home: {
@@ -175,7 +181,7 @@ export const fr = {
       n === 0
         ? 'Toutes les modifications ont été envoyées.'
         : `${n} ${plural(n, 'modification attend', 'modifications attendent')} d’être ${plural(n, 'envoyée', 'envoyées')}.`,
-    notEnrolled: 'Appareil de démonstration : pas de serveur, rien n’est envoyé.',
+    notEnrolled: 'Démonstration : cet appareil n’est relié à aucun serveur, rien n’est envoyé et rien n’attend d’être envoyé.',
     onlineUnknown: 'Réseau : pas encore vérifié',
     lastError: 'Dernière erreur :',
     draftsTitle: 'Formulaires non terminés',
@@ -278,4 +284,4 @@ export const fr = {
   },
   records,
   secretary,
-};
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fr } from './fr';
 import { en } from './en';
 import { normalizeLang, pickMessage } from './index';
+import { frenchSpacing } from './typography';
 
 type Leaf = { path: string; value: unknown };
 
@@ -52,8 +53,8 @@ describe('dictionaries', () => {
   });
 
   it('French plurals treat 0 and 1 as singular, English only 1', () => {
-    expect(fr.unlock.attemptsLeft(1)).toBe('Essai restant : 1');
-    expect(fr.unlock.attemptsLeft(3)).toBe('Essais restants : 3');
+    expect(fr.unlock.attemptsLeft(1)).toBe('Essai restant\u00a0: 1');
+    expect(fr.unlock.attemptsLeft(3)).toBe('Essais restants\u00a0: 3');
     expect(en.unlock.attemptsLeft(1)).toBe('Attempt left: 1');
     expect(en.unlock.attemptsLeft(0)).toBe('Attempts left: 0');
     expect(fr.topbar.pending(2)).toBe('2 modifications à envoyer');
@@ -64,6 +65,42 @@ describe('dictionaries', () => {
       expect(word).toMatch(/^\p{Lu}{4,}$/u);
       expect([fr.common.yes, en.common.yes, fr.common.open]).not.toContain(word);
     }
+  });
+});
+
+describe('French typography', () => {
+  /** Every French text the dictionary gives, functions called with sample arguments. */
+  const texts = leaves(fr).flatMap(({ path, value }) =>
+    typeof value === 'function'
+      ? samples(value as (...args: never[]) => unknown).map((out) => ({ path, text: String(out) }))
+      : [{ path, text: String(value) }],
+  );
+
+  it('no line can start with « : », « ; », « ? », « ! », « » » or « · »', () => {
+    for (const { path, text } of texts) {
+      expect(text, path).not.toMatch(/ [:;?!»·]/);
+      expect(text, path).not.toMatch(/« /);
+    }
+  });
+
+  it('French elisions use the apostrophe ’, never the typewriter one', () => {
+    for (const { path, text } of texts) {
+      expect(text, path).not.toMatch(/\b(?:[lLdDnNsSjJcCmMtT]|[qQ]u|[jJ]usqu)'[a-zA-ZÀ-ÿ]/);
+    }
+  });
+
+  it('says « code secret », never jargon', () => {
+    for (const { path, text } of texts) {
+      expect(text, path).not.toMatch(/phrase secrète|phrase de passe|coffre/i);
+    }
+  });
+
+  it('spaces French punctuation in messages from Rust too, not English ones', () => {
+    expect(pickMessage({ fr: 'Date : « 12 » ; vraiment ? Oui ! A · B', en: 'Date: x' }, 'fr')).toBe(
+      'Date\u00a0: «\u00a012\u00a0»\u00a0; vraiment\u00a0? Oui\u00a0! A\u00a0· B',
+    );
+    expect(pickMessage({ fr: 'Date : x', en: 'Date: x' }, 'en')).toBe('Date: x');
+    expect(frenchSpacing('https://exemple.ml 09:30')).toBe('https://exemple.ml 09:30');
   });
 });
 

@@ -7,6 +7,7 @@
 import { derived, get, writable } from 'svelte/store';
 import { fr } from './fr';
 import { en, type Dict } from './en';
+import { frenchSpacing } from './typography';
 
 export type Lang = 'fr' | 'en';
 export type { Dict };
@@ -20,7 +21,8 @@ export const t = derived(lang, ($lang) => dictionaries[$lang]);
 /** Picks the text of a two-language message, falling back to French. */
 export function pickMessage(message: { fr: string; en: string } | null | undefined, l: Lang): string {
   if (!message) return '';
-  return (l === 'en' ? message.en : message.fr) || message.fr || message.en || '';
+  if (l === 'en' && message.en) return message.en;
+  return frenchSpacing(message.fr || message.en || '');
 }
 
 export const pick = derived(lang, ($lang) => (m: { fr: string; en: string } | null | undefined) => pickMessage(m, $lang));

@@ -7,6 +7,8 @@ import { get, writable } from 'svelte/store';
 import * as api from './api';
 import type { AppError, SyncProgress, SyncState, SyncSummary } from './api';
 import { noticeLocked, onLock } from './session';
+import { syncFailure } from './errors';
+import { pickMessage, type Dict, type Lang } from '../i18n';
 
 export const syncState = writable<SyncState | null>(null);
 export const progress = writable<SyncProgress | null>(null);
@@ -60,4 +62,36 @@ export async function runSync(): Promise<void> {
 export function openAndSync(): void {
   panelOpen.set(true);
   if (!get(running)) void runSync();
+}
+
+/**
+ * The one sync state every screen tells, so the top bar, home and the panel never
+ * contradict each other: a demonstration sends nothing (no count); an enrolled device
+ * has changes waiting or is up to date, with the last sync; a failure is one sentence.
+ */
+export type SyncLine =
+  | { kind: 'demo' }
+  | { kind: 'failed'; error: AppError; pending: number; lastSync: string | null }
+  | { kind: 'waiting'; pending: number; lastSync: string | null }
+  | { kind: 'up_to_date'; lastSync: string | null };
+
+export function syncLine(state: SyncState, failed: AppError | null = null): SyncLine {
+  if (!state.enrolled) return { kind: 'demo' };
+  const lastSync = state.last_sync_at ?? null;
+  const error = failed ?? state.last_error ?? null;
+  if (error) return { kind: 'failed', error, pending: state.pending, lastSync };
+  if (state.pending > 0) return { kind: 'waiting', pending: state.pending, lastSync };
+  return { kind: 'up_to_date', lastSync };
+}
+
+/** The count on the top bar's sync button: changes that will really be sent. */
+export function badgeCount(state: SyncState | null | undefined): number {
+  return state?.enrolled ? state.pending : 0;
+}
+
+/** A failed sync in one sentence: ours for the failures we know, else the backend's. */
+export function failureSentence(error: AppError, dict: Dict, l: Lang): string {
+  const kind = syncFailure(error.code);
+  if (kind === 'other') return pickMessage(error.message, l) || dict.common.unknownError;
+  return dict.sync.errors[kind];
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Autosaver, canSubmit, debounce, saveIndicator, type AutosaveStatus } from './autosave';
+import { Autosaver, canSubmit, debounce, saveIndicator, submitBlock, type AutosaveStatus } from './autosave';
 
 /** A save whose answers the test releases one by one. */
 function controlledSave() {
@@ -217,6 +217,63 @@ describe('what the form shows', () => {
     expect(canSubmit({ ...ok, held: true })).toBe(false);
     expect(canSubmit({ ...ok, status: 'error' })).toBe(false);
     expect(canSubmit({ ...ok, submitting: true })).toBe(false);
+  });
+});
+
+describe('« Soumettre » never submits an older version than the one shown', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const clean = { status: 'done' as AutosaveStatus, recordId: 'r1', errorCount: 0, held: false, lastSaved: true };
+
+  it.each([
+    [{}, null],
+    [{ lastSaved: null }, null],
+    [{ status: 'error' as AutosaveStatus }, 'save_failed'],
+    [{ errorCount: 2 }, 'errors'],
+    [{ held: true }, 'held'],
+    [{ recordId: null }, 'not_created'],
+    [{ lastSaved: false }, 'not_saved'],
+    [{ toVerify: 2 }, 'to_verify'],
+    [{ toVerify: 0 }, null],
+  ])('%o → %s', (change, expected) => {
+    expect(submitBlock({ ...clean, ...change })).toBe(expected);
+  });
+
+  it('saves what she just typed first, then refuses when only the draft holds it', async () => {
+    // She types an impossible count and presses « Soumettre » before the pause ends.
+    const c = controlledSave();
+    let outcome = { saved: true, errors: 0 };
+    const s = new Autosaver<string>({
+      delay: 400,
+      save: c.save,
+      onResult: (r) => {
+        outcome = r === 'invalid' ? { saved: false, errors: 1 } : { saved: true, errors: 0 };
+      },
+    });
+    c.type('present = 40');
+    s.schedule();
+    const flushed = s.flush();
+    await settle();
+    expect(c.calls.map((x) => x.state)).toEqual(['present = 40']);
+    c.calls[0].resolve('invalid');
+    await flushed;
+    const block = submitBlock({
+      status: s.status,
+      recordId: 'r1',
+      errorCount: outcome.errors,
+      held: false,
+      lastSaved: outcome.saved,
+    });
+    expect(block).toBe('errors');
+    // Fixed: the save holds it, she may submit.
+    c.type('present = 9');
+    s.schedule();
+    const again = s.flush();
+    await settle();
+    c.calls[1].resolve('ok');
+    await again;
+    expect(submitBlock({ status: s.status, recordId: 'r1', errorCount: outcome.errors, held: false, lastSaved: outcome.saved })).toBeNull();
   });
 });
 

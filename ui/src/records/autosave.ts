@@ -251,3 +251,41 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
   };
   return d;
 }
+
+/** Why « Soumettre » does not submit, checked once the pending changes were saved:
+ * what is submitted is always what the form shows, never an older version. */
+export type SubmitBlock =
+  /** The last save failed: the record may not hold what is shown. */
+  | 'save_failed'
+  /** The form has errors: the newest typing is only in the draft. */
+  | 'errors'
+  /** A name or a number waits in the draft. */
+  | 'held'
+  /** The record does not exist yet. */
+  | 'not_created'
+  /** Pre-filled choices she never looked at (« à vérifier »). */
+  | 'to_verify'
+  /** The last save kept the changes in the draft only, the record holds an older version. */
+  | 'not_saved';
+
+export interface AfterFlush {
+  status: AutosaveStatus;
+  recordId: string | null;
+  errorCount: number;
+  held: boolean;
+  /** `DraftOutcome.saved` of the last save; `null` when nothing was saved since opening. */
+  lastSaved: boolean | null;
+  /** Pre-filled choices still « à vérifier ». */
+  toVerify?: number;
+}
+
+/** `null` when the record holds exactly what the form shows and may be submitted. */
+export function submitBlock(s: AfterFlush): SubmitBlock | null {
+  if (s.status === 'error') return 'save_failed';
+  if (s.errorCount > 0) return 'errors';
+  if (s.held) return 'held';
+  if (s.recordId === null) return 'not_created';
+  if (s.lastSaved === false) return 'not_saved';
+  if ((s.toVerify ?? 0) > 0) return 'to_verify';
+  return null;
+}

@@ -28,6 +28,10 @@ export interface FormContext {
   readonly derived: Derived | null;
   /** « Ce n'est pas un nom »: the user says a held passage is not a name or number. */
   acknowledge?: (warning: FieldWarning) => void;
+  /** Pre-filled choices she has not touched yet, marked « à vérifier » (see `toVerify`). */
+  readonly toVerify?: readonly string[];
+  /** She looked at a pre-filled choice (changed it or left it as it was). */
+  touch?: (path: string) => void;
   /** Records of the same committee, for links (origin, records made in a session). */
   readonly linkable: readonly RecordSummary[];
 }

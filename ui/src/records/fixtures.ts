@@ -42,7 +42,7 @@ export const VOCAB: Vocabulary = {
       ['enfants', 'Enfants', 'Children'],
     ]),
     list('ReviewStatus', [
-      ['draft', 'Brouillon', 'Draft'],
+      ['draft', 'Non soumis', 'Not submitted'],
       ['submitted', 'Soumis', 'Submitted'],
       ['needs_correction', 'À corriger', 'Needs correction'],
     ]),

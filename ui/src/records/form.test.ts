@@ -27,6 +27,8 @@ import {
   toggleCode,
   toOptional,
   toTime,
+  toVerify,
+  PRESET_CHOICES,
   warningsByPath,
   type Fields,
 } from './form';
@@ -315,5 +317,36 @@ describe('list items', () => {
     expect(moveItem(['a', 'b', 'c'], 0, 1)).toEqual(['b', 'a', 'c']);
     expect(moveItem(['a', 'b', 'c'], 2, 1)).toEqual(['a', 'b', 'c']);
     expect(moveItem(['a', 'b', 'c'], 2, -2)).toEqual(['c', 'a', 'b']);
+  });
+});
+
+describe('choices she never made are « à vérifier » until she touches them', () => {
+  it('a new session marks its pre-filled type, venue, chair, minutes status and sensitivity', () => {
+    expect(toVerify('session', true, new Set())).toEqual([
+      'session_type',
+      'venue_type',
+      'chaired_by',
+      'minutes_status',
+      'sensitivity',
+    ]);
+  });
+
+  it('a touched choice is no longer marked, the others stay', () => {
+    expect(toVerify('session', true, new Set(['venue_type', 'sensitivity']))).toEqual([
+      'session_type',
+      'chaired_by',
+      'minutes_status',
+    ]);
+    expect(toVerify('session', true, new Set(PRESET_CHOICES.session))).toEqual([]);
+  });
+
+  it('a record that exists already has nothing to check', () => {
+    expect(toVerify('session', false, new Set())).toEqual([]);
+  });
+
+  it('every kind marks its sensitivity or its first choice', () => {
+    for (const kind of ['session', 'assessment', 'workshop', 'recommendation', 'committee'] as const) {
+      expect(toVerify(kind, true, new Set()).length, kind).toBeGreaterThan(0);
+    }
   });
 });

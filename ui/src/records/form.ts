@@ -16,6 +16,7 @@ import type { AgendaItem } from '../bindings/AgendaItem';
 import type { Attendee } from '../bindings/Attendee';
 import type { FieldError } from '../bindings/FieldError';
 import type { FieldWarning } from '../bindings/FieldWarning';
+import type { RecordKind } from '../bindings/RecordKind';
 import type { Threat } from '../bindings/Threat';
 
 /** The form's state: a record's fields as JSON (plus `sensitivity`, and `status` for a
@@ -370,4 +371,25 @@ export function cloneFields(fields: { [key: string]: unknown } | null | undefine
 /** The DOM id of a field's input, from its path (`agenda[1].theme` → `f-agenda-1-theme`). */
 export function fieldId(path: string): string {
   return `f-${path.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/-+$/, '')}`;
+}
+
+/**
+ * Choices a new form starts with that she never made: core pre-fills them (the usual
+ * chair and venue of her committee, the first session type, the minutes « brouillon »,
+ * the kind's usual sensitivity) so the form is quick to fill, but each is marked
+ * « à vérifier » until she has touched it, and « Soumettre » waits for her to.
+ */
+export const PRESET_CHOICES: { [K in RecordKind]: readonly string[] } = {
+  session: ['session_type', 'venue_type', 'chaired_by', 'minutes_status', 'sensitivity'],
+  assessment: ['sensitivity'],
+  workshop: ['workshop_type', 'sensitivity'],
+  recommendation: ['addressee', 'domain', 'priority', 'status', 'sensitivity'],
+  committee: ['level'],
+};
+
+/** The pre-filled choices of a form still to check: none on a record that exists
+ * already (they were checked, or saved before this screen existed). */
+export function toVerify(kind: RecordKind, startedNew: boolean, touched: ReadonlySet<string>): string[] {
+  if (!startedNew) return [];
+  return PRESET_CHOICES[kind].filter((p) => !touched.has(p));
 }
