@@ -134,6 +134,14 @@ async fn screenshots() {
         taken.extend(window_at_sizes(&app, &dir, "record-detail", None).await);
         taken.extend(window_at_sizes(&app, &dir, "review-trail", Some("[data-testid=\"review-trail\"]")).await);
 
+        // The procès-verbal she prints, and the help page.
+        flows::go(&app, &format!("#/record/{returned}/print")).await;
+        app.wait("print-session").await;
+        taken.extend(window_at_sizes(&app, &dir, "print-session", None).await);
+        flows::go(&app, "#/help").await;
+        app.wait("help").await;
+        taken.extend(window_at_sizes(&app, &dir, "help", None).await);
+
         app.click("nav-settings").await;
         app.wait("settings-save").await;
         taken.extend(window_at_sizes(&app, &dir, "settings", None).await);

@@ -1,23 +1,29 @@
-/** Dates and numbers shown in the language of the interface. */
+/**
+ * Dates and numbers as shown. Dates are always day first, in digits (12/03/2025), as
+ * they are typed in the forms and written in titles, whatever the language or the
+ * system's locale: one way to read a date on every screen.
+ */
 import type { Lang } from '../i18n';
 
-const LOCALES: Record<Lang, string> = { fr: 'fr-FR', en: 'en-GB' };
+const pad = (n: number) => String(n).padStart(2, '0');
 
-/** A timestamp as "12 mars 2025, 14:05"; `null`/invalid gives `fallback`. */
+/** A timestamp in local time as "12/03/2025 à 14:05" ("12/03/2025, 14:05" in English);
+ * `null`/invalid gives `fallback`. */
 export function formatDateTime(iso: string | null | undefined, lang: Lang, fallback: string): string {
   if (!iso) return fallback;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return fallback;
-  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  const day = `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return lang === 'fr' ? `${day} à ${time}` : `${day}, ${time}`;
 }
 
-/** A calendar date (`YYYY-MM-DD`) as "12 mars 2025", without any time-zone shift. */
-export function formatDate(ymd: string | null | undefined, lang: Lang, fallback = ''): string {
+/** A calendar date (`YYYY-MM-DD`) as "12/03/2025", without any time-zone shift. */
+export function formatDate(ymd: string | null | undefined, _lang: Lang, fallback = ''): string {
   if (!ymd) return fallback;
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(ymd);
   if (!m) return ymd;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+  return `${m[3]}/${m[2]}/${m[1]}`;
 }
 
 /** Percentage 0-100 of a progress report; unknown totals give `null` (indeterminate bar). */

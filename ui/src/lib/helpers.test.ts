@@ -110,15 +110,17 @@ describe('errors', () => {
 
 describe('format', () => {
   it('formats calendar dates without a time-zone shift', () => {
-    expect(formatDate('2025-03-01', 'fr')).toMatch(/1.*mars.*2025/);
-    expect(formatDate('2025-03-01', 'en')).toMatch(/1.*Mar.*2025/);
+    // Day first, in digits, in every language: as typed in the forms and as in titles.
+    expect(formatDate('2025-03-01', 'fr')).toBe('01/03/2025');
+    expect(formatDate('2025-03-01', 'en')).toBe('01/03/2025');
     expect(formatDate(null, 'fr', '—')).toBe('—');
   });
 
   it('falls back for missing or invalid timestamps', () => {
     expect(formatDateTime(null, 'fr', 'jamais')).toBe('jamais');
     expect(formatDateTime('not a date', 'fr', 'jamais')).toBe('jamais');
-    expect(formatDateTime('2025-03-01T10:00:00Z', 'fr', 'jamais')).toMatch(/2025/);
+    expect(formatDateTime('2025-03-01T10:00:00Z', 'fr', 'jamais')).toMatch(/^0[12]\/03\/2025 à \d\d:\d\d$/);
+    expect(formatDateTime('2025-03-01T10:00:00Z', 'en', 'never')).toMatch(/^0[12]\/03\/2025, \d\d:\d\d$/);
   });
 
   it('computes a bounded percentage, or none for an unknown total', () => {

@@ -11,7 +11,7 @@ describe('proof that a record was sent', () => {
   const d = fr.secretary.delivery;
   it('says when the server received the record', () => {
     const text = deliveryText({ state: 'received', at: '2026-03-12T14:05:00Z' }, 'fr', d);
-    expect(text).toMatch(/^Envoyée le 12 mars 2026.*, reçue par le serveur\.$/);
+    expect(text).toMatch(/^Envoyée le 12\/03\/2026 à \d\d:\d\d, reçue par le serveur\.$/);
   });
   it('says what still waits, and what was never sent', () => {
     expect(deliveryText({ state: 'changes_waiting', at: '2026-03-12T14:05:00Z' }, 'fr', d)).toContain(
@@ -52,7 +52,7 @@ const view = {
 describe('printed procès-verbal', () => {
   it('holds the session in French with its labels, attendance totals and quorum', () => {
     const pv = minutes(view, session, VOCAB, 'fr', fr.secretary.print);
-    expect(pv.title).toMatch(/^Procès-verbal de la séance du 2 mars 2026$/);
+    expect(pv.title).toMatch(/^Procès-verbal de la séance du 02\/03\/2026$/);
     const rows = Object.fromEntries(pv.rows.map((r) => [r.label, r.value]));
     expect(rows['Comité']).toBe('CCS de Goundam');
     expect(rows['Type de séance']).toBe('Ordinaire mensuelle');

@@ -58,7 +58,7 @@ export const secretary = {
       },
       {
         title: 'Soumettre et retirer',
-        text: 'Quand la fiche est complète, « Soumettre » l’envoie en revue au facilitateur et à la CRSS. Tant qu’aucun d’eux n’a décidé, « Retirer la soumission » la remet en brouillon.',
+        text: 'Quand la fiche est complète, « Soumettre » l’envoie en revue au facilitateur et à la CRSS. Tant qu’aucun d’eux n’a décidé, « Retirer la soumission » la rend de nouveau modifiable, « Non soumise ».',
       },
       {
         title: 'Supprimer une fiche saisie par erreur',
