@@ -396,3 +396,36 @@ fn the_forms_quorum_is_not_computable_while_its_counts_are_in_error() {
     assert!(!out.saved);
     assert_eq!(out.derived.quorum, Some(QuorumState::Unknown), "{:?}", out.errors);
 }
+
+/// Whether a form became a record before the wrong count was typed depends on how fast
+/// she typed; either way home lists her unfinished work, and its link opens the record
+/// (whose form resumes the draft) when the record exists.
+#[test]
+fn home_lists_an_unfinished_edit_of_an_existing_record_as_well_as_an_unfinished_new_one() {
+    let committee = goundam_committee();
+    let mut me = Device::new(&committee);
+    // Valid at the first pause: a record. Then the wrong count: kept in a draft.
+    let sid = me.create(RecordKind::Session, fields_of(RecordBody::Session(session_body())));
+    let s0 = me.open(sid);
+    let out = me.save(sid, RecordKind::Session, one("present", json!(80)), &s0.heads);
+    assert!(!out.saved);
+    // Wrong from the start: never a record.
+    let form = me.app.new_record(RecordKind::Session, now()).unwrap();
+    let mut fields = fields_of(RecordBody::Session(session_body()));
+    fields.insert("present".into(), json!(15));
+    fields.insert("invited".into(), json!(12));
+    let input = DraftInput {
+        draft_id: form.draft_id.clone(),
+        kind: RecordKind::Session,
+        record_id: None,
+        fields,
+        base_heads: vec![],
+        acknowledged: vec![],
+    };
+    assert!(!me.app.save_draft(input, now()).unwrap().saved);
+
+    let home = me.app.home(now()).unwrap();
+    let mut listed: Vec<(Option<RecordId>, String)> = home.drafts.iter().map(|d| (d.record_id, d.id.clone())).collect();
+    listed.sort();
+    assert_eq!(listed, vec![(None, form.draft_id), (Some(sid), format!("form-{sid}"))]);
+}

@@ -394,9 +394,9 @@ impl App {
             })
             .collect();
         let drafts = store
-            .new_record_drafts(None)?
+            .unfinished_drafts(None)?
             .into_iter()
-            .map(|d| DraftSummary { id: d.id, kind: d.kind, updated_at: d.updated_at })
+            .map(|d| DraftSummary { id: d.id, kind: d.kind, record_id: d.record_id, updated_at: d.updated_at })
             .collect();
         let to_review = review_filter(store.identity().role).map(|f| store.list(&f).map(|p| p.total as u32));
         let to_review = match to_review {

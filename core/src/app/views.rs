@@ -92,6 +92,8 @@ pub struct Home {
 pub struct DraftSummary {
     pub id: String,
     pub kind: RecordKind,
+    /// The record an edit waits for, or none for a record not created yet.
+    pub record_id: Option<RecordId>,
     pub updated_at: DateTime<Utc>,
 }
 

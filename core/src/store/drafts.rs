@@ -113,11 +113,13 @@ impl Store {
         row.map(parse).transpose()
     }
 
-    /// Drafts of records not created yet (forms left invalid), newest first.
-    pub fn new_record_drafts(&self, kind: Option<RecordKind>) -> Result<Vec<Draft>, StoreError> {
+    /// Every unfinished form, newest first: records not created yet (forms left
+    /// invalid) and edits of existing records that wait in a draft (invalid, or holding
+    /// a name). Whether a form became a record before the invalid value was typed
+    /// depends on how fast she typed: both are her unfinished work.
+    pub fn unfinished_drafts(&self, kind: Option<RecordKind>) -> Result<Vec<Draft>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM drafts WHERE record_id IS NULL AND (?1 IS NULL OR kind = ?1)
-             ORDER BY updated_at DESC"
+            "SELECT {COLUMNS} FROM drafts WHERE (?1 IS NULL OR kind = ?1) ORDER BY updated_at DESC"
         ))?;
         let rows = stmt.query_map([kind.map(|k| k.code())], row_to_draft)?.collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().map(parse).collect()

@@ -136,7 +136,7 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
     case 'home':
       return {
         identity,
-        drafts: [{ id: 'draft-1', kind: 'session', updated_at: '2025-02-20T08:30:00Z' }],
+        drafts: [{ id: 'draft-1', kind: 'session', record_id: null, updated_at: '2025-02-20T08:30:00Z' }],
         to_review: identity.role === 'member' ? 0 : 2,
         counts: [
           { kind: 'session', status: 'draft', count: 2 },
