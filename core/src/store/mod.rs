@@ -28,7 +28,7 @@
 //! | `drafts`        | `drafts`                                 | forms not valid yet                   |
 //! | `sync_state`    | `documents` (acked heads), `sync_cursors`| dirty documents, a page's writes      |
 //! | `quarantine`    | `sync_quarantine`, `sync_refusals`       | what a sync set aside                 |
-//! | `delivery`      | `sync_receipts` (filled by a trigger)    | when the server took each record      |
+//! | `delivery`      | `sync_receipts`                          | when the server took each record      |
 //!
 //! What a sync page *is* (`Cursor`, `SyncPage`) belongs to the sync module, which applies a
 //! page through [`PageWrite`]: the store knows nothing of the sync.

@@ -52,11 +52,9 @@ impl Store {
 
     /// Marks `heads` as acknowledged by the server.
     pub fn mark_acked(&mut self, id: RecordId, heads: &[ChangeHash]) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE documents SET acked_heads = ?2 WHERE id = ?1",
-            params![id.to_string(), doc::encode_heads(heads)],
-        )?;
-        Ok(())
+        let heads = doc::encode_heads(heads);
+        self.conn.execute("UPDATE documents SET acked_heads = ?2 WHERE id = ?1", params![id.to_string(), heads])?;
+        super::delivery::stamp(&self.conn, id, &heads)
     }
 
     /// This device's log position on `server`: the epoch (`None` before the first page)
@@ -112,10 +110,9 @@ impl PageWrite<'_> {
     /// The server holds `heads` of `id`: the document is clean up to them, and a
     /// refusal of it is over.
     pub fn acknowledge(&self, id: RecordId, heads: &[ChangeHash]) -> Result<(), StoreError> {
-        self.tx.execute(
-            "UPDATE documents SET acked_heads = ?2 WHERE id = ?1",
-            params![id.to_string(), doc::encode_heads(heads)],
-        )?;
+        let heads = doc::encode_heads(heads);
+        self.tx.execute("UPDATE documents SET acked_heads = ?2 WHERE id = ?1", params![id.to_string(), heads])?;
+        super::delivery::stamp(&self.tx, id, &heads)?;
         quarantine::forget_refusal(&self.tx, id)?;
         Ok(())
     }
