@@ -141,6 +141,35 @@ error_codes! {
     WireBadFlags => "wire.bad_flags", "Message de synchronisation illisible (options inconnues).", "Unreadable sync message (unknown flags).";
     WireTooLarge => "wire.too_large", "Message de synchronisation trop volumineux.", "Sync message too large.";
     WireMalformed => "wire.malformed", "Message de synchronisation illisible.", "Unreadable sync message.";
+    // ---------------------------------------------------------------- the relay
+    BundleBadMagic => "bundle.bad_magic", "Ce fichier n’est pas un paquet CCS Terrain.", "This file is not a CCS Terrain bundle.";
+    BundleUnsupportedVersion => "bundle.unsupported_version", "Paquet d’une version inconnue : mettez l’application à jour.", "Bundle of an unknown version: update the app.";
+    BundleWrongDirection => "bundle.wrong_direction", "Ce paquet va dans l’autre sens (envoi au serveur ou réponse du serveur).", "This bundle goes the other way (to the server or from the server).";
+    BundleTruncated => "bundle.truncated", "Paquet incomplet : le fichier a été coupé pendant la copie. Recopiez-le.", "Incomplete bundle: the file was cut while copied. Copy it again.";
+    BundleHeaderTooLarge => "bundle.header_too_large", "Paquet refusé : en-tête trop grand.", "Bundle refused: header too large.";
+    BundleHeaderMalformed => "bundle.header_malformed", "Paquet refusé : en-tête illisible.", "Bundle refused: unreadable header.";
+    BundleTooLarge => "bundle.too_large", "Paquet trop volumineux.", "Bundle too large.";
+    BundleBadSignature => "bundle.bad_signature", "Paquet refusé : sa signature ne correspond pas, il a été modifié en route.", "Bundle refused: its signature does not match, it was altered on the way.";
+    BundleUnknownSigner => "bundle.unknown_signer", "Paquet refusé : il vient d’un appareil inconnu.", "Bundle refused: it comes from an unknown device.";
+    BundleRevokedSigner => "bundle.revoked_signer", "Paquet refusé : il vient d’un appareil révoqué.", "Bundle refused: it comes from a revoked device.";
+    BundleNotForThisDevice => "bundle.not_for_this_device", "Ce paquet est destiné à un autre appareil.", "This bundle is meant for another device.";
+    BundleBadLength => "bundle.bad_length", "Paquet refusé : sa taille ne correspond pas à son en-tête.", "Bundle refused: its size does not match its header.";
+    BundleBadHash => "bundle.bad_hash", "Paquet refusé : son contenu a été modifié en route.", "Bundle refused: its content was altered on the way.";
+    BundleUndecryptable => "bundle.undecryptable", "Paquet refusé : il ne s’ouvre pas avec la clé de cet appareil.", "Bundle refused: it does not open with this device’s key.";
+    BundlePayloadMalformed => "bundle.payload_malformed", "Paquet refusé : contenu illisible.", "Bundle refused: unreadable content.";
+    BundleBindingMismatch => "bundle.binding_mismatch", "Paquet refusé : son contenu n’appartient pas à son en-tête (paquet d’un autre réemballé).", "Bundle refused: its content does not belong to its header (someone else’s bundle repackaged).";
+    RelayBadKey => "relay.bad_key", "Clé publique illisible.", "Unreadable public key.";
+    RelayNotEnrolled => "relay.not_enrolled", "Cet appareil ne connaît pas encore les clés du serveur : enrôlez-le (en ligne ou avec la fiche d’inscription).", "This device does not know the server’s keys yet: enroll it (online or with the enrollment slip).";
+    RelayOtherServer => "relay.other_server", "Ce paquet vient d’un autre serveur que celui de cet appareil.", "This bundle comes from another server than this device’s.";
+    RelayOutOfOrder => "relay.out_of_order", "Ce paquet suit un paquet qui n’est pas encore arrivé : il est gardé et sera appliqué après lui.", "This bundle follows one that has not arrived yet: it is kept and will be applied after it.";
+    RelayRepairNeeded => "relay.repair_needed", "Le serveur a été restauré : synchronisez cet appareil directement une fois pour tout remettre d’accord.", "The server was restored: sync this device directly once to settle everything.";
+    RelaySessionToken => "relay.session_token", "Jeton de session du facilitateur incorrect ou déjà utilisé : scannez à nouveau son code.", "Wrong or already used session token of the facilitator: scan their code again.";
+    RelayFingerprint => "relay.fingerprint", "Le certificat de l’appareil du facilitateur ne correspond pas au code scanné : échange arrêté.", "The facilitator device’s certificate does not match the scanned code: exchange stopped.";
+    RelayPairing => "relay.pairing", "Code d’appairage illisible.", "Unreadable pairing code.";
+    RelayUnknownBundle => "relay.unknown_bundle", "Paquet inconnu.", "Unknown bundle.";
+    RelayNotCourier => "relay.not_courier", "Cet appareil ne transporte pas de paquets pour d’autres.", "This device carries no bundles for others.";
+    SlipMalformed => "slip.malformed", "Fiche d’inscription illisible : vérifiez le texte ou scannez à nouveau le code.", "Unreadable enrollment slip: check the text or scan the code again.";
+    SlipExpired => "slip.expired", "Cette fiche d’inscription a expiré : demandez-en une nouvelle.", "This enrollment slip has expired: ask for a new one.";
     // ---------------------------------------------------------------- the server
     AuthMissing => "auth.missing", "Le serveur demande le jeton de l’appareil : il faut l’enrôler à nouveau.", "The server asks for the device token: it must be enrolled again.";
     AuthUnknownToken => "auth.unknown_token", "Le serveur ne reconnaît pas cet appareil : il faut l’enrôler à nouveau.", "The server does not know this device: it must be enrolled again.";

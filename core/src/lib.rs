@@ -30,6 +30,7 @@ pub mod error_code;
 pub mod i18n;
 pub mod model;
 pub mod reference;
+pub mod relay;
 pub mod samples;
 pub mod store;
 pub mod sync;
