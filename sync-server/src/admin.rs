@@ -150,7 +150,7 @@ pub fn create_slip(
     let address = ccs_core::sync::address::check(address).map_err(|e| AdminError::BadAddress(e.to_string()))?;
     let store = Store::open(data_dir)?;
     let mut conn = store.conn()?;
-    let server = crate::keys::server_keys(&mut *conn, now)?.public();
+    let server = crate::keys::server_keys(&mut conn, now)?.public();
     Ok(crate::slip::issue(&conn, grant, &address, &server, now, valid_for)?)
 }
 
@@ -183,7 +183,7 @@ pub fn relay_import(
     }
     let store = Store::open(data_dir)?;
     let mut conn = store.conn()?;
-    let keys = crate::keys::server_keys(&mut *conn, now)?;
+    let keys = crate::keys::server_keys(&mut conn, now)?;
     let mut out = Vec::with_capacity(contents.len());
     for (file, bytes) in contents {
         let receipt =
@@ -204,7 +204,7 @@ pub fn relay_outbox(
 ) -> Result<Vec<PathBuf>, AdminError> {
     let store = Store::open(data_dir)?;
     let mut conn = store.conn()?;
-    let keys = crate::keys::server_keys(&mut *conn, now)?;
+    let keys = crate::keys::server_keys(&mut conn, now)?;
     let mut scopes = Vec::with_capacity(devices.len());
     for d in devices {
         let scope = crate::relay::device_scope(&conn, d)?.ok_or_else(|| AdminError::UnknownDevice(d.clone()))?;
