@@ -29,10 +29,12 @@
 //! | `sync_state`    | `documents` (acked heads), `sync_cursors`| dirty documents, a page's writes      |
 //! | `quarantine`    | `sync_quarantine`, `sync_refusals`       | what a sync set aside                 |
 //! | `delivery`      | `sync_receipts`                          | when the server took each record      |
+//! | `custody`       | `relay_custody`, `relay_roster`          | bundles a courier carries for others  |
 //!
 //! What a sync page *is* (`Cursor`, `SyncPage`) belongs to the sync module, which applies a
 //! page through [`PageWrite`]: the store knows nothing of the sync.
 
+pub mod custody;
 mod declassify;
 pub mod delivery;
 mod documents;
@@ -277,6 +279,15 @@ impl Store {
             let mut p = path.as_os_str().to_owned();
             p.push(suffix);
             targets.push(PathBuf::from(p));
+        }
+        // The bundles carried for others go with the store (ciphertext, but who carries
+        // what for whom is nobody's business either).
+        if let Some(dir) = path.parent().map(|p| p.join(custody::CUSTODY_DIR)) {
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::Io(format!("{}: {e}", dir.display()))),
+            }
         }
         for t in targets {
             match std::fs::remove_file(&t) {
