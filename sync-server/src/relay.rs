@@ -497,7 +497,8 @@ pub fn outbox(
         if !out.is_empty() && total >= MAX_OUTBOX_BYTES {
             break;
         }
-        let bundles = return_bundles(conn, server_keys, &d.scope, limits, now)?;
+        // Asked for nobody in particular: only devices with something to say.
+        let bundles = return_bundles(conn, server_keys, &d.scope, devices.is_empty(), limits, now)?;
         total += bundles.iter().map(|b| b.bytes.len()).sum::<usize>();
         out.extend(bundles);
     }
@@ -506,11 +507,13 @@ pub fn outbox(
 
 /// The return bundles of one device: its pending receipts and enrollment grant, and the
 /// entries of its scope after its declared cursor, as parts when they exceed one page.
-/// Nothing when it never declared a cursor or has no key.
+/// Nothing when it never declared a cursor or has no key, nor when `skip_empty` and
+/// there is nothing new for it (no entry, receipt, grant or repair).
 pub fn return_bundles(
     conn: &mut Connection,
     server_keys: &DeviceKeys,
     scope: &DeviceScope,
+    skip_empty: bool,
     limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<Vec<OutboxBundle>, StoreError> {
@@ -552,6 +555,12 @@ pub fn return_bundles(
                 break;
             }
         }
+    }
+    let nothing = receipts.is_empty()
+        && grant.is_none()
+        && pages.iter().all(|(_, p)| p.entries.is_empty() && !p.repair_needed && !p.more);
+    if skip_empty && nothing {
+        return Ok(Vec::new());
     }
     let parts = u16::try_from(pages.len()).unwrap_or(u16::MAX);
     let receipt_ids: Vec<String> = receipts.iter().map(|r| hex_id(&r.bundle)).collect();

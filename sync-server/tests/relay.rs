@@ -350,6 +350,85 @@ fn a_device_enrolled_offline_from_a_slip_is_enrolled_through_a_courier_once() {
 }
 
 #[test]
+fn a_device_enrolled_offline_that_syncs_directly_no_longer_gets_its_grant() {
+    let c = cast();
+    let slip = slip(&c.server, chrono::Duration::days(90));
+    let binta = KeyedDevice {
+        device: TestDevice {
+            id: DeviceId::new(),
+            token: String::new(),
+            role: Role::Member,
+            epoch: None,
+            cursor: 0,
+            url: c.server.url.clone(),
+        },
+        keys: DeviceKeys::generate(1),
+        server: slip.server_keys.clone(),
+        epoch: slip.epoch,
+    };
+    accepted(&carry(&c.facilitator, &enrolling_bundle(&slip, binta.device.id, &binta.keys, vec![])));
+    let down = binta.open(&outbox(&c.facilitator, vec![binta.id()]).bundles[0].bytes);
+    let mut direct = TestDevice { token: down.enrollment.expect("the grant").token, ..clone_device(&binta.device) };
+    direct.pull_all();
+    let down = binta.open(&outbox(&c.facilitator, vec![binta.id()]).bundles[0].bytes);
+    assert_eq!(down.enrollment, None, "the token reached the device: no need to carry it again");
+}
+
+#[test]
+fn a_slip_is_printed_by_the_enroll_command_with_its_page() {
+    let server = TestServer::start();
+    server.import_committees();
+    let page = server.dir().join("fiche.html");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
+        .arg("--data")
+        .arg(server.dir())
+        .args(["enroll", "--role", "member", "--committee", GOUNDAM, "--slip", "--address", "https://crss.example.ml"])
+        .arg("--slip-page")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().find(|l| l.starts_with("ccs-inscription:1?")).expect("the slip's text");
+    let slip = Slip::parse(line).unwrap();
+    assert_eq!(slip.server, "https://crss.example.ml");
+    assert_eq!(slip.committee_id.as_deref(), Some(GOUNDAM));
+    assert_eq!(slip.valid_until, (Utc::now() + chrono::Duration::days(90) - chrono::Duration::seconds(1)).date_naive());
+    assert!(text.contains('█') || text.contains('▀') || text.contains('▄'), "a QR code in the terminal");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(&slip.code) && html.contains("Fiche d’inscription") && html.contains("<svg"));
+    // The slip's keys are the ones the server answers at enrollment.
+    let member = enroll_keyed(&server, Role::Member, Some(goundam()), None);
+    assert_eq!(slip.server_keys, member.server);
+    assert_eq!(slip.epoch, member.epoch);
+    // No address, no slip: a device could not find the server.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
+        .arg("--data")
+        .arg(server.dir())
+        .args(["enroll", "--role", "member", "--committee", GOUNDAM, "--slip"])
+        .env_remove("CCS_PUBLIC_ADDRESS")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--address"));
+}
+
+#[test]
+fn the_quarantine_is_listed_by_the_relay_command() {
+    let c = cast();
+    carry(&c.facilitator, b"CCSB\x01\x01garbage");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
+        .arg("--data")
+        .arg(c.server.dir())
+        .args(["relay", "quarantine"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("bundle.") && text.contains(&c.facilitator.id.to_string()), "{text}");
+}
+
+#[test]
 fn an_expired_slip_is_refused_and_kept_in_quarantine() {
     let c = cast();
     let slip = slip(&c.server, chrono::Duration::days(90));
@@ -396,10 +475,12 @@ fn the_return_bundle_carries_the_reviewers_correction_and_not_the_members_own_ch
     assert!(outbox(&gao, vec![]).bundles.is_empty());
     assert!(roster(&gao).devices.iter().all(|d| d.device != c.member.id()));
 
-    // Tombouctou's facilitator, asking for everyone of its area, gets the member's.
+    // Tombouctou's facilitator, asking for everyone of its area, gets the member's (the
+    // colleague never declared a cursor through the relay: nothing for it).
     let back = outbox(&c.facilitator, vec![]);
     let mine: Vec<_> = back.bundles.iter().filter(|b| b.device == c.member.id()).collect();
     assert_eq!(mine.len(), 1);
+    assert_eq!(back.bundles.len(), 1);
     let down = c.member.open(&mine[0].bytes);
     assert_eq!(down.from, 0);
     assert_eq!(down.receipts.iter().map(|r| r.bundle).collect::<Vec<_>>(), vec![up]);
