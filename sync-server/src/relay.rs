@@ -156,11 +156,13 @@ pub fn receive(
     if revoked {
         return refuse(conn, ErrorCode::BundleRevokedSigner);
     }
-    if payload.request.push.len() > limits.max_docs_per_request {
-        return refuse(conn, ErrorCode::RequestTooManyDocs);
-    }
     // The member's push, with its scope and identity: a courier lends nothing of its own.
-    let results = push::push(conn, &scope, &payload.request.push, limits, now)?;
+    // A part is bounded by bytes, not documents (a thousand small records fit in one):
+    // applied in slices of the direct sync's document limit, never refused for it.
+    let mut results = Vec::with_capacity(payload.request.push.len());
+    for slice in payload.request.push.chunks(limits.max_docs_per_request.max(1)) {
+        results.extend(push::push(conn, &scope, slice, limits, now)?);
+    }
     record_accepted(conn, &header.id, &payload, &sha, &results, &courier, now)?;
     tracing::info!(device = %device, courier = %courier, bundle = %hex_id(&header.id), "relay bundle accepted");
     Ok(accepted_receipt(&header.id, &device))

@@ -656,3 +656,41 @@ fn a_large_backlog_goes_back_as_parts_each_starting_where_the_last_ended() {
     }
     assert_eq!(docs, 6);
 }
+
+#[test]
+fn the_server_keeps_its_keys_across_restarts_and_a_bad_device_key_does_not_cost_the_code() {
+    let server = TestServer::start();
+    server.import_committees();
+    let first = enroll_keyed(&server, Role::Member, Some(goundam()), None);
+    let server = TestServer::on(server.stop(), Limits::default());
+    let second = enroll_keyed(&server, Role::Member, Some(goundam()), None);
+    assert_eq!(first.server, second.server, "devices pinned these keys");
+
+    let code = server.code(Role::Member, Some(goundam()), None);
+    let mut bad = DeviceKeys::generate(1).public();
+    bad.sign = [0xff; 32];
+    bad.encrypt = "age1nope".into();
+    let id = DeviceId::new();
+    let body = serde_json::json!({"code": code, "device_id": id.to_string(), "keys": bad});
+    let (status, bytes) = post(&server.url, "/v1/enroll", None, "application/json", body.to_string().as_bytes());
+    assert_eq!((status, error_body(&bytes).code.as_str()), (400, "relay.bad_key"));
+    let body = serde_json::json!({"code": code, "device_id": id.to_string(), "keys": DeviceKeys::generate(1).public()});
+    let (status, bytes) = post(&server.url, "/v1/enroll", None, "application/json", body.to_string().as_bytes());
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+}
+
+#[test]
+fn a_bundle_with_more_records_than_one_direct_request_is_applied_whole() {
+    let limits = Limits { max_docs_per_request: 2, ..Limits::default() };
+    let server = TestServer::with_limits(limits);
+    server.import_committees();
+    let member = enroll_keyed(&server, Role::Member, Some(goundam()), None);
+    let facilitator = server.enroll(Role::Facilitator, None, Some("tombouctou"));
+    let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let pushes: Vec<_> = (0..5).map(|_| submitted_session(member.device.id).push()).collect();
+    accepted(&carry(&facilitator, &member.bundle(0, pushes, vec![]).1));
+    assert_eq!(colleague.pull_all().len(), 5);
+    let down = member.open(&outbox(&facilitator, vec![member.id()]).bundles[0].bytes);
+    assert_eq!(down.receipts[0].results.len(), 5);
+    assert!(down.receipts[0].results.iter().all(|r| r.rejected.is_none()));
+}
