@@ -54,6 +54,11 @@ pub const MAX_RETURN_BYTES_PER_DEVICE: usize = 8 * 1024 * 1024;
 /// beyond are left for the courier's next request (it asks for them by id).
 pub const MAX_OUTBOX_BYTES: usize = 12 * 1024 * 1024;
 
+/// Most bytes of refused bundles kept. Beyond, a refusal is still listed (code, courier,
+/// size, header) but its bytes are not kept: an enrolled device sending garbage cannot
+/// fill the server's disk.
+pub const MAX_QUARANTINE_BYTES: i64 = 512 * 1024 * 1024;
+
 /// Who brought a bundle or asks for return bundles.
 #[derive(Debug, Clone)]
 pub enum Carrier {
@@ -83,6 +88,8 @@ pub struct QuarantinedBundle {
     pub code: String,
     pub courier: String,
     pub size: u64,
+    /// Whether its bytes are kept (see [`MAX_QUARANTINE_BYTES`]).
+    pub kept: bool,
     pub received_at: String,
 }
 
@@ -201,17 +208,21 @@ fn quarantine_bundle(
 ) -> Result<RelayReceipt, StoreError> {
     let id = claimed.map(|(id, _)| id);
     let device = claimed.and_then(|(_, d)| d).map(device_text);
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let kept: i64 = tx.query_row("SELECT COALESCE(SUM(length(bytes)), 0) FROM relay_quarantine", [], |r| r.get(0))?;
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let stored: &[u8] = if kept.saturating_add(size) > MAX_QUARANTINE_BYTES { &[] } else { bytes };
     tx.execute(
-        "INSERT OR IGNORE INTO relay_quarantine (bundle_id, device_id, sha256, code, courier, bytes, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT OR IGNORE INTO relay_quarantine (bundle_id, device_id, sha256, code, courier, size, bytes, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         rusqlite::params![
             id.as_ref().map(|i| i.as_slice()),
             device,
             sha.as_slice(),
             code.as_str(),
             courier,
-            bytes,
+            size,
+            stored,
             store::timestamp(now)
         ],
     )?;
@@ -621,7 +632,8 @@ fn pending_grant(conn: &Connection, scope: &DeviceScope) -> Result<Option<Enroll
 /// Every refused bundle, newest first.
 pub fn quarantine(conn: &Connection) -> Result<Vec<QuarantinedBundle>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT seq, bundle_id, device_id, code, courier, length(bytes), received_at FROM relay_quarantine ORDER BY seq DESC",
+        "SELECT seq, bundle_id, device_id, code, courier, size, length(bytes) > 0, received_at
+         FROM relay_quarantine ORDER BY seq DESC",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(QuarantinedBundle {
@@ -631,7 +643,8 @@ pub fn quarantine(conn: &Connection) -> Result<Vec<QuarantinedBundle>, StoreErro
             code: r.get(3)?,
             courier: r.get(4)?,
             size: r.get::<_, i64>(5)?.max(0) as u64,
-            received_at: r.get(6)?,
+            kept: r.get(6)?,
+            received_at: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -167,6 +167,7 @@ const MIGRATIONS: &[&str] = &[
         sha256      BLOB NOT NULL UNIQUE,
         code        TEXT NOT NULL,
         courier     TEXT NOT NULL,
+        size        INTEGER NOT NULL,
         bytes       BLOB NOT NULL,
         received_at TEXT NOT NULL
     );

@@ -170,6 +170,7 @@ fn a_revoked_members_bundle_is_refused_quarantined_and_listed() {
     assert_eq!(listed[0].device, Some(c.member.device.id.to_string()));
     assert_eq!(listed[0].courier, c.facilitator.id.to_string());
     assert_eq!(listed[0].size, bytes.len() as u64);
+    assert!(listed[0].kept);
     // Nothing goes back to a revoked device either.
     assert!(outbox(&c.facilitator, vec![c.member.id()]).bundles.is_empty());
 }
