@@ -213,7 +213,15 @@ pub fn relay_outbox(
     std::fs::create_dir_all(out_dir).map_err(|source| AdminError::WriteFile { path: out_dir.to_path_buf(), source })?;
     let mut written = Vec::new();
     for scope in scopes {
-        for b in crate::relay::return_bundles(&mut conn, &keys, &scope, false, limits, now)? {
+        for b in crate::relay::return_bundles(
+            &mut conn,
+            &keys,
+            &scope,
+            false,
+            crate::relay::MAX_RETURN_BYTES_PER_DEVICE,
+            limits,
+            now,
+        )? {
             let path = out_dir.join(ccs_core::relay::bundle::file_name(&b.id));
             std::fs::write(&path, &b.bytes).map_err(|source| AdminError::WriteFile { path: path.clone(), source })?;
             written.push(path);

@@ -50,9 +50,10 @@ pub const ADMIN_IMPORT: &str = "admin import";
 /// comes on the next visit (the last part says `more`).
 pub const MAX_RETURN_BYTES_PER_DEVICE: usize = 8 * 1024 * 1024;
 
-/// Most bundle bytes in one outbox answer, kept well under one frame's 16 MiB; devices
-/// beyond are left for the courier's next request (it asks for them by id).
-pub const MAX_OUTBOX_BYTES: usize = 12 * 1024 * 1024;
+/// Most entry bytes in one outbox answer, kept under one frame's 16 MiB with room for
+/// the last page's overshoot (a page holds at least one entry) and the encryption;
+/// devices beyond are left for the courier's next request (it asks for them by id).
+pub const MAX_OUTBOX_BYTES: usize = 10 * 1024 * 1024;
 
 /// Most bytes of refused bundles kept. Beyond, a refusal is still listed (code, courier,
 /// size, header) but its bytes are not kept: an enrolled device sending garbage cannot
@@ -507,11 +508,12 @@ pub fn outbox(
     let mut out = Vec::new();
     let mut total = 0usize;
     for d in wanted {
-        if !out.is_empty() && total >= MAX_OUTBOX_BYTES {
+        let budget = MAX_RETURN_BYTES_PER_DEVICE.min(MAX_OUTBOX_BYTES.saturating_sub(total));
+        if budget == 0 {
             break;
         }
         // Asked for nobody in particular: only devices with something to say.
-        let bundles = return_bundles(conn, server_keys, &d.scope, devices.is_empty(), limits, now)?;
+        let bundles = return_bundles(conn, server_keys, &d.scope, devices.is_empty(), budget, limits, now)?;
         total += bundles.iter().map(|b| b.bytes.len()).sum::<usize>();
         out.extend(bundles);
     }
@@ -521,12 +523,15 @@ pub fn outbox(
 /// The return bundles of one device: its pending receipts and enrollment grant, and the
 /// entries of its scope after its declared cursor, as parts when they exceed one page.
 /// Nothing when it never declared a cursor or has no key, nor when `skip_empty` and
-/// there is nothing new for it (no entry, receipt, grant or repair).
+/// there is nothing new for it (no entry, receipt, grant or repair). Pages stop once
+/// `budget` entry bytes are reached (the last part says `more`).
+#[allow(clippy::too_many_arguments)]
 pub fn return_bundles(
     conn: &mut Connection,
     server_keys: &DeviceKeys,
     scope: &DeviceScope,
     skip_empty: bool,
+    budget: usize,
     limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<Vec<OutboxBundle>, StoreError> {
@@ -564,7 +569,7 @@ pub fn return_bundles(
             };
             pages.push((cursor, response));
             cursor = page.cursor;
-            if !more || bytes >= MAX_RETURN_BYTES_PER_DEVICE {
+            if !more || bytes >= budget {
                 break;
             }
         }
