@@ -37,6 +37,8 @@ pub enum AdminError {
     Qr(String),
     #[error("no enrolled, non-revoked device has the id {0}")]
     UnknownDevice(String),
+    #[error("no quarantined bundle #{0} with its bytes kept")]
+    NotQuarantined(i64),
 }
 
 impl From<EnrollError> for AdminError {
@@ -165,6 +167,19 @@ pub fn relay_quarantine(data_dir: &Path) -> Result<Vec<crate::relay::Quarantined
     let store = Store::open(data_dir)?;
     let conn = store.conn()?;
     Ok(crate::relay::quarantine(&conn)?)
+}
+
+/// Writes the bytes of quarantined bundle `seq` to `file` (which must not exist).
+pub fn export_quarantined(data_dir: &Path, seq: i64, file: &Path) -> Result<(), AdminError> {
+    let store = Store::open(data_dir)?;
+    let conn = store.conn()?;
+    let bytes = crate::relay::quarantined_bytes(&conn, seq)?.filter(|b| !b.is_empty());
+    let bytes = bytes.ok_or(AdminError::NotQuarantined(seq))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    let mut f = options.open(file).map_err(|source| AdminError::WriteFile { path: file.to_path_buf(), source })?;
+    std::io::Write::write_all(&mut f, &bytes)
+        .map_err(|source| AdminError::WriteFile { path: file.to_path_buf(), source })
 }
 
 /// Processes bundle files brought straight to the server (a stick), as if a courier

@@ -427,6 +427,17 @@ fn the_quarantine_is_listed_by_the_relay_command() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("bundle.") && text.contains(&c.facilitator.id.to_string()), "{text}");
+    let seq = admin::relay_quarantine(&c.server.dir()).unwrap()[0].seq;
+    let file = c.server.dir().join("q.ccsb");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
+        .arg("--data")
+        .arg(c.server.dir())
+        .args(["relay", "quarantine", "--export", &seq.to_string(), "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&file).unwrap(), b"CCSB\x01\x01garbage");
 }
 
 #[test]
