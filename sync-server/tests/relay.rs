@@ -506,6 +506,8 @@ fn the_return_bundle_carries_the_reviewers_correction_and_not_the_members_own_ch
     // Another device cannot open it.
     let stranger = DeviceKeys::generate(1);
     assert!(open_down(&mine[0].bytes, &c.member.server, &[&stranger], c.member.id()).is_err());
+    // A return bundle handed back to the server as if it were the member's: refused.
+    refused(&carry(&c.facilitator, &mine[0].bytes), "bundle.wrong_direction");
     // A fresh id each time: the courier files each return bundle on its own.
     let again = outbox(&c.facilitator, vec![c.member.id()]);
     assert_ne!(again.bundles[0].id, mine[0].id);
