@@ -19,7 +19,8 @@
 //!   (`relay_quarantine`), for an administrator. Refusals do not claim the bundle id: a
 //!   hostile courier sending garbage under a member's id cannot make the member's real
 //!   bundle refused. A refused bundle brought again is read again (a refusal caused by
-//!   something since fixed heals).
+//!   something since fixed heals). A device whose own signature held (its bundle sealed
+//!   to a wrong key, say) is told in its return bundles (`relay_refusals`).
 //!
 //! [`outbox`] makes return bundles from the declared cursor; it never advances a cursor
 //! itself, so a lost return bundle costs nothing. A device outside the courier's area is
@@ -28,7 +29,8 @@
 use ccs_core::error_code::ErrorCode;
 use ccs_core::model::{DeviceId, Role};
 use ccs_core::relay::api::{OutboxBundle, ReceiptStatus, RelayReceipt, Roster, RosterDevice};
-use ccs_core::relay::{bundle, open_up, seal_down, DeviceKeys, DownPayload, EnrollmentGrant, OfflineEnrollment};
+use ccs_core::relay::{bundle, open_up, seal_down, BundleError, DeviceKeys, DownPayload, EnrollmentGrant};
+use ccs_core::relay::{OfflineEnrollment, Sender};
 use ccs_core::relay::{PublicKeys, Receipt, SignerKey, UpPayload};
 use ccs_core::sync::scope::DeviceScope;
 use ccs_core::sync::wire::{PushResult, SyncResponse};
@@ -141,7 +143,12 @@ pub fn receive(
         |conn: &mut Connection, code: ErrorCode| quarantine_bundle(conn, bytes, &sha, claimed, code, &courier, now);
     let (header, payload) = match opened {
         Ok(opened) => opened,
-        Err(e) => return refuse(conn, e.code()),
+        Err(e) => {
+            if let Some(signer) = authentic_signer(bytes, &e) {
+                record_refusal(conn, &signer, e.code(), now)?;
+            }
+            return refuse(conn, e.code());
+        }
     };
     let device_id = DeviceId(uuid::Uuid::from_bytes(payload.device));
     let device = device_id.to_string();
@@ -174,6 +181,41 @@ pub fn receive(
     record_accepted(conn, &header.id, &payload, &sha, &results, &courier, now)?;
     tracing::info!(device = %device, courier = %courier, bundle = %hex_id(&header.id), "relay bundle accepted");
     Ok(accepted_receipt(&header.id, &device))
+}
+
+/// The bundle id and device of a bundle refused after its signature held against the
+/// registered key of the device its header names: that device did send it (sealed to
+/// the wrong key, damaged before signing, or a courier's forgery signed with the
+/// courier's own key, the courier then being that device), so it is told in its return
+/// bundles. Refusals before the signature name nobody for sure and go to nobody.
+fn authentic_signer(bytes: &[u8], e: &BundleError) -> Option<([u8; 16], String)> {
+    let after_signature = matches!(
+        e,
+        BundleError::NotForThisDevice
+            | BundleError::Undecryptable
+            | BundleError::PayloadMalformed(_)
+            | BundleError::BindingMismatch
+    );
+    let header = bundle::read(bytes).ok()?.header;
+    match header.sender {
+        Sender::Device { id, .. } if after_signature => Some((header.id, device_text(id))),
+        _ => None,
+    }
+}
+
+/// Keeps a refusal for the device's return bundles, apart from the accepted receipts: it
+/// claims no bundle id, so the device's own bundle under that id is still read.
+fn record_refusal(
+    conn: &Connection,
+    (id, device): &([u8; 16], String),
+    code: ErrorCode,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO relay_refusals (bundle_id, device_id, code, at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![id.as_slice(), device, code.as_str(), store::timestamp(now)],
+    )?;
+    Ok(())
 }
 
 fn accepted_receipt(id: &[u8; 16], device: &str) -> RelayReceipt {
@@ -405,6 +447,11 @@ fn confirm_applied(
                 "UPDATE relay_bundles SET confirmed_at = ?1 WHERE id = ?2 AND device_id = ?3 AND confirmed_at IS NULL",
                 rusqlite::params![store::timestamp(now), bytes, device],
             )?;
+            conn.execute(
+                "UPDATE relay_refusals SET confirmed_at = ?1
+                 WHERE bundle_id = ?2 AND device_id = ?3 AND confirmed_at IS NULL",
+                rusqlite::params![store::timestamp(now), bytes, device],
+            )?;
         }
         if grant {
             conn.execute("DELETE FROM relay_grants WHERE device_id = ?1", [device])?;
@@ -618,6 +665,14 @@ fn pending_receipts(conn: &Connection, device: &str) -> Result<Vec<Receipt>, Sto
         let results: Vec<PushResult> =
             serde_json::from_str(&results).map_err(|e| StoreError::Corrupt(format!("relay receipt: {e}")))?;
         out.push(Receipt { bundle: id16(id)?, refused: None, results });
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT bundle_id, code FROM relay_refusals WHERE device_id = ?1 AND confirmed_at IS NULL ORDER BY at, bundle_id",
+    )?;
+    let rows = stmt.query_map([device], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, code) = row?;
+        out.push(Receipt { bundle: id16(id)?, refused: Some(code), results: vec![] });
     }
     Ok(out)
 }

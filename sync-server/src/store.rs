@@ -187,6 +187,15 @@ const MIGRATIONS: &[&str] = &[
         made_at   TEXT NOT NULL
     );
 
+    CREATE TABLE relay_refusals (
+        bundle_id    BLOB NOT NULL,
+        device_id    TEXT NOT NULL,
+        code         TEXT NOT NULL,
+        at           TEXT NOT NULL,
+        confirmed_at TEXT,
+        PRIMARY KEY (bundle_id, device_id)
+    ) WITHOUT ROWID;
+
     CREATE TABLE relay_grants (
         device_id  TEXT PRIMARY KEY,
         token      TEXT NOT NULL,

@@ -254,6 +254,42 @@ fn a_courier_resigning_a_members_ciphertext_is_refused_and_nothing_applied() {
     // The refusals claimed nothing: the member's real bundle, same id, still goes through.
     accepted(&carry(&c.facilitator, &bytes));
     assert_eq!(c.colleague.pulled_docs(), vec![s.id()]);
+    // The member is told of its own bundle only; the forgeries are the courier's to hear.
+    let down = c.member.open(&outbox(&c.facilitator, vec![c.member.id()]).bundles[0].bytes);
+    assert_eq!(down.receipts.iter().map(|r| (r.bundle, r.refused.clone())).collect::<Vec<_>>(), vec![(id, None)]);
+}
+
+#[test]
+fn a_members_bundle_sealed_to_another_servers_key_is_refused_and_the_member_told() {
+    let c = cast();
+    let mut s = submitted_session(c.member.device.id);
+    let elsewhere = KeyedDevice { server: DeviceKeys::generate(1).public(), ..clone_keyed(&c.member) };
+    let (id, bytes) = elsewhere.bundle(0, vec![s.push()], vec![]);
+    refused(&carry(&c.facilitator, &bytes), "bundle.not_for_this_device");
+    // Its next bundle (sealed right) declares a cursor; the return says what became of both.
+    let (next, good) = c.member.bundle(0, vec![], vec![]);
+    accepted(&carry(&c.facilitator, &good));
+    let back = outbox(&c.facilitator, vec![c.member.id()]);
+    let down = c.member.open(&back.bundles[0].bytes);
+    let mut said: Vec<_> = down.receipts.iter().map(|r| (r.bundle, r.refused.clone())).collect();
+    said.sort();
+    let mut expected = vec![(id, Some("bundle.not_for_this_device".to_string())), (next, None)];
+    expected.sort();
+    assert_eq!(said, expected);
+    // Confirmed through `applied`: not said again.
+    let (_, confirm) = c.member.bundle(0, vec![], vec![back.bundles[0].id]);
+    accepted(&carry(&c.facilitator, &confirm));
+    let later = c.member.open(&outbox(&c.facilitator, vec![c.member.id()]).bundles[0].bytes);
+    assert!(later.receipts.iter().all(|r| r.refused.is_none() && r.bundle != next));
+}
+
+fn clone_keyed(d: &KeyedDevice) -> KeyedDevice {
+    KeyedDevice {
+        device: clone_device(&d.device),
+        keys: DeviceKeys::from_secret_bytes(&d.keys.secret_bytes()).unwrap(),
+        server: d.server.clone(),
+        epoch: d.epoch,
+    }
 }
 
 #[test]
