@@ -37,6 +37,8 @@ pub enum AdminError {
     Qr(String),
     #[error("no enrolled, non-revoked device has the id {0}")]
     UnknownDevice(String),
+    #[error("no quarantined bundle #{0} with its bytes kept")]
+    NotQuarantined(i64),
 }
 
 impl From<EnrollError> for AdminError {
@@ -167,6 +169,19 @@ pub fn relay_quarantine(data_dir: &Path) -> Result<Vec<crate::relay::Quarantined
     Ok(crate::relay::quarantine(&conn)?)
 }
 
+/// Writes the bytes of quarantined bundle `seq` to `file` (which must not exist).
+pub fn export_quarantined(data_dir: &Path, seq: i64, file: &Path) -> Result<(), AdminError> {
+    let store = Store::open(data_dir)?;
+    let conn = store.conn()?;
+    let bytes = crate::relay::quarantined_bytes(&conn, seq)?.filter(|b| !b.is_empty());
+    let bytes = bytes.ok_or(AdminError::NotQuarantined(seq))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    let mut f = options.open(file).map_err(|source| AdminError::WriteFile { path: file.to_path_buf(), source })?;
+    std::io::Write::write_all(&mut f, &bytes)
+        .map_err(|source| AdminError::WriteFile { path: file.to_path_buf(), source })
+}
+
 /// Processes bundle files brought straight to the server (a stick), as if a courier
 /// had (recorded as [`crate::relay::ADMIN_IMPORT`]). A file that cannot be read is an
 /// error before anything is processed.
@@ -213,7 +228,15 @@ pub fn relay_outbox(
     std::fs::create_dir_all(out_dir).map_err(|source| AdminError::WriteFile { path: out_dir.to_path_buf(), source })?;
     let mut written = Vec::new();
     for scope in scopes {
-        for b in crate::relay::return_bundles(&mut conn, &keys, &scope, limits, now)? {
+        for b in crate::relay::return_bundles(
+            &mut conn,
+            &keys,
+            &scope,
+            false,
+            crate::relay::MAX_RETURN_BYTES_PER_DEVICE,
+            limits,
+            now,
+        )? {
             let path = out_dir.join(ccs_core::relay::bundle::file_name(&b.id));
             std::fs::write(&path, &b.bytes).map_err(|source| AdminError::WriteFile { path: path.clone(), source })?;
             written.push(path);

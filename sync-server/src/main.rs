@@ -120,6 +120,12 @@ enum RelayCommand {
     Quarantine {
         #[arg(long)]
         json: bool,
+        /// Write the bytes of quarantined bundle number N (the # column) to --out, to
+        /// look closer or to import it again once the cause is fixed.
+        #[arg(long, requires = "out")]
+        export: Option<i64>,
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Process bundle files brought to the server (recorded as carried by "admin import").
     Import {
@@ -240,7 +246,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out!("Role: {role}{scope}. Single use; expires {} (UTC).", issued.expires_at.format("%Y-%m-%d %H:%M"));
             Ok(())
         }
-        Command::Relay { command: RelayCommand::Quarantine { json } } => {
+        Command::Relay { command: RelayCommand::Quarantine { export: Some(seq), out: Some(file), .. } } => {
+            admin::export_quarantined(&data, seq, &file)?;
+            out!("Bundle #{seq} written to {}.", file.display());
+            Ok(())
+        }
+        Command::Relay { command: RelayCommand::Quarantine { json, .. } } => {
             let bundles = admin::relay_quarantine(&data)?;
             if json {
                 out!("{}", serde_json::to_string_pretty(&bundles)?);

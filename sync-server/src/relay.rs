@@ -19,7 +19,8 @@
 //!   (`relay_quarantine`), for an administrator. Refusals do not claim the bundle id: a
 //!   hostile courier sending garbage under a member's id cannot make the member's real
 //!   bundle refused. A refused bundle brought again is read again (a refusal caused by
-//!   something since fixed heals).
+//!   something since fixed heals). A device whose own signature held (its bundle sealed
+//!   to a wrong key, say) is told in its return bundles (`relay_refusals`).
 //!
 //! [`outbox`] makes return bundles from the declared cursor; it never advances a cursor
 //! itself, so a lost return bundle costs nothing. A device outside the courier's area is
@@ -28,7 +29,8 @@
 use ccs_core::error_code::ErrorCode;
 use ccs_core::model::{DeviceId, Role};
 use ccs_core::relay::api::{OutboxBundle, ReceiptStatus, RelayReceipt, Roster, RosterDevice};
-use ccs_core::relay::{bundle, open_up, seal_down, DeviceKeys, DownPayload, EnrollmentGrant, OfflineEnrollment};
+use ccs_core::relay::{bundle, open_up, seal_down, BundleError, DeviceKeys, DownPayload, EnrollmentGrant};
+use ccs_core::relay::{OfflineEnrollment, Sender};
 use ccs_core::relay::{PublicKeys, Receipt, SignerKey, UpPayload};
 use ccs_core::sync::scope::DeviceScope;
 use ccs_core::sync::wire::{PushResult, SyncResponse};
@@ -50,9 +52,15 @@ pub const ADMIN_IMPORT: &str = "admin import";
 /// comes on the next visit (the last part says `more`).
 pub const MAX_RETURN_BYTES_PER_DEVICE: usize = 8 * 1024 * 1024;
 
-/// Most bundle bytes in one outbox answer, kept well under one frame's 16 MiB; devices
-/// beyond are left for the courier's next request (it asks for them by id).
-pub const MAX_OUTBOX_BYTES: usize = 12 * 1024 * 1024;
+/// Most entry bytes in one outbox answer, kept under one frame's 16 MiB with room for
+/// the last page's overshoot (a page holds at least one entry) and the encryption;
+/// devices beyond are left for the courier's next request (it asks for them by id).
+pub const MAX_OUTBOX_BYTES: usize = 10 * 1024 * 1024;
+
+/// Most bytes of refused bundles kept. Beyond, a refusal is still listed (code, courier,
+/// size, header) but its bytes are not kept: an enrolled device sending garbage cannot
+/// fill the server's disk.
+pub const MAX_QUARANTINE_BYTES: i64 = 512 * 1024 * 1024;
 
 /// Who brought a bundle or asks for return bundles.
 #[derive(Debug, Clone)]
@@ -83,6 +91,8 @@ pub struct QuarantinedBundle {
     pub code: String,
     pub courier: String,
     pub size: u64,
+    /// Whether its bytes are kept (see [`MAX_QUARANTINE_BYTES`]).
+    pub kept: bool,
     pub received_at: String,
 }
 
@@ -133,7 +143,12 @@ pub fn receive(
         |conn: &mut Connection, code: ErrorCode| quarantine_bundle(conn, bytes, &sha, claimed, code, &courier, now);
     let (header, payload) = match opened {
         Ok(opened) => opened,
-        Err(e) => return refuse(conn, e.code()),
+        Err(e) => {
+            if let Some(signer) = authentic_signer(bytes, &e) {
+                record_refusal(conn, &signer, e.code(), now)?;
+            }
+            return refuse(conn, e.code());
+        }
     };
     let device_id = DeviceId(uuid::Uuid::from_bytes(payload.device));
     let device = device_id.to_string();
@@ -156,14 +171,51 @@ pub fn receive(
     if revoked {
         return refuse(conn, ErrorCode::BundleRevokedSigner);
     }
-    if payload.request.push.len() > limits.max_docs_per_request {
-        return refuse(conn, ErrorCode::RequestTooManyDocs);
-    }
     // The member's push, with its scope and identity: a courier lends nothing of its own.
-    let results = push::push(conn, &scope, &payload.request.push, limits, now)?;
+    // A part is bounded by bytes, not documents (a thousand small records fit in one):
+    // applied in slices of the direct sync's document limit, never refused for it.
+    let mut results = Vec::with_capacity(payload.request.push.len());
+    for slice in payload.request.push.chunks(limits.max_docs_per_request.max(1)) {
+        results.extend(push::push(conn, &scope, slice, limits, now)?);
+    }
     record_accepted(conn, &header.id, &payload, &sha, &results, &courier, now)?;
     tracing::info!(device = %device, courier = %courier, bundle = %hex_id(&header.id), "relay bundle accepted");
     Ok(accepted_receipt(&header.id, &device))
+}
+
+/// The bundle id and device of a bundle refused after its signature held against the
+/// registered key of the device its header names: that device did send it (sealed to
+/// the wrong key, damaged before signing, or a courier's forgery signed with the
+/// courier's own key, the courier then being that device), so it is told in its return
+/// bundles. Refusals before the signature name nobody for sure and go to nobody.
+fn authentic_signer(bytes: &[u8], e: &BundleError) -> Option<([u8; 16], String)> {
+    let after_signature = matches!(
+        e,
+        BundleError::NotForThisDevice
+            | BundleError::Undecryptable
+            | BundleError::PayloadMalformed(_)
+            | BundleError::BindingMismatch
+    );
+    let header = bundle::read(bytes).ok()?.header;
+    match header.sender {
+        Sender::Device { id, .. } if after_signature => Some((header.id, device_text(id))),
+        _ => None,
+    }
+}
+
+/// Keeps a refusal for the device's return bundles, apart from the accepted receipts: it
+/// claims no bundle id, so the device's own bundle under that id is still read.
+fn record_refusal(
+    conn: &Connection,
+    (id, device): &([u8; 16], String),
+    code: ErrorCode,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO relay_refusals (bundle_id, device_id, code, at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![id.as_slice(), device, code.as_str(), store::timestamp(now)],
+    )?;
+    Ok(())
 }
 
 fn accepted_receipt(id: &[u8; 16], device: &str) -> RelayReceipt {
@@ -199,17 +251,21 @@ fn quarantine_bundle(
 ) -> Result<RelayReceipt, StoreError> {
     let id = claimed.map(|(id, _)| id);
     let device = claimed.and_then(|(_, d)| d).map(device_text);
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let kept: i64 = tx.query_row("SELECT COALESCE(SUM(length(bytes)), 0) FROM relay_quarantine", [], |r| r.get(0))?;
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let stored: &[u8] = if kept.saturating_add(size) > MAX_QUARANTINE_BYTES { &[] } else { bytes };
     tx.execute(
-        "INSERT OR IGNORE INTO relay_quarantine (bundle_id, device_id, sha256, code, courier, bytes, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT OR IGNORE INTO relay_quarantine (bundle_id, device_id, sha256, code, courier, size, bytes, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         rusqlite::params![
             id.as_ref().map(|i| i.as_slice()),
             device,
             sha.as_slice(),
             code.as_str(),
             courier,
-            bytes,
+            size,
+            stored,
             store::timestamp(now)
         ],
     )?;
@@ -391,6 +447,11 @@ fn confirm_applied(
                 "UPDATE relay_bundles SET confirmed_at = ?1 WHERE id = ?2 AND device_id = ?3 AND confirmed_at IS NULL",
                 rusqlite::params![store::timestamp(now), bytes, device],
             )?;
+            conn.execute(
+                "UPDATE relay_refusals SET confirmed_at = ?1
+                 WHERE bundle_id = ?2 AND device_id = ?3 AND confirmed_at IS NULL",
+                rusqlite::params![store::timestamp(now), bytes, device],
+            )?;
         }
         if grant {
             conn.execute("DELETE FROM relay_grants WHERE device_id = ?1", [device])?;
@@ -494,10 +555,12 @@ pub fn outbox(
     let mut out = Vec::new();
     let mut total = 0usize;
     for d in wanted {
-        if !out.is_empty() && total >= MAX_OUTBOX_BYTES {
+        let budget = MAX_RETURN_BYTES_PER_DEVICE.min(MAX_OUTBOX_BYTES.saturating_sub(total));
+        if budget == 0 {
             break;
         }
-        let bundles = return_bundles(conn, server_keys, &d.scope, limits, now)?;
+        // Asked for nobody in particular: only devices with something to say.
+        let bundles = return_bundles(conn, server_keys, &d.scope, devices.is_empty(), budget, limits, now)?;
         total += bundles.iter().map(|b| b.bytes.len()).sum::<usize>();
         out.extend(bundles);
     }
@@ -506,11 +569,16 @@ pub fn outbox(
 
 /// The return bundles of one device: its pending receipts and enrollment grant, and the
 /// entries of its scope after its declared cursor, as parts when they exceed one page.
-/// Nothing when it never declared a cursor or has no key.
+/// Nothing when it never declared a cursor or has no key, nor when `skip_empty` and
+/// there is nothing new for it (no entry, receipt, grant or repair). Pages stop once
+/// `budget` entry bytes are reached (the last part says `more`).
+#[allow(clippy::too_many_arguments)]
 pub fn return_bundles(
     conn: &mut Connection,
     server_keys: &DeviceKeys,
     scope: &DeviceScope,
+    skip_empty: bool,
+    budget: usize,
     limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<Vec<OutboxBundle>, StoreError> {
@@ -548,10 +616,16 @@ pub fn return_bundles(
             };
             pages.push((cursor, response));
             cursor = page.cursor;
-            if !more || bytes >= MAX_RETURN_BYTES_PER_DEVICE {
+            if !more || bytes >= budget {
                 break;
             }
         }
+    }
+    let nothing = receipts.is_empty()
+        && grant.is_none()
+        && pages.iter().all(|(_, p)| p.entries.is_empty() && !p.repair_needed && !p.more);
+    if skip_empty && nothing {
+        return Ok(Vec::new());
     }
     let parts = u16::try_from(pages.len()).unwrap_or(u16::MAX);
     let receipt_ids: Vec<String> = receipts.iter().map(|r| hex_id(&r.bundle)).collect();
@@ -592,6 +666,14 @@ fn pending_receipts(conn: &Connection, device: &str) -> Result<Vec<Receipt>, Sto
             serde_json::from_str(&results).map_err(|e| StoreError::Corrupt(format!("relay receipt: {e}")))?;
         out.push(Receipt { bundle: id16(id)?, refused: None, results });
     }
+    let mut stmt = conn.prepare_cached(
+        "SELECT bundle_id, code FROM relay_refusals WHERE device_id = ?1 AND confirmed_at IS NULL ORDER BY at, bundle_id",
+    )?;
+    let rows = stmt.query_map([device], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, code) = row?;
+        out.push(Receipt { bundle: id16(id)?, refused: Some(code), results: vec![] });
+    }
     Ok(out)
 }
 
@@ -610,7 +692,8 @@ fn pending_grant(conn: &Connection, scope: &DeviceScope) -> Result<Option<Enroll
 /// Every refused bundle, newest first.
 pub fn quarantine(conn: &Connection) -> Result<Vec<QuarantinedBundle>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT seq, bundle_id, device_id, code, courier, length(bytes), received_at FROM relay_quarantine ORDER BY seq DESC",
+        "SELECT seq, bundle_id, device_id, code, courier, size, length(bytes) > 0, received_at
+         FROM relay_quarantine ORDER BY seq DESC",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(QuarantinedBundle {
@@ -620,7 +703,8 @@ pub fn quarantine(conn: &Connection) -> Result<Vec<QuarantinedBundle>, StoreErro
             code: r.get(3)?,
             courier: r.get(4)?,
             size: r.get::<_, i64>(5)?.max(0) as u64,
-            received_at: r.get(6)?,
+            kept: r.get(6)?,
+            received_at: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

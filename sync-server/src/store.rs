@@ -167,6 +167,7 @@ const MIGRATIONS: &[&str] = &[
         sha256      BLOB NOT NULL UNIQUE,
         code        TEXT NOT NULL,
         courier     TEXT NOT NULL,
+        size        INTEGER NOT NULL,
         bytes       BLOB NOT NULL,
         received_at TEXT NOT NULL
     );
@@ -185,6 +186,15 @@ const MIGRATIONS: &[&str] = &[
         has_grant INTEGER NOT NULL,
         made_at   TEXT NOT NULL
     );
+
+    CREATE TABLE relay_refusals (
+        bundle_id    BLOB NOT NULL,
+        device_id    TEXT NOT NULL,
+        code         TEXT NOT NULL,
+        at           TEXT NOT NULL,
+        confirmed_at TEXT,
+        PRIMARY KEY (bundle_id, device_id)
+    ) WITHOUT ROWID;
 
     CREATE TABLE relay_grants (
         device_id  TEXT PRIMARY KEY,

@@ -170,6 +170,7 @@ fn a_revoked_members_bundle_is_refused_quarantined_and_listed() {
     assert_eq!(listed[0].device, Some(c.member.device.id.to_string()));
     assert_eq!(listed[0].courier, c.facilitator.id.to_string());
     assert_eq!(listed[0].size, bytes.len() as u64);
+    assert!(listed[0].kept);
     // Nothing goes back to a revoked device either.
     assert!(outbox(&c.facilitator, vec![c.member.id()]).bundles.is_empty());
 }
@@ -253,6 +254,42 @@ fn a_courier_resigning_a_members_ciphertext_is_refused_and_nothing_applied() {
     // The refusals claimed nothing: the member's real bundle, same id, still goes through.
     accepted(&carry(&c.facilitator, &bytes));
     assert_eq!(c.colleague.pulled_docs(), vec![s.id()]);
+    // The member is told of its own bundle only; the forgeries are the courier's to hear.
+    let down = c.member.open(&outbox(&c.facilitator, vec![c.member.id()]).bundles[0].bytes);
+    assert_eq!(down.receipts.iter().map(|r| (r.bundle, r.refused.clone())).collect::<Vec<_>>(), vec![(id, None)]);
+}
+
+#[test]
+fn a_members_bundle_sealed_to_another_servers_key_is_refused_and_the_member_told() {
+    let c = cast();
+    let mut s = submitted_session(c.member.device.id);
+    let elsewhere = KeyedDevice { server: DeviceKeys::generate(1).public(), ..clone_keyed(&c.member) };
+    let (id, bytes) = elsewhere.bundle(0, vec![s.push()], vec![]);
+    refused(&carry(&c.facilitator, &bytes), "bundle.not_for_this_device");
+    // Its next bundle (sealed right) declares a cursor; the return says what became of both.
+    let (next, good) = c.member.bundle(0, vec![], vec![]);
+    accepted(&carry(&c.facilitator, &good));
+    let back = outbox(&c.facilitator, vec![c.member.id()]);
+    let down = c.member.open(&back.bundles[0].bytes);
+    let mut said: Vec<_> = down.receipts.iter().map(|r| (r.bundle, r.refused.clone())).collect();
+    said.sort();
+    let mut expected = vec![(id, Some("bundle.not_for_this_device".to_string())), (next, None)];
+    expected.sort();
+    assert_eq!(said, expected);
+    // Confirmed through `applied`: not said again.
+    let (_, confirm) = c.member.bundle(0, vec![], vec![back.bundles[0].id]);
+    accepted(&carry(&c.facilitator, &confirm));
+    let later = c.member.open(&outbox(&c.facilitator, vec![c.member.id()]).bundles[0].bytes);
+    assert!(later.receipts.iter().all(|r| r.refused.is_none() && r.bundle != next));
+}
+
+fn clone_keyed(d: &KeyedDevice) -> KeyedDevice {
+    KeyedDevice {
+        device: clone_device(&d.device),
+        keys: DeviceKeys::from_secret_bytes(&d.keys.secret_bytes()).unwrap(),
+        server: d.server.clone(),
+        epoch: d.epoch,
+    }
 }
 
 #[test]
@@ -350,6 +387,96 @@ fn a_device_enrolled_offline_from_a_slip_is_enrolled_through_a_courier_once() {
 }
 
 #[test]
+fn a_device_enrolled_offline_that_syncs_directly_no_longer_gets_its_grant() {
+    let c = cast();
+    let slip = slip(&c.server, chrono::Duration::days(90));
+    let binta = KeyedDevice {
+        device: TestDevice {
+            id: DeviceId::new(),
+            token: String::new(),
+            role: Role::Member,
+            epoch: None,
+            cursor: 0,
+            url: c.server.url.clone(),
+        },
+        keys: DeviceKeys::generate(1),
+        server: slip.server_keys.clone(),
+        epoch: slip.epoch,
+    };
+    accepted(&carry(&c.facilitator, &enrolling_bundle(&slip, binta.device.id, &binta.keys, vec![])));
+    let down = binta.open(&outbox(&c.facilitator, vec![binta.id()]).bundles[0].bytes);
+    let mut direct = TestDevice { token: down.enrollment.expect("the grant").token, ..clone_device(&binta.device) };
+    direct.pull_all();
+    let down = binta.open(&outbox(&c.facilitator, vec![binta.id()]).bundles[0].bytes);
+    assert_eq!(down.enrollment, None, "the token reached the device: no need to carry it again");
+}
+
+#[test]
+fn a_slip_is_printed_by_the_enroll_command_with_its_page() {
+    let server = TestServer::start();
+    server.import_committees();
+    let page = server.dir().join("fiche.html");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
+        .arg("--data")
+        .arg(server.dir())
+        .args(["enroll", "--role", "member", "--committee", GOUNDAM, "--slip", "--address", "https://crss.example.ml"])
+        .arg("--slip-page")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().find(|l| l.starts_with("ccs-inscription:1?")).expect("the slip's text");
+    let slip = Slip::parse(line).unwrap();
+    assert_eq!(slip.server, "https://crss.example.ml");
+    assert_eq!(slip.committee_id.as_deref(), Some(GOUNDAM));
+    assert_eq!(slip.valid_until, (Utc::now() + chrono::Duration::days(90) - chrono::Duration::seconds(1)).date_naive());
+    assert!(text.contains('█') || text.contains('▀') || text.contains('▄'), "a QR code in the terminal");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(&slip.code) && html.contains("Fiche d’inscription") && html.contains("<svg"));
+    // The slip's keys are the ones the server answers at enrollment.
+    let member = enroll_keyed(&server, Role::Member, Some(goundam()), None);
+    assert_eq!(slip.server_keys, member.server);
+    assert_eq!(slip.epoch, member.epoch);
+    // No address, no slip: a device could not find the server.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
+        .arg("--data")
+        .arg(server.dir())
+        .args(["enroll", "--role", "member", "--committee", GOUNDAM, "--slip"])
+        .env_remove("CCS_PUBLIC_ADDRESS")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--address"));
+}
+
+#[test]
+fn the_quarantine_is_listed_by_the_relay_command() {
+    let c = cast();
+    carry(&c.facilitator, b"CCSB\x01\x01garbage");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
+        .arg("--data")
+        .arg(c.server.dir())
+        .args(["relay", "quarantine"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("bundle.") && text.contains(&c.facilitator.id.to_string()), "{text}");
+    let seq = admin::relay_quarantine(&c.server.dir()).unwrap()[0].seq;
+    let file = c.server.dir().join("q.ccsb");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
+        .arg("--data")
+        .arg(c.server.dir())
+        .args(["relay", "quarantine", "--export", &seq.to_string(), "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&file).unwrap(), b"CCSB\x01\x01garbage");
+}
+
+#[test]
 fn an_expired_slip_is_refused_and_kept_in_quarantine() {
     let c = cast();
     let slip = slip(&c.server, chrono::Duration::days(90));
@@ -396,10 +523,12 @@ fn the_return_bundle_carries_the_reviewers_correction_and_not_the_members_own_ch
     assert!(outbox(&gao, vec![]).bundles.is_empty());
     assert!(roster(&gao).devices.iter().all(|d| d.device != c.member.id()));
 
-    // Tombouctou's facilitator, asking for everyone of its area, gets the member's.
+    // Tombouctou's facilitator, asking for everyone of its area, gets the member's (the
+    // colleague never declared a cursor through the relay: nothing for it).
     let back = outbox(&c.facilitator, vec![]);
     let mine: Vec<_> = back.bundles.iter().filter(|b| b.device == c.member.id()).collect();
     assert_eq!(mine.len(), 1);
+    assert_eq!(back.bundles.len(), 1);
     let down = c.member.open(&mine[0].bytes);
     assert_eq!(down.from, 0);
     assert_eq!(down.receipts.iter().map(|r| r.bundle).collect::<Vec<_>>(), vec![up]);
@@ -413,6 +542,8 @@ fn the_return_bundle_carries_the_reviewers_correction_and_not_the_members_own_ch
     // Another device cannot open it.
     let stranger = DeviceKeys::generate(1);
     assert!(open_down(&mine[0].bytes, &c.member.server, &[&stranger], c.member.id()).is_err());
+    // A return bundle handed back to the server as if it were the member's: refused.
+    refused(&carry(&c.facilitator, &mine[0].bytes), "bundle.wrong_direction");
     // A fresh id each time: the courier files each return bundle on its own.
     let again = outbox(&c.facilitator, vec![c.member.id()]);
     assert_ne!(again.bundles[0].id, mine[0].id);
@@ -574,4 +705,42 @@ fn a_large_backlog_goes_back_as_parts_each_starting_where_the_last_ended() {
         assert_eq!(down.response.more, k + 1 < back.bundles.len());
     }
     assert_eq!(docs, 6);
+}
+
+#[test]
+fn the_server_keeps_its_keys_across_restarts_and_a_bad_device_key_does_not_cost_the_code() {
+    let server = TestServer::start();
+    server.import_committees();
+    let first = enroll_keyed(&server, Role::Member, Some(goundam()), None);
+    let server = TestServer::on(server.stop(), Limits::default());
+    let second = enroll_keyed(&server, Role::Member, Some(goundam()), None);
+    assert_eq!(first.server, second.server, "devices pinned these keys");
+
+    let code = server.code(Role::Member, Some(goundam()), None);
+    let mut bad = DeviceKeys::generate(1).public();
+    bad.sign = [0xff; 32];
+    bad.encrypt = "age1nope".into();
+    let id = DeviceId::new();
+    let body = serde_json::json!({"code": code, "device_id": id.to_string(), "keys": bad});
+    let (status, bytes) = post(&server.url, "/v1/enroll", None, "application/json", body.to_string().as_bytes());
+    assert_eq!((status, error_body(&bytes).code.as_str()), (400, "relay.bad_key"));
+    let body = serde_json::json!({"code": code, "device_id": id.to_string(), "keys": DeviceKeys::generate(1).public()});
+    let (status, bytes) = post(&server.url, "/v1/enroll", None, "application/json", body.to_string().as_bytes());
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+}
+
+#[test]
+fn a_bundle_with_more_records_than_one_direct_request_is_applied_whole() {
+    let limits = Limits { max_docs_per_request: 2, ..Limits::default() };
+    let server = TestServer::with_limits(limits);
+    server.import_committees();
+    let member = enroll_keyed(&server, Role::Member, Some(goundam()), None);
+    let facilitator = server.enroll(Role::Facilitator, None, Some("tombouctou"));
+    let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let pushes: Vec<_> = (0..5).map(|_| submitted_session(member.device.id).push()).collect();
+    accepted(&carry(&facilitator, &member.bundle(0, pushes, vec![]).1));
+    assert_eq!(colleague.pull_all().len(), 5);
+    let down = member.open(&outbox(&facilitator, vec![member.id()]).bundles[0].bytes);
+    assert_eq!(down.receipts[0].results.len(), 5);
+    assert!(down.receipts[0].results.iter().all(|r| r.rejected.is_none()));
 }
