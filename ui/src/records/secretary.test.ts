@@ -11,7 +11,7 @@ describe('proof that a record was sent', () => {
   const d = fr.secretary.delivery;
   it('says when the server received the record', () => {
     const text = deliveryText({ state: 'received', at: '2026-03-12T14:05:00Z' }, 'fr', d);
-    expect(text).toMatch(/^Envoyée le 12\/03\/2026 à \d\d:\d\d, reçue par le serveur\.$/);
+    expect(text).toMatch(/^Reçue par le serveur le 12\/03\/2026 à \d\d:\d\d\.$/);
   });
   it('says what still waits, and what was never sent', () => {
     expect(deliveryText({ state: 'changes_waiting', at: '2026-03-12T14:05:00Z' }, 'fr', d)).toContain(
