@@ -28,15 +28,15 @@ import type { SyncSummary } from '../bindings/SyncSummary';
 import type { TextWarning } from '../bindings/TextWarning';
 import type { Vocabulary } from '../bindings/Vocabulary';
 import type {
-  CourierCollect,
-  CourierDistribute,
-  CourierFetch,
-  CourierForward,
+  Collected,
   CourierView,
+  Distributed,
+  FetchSummary,
+  ForwardSummary,
   HotspotView,
   RelayExchange,
-  RelayExport,
-  RelayImport,
+  RelayExportSummary,
+  RelayImportReport,
   RelayStatus,
 } from './relay-types';
 
@@ -141,26 +141,28 @@ export const textWarnings = (text: string) => call<TextWarning[]>('text_warnings
  * a server and a code; the device works at once, « inscription en attente ». */
 export const enrollOffline = (passphrase: string, slip: string, label?: string | null) =>
   call<AppStatus>('enroll_offline', { passphrase, slip, label: label ?? null });
-/** Where this device's records stand on the relay path, and the suggested folder. */
+/** Where this device's records stand on the relay path. */
 export const relayStatus = () => call<RelayStatus>('relay_status');
+/** The folder suggested for bundle files (under Documents, else the data folder). */
+export const relayDefaultFolder = () => call<string>('relay_default_folder');
 /** « Envoyer par le facilitateur »: the up-bundles written to `folder`. */
-export const relayExport = (folder: string) => call<RelayExport>('relay_export_to', { folder });
+export const relayExport = (folder: string) => call<RelayExportSummary>('relay_export_to', { folder });
 /** « Recevoir du facilitateur »: one return bundle file, applied in one transaction. */
-export const relayImport = (name: string, bytes: number[]) => call<RelayImport>('relay_import', { name, bytes });
+export const relayImport = (bytes: number[]) => call<RelayImportReport>('relay_import', { bytes });
 /** « Échanger avec le facilitateur » over the local network, from the pairing text. */
 export const relayExchange = (pairing: string) => call<RelayExchange>('relay_exchange', { pairing });
 
 /** The facilitator's « Courrier »: custody, states and dates, labels only. */
 export const courierView = () => call<CourierView>('courier_view');
 /** « Collecter »: one member's bundle file, checked against the roster, taken in custody. */
-export const courierCollect = (name: string, bytes: number[]) => call<CourierCollect>('courier_collect', { name, bytes });
+export const courierCollect = (bytes: number[]) => call<Collected>('courier_collect', { bytes });
 /** « Envoyer au serveur »: custody up-bundles forwarded (a sync does it too). */
-export const courierForward = () => call<CourierForward>('courier_forward');
-/** « Chercher les retours »: return bundles for the devices of the area. */
-export const courierFetch = () => call<CourierFetch>('courier_fetch');
+export const courierForward = () => call<ForwardSummary>('courier_forward');
+/** « Chercher les retours »: return bundles for every device of the area. */
+export const courierFetch = () => call<FetchSummary>('courier_fetch');
 /** « Distribuer »: one device's return bundles written to `folder`. */
 export const courierDistribute = (device: string, folder: string) =>
-  call<CourierDistribute>('courier_distribute', { device, folder });
+  call<Distributed>('courier_distribute', { device, folder });
 /** « Servir sur le réseau local »: starts serving custody; the pairing text to show. */
 export const hotspotStart = () => call<HotspotView>('hotspot_start');
 export const hotspotStop = () => call<void>('hotspot_stop');

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   NO_IMPORT,
   addImport,
+  arrivedToCorrect,
+  baseName,
+  folderOf,
+  type ImportPart,
   chosenFolder,
   formatBytes,
   importChangedNothing,
@@ -97,12 +101,13 @@ describe('sizes and files', () => {
 });
 
 describe('several files imported one by one', () => {
-  const part = (p: Partial<Parameters<typeof addImport>[2]> = {}) => ({
+  const part = (p: Partial<ImportPart> = {}): ImportPart => ({
     received: 0,
     acknowledged: 0,
-    to_correct: 0,
-    enrollment_done: false,
-    already_applied: false,
+    refused: [],
+    enrollment_completed: false,
+    nothing_new: false,
+    repair_needed: null,
     ...p,
   });
   const error = {
@@ -110,29 +115,55 @@ describe('several files imported one by one', () => {
     message: { fr: 'Ce paquet est destiné à un autre appareil.', en: 'This bundle is for another device.' },
     fields: [],
   };
+  const refusal = { id: 'r1', title: 'Séance', code: 'scope.outside', message: { fr: 'Hors périmètre.', en: 'Out of scope.' } };
 
   it('add up, failures kept with their file', () => {
     let t = NO_IMPORT;
-    t = addImport(t, 'paquet-1.ccsb', part({ received: 3, acknowledged: 2, to_correct: 1 }));
+    t = addImport(t, 'paquet-1.ccsb', part({ received: 3, acknowledged: 2, refused: [refusal] }));
     t = addImport(t, 'paquet-2.ccsb', { error });
-    t = addImport(t, 'paquet-3.ccsb', part({ received: 1, enrollment_done: true }));
-    t = addImport(t, 'paquet-4.ccsb', part({ already_applied: true }));
+    t = addImport(t, 'paquet-3.ccsb', part({ received: 1, enrollment_completed: true }));
+    t = addImport(t, 'paquet-4.ccsb', part({ nothing_new: true }));
     expect(t).toEqual({
       files: 4,
       received: 4,
       acknowledged: 2,
-      toCorrect: 1,
+      toCorrect: 0,
       enrollmentDone: true,
-      alreadyApplied: 1,
+      nothingNew: 1,
+      refused: [refusal],
+      repairNeeded: null,
       failures: [{ file: 'paquet-2.ccsb', error }],
     });
     expect(importChangedNothing(t)).toBe(false);
   });
 
   it('an old copy changes nothing and says so', () => {
-    const t = addImport(NO_IMPORT, 'paquet-1.ccsb', part({ already_applied: true }));
+    const t = addImport(NO_IMPORT, 'paquet-1.ccsb', part({ nothing_new: true }));
     expect(importChangedNothing(t)).toBe(true);
-    expect(t.alreadyApplied).toBe(1);
+    expect(t.nothingNew).toBe(1);
     expect(NO_IMPORT.failures).toEqual([]);
+  });
+
+  it('keeps the server’s word that it was restored', () => {
+    const repair = { fr: 'Synchronisez directement.', en: 'Sync directly.' };
+    const t = addImport(addImport(NO_IMPORT, 'a', part({ repair_needed: repair })), 'b', part());
+    expect(t.repairNeeded).toEqual(repair);
+  });
+
+  it('counts the records « à corriger » that arrived, not those already there', () => {
+    expect(arrivedToCorrect(['a', 'b'], ['a', 'b', 'c'])).toBe(1);
+    expect(arrivedToCorrect(['a'], ['a'])).toBe(0);
+    expect(arrivedToCorrect(['a', 'b'], ['c'])).toBe(1);
+  });
+});
+
+describe('paths', () => {
+  it.each([
+    ['/media/cle/paquet-3f9a.ccsb', 'paquet-3f9a.ccsb', '/media/cle'],
+    ['C:\\Users\\a\\paquet-1.ccsb', 'paquet-1.ccsb', 'C:\\Users\\a'],
+    ['paquet-1.ccsb', 'paquet-1.ccsb', 'paquet-1.ccsb'],
+  ])('%s', (path, name, folder) => {
+    expect(baseName(path)).toBe(name);
+    expect(folderOf(path)).toBe(folder);
   });
 });

@@ -11,6 +11,8 @@
  * field.
  */
 import type { AppError } from './api';
+import type { Message } from '../bindings/Message';
+import type { Refusal } from '../bindings/Refusal';
 import type { Lang } from '../i18n';
 
 /** The enrollment slip's text form (core/src/relay/slip.rs). */
@@ -156,10 +158,15 @@ export interface ImportTotals {
   files: number;
   received: number;
   acknowledged: number;
+  /** Records sent back « à corriger » that arrived with these files. */
   toCorrect: number;
   enrollmentDone: boolean;
-  /** Files that were already applied (an old copy): harmless, said so. */
-  alreadyApplied: number;
+  /** Files applied before, or with nothing this device did not have: harmless. */
+  nothingNew: number;
+  /** Records the server refused, with its reasons. */
+  refused: Refusal[];
+  /** The server was restored: received records wait for a direct sync. */
+  repairNeeded: Message | null;
   failures: FileFailure[];
 }
 
@@ -169,17 +176,21 @@ export const NO_IMPORT: ImportTotals = {
   acknowledged: 0,
   toCorrect: 0,
   enrollmentDone: false,
-  alreadyApplied: 0,
+  nothingNew: 0,
+  refused: [],
+  repairNeeded: null,
   failures: [],
 };
 
-/** What one file's import said, as far as the totals need it. */
+/** What one file's import said, as far as the totals need it (core's
+ * `RelayImportReport`). */
 export interface ImportPart {
   received: number;
   acknowledged: number;
-  to_correct: number;
-  enrollment_done: boolean;
-  already_applied: boolean;
+  refused: Refusal[];
+  enrollment_completed: boolean;
+  nothing_new: boolean;
+  repair_needed: Message | null;
 }
 
 export function addImport(total: ImportTotals, file: string, part: ImportPart | { error: AppError }): ImportTotals {
@@ -190,14 +201,36 @@ export function addImport(total: ImportTotals, file: string, part: ImportPart | 
     files: total.files + 1,
     received: total.received + part.received,
     acknowledged: total.acknowledged + part.acknowledged,
-    toCorrect: total.toCorrect + part.to_correct,
-    enrollmentDone: total.enrollmentDone || part.enrollment_done,
-    alreadyApplied: total.alreadyApplied + (part.already_applied ? 1 : 0),
+    toCorrect: total.toCorrect,
+    enrollmentDone: total.enrollmentDone || part.enrollment_completed,
+    nothingNew: total.nothingNew + (part.nothing_new ? 1 : 0),
+    refused: [...total.refused, ...part.refused],
+    repairNeeded: part.repair_needed ?? total.repairNeeded,
     failures: total.failures,
   };
 }
 
+/** Records « à corriger » after the import that were not before: the ones that
+ * arrived with the files (home lists them all, with their comment). */
+export function arrivedToCorrect(before: readonly string[], after: readonly string[]): number {
+  const was = new Set(before);
+  return after.filter((id) => !was.has(id)).length;
+}
+
 /** Whether an import changed nothing at all (every file an old copy, or none read). */
 export function importChangedNothing(t: ImportTotals): boolean {
-  return t.received === 0 && t.acknowledged === 0 && t.toCorrect === 0 && !t.enrollmentDone;
+  return t.received === 0 && t.acknowledged === 0 && t.toCorrect === 0 && !t.enrollmentDone && t.refused.length === 0;
+}
+
+/** The file name of a path, for the screen (`/media/cle/paquet-3f9a.ccsb` →
+ * `paquet-3f9a.ccsb`), whatever the platform's separator. */
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
+}
+
+/** The folder of a path (`/media/cle/paquet-3f9a.ccsb` → `/media/cle`). */
+export function folderOf(path: string): string {
+  const at = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return at > 0 ? path.slice(0, at) : path;
 }

@@ -21,7 +21,12 @@ export const relay = {
     n === 0
       ? 'The server has received every record of this device.'
       : `${records(n)} ${plural(n, 'waits', 'wait')} to be received by the server.`,
+  notReady:
+    'This device does not know the server’s keys yet: sync it once over the network to be able to go through the facilitator.',
   lastExport: (when: string) => `Last bundles prepared on ${when}.`,
+  unacknowledged: (n: number) => ` ${n} ${plural(n, 'bundle still waits', 'bundles still wait')} for the server’s answer.`,
+  refusedBundlesTitle: 'Bundles refused by the server',
+  server: (url: string, fingerprint: string) => `Server ${url}, fingerprint ${fingerprint}`,
   lastImport: (when: string) => `Last return received on ${when}.`,
   export: {
     title: 'Send through the facilitator',
@@ -38,6 +43,7 @@ export const relay = {
         ? `No new record; the ${plural(nFiles, 'bundle asks', 'bundles ask')} the server for the answers waiting for you (${files(nFiles)}).`
         : `${records(nRecords)} in ${files(nFiles)}.`,
     where: (folder: string) => `In the folder ${folder}`,
+    enrollment: 'The bundle also carries this device’s enrollment request.',
     handedOver: (when: string) => `Handed to the relay on ${when}: give these files to the facilitator.`,
   },
   import: {
@@ -103,10 +109,13 @@ export const courier = {
   loading: 'Loading the courier…',
   forServer: (n: number, size: string) =>
     n === 0 ? 'No bundle waits for the server.' : `${bundles(n)} ${plural(n, 'waits', 'wait')} for the server (${size}).`,
-  forMembers: (n: number, devices: number) =>
-    n === 0 ? 'No bundle to hand to members.' : `${bundles(n)} to hand to ${devices} ${plural(devices, 'device', 'devices')}.`,
-  lastForward: (when: string) => `Last sent to the server: ${when}`,
-  lastFetch: (when: string) => `Returns last fetched: ${when}`,
+  forMembers: (n: number, devices: number, size: string) =>
+    n === 0
+      ? 'No bundle to hand to members.'
+      : `${bundles(n)} to hand to ${devices} ${plural(devices, 'device', 'devices')} (${size}).`,
+  roster: (when: string, devices: number, revoked: number) =>
+    `Device list received from the server on ${when}: ${devices} ${plural(devices, 'device', 'devices')}${revoked > 0 ? `, ${revoked} revoked` : ''}.`,
+  noRoster: 'This device does not have the server’s device list yet: sync it once over the network before collecting.',
   devicesTitle: 'By device',
   devicesEmpty: 'You carry no bundle.',
   device: (name: string) => `Device ${name}`,
@@ -123,17 +132,16 @@ export const courier = {
     date: 'Date',
   },
   directions: {
-    up: 'To the server',
-    down: 'To the device',
+    to_server: 'To the server',
+    to_member: 'To the device',
   },
   states: {
-    held_up: 'To pass on to the server',
-    held_down: 'To hand over',
+    carried_up: 'To pass on to the server',
+    carried_down: 'To hand over',
     forwarded: 'Received by the server',
     refused: 'Refused by the server (kept for the administrator)',
-    delivered: 'Handed over, awaiting confirmation',
-    applied: 'Applied by the device',
-    replaced: 'Replaced by a newer one',
+    delivered: 'Applied by the device',
+    superseded: 'Replaced by a newer one',
   },
   collect: {
     title: 'Collect',
@@ -144,6 +152,8 @@ export const courier = {
     busy: (done: number, total: number) => `Checking file ${done} of ${total}…`,
     result: (taken: number, already: number) =>
       `${bundles(taken)} taken into custody${already > 0 ? `; ${already} ${plural(already, 'was', 'were')} already in your custody` : ''}.`,
+    enrolling: (n: number) =>
+      `${n === 1 ? 'One bundle carries' : `${n} bundles carry`} an enrollment request: the server will decide.`,
     failuresTitle: 'Files refused',
   },
   forward: {
@@ -151,16 +161,18 @@ export const courier = {
     help: 'Hands the waiting bundles to the server. A sync does it too, before sending your own records.',
     button: 'Send to the server',
     busy: 'Sending to the server…',
-    result: (accepted: number, refused: number) =>
-      `${bundles(accepted)} received by the server${refused > 0 ? `; ${bundles(refused)} refused (kept for the administrator)` : ''}.`,
+    result: (forwarded: number, refused: number, left: number) =>
+      `${bundles(forwarded)} received by the server${refused > 0 ? `; ${bundles(refused)} refused (kept for the administrator)` : ''}${left > 0 ? `; ${left} still to pass on` : ''}.`,
   },
   fetch: {
     title: 'Fetch returns',
     help: 'Asks the server for the return bundles of the devices you will visit (records to correct, receipts).',
     button: 'Fetch returns',
     busy: 'Fetching returns…',
-    result: (n: number, devices: number) =>
-      n === 0 ? 'No return for now.' : `${bundles(n)} of returns for ${devices} ${plural(devices, 'device', 'devices')}.`,
+    result: (received: number, superseded: number) =>
+      received === 0
+        ? 'No new return for now.'
+        : `${bundles(received)} of returns received${superseded > 0 ? `; ${superseded} older ${plural(superseded, 'one', 'ones')} replaced` : ''}.`,
   },
   distribute: {
     title: 'Distribute',

@@ -24,7 +24,13 @@ export const relay = {
     n === 0
       ? 'Le serveur a reçu toutes les fiches de cet appareil.'
       : `${records(n)} ${plural(n, 'attend', 'attendent')} d’être ${plural(n, 'reçue', 'reçues')} par le serveur.`,
+  notReady:
+    'Cet appareil ne connaît pas encore les clés du serveur : synchronisez-le une fois avec le réseau pour pouvoir passer par le facilitateur.',
   lastExport: (when: string) => `Dernier envoi préparé le ${when}.`,
+  unacknowledged: (n: number) =>
+    ` ${n} ${plural(n, 'paquet attend', 'paquets attendent')} encore la réponse du serveur.`,
+  refusedBundlesTitle: 'Paquets refusés par le serveur',
+  server: (url: string, fingerprint: string) => `Serveur ${url}, empreinte ${fingerprint}`,
   lastImport: (when: string) => `Dernier retour reçu le ${when}.`,
   export: {
     title: 'Envoyer par le facilitateur',
@@ -41,6 +47,7 @@ export const relay = {
         ? `Aucune fiche nouvelle ; ${plural(nFiles, 'le paquet demande', 'les paquets demandent')} au serveur les réponses qui vous attendent (${files(nFiles)}).`
         : `${records(nRecords)} dans ${files(nFiles)}.`,
     where: (folder: string) => `Dans le dossier ${folder}`,
+    enrollment: 'Le paquet porte aussi la demande d’inscription de cet appareil.',
     handedOver: (when: string) => `Remis au relais le ${when} : donnez ces fichiers au facilitateur.`,
   },
   import: {
@@ -107,12 +114,14 @@ export const courier = {
   loading: 'Chargement du courrier…',
   forServer: (n: number, size: string) =>
     n === 0 ? 'Aucun paquet n’attend le serveur.' : `${bundles(n)} ${plural(n, 'attend', 'attendent')} le serveur (${size}).`,
-  forMembers: (n: number, devices: number) =>
+  forMembers: (n: number, devices: number, size: string) =>
     n === 0
       ? 'Aucun paquet à remettre aux membres.'
-      : `${bundles(n)} à remettre à ${devices} ${plural(devices, 'appareil', 'appareils')}.`,
-  lastForward: (when: string) => `Dernier envoi au serveur : ${when}`,
-  lastFetch: (when: string) => `Derniers retours cherchés : ${when}`,
+      : `${bundles(n)} à remettre à ${devices} ${plural(devices, 'appareil', 'appareils')} (${size}).`,
+  roster: (when: string, devices: number, revoked: number) =>
+    `Liste des appareils reçue du serveur le ${when} : ${devices} ${plural(devices, 'appareil', 'appareils')}${revoked > 0 ? `, dont ${revoked} ${plural(revoked, 'révoqué', 'révoqués')}` : ''}.`,
+  noRoster:
+    'Cet appareil n’a pas encore la liste des appareils du serveur : synchronisez-le une fois avec le réseau avant de collecter.',
   devicesTitle: 'Par appareil',
   devicesEmpty: 'Vous ne portez aucun paquet.',
   device: (name: string) => `Appareil ${name}`,
@@ -129,17 +138,16 @@ export const courier = {
     date: 'Date',
   },
   directions: {
-    up: 'Vers le serveur',
-    down: 'Vers l’appareil',
+    to_server: 'Vers le serveur',
+    to_member: 'Vers l’appareil',
   },
   states: {
-    held_up: 'À transmettre au serveur',
-    held_down: 'À remettre',
+    carried_up: 'À transmettre au serveur',
+    carried_down: 'À remettre',
     forwarded: 'Reçu par le serveur',
     refused: 'Refusé par le serveur (gardé pour l’administrateur)',
-    delivered: 'Remis, en attente de confirmation',
-    applied: 'Appliqué par l’appareil',
-    replaced: 'Remplacé par un plus récent',
+    delivered: 'Appliqué par l’appareil',
+    superseded: 'Remplacé par un plus récent',
   },
   collect: {
     title: 'Collecter',
@@ -150,6 +158,8 @@ export const courier = {
     busy: (done: number, total: number) => `Vérification du fichier ${done} sur ${total}…`,
     result: (taken: number, already: number) =>
       `${bundles(taken)} ${plural(taken, 'pris', 'pris')} en garde${already > 0 ? ` ; ${already} ${plural(already, 'était', 'étaient')} déjà en votre garde` : ''}.`,
+    enrolling: (n: number) =>
+      `${n === 1 ? 'Un paquet porte' : `${n} paquets portent`} une demande d’inscription : le serveur en décidera.`,
     failuresTitle: 'Fichiers refusés',
   },
   forward: {
@@ -157,18 +167,18 @@ export const courier = {
     help: 'Remet au serveur les paquets en attente. La synchronisation le fait aussi, avant d’envoyer vos propres fiches.',
     button: 'Envoyer au serveur',
     busy: 'Envoi au serveur…',
-    result: (accepted: number, refused: number) =>
-      `${bundles(accepted)} ${plural(accepted, 'reçu', 'reçus')} par le serveur${refused > 0 ? ` ; ${bundles(refused)} ${plural(refused, 'refusé', 'refusés')} (gardés pour l’administrateur)` : ''}.`,
+    result: (forwarded: number, refused: number, left: number) =>
+      `${bundles(forwarded)} ${plural(forwarded, 'reçu', 'reçus')} par le serveur${refused > 0 ? ` ; ${bundles(refused)} ${plural(refused, 'refusé', 'refusés')} (gardés pour l’administrateur)` : ''}${left > 0 ? ` ; ${left} encore à transmettre` : ''}.`,
   },
   fetch: {
     title: 'Chercher les retours',
     help: 'Demande au serveur les paquets de retour des appareils que vous allez visiter (les fiches à corriger, les accusés de réception).',
     button: 'Chercher les retours',
     busy: 'Recherche des retours…',
-    result: (n: number, devices: number) =>
-      n === 0
-        ? 'Aucun retour pour le moment.'
-        : `${bundles(n)} de retour pour ${devices} ${plural(devices, 'appareil', 'appareils')}.`,
+    result: (received: number, superseded: number) =>
+      received === 0
+        ? 'Aucun nouveau retour pour le moment.'
+        : `${bundles(received)} de retour ${plural(received, 'reçu', 'reçus')}${superseded > 0 ? ` ; ${superseded} plus ${plural(superseded, 'ancien remplacé', 'anciens remplacés')}` : ''}.`,
   },
   distribute: {
     title: 'Distribuer',
