@@ -80,9 +80,6 @@ export const relay = {
     sent: (nRecords: number, nFiles: number) => `Sent: ${records(nRecords)} (${files(nFiles)}).`,
   },
   courierLink: 'Carrying other devices’ bundles? Open the courier.',
-  delivery: {
-    handedOver: (when: string) => `Handed to the relay on ${when}; not received by the server yet.`,
-  },
   slip: {
     tab: 'Enroll with a slip',
     help:

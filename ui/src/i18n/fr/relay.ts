@@ -85,9 +85,6 @@ export const relay = {
     sent: (nRecords: number, nFiles: number) => `Envoyé : ${records(nRecords)} (${files(nFiles)}).`,
   },
   courierLink: 'Vous portez les paquets d’autres appareils ? Ouvrez le courrier.',
-  delivery: {
-    handedOver: (when: string) => `Remise au relais le ${when} ; pas encore reçue par le serveur.`,
-  },
   slip: {
     tab: 'S’inscrire avec une fiche',
     help:
