@@ -170,6 +170,8 @@ error_codes! {
     RelayNotCourier => "relay.not_courier", "Cet appareil ne transporte pas de paquets pour d’autres.", "This device carries no bundles for others.";
     SlipMalformed => "slip.malformed", "Fiche d’inscription illisible : vérifiez le texte ou scannez à nouveau le code.", "Unreadable enrollment slip: check the text or scan the code again.";
     SlipExpired => "slip.expired", "Cette fiche d’inscription a expiré : demandez-en une nouvelle.", "This enrollment slip has expired: ask for a new one.";
+    RelayKeyConflict => "relay.key_conflict", "Le serveur connaît déjà d’autres clés pour cet appareil à ce numéro : changez de clés avec un numéro plus grand.", "The server already holds other keys for this device under this number: replace the keys with a higher number.";
+    RelayKeyStale => "relay.key_stale", "Ces clés sont plus anciennes que celles que le serveur connaît pour cet appareil.", "These keys are older than the ones the server holds for this device.";
     // ---------------------------------------------------------------- the server
     AuthMissing => "auth.missing", "Le serveur demande le jeton de l’appareil : il faut l’enrôler à nouveau.", "The server asks for the device token: it must be enrolled again.";
     AuthUnknownToken => "auth.unknown_token", "Le serveur ne reconnaît pas cet appareil : il faut l’enrôler à nouveau.", "The server does not know this device: it must be enrolled again.";

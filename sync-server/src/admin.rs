@@ -29,6 +29,14 @@ pub enum AdminError {
     BackupExists(PathBuf),
     #[error("{0} is not a valid UTF-8 path")]
     BadPath(PathBuf),
+    #[error("cannot write {path}: {source}")]
+    WriteFile { path: PathBuf, source: std::io::Error },
+    #[error("server address refused for a slip: {0}")]
+    BadAddress(String),
+    #[error("making the QR code: {0}")]
+    Qr(String),
+    #[error("no enrolled, non-revoked device has the id {0}")]
+    UnknownDevice(String),
 }
 
 impl From<EnrollError> for AdminError {
@@ -128,6 +136,90 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path).map(drop)
+}
+
+/// Makes an enrollment slip: a single-use code for `grant` with the server's `address`,
+/// relay keys and epoch, valid for `valid_for`.
+pub fn create_slip(
+    data_dir: &Path,
+    grant: &Grant,
+    address: &str,
+    valid_for: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<(IssuedCode, ccs_core::relay::Slip), AdminError> {
+    let address = ccs_core::sync::address::check(address).map_err(|e| AdminError::BadAddress(e.to_string()))?;
+    let store = Store::open(data_dir)?;
+    let mut conn = store.conn()?;
+    let server = crate::keys::server_keys(&mut *conn, now)?.public();
+    Ok(crate::slip::issue(&conn, grant, &address, &server, now, valid_for)?)
+}
+
+/// Writes the slip's printable page.
+pub fn write_slip_page(slip: &ccs_core::relay::Slip, file: &Path) -> Result<(), AdminError> {
+    let page = crate::slip::page_html(slip).map_err(|e| AdminError::Qr(e.to_string()))?;
+    std::fs::write(file, page).map_err(|source| AdminError::WriteFile { path: file.to_path_buf(), source })
+}
+
+/// Every refused relay bundle kept for the administrator.
+pub fn relay_quarantine(data_dir: &Path) -> Result<Vec<crate::relay::QuarantinedBundle>, AdminError> {
+    let store = Store::open(data_dir)?;
+    let conn = store.conn()?;
+    Ok(crate::relay::quarantine(&conn)?)
+}
+
+/// Processes bundle files brought straight to the server (a stick), as if a courier
+/// had (recorded as [`crate::relay::ADMIN_IMPORT`]). A file that cannot be read is an
+/// error before anything is processed.
+pub fn relay_import(
+    data_dir: &Path,
+    files: &[PathBuf],
+    limits: &crate::Limits,
+    now: DateTime<Utc>,
+) -> Result<Vec<(PathBuf, ccs_core::relay::api::RelayReceipt)>, AdminError> {
+    let mut contents = Vec::with_capacity(files.len());
+    for f in files {
+        let bytes = std::fs::read(f).map_err(|source| AdminError::ReadFile { path: f.clone(), source })?;
+        contents.push((f.clone(), bytes));
+    }
+    let store = Store::open(data_dir)?;
+    let mut conn = store.conn()?;
+    let keys = crate::keys::server_keys(&mut *conn, now)?;
+    let mut out = Vec::with_capacity(contents.len());
+    for (file, bytes) in contents {
+        let receipt =
+            crate::relay::receive(&mut conn, &keys, &bytes, &crate::relay::Carrier::AdminImport, limits, now)?;
+        out.push((file, receipt));
+    }
+    Ok(out)
+}
+
+/// Writes the return bundles of `devices` into `out_dir`, named by
+/// [`ccs_core::relay::bundle::file_name`]; returns the files written.
+pub fn relay_outbox(
+    data_dir: &Path,
+    devices: &[String],
+    out_dir: &Path,
+    limits: &crate::Limits,
+    now: DateTime<Utc>,
+) -> Result<Vec<PathBuf>, AdminError> {
+    let store = Store::open(data_dir)?;
+    let mut conn = store.conn()?;
+    let keys = crate::keys::server_keys(&mut *conn, now)?;
+    let mut scopes = Vec::with_capacity(devices.len());
+    for d in devices {
+        let scope = crate::relay::device_scope(&conn, d)?.ok_or_else(|| AdminError::UnknownDevice(d.clone()))?;
+        scopes.push(scope);
+    }
+    std::fs::create_dir_all(out_dir).map_err(|source| AdminError::WriteFile { path: out_dir.to_path_buf(), source })?;
+    let mut written = Vec::new();
+    for scope in scopes {
+        for b in crate::relay::return_bundles(&mut conn, &keys, &scope, limits, now)? {
+            let path = out_dir.join(ccs_core::relay::bundle::file_name(&b.id));
+            std::fs::write(&path, &b.bytes).map_err(|source| AdminError::WriteFile { path: path.clone(), source })?;
+            written.push(path);
+        }
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

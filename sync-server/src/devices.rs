@@ -68,6 +68,8 @@ pub fn revoke(
         rusqlite::params![store::timestamp(now), id],
     )?;
     if changed == 1 {
+        // Every relay key goes with the token: its bundles in transit are refused.
+        crate::keys::retire_all(conn, &id, now)?;
         tracing::info!(device = %id, "device revoked");
         return Ok(Revocation::Revoked);
     }

@@ -15,8 +15,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{new_token, secret_hash};
+use crate::keys::{self, KeysError};
 use crate::store::{self, StoreError};
 use ccs_core::error_code::ErrorCode;
+use ccs_core::relay::PublicKeys;
 
 const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const CODE_LEN: usize = 12;
@@ -49,6 +51,9 @@ pub struct EnrollRequest {
     /// never reach a real committee's phones or the CRSS's indicators.
     #[serde(default)]
     pub demo: bool,
+    /// The device's relay keys, registered with it (absent from apps before the relay).
+    #[serde(default)]
+    pub keys: Option<PublicKeys>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +65,10 @@ pub struct EnrollResponse {
     pub region: Option<String>,
     /// The server log's epoch, 32 hex characters.
     pub epoch: String,
+    /// The server's relay keys, which the device pins (absent from servers before the
+    /// relay).
+    #[serde(default)]
+    pub server_keys: Option<PublicKeys>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +90,18 @@ pub enum EnrollError {
     #[error("this device holds demonstration records: start a new store to enroll it")]
     DemoStore,
     #[error(transparent)]
+    Keys(KeysError),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<KeysError> for EnrollError {
+    fn from(e: KeysError) -> Self {
+        match e {
+            KeysError::Store(s) => EnrollError::Store(s),
+            other => EnrollError::Keys(other),
+        }
+    }
 }
 
 impl EnrollError {
@@ -95,6 +115,7 @@ impl EnrollError {
             EnrollError::ScopeRequired => ErrorCode::EnrollScopeRequired,
             EnrollError::UnknownRegion(_) => ErrorCode::EnrollUnknownRegion,
             EnrollError::DemoStore => ErrorCode::EnrollDemoStore,
+            EnrollError::Keys(e) => e.code(),
             EnrollError::Store(_) => ErrorCode::ServerInternal,
         }
     }
@@ -154,16 +175,41 @@ pub fn issue(
     Ok(IssuedCode { code, expires_at })
 }
 
-/// Exchanges a code for a device token, once.
+/// Exchanges a code for a device token, once, and registers the device's relay keys
+/// with it. The caller adds the server's keys to the answer (`server_keys`).
 pub fn redeem(
     conn: &mut Connection,
     request: &EnrollRequest,
     now: DateTime<Utc>,
 ) -> Result<EnrollResponse, EnrollError> {
     let device: DeviceId = request.device_id.parse().map_err(|_| EnrollError::BadDeviceId)?;
-    let code_hash = secret_hash(&normalize(&request.code));
+    // Checked before the code is used up: a bad key must not cost the member its code.
+    if let Some(k) = &request.keys {
+        k.check().map_err(|e| KeysError::BadKey(e.to_string()))?;
+    }
     // IMMEDIATE: two devices racing with the same code cannot both win.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+    let redeemed = redeem_in(&tx, &request.code, device, request.label.as_deref(), request.demo, now)?;
+    if let Some(k) = &request.keys {
+        keys::register(&tx, &redeemed.device_id, k, now)?;
+    }
+    tx.commit().map_err(StoreError::from)?;
+    Ok(redeemed)
+}
+
+/// The single-use rules of a code, shared by the direct enrollment and the offline one
+/// (a slip's code arriving in a bundle, [`crate::relay`]): unknown, used, expired and
+/// demonstration stores are refused, a taken device id too; otherwise the device is
+/// made and the code marked used by it. Runs inside the caller's (IMMEDIATE) transaction.
+pub fn redeem_in(
+    tx: &Connection,
+    code: &str,
+    device: DeviceId,
+    label: Option<&str>,
+    demo: bool,
+    now: DateTime<Utc>,
+) -> Result<EnrollResponse, EnrollError> {
+    let code_hash = secret_hash(&normalize(code));
     type CodeRow = (String, Option<String>, Option<String>, Option<String>, String, Option<String>);
     let row: Option<CodeRow> = tx
         .query_row(
@@ -182,7 +228,7 @@ pub fn redeem(
     }
     // Refused before the code is used up: the member starts a new store and enrolls
     // with the same code.
-    if request.demo && role != Role::Admin.code() {
+    if demo && role != Role::Admin.code() {
         return Err(EnrollError::DemoStore);
     }
     let taken: bool = tx
@@ -192,7 +238,7 @@ pub fn redeem(
         return Err(EnrollError::DeviceExists);
     }
     let token = new_token();
-    let label = request.label.as_deref().and_then(clean_label).or(code_label.as_deref().and_then(clean_label));
+    let label = label.and_then(clean_label).or(code_label.as_deref().and_then(clean_label));
     tx.execute(
         "INSERT INTO devices (id, role, committee_id, region, token_hash, label, enrolled_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -212,8 +258,7 @@ pub fn redeem(
         rusqlite::params![store::timestamp(now), device.to_string(), code_hash],
     )
     .map_err(StoreError::from)?;
-    let epoch = store::epoch(&tx)?;
-    tx.commit().map_err(StoreError::from)?;
+    let epoch = store::epoch(tx)?;
     tracing::info!(device = %device, role = %role, "device enrolled");
     Ok(EnrollResponse {
         device_id: device.to_string(),
@@ -222,7 +267,19 @@ pub fn redeem(
         committee_id: committee,
         region,
         epoch: hex::encode(epoch),
+        server_keys: None,
     })
+}
+
+/// Whether `code` was redeemed by `device` already: an offline enrollment's later
+/// bundles (parts, or a second export before the answer came back) carry the same code.
+pub fn redeemed_by(conn: &Connection, code: &str, device: DeviceId) -> Result<bool, StoreError> {
+    let used_by: Option<Option<String>> = conn
+        .query_row("SELECT used_by FROM enrollment_codes WHERE code_hash = ?1", [secret_hash(&normalize(code))], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(used_by.flatten().as_deref() == Some(device.to_string().as_str()))
 }
 
 /// Longest device label kept, in characters.

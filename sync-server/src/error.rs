@@ -12,6 +12,7 @@ use ccs_core::sync::wire::{ErrorBody, WireError};
 
 use crate::auth::AuthError;
 use crate::enrollment::EnrollError;
+use crate::keys::KeysError;
 use crate::store::StoreError;
 use ccs_core::error_code::ErrorCode;
 
@@ -23,6 +24,8 @@ pub enum AppError {
     Enroll(EnrollError),
     #[error(transparent)]
     Wire(#[from] WireError),
+    #[error(transparent)]
+    Keys(KeysError),
     #[error("request body larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("{count} documents in one request; the limit is {limit}")]
@@ -57,12 +60,18 @@ impl AppError {
             AppError::Auth(_) => StatusCode::UNAUTHORIZED,
             AppError::Enroll(EnrollError::DeviceExists) => StatusCode::CONFLICT,
             AppError::Enroll(EnrollError::DemoStore) => StatusCode::FORBIDDEN,
-            AppError::Enroll(EnrollError::BadDeviceId | EnrollError::ScopeRequired | EnrollError::UnknownRegion(_)) => {
-                StatusCode::BAD_REQUEST
-            }
+            AppError::Enroll(
+                EnrollError::BadDeviceId
+                | EnrollError::ScopeRequired
+                | EnrollError::UnknownRegion(_)
+                | EnrollError::Keys(_),
+            ) => StatusCode::BAD_REQUEST,
             AppError::Enroll(EnrollError::Store(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Enroll(_) => StatusCode::UNAUTHORIZED,
             AppError::Wire(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Keys(KeysError::Store(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Keys(KeysError::Conflict(_) | KeysError::Stale { .. }) => StatusCode::CONFLICT,
+            AppError::Keys(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyDocs { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -78,6 +87,7 @@ impl AppError {
             AppError::Auth(e) => e.code(),
             AppError::Enroll(e) => e.code(),
             AppError::Wire(e) => e.code(),
+            AppError::Keys(e) => e.code(),
             AppError::TooLarge { .. } => ErrorCode::RequestTooLarge,
             AppError::TooManyDocs { .. } => ErrorCode::RequestTooManyDocs,
             AppError::BadRequest(_) => ErrorCode::RequestMalformed,
@@ -118,6 +128,15 @@ impl From<EnrollError> for AppError {
         match e {
             EnrollError::Store(e) => e.into(),
             other => AppError::Enroll(other),
+        }
+    }
+}
+
+impl From<KeysError> for AppError {
+    fn from(e: KeysError) -> Self {
+        match e {
+            KeysError::Store(e) => e.into(),
+            other => AppError::Keys(other),
         }
     }
 }

@@ -26,7 +26,9 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::enrollment::{self, EnrollRequest, EnrollResponse};
 use crate::error::AppError;
-use crate::{auth, repair, sync, AppState};
+use crate::relay::Carrier;
+use crate::{auth, keys, relay, repair, store, sync, AppState};
+use ccs_core::relay::api::{self, KeysRequest, KeysResponse, OutboxRequest, OutboxResponse, RelayReceipt};
 
 /// Content type of sync frames.
 pub const FRAME_CONTENT_TYPE: &str = "application/x-ccs-frame";
@@ -39,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync", post(sync_round))
         .route("/v1/repair", post(repair_round))
+        .route(api::KEYS_PATH, post(register_keys))
+        .route(api::RELAY_PATH, post(relay_bundle))
+        .route(api::OUTBOX_PATH, post(relay_outbox))
+        .route(api::ROSTER_PATH, get(relay_roster))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -163,7 +169,8 @@ impl IntoResponse for Frame {
 
 async fn enroll(State(state): State<AppState>, Body(body): Body) -> Result<Json<EnrollResponse>, AppError> {
     let request: EnrollRequest = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let response = state.store.run(move |conn| enrollment::redeem(conn, &request, chrono::Utc::now())).await?;
+    let mut response = state.store.run(move |conn| enrollment::redeem(conn, &request, chrono::Utc::now())).await?;
+    response.server_keys = Some(state.server_keys.public());
     Ok(Json(response))
 }
 
@@ -180,7 +187,11 @@ async fn sync_round(
     let limits = state.limits.clone();
     let response = state
         .store
-        .run(move |conn| sync::round(conn, &device, &request, &limits, chrono::Utc::now()).map_err(AppError::from))
+        .run(move |conn| {
+            // A device that syncs directly holds its token: an offline grant is done.
+            relay::forget_grant(conn, &device.device_id)?;
+            sync::round(conn, &device, &request, &limits, chrono::Utc::now()).map_err(AppError::from)
+        })
         .await?;
     Ok(Frame(wire::encode(&response)))
 }
@@ -201,4 +212,72 @@ async fn repair_round(
         .run(move |conn| repair::round(conn, &device, &request, &limits, chrono::Utc::now()).map_err(AppError::from))
         .await?;
     Ok(Frame(wire::encode(&response)))
+}
+
+/// `POST /v1/keys`: the device registers (or replaces) its relay keys and learns the
+/// server's.
+async fn register_keys(
+    State(state): State<AppState>,
+    Device(device): Device,
+    Body(body): Body,
+) -> Result<Json<KeysResponse>, AppError> {
+    let request: KeysRequest = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let epoch = state
+        .store
+        .run(move |conn| -> Result<[u8; 16], AppError> {
+            keys::register(conn, &device.device_id.to_string(), &request.keys, chrono::Utc::now())?;
+            Ok(store::epoch(conn)?)
+        })
+        .await?;
+    Ok(Json(KeysResponse { server_keys: state.server_keys.public(), epoch: hex::encode(epoch) }))
+}
+
+/// `POST /v1/relay`: one bundle a courier brought; its receipt (a refusal is a receipt
+/// too, not an HTTP error: the courier keeps going with its other bundles).
+async fn relay_bundle(
+    State(state): State<AppState>,
+    Device(courier): Device,
+    Body(body): Body,
+) -> Result<Json<RelayReceipt>, AppError> {
+    let limits = state.limits.clone();
+    let keys = state.server_keys.clone();
+    let receipt = state
+        .store
+        .run(move |conn| {
+            relay::receive(conn, &keys, &body, &Carrier::Device(courier), &limits, chrono::Utc::now())
+                .map_err(AppError::from)
+        })
+        .await?;
+    Ok(Json(receipt))
+}
+
+/// `POST /v1/relay/outbox`: return bundles for the devices the courier will visit.
+async fn relay_outbox(
+    State(state): State<AppState>,
+    Device(courier): Device,
+    Body(body): Body,
+) -> Result<Frame, AppError> {
+    let request: OutboxRequest = wire::decode(&body)?;
+    let limits = state.limits.clone();
+    let keys = state.server_keys.clone();
+    let bundles = state
+        .store
+        .run(move |conn| {
+            relay::outbox(conn, &keys, &Carrier::Device(courier), &request.devices, &limits, chrono::Utc::now())
+                .map_err(AppError::from)
+        })
+        .await?;
+    Ok(Frame(wire::encode(&OutboxResponse { bundles })))
+}
+
+/// `GET /v1/relay/roster`: the keys and revocations of the courier's area.
+async fn relay_roster(State(state): State<AppState>, Device(courier): Device) -> Result<Frame, AppError> {
+    let server = state.server_keys.public();
+    let roster = state
+        .store
+        .run(move |conn| {
+            relay::roster(conn, &server, &Carrier::Device(courier), chrono::Utc::now()).map_err(AppError::from)
+        })
+        .await?;
+    Ok(Frame(wire::encode(&roster)))
 }

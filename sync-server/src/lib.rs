@@ -17,6 +17,10 @@
 //!   (one page of entries in scope);
 //! - [`repair`]: Automerge's sync protocol per document, for cursors from another log;
 //! - [`lineage`]: history-free copies (declassified or purged records) and what they carry;
+//! - [`keys`]: the server's relay keys and each device's public keys by key epoch;
+//! - [`relay`]: bundles couriers bring (`POST /v1/relay`), return bundles they take back
+//!   (`/v1/relay/outbox`), their roster, the quarantine of refused bundles;
+//! - [`slip`]: enrollment slips for devices that enroll with no network;
 //! - [`admin`]: what the binary's admin subcommands do.
 //!
 //! [`serve`] takes a bound listener and a shutdown future, so tests run the real
@@ -30,11 +34,14 @@ pub mod devices;
 pub mod enrollment;
 pub mod error;
 pub mod http;
+pub mod keys;
 pub mod lineage;
 pub mod log;
 pub mod pull;
 pub mod push;
+pub mod relay;
 pub mod repair;
+pub mod slip;
 pub mod store;
 pub mod sync;
 
@@ -113,6 +120,8 @@ pub struct AppState {
     limits: Limits,
     /// Each device's request allowance ([`http::Buckets`]).
     buckets: Arc<http::Buckets>,
+    /// The server's relay keys ([`keys::server_keys`]), loaded once at start.
+    server_keys: Arc<ccs_core::relay::DeviceKeys>,
 }
 
 impl AppState {
@@ -120,7 +129,13 @@ impl AppState {
     pub fn open(config: &Config) -> Result<AppState, StoreError> {
         let limits = config.limits.clone();
         let store = Store::open(&config.data_dir)?.with_gate(limits.max_concurrent_requests, limits.queue_wait);
-        Ok(AppState { store: Arc::new(store), buckets: Arc::new(http::Buckets::default()), limits })
+        let server_keys = keys::server_keys(&mut *store.conn()?, chrono::Utc::now())?;
+        Ok(AppState {
+            store: Arc::new(store),
+            buckets: Arc::new(http::Buckets::default()),
+            limits,
+            server_keys: Arc::new(server_keys),
+        })
     }
 }
 

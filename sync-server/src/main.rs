@@ -67,12 +67,27 @@ enum Command {
         /// The region code of a facilitator (e.g. tombouctou).
         #[arg(long)]
         region: Option<String>,
-        /// How long the code is valid: 30m, 24h, 7d.
-        #[arg(long, default_value = "24h")]
-        expires: String,
+        /// How long the code is valid: 30m, 24h, 7d (default 24h; 90d for a slip).
+        #[arg(long)]
+        expires: Option<String>,
         /// A label for the device (who holds it).
         #[arg(long)]
         label: Option<String>,
+        /// Print an enrollment slip for a device that may never reach the server: the
+        /// code with the server's address and relay keys, as text and QR code.
+        #[arg(long)]
+        slip: bool,
+        /// The server's public address written on the slip (https://…).
+        #[arg(long, env = "CCS_PUBLIC_ADDRESS", requires = "slip")]
+        address: Option<String>,
+        /// Also write the slip's printable page (HTML) to this file.
+        #[arg(long, requires = "slip")]
+        slip_page: Option<PathBuf>,
+    },
+    /// Bundles carried by couriers: the quarantine, a stick brought to the server.
+    Relay {
+        #[command(subcommand)]
+        command: RelayCommand,
     },
     /// List or revoke enrolled devices.
     Devices {
@@ -97,6 +112,30 @@ enum DevicesCommand {
     },
     /// Revoke a device: refused from its next request on.
     Revoke { device_id: String },
+}
+
+#[derive(Subcommand)]
+enum RelayCommand {
+    /// List the refused bundles kept for inspection.
+    Quarantine {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Process bundle files brought to the server (recorded as carried by "admin import").
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write the return bundles of the devices whose bundles were accepted here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write the return bundles of a device to a folder (to carry on a stick).
+    Outbox {
+        #[arg(long, required = true)]
+        device: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -159,30 +198,110 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             serve(Config { data_dir: data, limits }, listen, tls)
         }
-        Command::Enroll { role, committee, region, expires, label } => {
+        Command::Enroll { role, committee, region, expires, label, slip, address, slip_page } => {
             let role = Role::from(role);
             match role {
                 Role::Member if committee.is_none() => anyhow::bail!("a member code needs --committee UUID"),
                 Role::Facilitator if region.is_none() => anyhow::bail!("a facilitator code needs --region CODE"),
                 _ => {}
             }
-            let valid_for = admin::parse_duration(&expires)?;
+            let default_validity =
+                if slip { format!("{}d", ccs_sync_server::slip::DEFAULT_VALIDITY_DAYS) } else { "24h".to_string() };
+            let valid_for = admin::parse_duration(expires.as_deref().unwrap_or(&default_validity))?;
             let grant = Grant { role, committee_id: committee, region, label };
-            let issued = admin::create_enrollment_code(&data, &grant, valid_for, now)?;
-            out!("{}", issued.code);
-            let qr = qrcode::QrCode::new(issued.code.as_bytes()).context("making the QR code")?;
+            let scope = match (&grant.committee_id, &grant.region) {
+                (Some(c), _) if role == Role::Member => format!(", committee {c}"),
+                (_, Some(r)) if role == Role::Facilitator => format!(", region {r}"),
+                _ => String::new(),
+            };
+            let (issued, qr_text) = if slip {
+                let address = address.context("a slip needs the server's public address: --address https://…")?;
+                let (issued, slip) = admin::create_slip(&data, &grant, &address, valid_for, now)?;
+                out!("{}", issued.code);
+                out!("{}", slip.to_text());
+                if let Some(file) = &slip_page {
+                    admin::write_slip_page(&slip, file)?;
+                    out!("Printable slip written to {}.", file.display());
+                }
+                (issued, slip.to_text())
+            } else {
+                let issued = admin::create_enrollment_code(&data, &grant, valid_for, now)?;
+                out!("{}", issued.code);
+                let text = issued.code.clone();
+                (issued, text)
+            };
+            let qr = qrcode::QrCode::new(qr_text.as_bytes()).context("making the QR code")?;
             let picture = qr
                 .render::<qrcode::render::unicode::Dense1x2>()
                 .dark_color(qrcode::render::unicode::Dense1x2::Light)
                 .light_color(qrcode::render::unicode::Dense1x2::Dark)
                 .build();
             out!("{picture}");
-            let scope = match (&grant.committee_id, &grant.region) {
-                (Some(c), _) if role == Role::Member => format!(", committee {c}"),
-                (_, Some(r)) if role == Role::Facilitator => format!(", region {r}"),
-                _ => String::new(),
-            };
             out!("Role: {role}{scope}. Single use; expires {} (UTC).", issued.expires_at.format("%Y-%m-%d %H:%M"));
+            Ok(())
+        }
+        Command::Relay { command: RelayCommand::Quarantine { json } } => {
+            let bundles = admin::relay_quarantine(&data)?;
+            if json {
+                out!("{}", serde_json::to_string_pretty(&bundles)?);
+            } else if bundles.is_empty() {
+                out!("No refused bundle.");
+            } else {
+                out!(
+                    "{:<5}  {:<20}  {:<36}  {:<28}  {:<36}  {:>9}  BUNDLE",
+                    "#",
+                    "RECEIVED",
+                    "DEVICE",
+                    "CODE",
+                    "COURIER",
+                    "BYTES"
+                );
+                for b in bundles {
+                    out!(
+                        "{:<5}  {:<20}  {:<36}  {:<28}  {:<36}  {:>9}  {}",
+                        b.seq,
+                        b.received_at,
+                        b.device.as_deref().unwrap_or("-"),
+                        b.code,
+                        b.courier,
+                        b.size,
+                        b.bundle.as_deref().unwrap_or("-"),
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Relay { command: RelayCommand::Import { files, out } } => {
+            let receipts = admin::relay_import(&data, &files, &Limits::default(), now)?;
+            let mut devices = Vec::new();
+            for (file, r) in &receipts {
+                match (&r.code, &r.device) {
+                    (None, device) => {
+                        out!("{}: accepted (device {})", file.display(), device.as_deref().unwrap_or("-"));
+                        if let Some(d) = device {
+                            if !devices.contains(d) {
+                                devices.push(d.clone());
+                            }
+                        }
+                    }
+                    (Some(code), _) => out!("{}: refused [{code}], kept in quarantine", file.display()),
+                }
+            }
+            if let Some(dir) = out {
+                for path in admin::relay_outbox(&data, &devices, &dir, &Limits::default(), now)? {
+                    out!("Return bundle written: {}", path.display());
+                }
+            }
+            Ok(())
+        }
+        Command::Relay { command: RelayCommand::Outbox { device, out } } => {
+            let written = admin::relay_outbox(&data, &device, &out, &Limits::default(), now)?;
+            if written.is_empty() {
+                out!("Nothing to write: the device never declared a cursor through the relay or has no key.");
+            }
+            for path in written {
+                out!("Return bundle written: {}", path.display());
+            }
             Ok(())
         }
         Command::Devices { command: DevicesCommand::List { json } } => {

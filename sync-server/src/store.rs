@@ -115,6 +115,83 @@ const MIGRATIONS: &[&str] = &[
     INSERT OR IGNORE INTO contributors (doc_id, device_id) SELECT id, author_device FROM docs;
     INSERT OR IGNORE INTO contributors (doc_id, device_id) SELECT DISTINCT doc_id, origin_device FROM log;
     "#,
+    // 3: the relay (RELAY.md). The server's own keys (secrets: this file is the host's to
+    // protect, as the token hashes and records already are); each device's public keys by
+    // key epoch; up-bundles received with their receipts and who carried them; refused
+    // bundles kept for an administrator; the cursor each device last declared; the
+    // return bundles made (what they carried, so the device's `applied` confirms it);
+    // tokens of devices enrolled offline, kept until the device confirms them.
+    r#"
+    CREATE TABLE server_keys (
+        epoch      INTEGER PRIMARY KEY,
+        secret     BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE device_keys (
+        device_id     TEXT NOT NULL,
+        epoch         INTEGER NOT NULL,
+        sign          BLOB NOT NULL,
+        encrypt       TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        retired_at    TEXT,
+        PRIMARY KEY (device_id, epoch)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE relay_bundles (
+        id           BLOB PRIMARY KEY,
+        device_id    TEXT NOT NULL,
+        sha256       BLOB NOT NULL,
+        results      TEXT NOT NULL,
+        courier      TEXT NOT NULL,
+        received_at  TEXT NOT NULL,
+        confirmed_at TEXT
+    );
+    CREATE INDEX relay_bundles_device ON relay_bundles(device_id, confirmed_at);
+    CREATE INDEX relay_bundles_sha ON relay_bundles(sha256);
+
+    CREATE TABLE relay_deliveries (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        bundle_id BLOB,
+        device_id TEXT,
+        courier   TEXT NOT NULL,
+        status    TEXT NOT NULL,
+        code      TEXT,
+        at        TEXT NOT NULL
+    );
+
+    CREATE TABLE relay_quarantine (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        bundle_id   BLOB,
+        device_id   TEXT,
+        sha256      BLOB NOT NULL UNIQUE,
+        code        TEXT NOT NULL,
+        courier     TEXT NOT NULL,
+        bytes       BLOB NOT NULL,
+        received_at TEXT NOT NULL
+    );
+
+    CREATE TABLE relay_cursors (
+        device_id   TEXT PRIMARY KEY,
+        epoch       BLOB NOT NULL,
+        cursor      INTEGER NOT NULL,
+        declared_at TEXT NOT NULL
+    );
+
+    CREATE TABLE relay_down (
+        id        BLOB PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        receipts  TEXT NOT NULL,
+        has_grant INTEGER NOT NULL,
+        made_at   TEXT NOT NULL
+    );
+
+    CREATE TABLE relay_grants (
+        device_id  TEXT PRIMARY KEY,
+        token      TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 #[derive(Debug, thiserror::Error)]
