@@ -12,6 +12,7 @@ export const secretary = {
       `Envoyée le ${when}, reçue par le serveur ; les modifications faites depuis partiront à la prochaine synchronisation.`,
     changesWaitingUndated:
       'Reçue par le serveur ; les modifications faites depuis partiront à la prochaine synchronisation.',
+    relayed: (when: string) => `Remise au relais le ${when} : en route vers le serveur.`,
   },
   print: {
     link: 'Imprimer le procès-verbal',
