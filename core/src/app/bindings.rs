@@ -30,6 +30,9 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     SyncSummary::export_all(&cfg)?;
     SyncState::export_all(&cfg)?;
     SyncProgress::export_all(&cfg)?;
+    RelayStatus::export_all(&cfg)?;
+    RelayExportSummary::export_all(&cfg)?;
+    RelayImportReport::export_all(&cfg)?;
     crate::model::privacy::TextWarning::export_all(&cfg)?;
     // Record bodies, for typed forms.
     Record::export_all(&cfg)?;

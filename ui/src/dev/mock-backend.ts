@@ -42,6 +42,7 @@ let identity: IdentityView = {
   region: 'tombouctou',
   region_name: 'Tombouctou',
   server_url: 'https://srv.example.ml',
+  enrollment_pending: false,
 };
 let passphrase = 'demo demo demo';
 let pending = 3;

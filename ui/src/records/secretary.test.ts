@@ -20,6 +20,11 @@ describe('proof that a record was sent', () => {
     expect(deliveryText({ state: 'not_sent' }, 'fr', d)).toBe(d.notSent);
     expect(deliveryText({ state: 'received', at: null }, 'en', en.secretary.delivery)).toBe('Received by the server.');
   });
+  it('says when the record was handed to the relay', () => {
+    expect(deliveryText({ state: 'relayed', at: '2026-03-12T14:05:00Z' }, 'fr', d)).toMatch(
+      /^Remise au relais le 12\/03\/2026 à \d\d:\d\d/,
+    );
+  });
 });
 
 const session: Session = {
@@ -92,6 +97,7 @@ describe('default list view', () => {
     region: null,
     region_name: null,
     server_url: null,
+    enrollment_pending: false,
   } as const;
   it('keeps a member to her own committee', () => {
     expect(ownCommittee(identity, 'session')).toBe('c-1');

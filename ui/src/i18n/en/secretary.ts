@@ -12,6 +12,7 @@ export const secretary = {
     changesWaiting: (when: string) =>
       `Received by the server on ${when}; changes made since will go at the next sync.`,
     changesWaitingUndated: 'Received by the server; changes made since will go at the next sync.',
+    relayed: (when: string) => `Handed to the relay on ${when}: on its way to the server.`,
   },
   print: {
     link: 'Print the minutes',

@@ -13,6 +13,7 @@ export const secretary = {
       `Reçue par le serveur le ${when} ; les modifications faites depuis partiront à la prochaine synchronisation.`,
     changesWaitingUndated:
       'Reçue par le serveur ; les modifications faites depuis partiront à la prochaine synchronisation.',
+    relayed: (when: string) => `Remise au relais le ${when} : en route vers le serveur.`,
   },
   print: {
     link: 'Imprimer le procès-verbal',
