@@ -168,6 +168,7 @@ error_codes! {
     RelayPairing => "relay.pairing", "Code d’appairage illisible.", "Unreadable pairing code.";
     RelayUnknownBundle => "relay.unknown_bundle", "Paquet inconnu.", "Unknown bundle.";
     RelayNotCourier => "relay.not_courier", "Cet appareil ne transporte pas de paquets pour d’autres.", "This device carries no bundles for others.";
+    RelayNoRoster => "relay.no_roster", "Cet appareil n’a pas encore la liste des appareils de sa zone : connectez-le une fois au serveur avant de collecter des paquets.", "This device does not have the list of its area’s devices yet: connect it to the server once before collecting bundles.";
     SlipMalformed => "slip.malformed", "Fiche d’inscription illisible : vérifiez le texte ou scannez à nouveau le code.", "Unreadable enrollment slip: check the text or scan the code again.";
     SlipExpired => "slip.expired", "Cette fiche d’inscription a expiré : demandez-en une nouvelle.", "This enrollment slip has expired: ask for a new one.";
     RelayKeyConflict => "relay.key_conflict", "Le serveur connaît déjà d’autres clés pour cet appareil à ce numéro : changez de clés avec un numéro plus grand.", "The server already holds other keys for this device under this number: replace the keys with a higher number.";

@@ -33,6 +33,9 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     RelayStatus::export_all(&cfg)?;
     RelayExportSummary::export_all(&cfg)?;
     RelayImportReport::export_all(&cfg)?;
+    courier::CourierView::export_all(&cfg)?;
+    courier::Collected::export_all(&cfg)?;
+    courier::FetchSummary::export_all(&cfg)?;
     crate::model::privacy::TextWarning::export_all(&cfg)?;
     // Record bodies, for typed forms.
     Record::export_all(&cfg)?;

@@ -7,6 +7,7 @@
 //! their texts (the front end's dictionaries), the clock (callers pass `now`).
 
 pub mod bindings;
+pub mod courier;
 mod error;
 mod relay;
 mod settings;
@@ -627,8 +628,19 @@ impl App {
     ) -> Result<SyncSummary, AppError> {
         let job = self.begin_sync(now, user)?;
         let store = self.store.as_mut().ok_or_else(AppError::locked)?;
+        // Custody first (RELAY.md): members' records reach the server before this
+        // device's own push.
+        let courier = App::is_courier(store).then(|| {
+            let mut summary = courier::forward(store, job.transport.as_ref(), now);
+            if summary.error.is_none() {
+                summary.roster_renewed = courier::refresh_roster(store, job.transport.as_ref(), now).is_ok();
+            }
+            summary
+        });
         let result = client::sync_with_progress(store, job.transport.as_ref(), now, progress);
-        self.finish_sync(job, result, now)
+        let mut summary = self.finish_sync(job, result, now)?;
+        summary.courier = courier;
+        Ok(summary)
     }
 
     /// Starts a sync: checks the store is open and no other sync runs, and hands out
@@ -678,6 +690,7 @@ impl App {
                     bytes_down: report.bytes_down as u32,
                     elapsed_ms: report.elapsed_ms as u32,
                     at: now,
+                    courier: None,
                 })
             }
             Err(e) => {
@@ -735,26 +748,21 @@ struct Cancellable {
     cancel: Arc<AtomicBool>,
 }
 
-impl Transport for Cancellable {
-    fn post(
+impl Cancellable {
+    /// Runs one exchange on its own thread and waits for it unless the sync is cancelled.
+    fn exchange(
         &self,
-        server: &str,
-        path: &str,
-        token: Option<&str>,
-        content_type: &str,
-        body: Vec<u8>,
+        f: impl FnOnce(&dyn Transport) -> Result<Vec<u8>, SyncError> + Send + 'static,
     ) -> Result<Vec<u8>, SyncError> {
         if self.cancel.load(Ordering::SeqCst) {
             return Err(SyncError::Cancelled);
         }
         let (tx, rx) = std::sync::mpsc::channel();
         let inner = self.inner.clone();
-        let (server, path, token, content_type) =
-            (server.to_string(), path.to_string(), token.map(str::to_string), content_type.to_string());
         std::thread::Builder::new()
             .name("ccs-sync-exchange".into())
             .spawn(move || {
-                let _ = tx.send(inner.post(&server, &path, token.as_deref(), &content_type, body));
+                let _ = tx.send(f(inner.as_ref()));
             })
             .map_err(|e| SyncError::Network(e.to_string()))?;
         loop {
@@ -772,6 +780,26 @@ impl Transport for Cancellable {
     }
 }
 
+impl Transport for Cancellable {
+    fn post(
+        &self,
+        server: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, SyncError> {
+        let (server, path, token, content_type) =
+            (server.to_string(), path.to_string(), token.map(str::to_string), content_type.to_string());
+        self.exchange(move |t| t.post(&server, &path, token.as_deref(), &content_type, body))
+    }
+
+    fn get(&self, server: &str, path: &str, token: Option<&str>) -> Result<Vec<u8>, SyncError> {
+        let (server, path, token) = (server.to_string(), path.to_string(), token.map(str::to_string));
+        self.exchange(move |t| t.get(&server, &path, token.as_deref()))
+    }
+}
+
 /// One sync of the app shared with the window: the app is locked to start it, for each
 /// step, and to end it, never across a network exchange. `progress` is called after
 /// each round trip, without the lock.
@@ -783,8 +811,13 @@ pub fn sync_shared(
 ) -> Result<SyncSummary, AppError> {
     let job = lock_app(app).begin_sync(now, user)?;
     let transport = Cancellable { inner: job.transport.clone(), cancel: job.cancel.clone() };
+    // Custody first (RELAY.md): members' records reach the server before this device's
+    // own push.
+    let courier = courier::courier_before_sync(app, &job.cancel, &transport, now);
     let result = client::run(&mut SharedStore { app, cancel: &job.cancel }, &transport, now, progress);
-    lock_app(app).finish_sync(job, result, now)
+    let mut summary = lock_app(app).finish_sync(job, result, now)?;
+    summary.courier = courier;
+    Ok(summary)
 }
 
 fn refusal_view(store: &Store, id: RecordId, code: &str) -> Refusal {

@@ -394,4 +394,8 @@ pub struct SyncSummary {
     pub bytes_down: u32,
     pub elapsed_ms: u32,
     pub at: DateTime<Utc>,
+    /// What this device forwarded for others first, when it carries bundles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub courier: Option<super::courier::ForwardSummary>,
 }

@@ -30,10 +30,12 @@
 //! | `quarantine`    | `sync_quarantine`, `sync_refusals`       | what a sync set aside                 |
 //! | `delivery`      | `sync_receipts`                          | when the server took each record      |
 //! | `relay`         | `relay_*`                                | device keys, pinned server, bundles   |
+//! | `custody`       | `relay_custody`, `relay_roster`          | bundles a courier carries for others  |
 //!
 //! What a sync page *is* (`Cursor`, `SyncPage`) belongs to the sync module, which applies a
 //! page through [`PageWrite`]: the store knows nothing of the sync.
 
+pub mod custody;
 mod declassify;
 pub mod delivery;
 mod documents;
@@ -284,6 +286,15 @@ impl Store {
             let mut p = path.as_os_str().to_owned();
             p.push(suffix);
             targets.push(PathBuf::from(p));
+        }
+        // The bundles carried for others go with the store (ciphertext, but who carries
+        // what for whom is nobody's business either).
+        if let Some(dir) = path.parent().map(|p| p.join(custody::CUSTODY_DIR)) {
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::Io(format!("{}: {e}", dir.display()))),
+            }
         }
         for t in targets {
             match std::fs::remove_file(&t) {

@@ -220,6 +220,35 @@ const MIGRATIONS: &[&str] = &[
         reported INTEGER NOT NULL DEFAULT 0
     );
     "#,
+    // 12: a courier's custody of the bundles it carries for others and the roster of
+    // keys it checks them against (see `custody.rs`); the bundles' bytes are files in the
+    // `courrier/` folder.
+    r#"
+    CREATE TABLE IF NOT EXISTS relay_custody (
+        id TEXT PRIMARY KEY,
+        direction TEXT NOT NULL,
+        device TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        parts INTEGER NOT NULL,
+        batch INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        code TEXT,
+        note TEXT,
+        taken_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        file TEXT
+    );
+    CREATE INDEX IF NOT EXISTS relay_custody_carried ON relay_custody(direction, device) WHERE state = 'carried';
+    CREATE UNIQUE INDEX IF NOT EXISTS relay_custody_file ON relay_custody(file) WHERE file IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS relay_roster (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        frame BLOB NOT NULL,
+        issued_at TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

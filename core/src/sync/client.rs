@@ -75,6 +75,14 @@ pub trait Transport: Send + Sync {
         content_type: &str,
         body: Vec<u8>,
     ) -> Result<Vec<u8>, SyncError>;
+
+    /// GETs `path` of `server` with an optional bearer token; returns the body of a 2xx
+    /// answer. Only the relay's roster is read this way; a transport made for the sync
+    /// rounds alone (a simulated network) need not offer it.
+    fn get(&self, server: &str, path: &str, token: Option<&str>) -> Result<Vec<u8>, SyncError> {
+        let _ = (server, token);
+        Err(SyncError::Network(format!("GET {path}: not offered by this transport")))
+    }
 }
 
 /// The real transport: blocking HTTP(S) with `ureq`.
@@ -113,25 +121,41 @@ impl Transport for HttpTransport {
         if let Some(t) = token {
             req = req.header("Authorization", &format!("Bearer {t}"));
         }
-        let mut resp = req.send(&body[..]).map_err(|e| SyncError::Network(e.to_string()))?;
-        let status = resp.status().as_u16();
-        let bytes = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_vec()
-            .map_err(|e| SyncError::Network(e.to_string()))?;
-        if (200..300).contains(&status) {
-            return Ok(bytes);
+        let resp = req.send(&body[..]).map_err(|e| SyncError::Network(e.to_string()))?;
+        answer(resp)
+    }
+
+    fn get(&self, server: &str, path: &str, token: Option<&str>) -> Result<Vec<u8>, SyncError> {
+        let server = crate::sync::address::check(server).map_err(|e| SyncError::Address(e.to_string()))?;
+        let url = format!("{server}{path}");
+        let mut req = self.agent.get(&url);
+        if let Some(t) = token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
         }
-        match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(e) => Err(SyncError::Refused { status, code: ReceivedCode::parse(&e.code), message: e.message }),
-            Err(_) => Err(SyncError::Refused {
-                status,
-                code: ReceivedCode::Unknown(format!("http.{status}")),
-                message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-            }),
-        }
+        let resp = req.call().map_err(|e| SyncError::Network(e.to_string()))?;
+        answer(resp)
+    }
+}
+
+/// The body of a 2xx answer, or the server's `{code, message}` refusal.
+fn answer(mut resp: ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, SyncError> {
+    let status = resp.status().as_u16();
+    let bytes = resp
+        .body_mut()
+        .with_config()
+        .limit(MAX_RESPONSE_BYTES)
+        .read_to_vec()
+        .map_err(|e| SyncError::Network(e.to_string()))?;
+    if (200..300).contains(&status) {
+        return Ok(bytes);
+    }
+    match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(e) => Err(SyncError::Refused { status, code: ReceivedCode::parse(&e.code), message: e.message }),
+        Err(_) => Err(SyncError::Refused {
+            status,
+            code: ReceivedCode::Unknown(format!("http.{status}")),
+            message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+        }),
     }
 }
 
