@@ -12,6 +12,7 @@ use ccs_core::model::input::InputError;
 use ccs_core::model::review::TransitionError;
 use ccs_core::model::FieldError;
 use ccs_core::reference::ReferenceError;
+use ccs_core::relay::member::RelayError;
 use ccs_core::store::StoreError;
 use ccs_core::sync::client::SyncError;
 
@@ -32,6 +33,17 @@ pub enum Failure {
     Sync(SyncError),
     /// A sync that completed but with documents the server refused.
     Rejected(usize),
+    /// A relay bundle, slip or export refused.
+    Relay(RelayError),
+}
+
+impl From<RelayError> for Failure {
+    fn from(e: RelayError) -> Self {
+        match e {
+            RelayError::Store(s) => s.into(),
+            other => Failure::Relay(other),
+        }
+    }
 }
 
 impl From<SyncError> for Failure {
@@ -108,6 +120,7 @@ impl Failure {
             Failure::Sync(SyncError::Refused { code: ReceivedCode::Unknown(_), .. }) => None,
             Failure::Sync(e) => Some(e.code()),
             Failure::Rejected(_) => Some(ErrorCode::SyncRejected),
+            Failure::Relay(e) => Some(e.code()),
             Failure::Cli { .. } | Failure::Output(_) => None,
         }
     }
@@ -156,6 +169,7 @@ impl Failure {
             Failure::Output(e) => e.to_string(),
             Failure::Sync(e) => e.to_string(),
             Failure::Rejected(n) => format!("{n} record(s) refused by the server"),
+            Failure::Relay(e) => e.to_string(),
         }
     }
 
@@ -168,6 +182,9 @@ impl Failure {
             Failure::Sync(SyncError::NotEnrolled) => None,
             Failure::Sync(e) => Some(e.to_string()),
             Failure::Rejected(n) => Some(n.to_string()),
+            Failure::Relay(RelayError::NotEnrolled) => None,
+            Failure::Relay(RelayError::SlipExpired(d)) => Some(d.format("%d/%m/%Y").to_string()),
+            Failure::Relay(e) => Some(e.to_string()),
             Failure::Cli { .. } | Failure::Output(_) => None,
         }
     }

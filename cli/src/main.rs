@@ -127,19 +127,26 @@ enum Command {
     /// Administrative divisions (reference data).
     #[command(name = "ref", subcommand)]
     Ref(RefCommand),
-    /// Enroll this device with a sync server using a code from its administrator;
-    /// prints the device id.
+    /// Enroll this device with a sync server using a code from its administrator, or
+    /// offline from a printed enrollment slip (--slip); prints the device id.
     Enroll {
         /// The server's address, e.g. https://sync.example.org or http://127.0.0.1:8787.
-        #[arg(long, env = "CCS_SERVER")]
-        server: String,
+        #[arg(long, env = "CCS_SERVER", required_unless_present = "slip")]
+        server: Option<String>,
         /// The enrollment code (dashes and case do not matter).
-        #[arg(long)]
-        code: String,
+        #[arg(long, required_unless_present = "slip")]
+        code: Option<String>,
+        /// An enrollment slip (its text `ccs-inscription:1?…`, or a file holding it):
+        /// enrolls with no network; the server confirms through a return bundle.
+        #[arg(long, value_name = "TEXT|FILE")]
+        slip: Option<String>,
         /// A name for this device in the server's list.
         #[arg(long)]
         label: Option<String>,
     },
+    /// Records carried by a facilitator: bundles to send, return bundles to apply.
+    #[command(subcommand)]
+    Relay(RelayCommand),
     /// Send local changes to the server and receive the others' (exit 4 if the server
     /// refused some records).
     Sync,
@@ -155,6 +162,26 @@ enum Command {
     StressWrite {
         #[arg(long, default_value_t = 100)]
         count: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum RelayCommand {
+    /// Write the bundles of everything the server has not acknowledged into DIR.
+    Export {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Apply return bundles (files `paquet-….ccsb`) brought back by the facilitator.
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// What waits to go, what went, what came back.
+    Status {
+        /// Print the status as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -227,7 +254,19 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Ref(RefCommand::Add { level, name, parent, from, to }) => {
             commands::reference::add(&ctx, commands::reference::AddArgs { level, name, parent, from, to }, out)
         }
-        Command::Enroll { server, code, label } => commands::sync::enroll(&ctx, &server, &code, label.as_deref(), out),
+        Command::Enroll { slip: Some(slip), label, .. } => {
+            commands::relay::enroll_slip(&ctx, &slip, label.as_deref(), out)
+        }
+        Command::Enroll { server, code, label, .. } => commands::sync::enroll(
+            &ctx,
+            server.as_deref().unwrap_or_default(),
+            code.as_deref().unwrap_or_default(),
+            label.as_deref(),
+            out,
+        ),
+        Command::Relay(RelayCommand::Export { out: dir }) => commands::relay::export(&ctx, &dir, out),
+        Command::Relay(RelayCommand::Import { files }) => commands::relay::import(&ctx, &files, out),
+        Command::Relay(RelayCommand::Status { json }) => commands::relay::status(&ctx, json, out),
         Command::Sync => commands::sync::run(&ctx, out),
         Command::Wipe { yes } => commands::wipe::run(&ctx, yes, out),
         Command::StressWrite { count } => commands::stress::run(&ctx, count, out),

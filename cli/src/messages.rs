@@ -84,6 +84,23 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("out.ref_since", "depuis {0}", "since {0}"),
     ("out.ref_until", "jusqu’au {0} (exclu)", "until {0} (exclusive)"),
     ("out.wiped", "Base effacée : {0}", "Store wiped: {0}"),
+    // ------------------------------------------------------------ relay
+    ("out.enrolled_slip", "appareil inscrit avec la fiche : rôle « {0} », périmètre {1} ; inscription en attente jusqu’à la réponse du serveur, apportée par le facilitateur", "device enrolled from the slip: role “{0}”, scope {1}; enrollment pending until the server’s answer, brought back by the facilitator"),
+    ("out.relay_exported", "{0} paquet(s) écrit(s) dans {1} : {2} fiche(s) à remettre au facilitateur", "{0} bundle(s) written to {1}: {2} record(s) to hand to the facilitator"),
+    ("out.relay_part", "{0} (partie {1} sur {2})", "{0} (part {1} of {2})"),
+    ("out.relay_enrollment_sent", "la demande d’inscription part avec ces paquets", "the enrollment request goes with these bundles"),
+    ("out.relay_imported", "{0} : {1} fiche(s) reçue(s), {2} accusé(s) de réception du serveur, {3} refusée(s)", "{0}: {1} record(s) received, {2} acknowledged by the server, {3} refused"),
+    ("out.relay_nothing_new", "{0} : rien de nouveau (paquet déjà appliqué ou plus ancien)", "{0}: nothing new (bundle already applied or older)"),
+    ("out.relay_enrollment_done", "inscription confirmée par le serveur : cet appareil peut aussi se synchroniser directement", "enrollment confirmed by the server: this device may also sync directly"),
+    ("out.relay_bundle_refused", "paquet refusé par le serveur : {0} ({1}) : {2}", "bundle refused by the server: {0} ({1}): {2}"),
+    ("out.relay_file_failed", "{0} : {1} [{2}]", "{0}: {1} [{2}]"),
+    ("out.relay_status_pending", "Inscription en attente : la réponse du serveur n’est pas encore revenue.", "Enrollment pending: the server’s answer has not come back yet."),
+    ("out.relay_status_server", "Serveur : {0} (empreinte de ses clés : {1})", "Server: {0} (key fingerprint: {1})"),
+    ("out.relay_status_waiting", "{0} fiche(s) en attente d’envoi", "{0} record(s) waiting to be sent"),
+    ("out.relay_status_last_export", "Dernier envoi par le facilitateur : {0}, {1} paquet(s), {2} fiche(s) ; {3} paquet(s) sans accusé de réception", "Last sent through the facilitator: {0}, {1} bundle(s), {2} record(s); {3} bundle(s) not acknowledged"),
+    ("out.relay_status_no_export", "Aucun envoi par le facilitateur.", "Nothing sent through the facilitator."),
+    ("out.relay_status_last_import", "Dernier paquet reçu : appliqué le {0}", "Last return bundle: applied on {0}"),
+    ("out.relay_status_no_import", "Aucun paquet reçu.", "No return bundle received."),
 ];
 
 /// The sentence of an error code of `core` or the server in `lang`, with a detail in

@@ -13,6 +13,7 @@ pub mod init;
 pub mod list;
 pub mod passwd;
 pub mod reference;
+pub mod relay;
 pub mod review;
 pub mod show;
 pub mod stress;

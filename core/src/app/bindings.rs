@@ -30,6 +30,9 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     SyncSummary::export_all(&cfg)?;
     SyncState::export_all(&cfg)?;
     SyncProgress::export_all(&cfg)?;
+    RelayStatus::export_all(&cfg)?;
+    RelayExportSummary::export_all(&cfg)?;
+    RelayImportReport::export_all(&cfg)?;
     courier::CourierView::export_all(&cfg)?;
     courier::Collected::export_all(&cfg)?;
     courier::FetchSummary::export_all(&cfg)?;

@@ -9,11 +9,16 @@
 pub mod bindings;
 pub mod courier;
 mod error;
+mod relay;
 mod settings;
 mod templates;
 mod views;
 
 pub use error::{input_fields, quarantine_message, refusal_message, AppError};
+pub use relay::{
+    export_to as relay_export_to, import_report_of, relay_status_of, BundleRefusal, RelayExportSummary,
+    RelayImportReport, RelayStatus,
+};
 pub use settings::{check_server_url, AppIcon, Settings, SettingsPatch};
 pub use views::*;
 
@@ -143,6 +148,7 @@ impl App {
             region: id.region.clone(),
             region_name,
             server_url: store.server_link().ok().flatten().map(|l| l.url),
+            enrollment_pending: store.pinned_server().ok().flatten().is_some_and(|p| p.pending.is_some()),
         }
     }
 

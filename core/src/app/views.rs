@@ -32,6 +32,9 @@ pub struct IdentityView {
     pub region: Option<String>,
     pub region_name: Option<String>,
     pub server_url: Option<String>,
+    /// Enrolled offline from a slip, the server's grant not back yet: « inscription en
+    /// attente » (the device works fully meanwhile).
+    pub enrollment_pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]

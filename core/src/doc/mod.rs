@@ -187,6 +187,19 @@ impl RecordDoc {
         heads.iter().all(|h| self.doc.get_change_by_hash(h).is_some())
     }
 
+    /// Whether the history up to `later` holds every one of `earlier`: moving an
+    /// acknowledgement from `earlier` to `later` goes forward, never back (a relay
+    /// receipt older than a later acknowledgement must not undo it). Heads this document
+    /// does not hold: false.
+    pub fn history_holds(&mut self, later: &[ChangeHash], earlier: &[ChangeHash]) -> bool {
+        if !self.knows(later) || !self.knows(earlier) {
+            return false;
+        }
+        let after: std::collections::HashSet<ChangeHash> =
+            self.doc.get_changes(later).iter().map(|c| c.hash()).collect();
+        earlier.iter().all(|h| !after.contains(h))
+    }
+
     /// An empty document, to receive changes for a record not seen before.
     pub fn empty() -> RecordDoc {
         RecordDoc { doc: AutoCommit::new() }

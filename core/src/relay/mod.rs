@@ -5,7 +5,9 @@
 //! - [`bundle`]: the `CCSB` file, signed and encrypted, read in a fixed order with a
 //!   stable code per refusal;
 //! - [`payload`]: the sync messages inside, bound to the signed header;
-//! - [`slip`]: the enrollment slip that lets a device enroll with no network.
+//! - [`slip`]: the enrollment slip that lets a device enroll with no network;
+//! - [`member`]: a member device's export of up-bundles and application of return
+//!   bundles.
 //!
 //! [`open_up`] and [`open_down`] are the whole reading order for each direction;
 //! [`seal_up`] and [`seal_down`] make bundles. The store's side (what to put in a
@@ -15,6 +17,7 @@
 pub mod api;
 pub mod bundle;
 pub mod keys;
+pub mod member;
 pub mod payload;
 pub mod slip;
 

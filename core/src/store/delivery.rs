@@ -30,6 +30,9 @@ pub enum Delivery {
     Received { at: Option<DateTime<Utc>> },
     /// A version was acknowledged (`at`), changes made since wait for the next sync.
     ChangesWaiting { at: Option<DateTime<Utc>> },
+    /// The record as it is now went in an up-bundle exported at `at` (« remis au relais
+    /// le … »); the server has not acknowledged it yet.
+    Relayed { at: DateTime<Utc> },
 }
 
 /// A document's heads, acknowledged heads, and its receipt (time, heads) if any.
@@ -62,6 +65,11 @@ impl Store {
         let Some((heads, acked, at, receipt_heads)) = row else {
             return Err(StoreError::RecordNotFound(id.to_string()));
         };
+        if heads != acked {
+            if let Some(at) = super::relay::relayed_at(&self.conn, id, &heads)? {
+                return Ok(Delivery::Relayed { at });
+            }
+        }
         if acked.is_empty() {
             return Ok(Delivery::NotSent);
         }

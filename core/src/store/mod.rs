@@ -29,6 +29,7 @@
 //! | `sync_state`    | `documents` (acked heads), `sync_cursors`| dirty documents, a page's writes      |
 //! | `quarantine`    | `sync_quarantine`, `sync_refusals`       | what a sync set aside                 |
 //! | `delivery`      | `sync_receipts`                          | when the server took each record      |
+//! | `relay`         | `relay_*`                                | device keys, pinned server, bundles   |
 //! | `custody`       | `relay_custody`, `relay_roster`          | bundles a courier carries for others  |
 //!
 //! What a sync page *is* (`Cursor`, `SyncPage`) belongs to the sync module, which applies a
@@ -47,6 +48,7 @@ mod projection;
 mod quarantine;
 mod records;
 mod reference;
+pub mod relay;
 mod schema;
 mod sync_state;
 
@@ -155,6 +157,9 @@ pub struct Store {
     path: PathBuf,
     identity: Identity,
     reference: ReferenceData,
+    /// This device's relay keys, newest epoch first, never empty (see `relay.rs`):
+    /// dropped, and zeroised, with the store.
+    keys: Vec<crate::relay::DeviceKeys>,
 }
 
 /// Serialises keying. SQLCipher's crypto provider set-up was seen failing now and then
@@ -216,11 +221,12 @@ impl Store {
         let mut conn = open_connection(path, &key, true)?;
         schema::migrate(&mut conn)?;
         identity::insert(&conn, &identity)?;
+        let keys = relay::load_or_make_keys(&conn)?;
         // The key file is written last: a crash before this leaves a database nobody can
         // open, which `create` then refuses to overwrite, rather than a half-made store.
         file.write(path)?;
         files::restrict(path, 0o600).map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
-        Ok(Store { conn, path: path.to_path_buf(), identity, reference: ReferenceData::builtin() })
+        Ok(Store { conn, path: path.to_path_buf(), identity, reference: ReferenceData::builtin(), keys })
     }
 
     /// Opens and unlocks the store at `path`. A wrong passphrase changes nothing.
@@ -260,7 +266,8 @@ impl Store {
         schema::migrate(&mut conn)?;
         let identity = identity::read(&conn)?;
         let reference = reference::load(&conn)?;
-        Ok(Store { conn, path: path.to_path_buf(), identity, reference })
+        let keys = relay::load_or_make_keys(&conn)?;
+        Ok(Store { conn, path: path.to_path_buf(), identity, reference, keys })
     }
 
     /// Deletes a store: the key file first (without its salt the database can no longer

@@ -177,7 +177,50 @@ const MIGRATIONS: &[&str] = &[
     r#"
     DROP TRIGGER IF EXISTS documents_acknowledged;
     "#,
-    // 11: a courier's custody of the bundles it carries for others and the roster of
+    // 11: the relay (see `relay.rs`): this device's keys (secrets inside the encrypted
+    // file only; a store of an older version gets its keys at its first open after
+    // this migration), the server's pinned keys and an offline enrollment waiting for
+    // its grant, the up-bundles exported with the heads each carried (so a receipt
+    // acknowledges exactly those), and the return bundles applied.
+    r#"
+    CREATE TABLE IF NOT EXISTS relay_keys (
+        epoch INTEGER PRIMARY KEY,
+        secret BLOB NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS relay_server (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        server TEXT NOT NULL,
+        keys TEXT NOT NULL,
+        epoch TEXT,
+        pending_code TEXT,
+        pending_label TEXT
+    );
+    CREATE TABLE IF NOT EXISTS relay_exports (
+        bundle TEXT PRIMARY KEY,
+        export_seq INTEGER NOT NULL,
+        part INTEGER NOT NULL,
+        parts INTEGER NOT NULL,
+        records INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        receipt_at TEXT,
+        refused TEXT
+    );
+    CREATE INDEX IF NOT EXISTS relay_exports_seq ON relay_exports(export_seq);
+    CREATE TABLE IF NOT EXISTS relay_export_docs (
+        bundle TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        heads BLOB NOT NULL,
+        base BLOB NOT NULL,
+        PRIMARY KEY (bundle, doc_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS relay_export_docs_doc ON relay_export_docs(doc_id);
+    CREATE TABLE IF NOT EXISTS relay_imports (
+        bundle TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        reported INTEGER NOT NULL DEFAULT 0
+    );
+    "#,
+    // 12: a courier's custody of the bundles it carries for others and the roster of
     // keys it checks them against (see `custody.rs`); the bundles' bytes are files in the
     // `courrier/` folder.
     r#"

@@ -107,6 +107,12 @@ pub enum EntryOutcome {
 }
 
 impl PageWrite<'_> {
+    /// The page's transaction, for the other tables a page of the relay writes
+    /// (`relay.rs`).
+    pub(super) fn tx(&self) -> &Transaction<'_> {
+        &self.tx
+    }
+
     /// The server holds `heads` of `id`: the document is clean up to them, and a
     /// refusal of it is over.
     pub fn acknowledge(&self, id: RecordId, heads: &[ChangeHash]) -> Result<(), StoreError> {

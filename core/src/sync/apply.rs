@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 
 use super::page::{PageOutcome, SyncPage};
-use crate::store::{EntryOutcome, Store, StoreError};
+use crate::store::{EntryOutcome, PageWrite, Store, StoreError};
 
 impl Store {
     /// Applies one received page in one transaction. An entry that cannot be applied
@@ -19,27 +19,39 @@ impl Store {
     /// database) aborts the page, leaving nothing of it.
     pub fn apply_sync_page(&mut self, page: &SyncPage, now: DateTime<Utc>) -> Result<PageOutcome, StoreError> {
         let write = self.begin_page()?;
-        for (id, heads) in &page.acked {
-            write.acknowledge(*id, heads)?;
-        }
-        for id in &page.reset {
-            write.reset_acknowledgement(*id)?;
-        }
-        for (id, heads, code) in &page.refused {
-            write.remember_refusal(*id, heads, code, now)?;
-        }
-        let mut out = PageOutcome { merged: Vec::with_capacity(page.entries.len()), ..Default::default() };
-        for (hint, bytes) in &page.entries {
-            match write.merge_or_quarantine(&page.server, hint, bytes, now)? {
-                EntryOutcome::Merged { outcome, released } => {
-                    out.released += released;
-                    out.merged.push(outcome);
-                }
-                EntryOutcome::Quarantined(entry) => out.quarantined.push(entry),
-            }
-        }
-        write.set_position(&page.server, page.cursor.epoch, page.cursor.seq)?;
+        let out = write_page(&write, page, now)?;
         write.commit()?;
         Ok(out)
     }
+}
+
+/// The writes of one page inside `write`'s transaction, in the sync's order; the caller
+/// commits. A return bundle of the relay writes its own bookkeeping in the same
+/// transaction (`relay::member`), so it too is applied whole or not at all.
+pub(crate) fn write_page(
+    write: &PageWrite<'_>,
+    page: &SyncPage,
+    now: DateTime<Utc>,
+) -> Result<PageOutcome, StoreError> {
+    for (id, heads) in &page.acked {
+        write.acknowledge(*id, heads)?;
+    }
+    for id in &page.reset {
+        write.reset_acknowledgement(*id)?;
+    }
+    for (id, heads, code) in &page.refused {
+        write.remember_refusal(*id, heads, code, now)?;
+    }
+    let mut out = PageOutcome { merged: Vec::with_capacity(page.entries.len()), ..Default::default() };
+    for (hint, bytes) in &page.entries {
+        match write.merge_or_quarantine(&page.server, hint, bytes, now)? {
+            EntryOutcome::Merged { outcome, released } => {
+                out.released += released;
+                out.merged.push(outcome);
+            }
+            EntryOutcome::Quarantined(entry) => out.quarantined.push(entry),
+        }
+    }
+    write.set_position(&page.server, page.cursor.epoch, page.cursor.seq)?;
+    Ok(out)
 }

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error_code::{ErrorCode, ReceivedCode};
 use crate::model::*;
+use crate::relay::api::{KeysRequest, KeysResponse, KEYS_PATH};
+use crate::relay::PublicKeys;
 use crate::store::{Identity, ServerLink, Store, StoreError};
 use crate::sync::session::{Next, Session};
 use crate::sync::wire::{ErrorBody, WireError};
@@ -173,6 +175,8 @@ struct EnrollRequest<'a> {
     /// The server enrolls a store holding demonstration records only with an
     /// administrator's code (a trial server), never as a member, facilitator or reviewer.
     demo: bool,
+    /// This device's relay keys, registered with the enrollment (RELAY.md, "Keys").
+    keys: Option<PublicKeys>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,6 +186,17 @@ struct EnrollResponse {
     role: String,
     committee_id: Option<String>,
     region: Option<String>,
+    /// The server's relay keys, which the device pins (absent from an older server).
+    #[serde(default)]
+    server_keys: Option<PublicKeys>,
+    /// The server log's epoch, hex, when the server gives it.
+    #[serde(default)]
+    epoch: Option<String>,
+}
+
+/// A server log epoch given as 32 hex characters.
+fn parse_epoch(hex_epoch: &str) -> Option<[u8; 16]> {
+    hex::decode(hex_epoch).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
 }
 
 /// Exchanges an enrollment code for a device token and records the role and scope the
@@ -195,7 +210,8 @@ pub fn enroll(
 ) -> Result<Identity, SyncError> {
     let device = store.identity().device_id;
     let demo = store.holds_demo_records()?;
-    let body = serde_json::to_vec(&EnrollRequest { code, device_id: device.to_string(), label, demo })
+    let keys = Some(store.relay_keys().public());
+    let body = serde_json::to_vec(&EnrollRequest { code, device_id: device.to_string(), label, demo, keys })
         .map_err(|e| SyncError::BadResponse(e.to_string()))?;
     let bytes = transport.post(server, "/v1/enroll", None, "application/json", body)?;
     let r: EnrollResponse = serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(e.to_string()))?;
@@ -212,11 +228,32 @@ pub fn enroll(
         },
         region: r.region,
     };
-    store.set_enrollment(
-        &ServerLink { url: server.trim_end_matches('/').to_string(), token: r.token },
-        identity.clone(),
-    )?;
+    if let Some(k) = &r.server_keys {
+        k.check().map_err(|_| bad("server keys"))?;
+    }
+    let url = server.trim_end_matches('/').to_string();
+    store.set_enrollment(&ServerLink { url: url.clone(), token: r.token }, identity.clone())?;
+    if let Some(k) = &r.server_keys {
+        store.pin_server_keys(&url, k, r.epoch.as_deref().and_then(parse_epoch))?;
+    }
     Ok(identity)
+}
+
+/// Registers this device's relay keys with its server over the authenticated link and
+/// pins the server's: a device enrolled before the relay does it once, at the start of
+/// a direct sync ([`run`]).
+pub fn register_keys(store: &mut Store, transport: &dyn Transport, link: &ServerLink) -> Result<(), SyncError> {
+    let r = register_answer(transport, link, store.relay_keys().public())?;
+    store.pin_server_keys(&link.url, &r.server_keys, parse_epoch(&r.epoch))?;
+    Ok(())
+}
+
+fn register_answer(transport: &dyn Transport, link: &ServerLink, keys: PublicKeys) -> Result<KeysResponse, SyncError> {
+    let body = serde_json::to_vec(&KeysRequest { keys }).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+    let bytes = transport.post(&link.url, KEYS_PATH, Some(&link.token), "application/json", body)?;
+    let r: KeysResponse = serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+    r.server_keys.check().map_err(|_| SyncError::BadResponse("server keys".into()))?;
+    Ok(r)
 }
 
 pub use crate::sync::session::{SyncProgress, SyncReport};
@@ -264,6 +301,17 @@ pub fn run<A: StoreAccess + ?Sized>(
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let link = access.with(|s| s.server_link()?.ok_or(SyncError::NotEnrolled))?;
+    if access.with(|s| Ok(s.pinned_server()?.is_none()))? {
+        // Once, for a device enrolled before the relay. Only a broken link stops the
+        // sync here (it would fail next anyway); a server without the relay refuses,
+        // and the sync goes on as before.
+        let keys = access.with(|s| Ok(s.relay_keys().public()))?;
+        match register_answer(transport, &link, keys) {
+            Ok(r) => access.with(|s| Ok(s.pin_server_keys(&link.url, &r.server_keys, parse_epoch(&r.epoch))?))?,
+            Err(SyncError::Network(e)) => return Err(SyncError::Network(e)),
+            Err(_) => {}
+        }
+    }
     let mut session = Session::new(&link.url);
     loop {
         let request = match access.with(|store| session.next(store, now))? {

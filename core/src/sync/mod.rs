@@ -13,4 +13,5 @@ pub mod scope;
 pub mod session;
 pub mod wire;
 
+pub(crate) use apply::write_page;
 pub use page::{Cursor, DocWithHeads, PageOutcome, SyncPage};

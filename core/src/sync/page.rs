@@ -86,6 +86,22 @@ impl Store {
         Ok(DocPush { meta: meta_for(&summary), acked_heads: hashes(&acked), heads: hashes(&heads), changes })
     }
 
+    /// One document as this device sends it, directly or through the relay: only its
+    /// own changes travel (see `doc::changes_by`); an administrator may bring anyone's
+    /// back, and a document whose unsent changes are all a colleague's goes as it is
+    /// (the server knows them, or refuses it until their author has sent them).
+    pub fn outgoing_push(&self, id: RecordId) -> Result<DocPush, StoreError> {
+        let mut push = self.push_of(id)?;
+        let identity = self.identity();
+        if identity.role != Role::Admin {
+            let mine = crate::doc::changes_by(&push.changes, &identity.device_id.actor())?;
+            if !mine.is_empty() {
+                push.changes = mine;
+            }
+        }
+        Ok(push)
+    }
+
     /// Every document with its heads, for the repair path.
     pub fn all_heads(&self) -> Result<Vec<DocWithHeads>, StoreError> {
         let mut out = Vec::new();

@@ -41,7 +41,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::doc::{self, RecordDoc};
+use crate::doc::RecordDoc;
 use crate::model::*;
 use crate::store::{DocHeaderView, QuarantinedEntry, Store, StoreError};
 use crate::sync::client::SyncError;
@@ -324,28 +324,13 @@ impl Session {
         self.rounds += 1;
         let cursor = store.cursor(&self.server)?;
         let dirty = store.to_push(now)?;
-        let identity = store.identity().clone();
-        let own = identity.device_id.actor();
         let (push, remaining) = plan::next_pushes(
             &dirty,
             &self.sent,
             &self.reset,
             plan::PUSH_DOCS_PER_REQUEST,
             plan::PUSH_BYTES_PER_REQUEST,
-            |id| -> Result<DocPush, SyncError> {
-                let mut push = store.push_of(id)?;
-                // Only this device's own changes travel (see `doc::changes_by`); an
-                // administrator may bring anyone's back, and a document whose unsent
-                // changes are all a colleague's goes as it is (the server knows them,
-                // or refuses it until their author has sent them).
-                if identity.role != Role::Admin {
-                    let mine = doc::changes_by(&push.changes, &own).map_err(StoreError::from)?;
-                    if !mine.is_empty() {
-                        push.changes = mine;
-                    }
-                }
-                Ok(push)
-            },
+            |id| -> Result<DocPush, SyncError> { Ok(store.outgoing_push(id)?) },
         )?;
         let request = plan::request(cursor, push);
         let body = wire::encode(&request);

@@ -1,5 +1,6 @@
 //! Steps a person takes in the app again and again, written once: first start with an
-//! enrollment code, a sync from the top bar, locking and unlocking, going to a screen.
+//! enrollment code, a sync from the top bar, locking and unlocking, going to a screen,
+//! picking files.
 
 use fantoccini::key::Key;
 
@@ -105,4 +106,45 @@ pub async fn keep_prefilled_choices(app: &App) {
         app.select_field(path, &shown).await;
     }
     app.wait_gone("to-verify").await;
+}
+
+const PICK_FILES_JS: &str = r#"
+const input = document.querySelector(arguments[0]);
+if (!input) return 'no file input';
+const picked = new DataTransfer();
+for (const f of arguments[1]) {
+  picked.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: 'application/octet-stream' }));
+}
+input.files = picked.files;
+input.dispatchEvent(new Event('change', { bubbles: true }));
+return true;
+"#;
+
+/// Picks files in the `<input type="file">` with this test id, as a person would in the
+/// system's chooser: the files' bytes become the input's `File`s and `change` fires, so
+/// the screen reads them exactly as it reads any picked file. (The native chooser is a
+/// GTK window WebDriver cannot drive.)
+pub async fn pick_files(app: &App, id: &str, paths: &[std::path::PathBuf]) {
+    let mut files = Vec::new();
+    for p in paths {
+        let bytes = match std::fs::read(p) {
+            Ok(b) => b,
+            Err(e) => app.fail(&format!("cannot read {}: {e}", p.display())).await,
+        };
+        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        files.push(serde_json::json!({ "name": name, "bytes": bytes }));
+    }
+    let done = app.js(PICK_FILES_JS, vec![serde_json::json!(tid(id)), serde_json::Value::Array(files)]).await;
+    if done != serde_json::Value::Bool(true) {
+        app.fail(&format!("could not pick files in `{id}`: {done}")).await;
+    }
+}
+
+/// The `.ccsb` files in a folder, sorted by name.
+pub fn bundle_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> =
+        std::fs::read_dir(dir).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    out.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "ccsb"));
+    out.sort();
+    out
 }

@@ -52,6 +52,22 @@ impl World {
         issue_code(self.server.data_dir(), grant(Role::Member, Some(self.goundam), None))
     }
 
+    /// An enrollment slip's text (`ccs-inscription:1?…`) for a member of the Goundam
+    /// committee, as `ccs-sync-server enroll --slip` prints it: the code, the server's
+    /// address and relay keys, valid 90 days.
+    pub fn member_slip(&self) -> String {
+        let grant = grant(Role::Member, Some(self.goundam), None);
+        let (_, slip) = ccs_sync_server::admin::create_slip(
+            self.server.data_dir(),
+            &grant,
+            &self.url(),
+            chrono::Duration::days(90),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        slip.to_text()
+    }
+
     /// A single-use code for `role` (reviewer or admin: no scope needed).
     pub fn code(&self, role: Role) -> String {
         issue_code(self.server.data_dir(), grant(role, None, None))

@@ -406,3 +406,101 @@ async fn a_slow_sync_holds_up_neither_typing_nor_a_wipe() {
     assert!(left.is_empty(), "store files left: {left:?}");
     app.quit().await;
 }
+
+/// The id of the record whose page is shown (`#/record/<id>`).
+async fn shown_record_id(app: &App) -> String {
+    let hash = app.js("return window.location.hash", vec![]).await;
+    let hash = hash.as_str().unwrap_or_default().to_string();
+    match hash.strip_prefix("#/record/") {
+        Some(id) if !id.contains('/') => id.to_string(),
+        _ => app.fail(&format!("not on a record's page: {hash}")).await,
+    }
+}
+
+/// A member in Goundam without network: her session leaves as a bundle file on a stick,
+/// the facilitator (the `ccs` client) collects it and carries it to the server, the CRSS
+/// sends it back « à corriger », the return bundle comes back by the same road, and the
+/// app picks the file and shows the record « À corriger » with the comment. The app never
+/// syncs after the first start: everything goes through files.
+#[tokio::test]
+async fn a_record_goes_through_the_facilitator_and_comes_back_to_correct() {
+    let world = World::with_committees();
+    let reviewer = Ccs::enrolled("reviewer", &world.url(), &world.code(Role::Reviewer));
+    reviewer.sync();
+    let facilitator = Ccs::enrolled("facilitator", &world.url(), &world.facilitator_code("tombouctou"));
+    facilitator.sync();
+    let driver = world.driver();
+    let app = App::launch(&driver).await;
+    flows::enroll(&app, &world.url(), &world.member_code()).await;
+    flows::sync_and_close(&app).await;
+
+    // Back in Goundam: a session recorded and submitted, nothing sent.
+    app.click("nav-session").await;
+    app.click("new-record").await;
+    app.fill_field("invited", "12").await;
+    app.fill_field("present", "9").await;
+    app.fill_field("summary", "Séance tenue sans réseau ; le facilitateur passe jeudi.").await;
+    flows::keep_prefilled_choices(&app).await;
+    app.click("submit-record").await;
+    app.wait_text_css(&status_badge("submitted"), "Soumis").await;
+    let id = shown_record_id(&app).await;
+    app.wait_css("[data-testid=\"delivery\"][data-state=\"not_sent\"]").await;
+
+    // « Envoyer par le facilitateur »: the bundles written to the stick.
+    let stick = tempfile::tempdir().unwrap();
+    app.click("nav-relay").await;
+    app.fill("relay-folder", &stick.path().display().to_string()).await;
+    app.click("relay-export").await;
+    let written = app.wait_text("relay-export-result", "1 fiche dans 1 fichier").await;
+    let files = flows::bundle_files(stick.path());
+    assert_eq!(files.len(), 1, "one bundle on the stick: {files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(written.contains(&name), "the screen names the file it wrote ({name}): {written}");
+    assert!(name.starts_with("paquet-"), "a neutral name: {name}");
+    // Her record says where it is.
+    flows::go(&app, &format!("#/record/{id}")).await;
+    app.wait_text("delivery", "Remise au relais le").await;
+
+    // The facilitator collects the file, forwards it to the server.
+    let file_args: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let mut collect = vec!["relay", "collect"];
+    collect.extend(file_args.iter().map(String::as_str));
+    facilitator.run(&collect);
+    facilitator.run(&["relay", "forward"]);
+
+    // The reviewer in Bamako receives the session and sends it back with a comment.
+    reviewer.sync();
+    assert_eq!(sessions_with_status(&reviewer, "submitted"), vec![id.clone()], "the session reached the server");
+    reviewer.review(&id, "needs_correction", Some(CORRECTION));
+    reviewer.sync();
+
+    // The facilitator fetches the return bundles and writes the member's to a stick.
+    facilitator.run(&["relay", "fetch"]);
+    let back = tempfile::tempdir().unwrap();
+    facilitator.run(&["relay", "distribute", "--out", &back.path().display().to_string()]);
+    let returns = flows::bundle_files(back.path());
+    assert!(!returns.is_empty(), "return bundles on the stick");
+
+    // « Recevoir du facilitateur »: the member picks the files.
+    app.click("nav-relay").await;
+    flows::pick_files(&app, "relay-files", &returns).await;
+    app.wait("relay-import-result").await;
+    app.wait_gone("relay-import-progress").await;
+    assert_eq!(app.text("relay-to-correct").await, "1");
+    assert_eq!(app.text("relay-acknowledged").await, "1");
+
+    // The session is « À corriger », on home and on its page, with the comment.
+    app.click("nav-home").await;
+    app.wait_css(&format!("[data-testid=\"home-to-correct-item\"][data-id=\"{id}\"]")).await;
+    flows::go(&app, &format!("#/record/{id}")).await;
+    app.wait_text_css(&status_badge("needs_correction"), "À corriger").await;
+    app.wait_text("review-comment", CORRECTION).await;
+    app.wait_text("delivery", "Reçue par le serveur le").await;
+
+    // The same file picked again is an old copy: nothing twice.
+    app.click("nav-relay").await;
+    flows::pick_files(&app, "relay-files", &returns).await;
+    app.wait_text("relay-import-result", "déjà appliqué").await;
+    assert_eq!(app.text("relay-to-correct").await, "0");
+    app.quit().await;
+}

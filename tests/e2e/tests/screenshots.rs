@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use ccs_core::model::{Decision, RecordKind, ReviewStatus, Role};
 use ccs_core::store::ListFilter;
-use ccs_e2e::app::{field, App};
+use ccs_e2e::app::{field, tid, App};
 use ccs_e2e::driver::Driver;
 use ccs_e2e::flows;
 use ccs_e2e::screen::window_at_sizes;
@@ -55,6 +55,8 @@ async fn screenshots() {
     };
     let mut world = World::with_demo();
     let mut taken = Vec::new();
+    // The member's stick: the bundles she writes, that the facilitator collects.
+    let stick = tempfile::tempdir().unwrap();
 
     // The Goundam committee's submitted session was sent back "à corriger".
     let returned = goundam_record(&world, RecordKind::Session, ReviewStatus::Submitted);
@@ -114,6 +116,14 @@ async fn screenshots() {
         app.click("editor-done").await;
         app.wait("record-detail").await;
 
+        // No network yet: the session leaves on a stick, through the facilitator.
+        flows::go(&app, "#/relay").await;
+        app.fill("relay-folder", &stick.path().display().to_string()).await;
+        app.click("relay-export").await;
+        app.wait("relay-export-result").await;
+        taken.extend(window_at_sizes(&app, &dir, "relay", None).await);
+        taken.extend(window_at_sizes(&app, &dir, "relay-export", Some(&tid("relay-export-result"))).await);
+
         // Meanwhile the committee's president recorded another session on his own device.
         world
             .admin
@@ -171,6 +181,30 @@ async fn screenshots() {
         app.quit().await;
     }
 
+    // The facilitator of Tombouctou: the bundles collected from the member's stick.
+    {
+        let facilitator_dir = tempfile::tempdir().unwrap();
+        let mut env = world.app_env();
+        env.retain(|(k, _)| *k != "CCS_APP_DATA_DIR");
+        env.push(("CCS_APP_DATA_DIR", facilitator_dir.path().as_os_str().to_owned()));
+        let driver = Driver::start(&env);
+        let app = App::launch(&driver).await;
+        flows::enroll(&app, &world.url(), &world.facilitator_code("tombouctou")).await;
+        flows::sync_and_close(&app).await;
+        app.click("nav-courier").await;
+        app.wait("courier-screen").await;
+        flows::pick_files(&app, "courier-files", &flows::bundle_files(stick.path())).await;
+        app.wait("courier-collect-result").await;
+        app.wait("courier-device").await;
+        taken.extend(window_at_sizes(&app, &dir, "courier", None).await);
+        app.click("courier-serve-start").await;
+        app.wait("courier-qr").await;
+        taken.extend(window_at_sizes(&app, &dir, "courier-serve", Some(&tid("courier-qr"))).await);
+        app.click("courier-serve-stop").await;
+        app.wait("courier-serve-start").await;
+        app.quit().await;
+    }
+
     // The demonstration as a member tries it: her committee only, nothing to send.
     {
         let demo_dir = tempfile::tempdir().unwrap();
@@ -179,6 +213,13 @@ async fn screenshots() {
         env.push(("CCS_APP_DATA_DIR", demo_dir.path().as_os_str().to_owned()));
         let driver = Driver::start(&env);
         let app = App::launch(&driver).await;
+        // First, the enrollment slip of a member who will never see the network.
+        app.wait("setup-slip").await;
+        app.click("lang-fr").await;
+        app.fill("setup-slip", &world.member_slip()).await;
+        app.wait("setup-slip-preview").await;
+        taken.extend(window_at_sizes(&app, &dir, "first-start-slip", Some(&tid("setup-slip-card"))).await);
+        app.fill("setup-slip", "").await;
         flows::demo(&app, "member").await;
         app.wait("home-to-correct-item").await;
         taken.extend(window_at_sizes(&app, &dir, "home-demo", None).await);

@@ -3,4 +3,4 @@
 /**
  * What a record page says about sending: « Envoyée le …, reçue par le serveur ».
  */
-export type Delivery = { "state": "not_sent" } | { "state": "received", at: string | null, } | { "state": "changes_waiting", at: string | null, };
+export type Delivery = { "state": "not_sent" } | { "state": "received", at: string | null, } | { "state": "changes_waiting", at: string | null, } | { "state": "relayed", at: string, };

@@ -6,4 +6,9 @@ import type { Role } from "./Role";
 /**
  * Who this device is, with names to show.
  */
-export type IdentityView = { device_id: DeviceId, role: Role, committee_id: CommitteeId | null, committee_name: string | null, region: string | null, region_name: string | null, server_url: string | null, };
+export type IdentityView = { device_id: DeviceId, role: Role, committee_id: CommitteeId | null, committee_name: string | null, region: string | null, region_name: string | null, server_url: string | null, 
+/**
+ * Enrolled offline from a slip, the server's grant not back yet: « inscription en
+ * attente » (the device works fully meanwhile).
+ */
+enrollment_pending: boolean, };

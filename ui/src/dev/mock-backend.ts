@@ -8,6 +8,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import { handleRecords } from './mock-records';
+import { handleRelay } from './mock-relay';
 import type { AppStatus, Home, Page, PassphraseCheck, Settings, SyncState, SyncSummary } from '../lib/api';
 import type { IdentityView } from '../bindings/IdentityView';
 import type { RecordSummary } from '../bindings/RecordSummary';
@@ -41,6 +42,7 @@ let identity: IdentityView = {
   region: 'tombouctou',
   region_name: 'Tombouctou',
   server_url: 'https://srv.example.ml',
+  enrollment_pending: false,
 };
 let passphrase = 'demo demo demo';
 let pending = 3;
@@ -94,6 +96,7 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
     case 'check_passphrase':
       return check(String(args.passphrase));
     case 'create_demo':
+    case 'enroll_offline':
     case 'enroll': {
       const c = check(String(args.passphrase));
       if (!c.ok) throw fail('passphrase.weak', 'Code secret trop faible.', 'Passphrase too weak.');
@@ -101,7 +104,7 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
       if (cmd === 'enroll' && String(args.code).startsWith('AAAA'))
         throw fail('enroll.invalid_code', 'Code d’enrôlement inconnu.', 'Unknown enrollment code.');
       passphrase = String(args.passphrase);
-      identity = { ...identity, role: cmd === 'enroll' ? 'member' : (args.role as Role) };
+      identity = { ...identity, role: cmd === 'create_demo' ? (args.role as Role) : 'member' };
       stage = 'unlocked';
       attempts = Number(settings.max_attempts);
       return status();
@@ -197,6 +200,8 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
       } satisfies SyncSummary;
     }
     default: {
+      const relay = handleRelay(cmd, args);
+      if (relay !== undefined) return relay;
       // The record screens' commands (mock-records.ts).
       const answer = handleRecords(cmd, args, identity.role);
       if (answer !== undefined) return answer;

@@ -6,6 +6,7 @@ import type { fr } from './fr';
 import type { Widen } from './types';
 import { records } from './en/records';
 import { secretary } from './en/secretary';
+import { courier, relay } from './en/relay';
 
 export type Dict = Widen<typeof fr>;
 
@@ -51,6 +52,8 @@ export const en: Dict = {
     review: 'Review',
     settings: 'Settings',
     help: 'Help',
+    relay: 'Facilitator',
+    courier: 'Courier',
   },
   kinds: {
     session: 'Session',
@@ -281,4 +284,6 @@ export const en: Dict = {
   },
   records,
   secretary,
+  relay,
+  courier,
 };

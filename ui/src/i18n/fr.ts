@@ -7,6 +7,7 @@
  */
 import { records } from './fr/records';
 import { secretary } from './fr/secretary';
+import { courier, relay } from './fr/relay';
 import { withFrenchSpacing } from './typography';
 
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
@@ -51,6 +52,8 @@ export const fr = withFrenchSpacing({
     review: 'Revue',
     settings: 'Paramètres',
     help: 'Aide',
+    relay: 'Facilitateur',
+    courier: 'Courrier',
   },
   kinds: {
     session: 'Séance',
@@ -284,4 +287,6 @@ export const fr = withFrenchSpacing({
   },
   records,
   secretary,
+  relay,
+  courier,
 });

@@ -27,6 +27,18 @@ import type { SyncState } from '../bindings/SyncState';
 import type { SyncSummary } from '../bindings/SyncSummary';
 import type { TextWarning } from '../bindings/TextWarning';
 import type { Vocabulary } from '../bindings/Vocabulary';
+import type {
+  Collected,
+  CourierView,
+  Distributed,
+  FetchSummary,
+  ForwardSummary,
+  HotspotView,
+  RelayExchange,
+  RelayExportSummary,
+  RelayImportReport,
+  RelayStatus,
+} from './relay-types';
 
 export type {
   AppError,
@@ -122,6 +134,38 @@ export const purgeRecord = (id: string) => call<RecordView>('purge_record', { id
 export const syncNow = () => call<SyncSummary>('sync_now');
 export const syncState = () => call<SyncState>('sync_state');
 export const textWarnings = (text: string) => call<TextWarning[]>('text_warnings', { text });
+
+// ---------------------------------------------------------------- the relay (issue 15)
+
+/** First start without a network: the slip's text (`ccs-inscription:1?…`) instead of
+ * a server and a code; the device works at once, « inscription en attente ». */
+export const enrollOffline = (passphrase: string, slip: string, label?: string | null) =>
+  call<AppStatus>('enroll_offline', { passphrase, slip, label: label ?? null });
+/** Where this device's records stand on the relay path. */
+export const relayStatus = () => call<RelayStatus>('relay_status');
+/** The folder suggested for bundle files (under Documents, else the data folder). */
+export const relayDefaultFolder = () => call<string>('relay_default_folder');
+/** « Envoyer par le facilitateur »: the up-bundles written to `folder`. */
+export const relayExport = (folder: string) => call<RelayExportSummary>('relay_export_to', { folder });
+/** « Recevoir du facilitateur »: one return bundle file, applied in one transaction. */
+export const relayImport = (bytes: number[]) => call<RelayImportReport>('relay_import', { bytes });
+/** « Échanger avec le facilitateur » over the local network, from the pairing text. */
+export const relayExchange = (pairing: string) => call<RelayExchange>('relay_exchange', { pairing });
+
+/** The facilitator's « Courrier »: custody, states and dates, labels only. */
+export const courierView = () => call<CourierView>('courier_view');
+/** « Collecter »: one member's bundle file, checked against the roster, taken in custody. */
+export const courierCollect = (bytes: number[]) => call<Collected>('courier_collect', { bytes });
+/** « Envoyer au serveur »: custody up-bundles forwarded (a sync does it too). */
+export const courierForward = () => call<ForwardSummary>('courier_forward');
+/** « Chercher les retours »: return bundles for every device of the area. */
+export const courierFetch = () => call<FetchSummary>('courier_fetch');
+/** « Distribuer »: one device's return bundles written to `folder`. */
+export const courierDistribute = (device: string, folder: string) =>
+  call<Distributed>('courier_distribute', { device, folder });
+/** « Servir sur le réseau local »: starts serving custody; the pairing text to show. */
+export const hotspotStart = () => call<HotspotView>('hotspot_start');
+export const hotspotStop = () => call<void>('hotspot_stop');
 
 /** The backend locked the store (idle delay): drop every record in memory. */
 export const onLocked = (cb: () => void): Promise<UnlistenFn> => listen('locked', () => cb());

@@ -1,8 +1,11 @@
 /**
  * Enrollment input: the server address and the single-use code, typed, pasted or read
- * from a QR code. The server compares codes ignoring case, dashes and spaces; here we
- * only tidy them for display and catch obvious typing mistakes early.
+ * from a QR code (or the whole enrollment slip, lib/relay.ts). The server compares
+ * codes ignoring case, dashes and spaces; here we only tidy them for display and catch
+ * obvious typing mistakes early.
  */
+
+import { slipPreview } from './relay';
 
 /** The code alphabet of the server (no 0/O, 1/I look-alikes). */
 const CODE_ALPHABET = /^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{12}$/;
@@ -51,16 +54,24 @@ export function normalizeServerUrl(raw: string): string | null {
 export interface ScannedEnrollment {
   code: string;
   server?: string;
+  /** The whole enrollment slip (`ccs-inscription:1?…`) when the QR code was one: the
+   * device can then enroll without a network. */
+  slip?: string;
 }
 
 /**
- * What a QR code holds: the server prints the bare code; a link of the form
- * `…?code=ABCD-EFGH-JKLM&server=https://…` is accepted too so that a future server can
- * put both in one picture.
+ * What a QR code holds: the server prints the bare code, or the enrollment slip
+ * (`ccs-inscription:1?…`: address, code and the server's keys); a link of the form
+ * `…?code=ABCD-EFGH-JKLM&server=https://…` is accepted too.
  */
 export function parseScan(text: string): ScannedEnrollment | null {
   const s = text.trim();
   if (isValidCode(s)) return { code: formatCode(s) };
+  const slip = slipPreview(s);
+  if (slip) {
+    const server = normalizeServerUrl(slip.server);
+    return server ? { code: slip.code, server, slip: s } : { code: slip.code, slip: s };
+  }
   let url: URL;
   try {
     url = new URL(s);

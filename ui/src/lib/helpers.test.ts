@@ -38,6 +38,14 @@ describe('enrollment codes', () => {
     expect(parseScan('https://x.example/?code=short')).toBeNull();
   });
 
+  it('reads a whole enrollment slip from a QR code, keeping its text for offline enrollment', () => {
+    const slip = `ccs-inscription:1?s=https://srv.example.ml&c=ABCD-EFGH-JKLM&k=${'ab'.repeat(32)}&x=age1q&v=1&e=${'00'.repeat(16)}&d=2026-06-30&r=member`;
+    expect(parseScan(slip)).toEqual({ code: 'ABCD-EFGH-JKLM', server: 'https://srv.example.ml', slip });
+    // A slip naming a server in clear keeps the code and the slip (core refuses it at enrollment).
+    const clear = slip.replace('https://srv', 'http://srv');
+    expect(parseScan(clear)).toEqual({ code: 'ABCD-EFGH-JKLM', slip: clear });
+  });
+
   it.each([
     ['https://srv.example.ml', 'https://srv.example.ml'],
     ['  https://srv.example.ml/  ', 'https://srv.example.ml'],

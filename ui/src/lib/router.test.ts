@@ -20,6 +20,8 @@ describe('parseRoute', () => {
     ['#/review', { name: 'review' }],
     ['#/settings', { name: 'settings' }],
     ['#/settings?x=1', { name: 'settings' }],
+    ['#/relay', { name: 'relay' }],
+    ['#/courier/', { name: 'courier' }],
   ])('%s', (hash, expected) => {
     expect(parseRoute(hash)).toEqual(expected);
   });
@@ -36,6 +38,8 @@ describe('parseRoute', () => {
     '#/record/<script>',
     '#/nowhere',
     '#/review/1',
+    '#/relay/export',
+    '#/courier/abc',
     '#/%E0%A4%A',
   ])('unknown or malformed %s goes home', (hash) => {
     expect(parseRoute(hash)).toEqual({ name: 'home' });
@@ -52,6 +56,8 @@ describe('href', () => {
     { name: 'record', id: ID },
     { name: 'review' },
     { name: 'settings' },
+    { name: 'relay' },
+    { name: 'courier' },
   ];
 
   it.each(routes)('round-trips %j', (r) => {
@@ -70,6 +76,8 @@ describe('section', () => {
     expect(section({ name: 'new', kind: 'session' })).toBe('session');
     expect(section({ name: 'edit', kind: 'committee', id: ID })).toBe('committee');
     expect(section({ name: 'review' })).toBe('review');
+    expect(section({ name: 'relay' })).toBe('relay');
+    expect(section({ name: 'courier' })).toBe('courier');
     expect(section({ name: 'record', id: ID })).toBeNull();
   });
 });

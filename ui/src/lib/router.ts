@@ -13,6 +13,8 @@
  *   #/help                      the help page (« Aide »)
  *   #/review                    review queue
  *   #/settings                  settings
+ *   #/relay                     « Facilitateur »: send and receive through the relay
+ *   #/courier                   « Courrier »: the bundles this device carries
  *
  * Anything else is the home screen.
  */
@@ -31,7 +33,9 @@ export type Route =
   | { name: 'review' }
   | { name: 'settings' }
   | { name: 'print'; id: string }
-  | { name: 'help' };
+  | { name: 'help' }
+  | { name: 'relay' }
+  | { name: 'courier' };
 
 export const HOME: Route = { name: 'home' };
 
@@ -59,6 +63,12 @@ export function parseRoute(hash: string): Route {
       break;
     case 'help':
       if (parts.length === 1) return { name: 'help' };
+      break;
+    case 'relay':
+      if (parts.length === 1) return { name: 'relay' };
+      break;
+    case 'courier':
+      if (parts.length === 1) return { name: 'courier' };
       break;
     case 'records':
       if (a === undefined || !isKind(a)) break;
@@ -106,6 +116,10 @@ export function href(route: Route): string {
       return `#/record/${encodeURIComponent(route.id)}/print`;
     case 'help':
       return '#/help';
+    case 'relay':
+      return '#/relay';
+    case 'courier':
+      return '#/courier';
   }
 }
 
@@ -113,7 +127,7 @@ export function href(route: Route): string {
 export const recordHref = (id: string) => href({ name: 'record', id });
 
 /** The navigation entry a route belongs to (to mark it as current). */
-export function section(route: Route): 'home' | Kind | 'review' | 'settings' | 'help' | null {
+export function section(route: Route): 'home' | Kind | 'review' | 'settings' | 'help' | 'relay' | 'courier' | null {
   switch (route.name) {
     case 'records':
     case 'new':

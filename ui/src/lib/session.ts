@@ -87,3 +87,9 @@ export function noticeLocked(e: unknown): boolean {
 export function canReview(role: Role | null | undefined): boolean {
   return role === 'facilitator' || role === 'reviewer' || role === 'admin';
 }
+
+/** Roles whose device carries other devices' bundles (« Courrier » in the menu); any
+ * enrolled device may, from the « Facilitateur » screen's link. */
+export function carriesBundles(role: Role | null | undefined): boolean {
+  return role === 'facilitator' || role === 'admin';
+}

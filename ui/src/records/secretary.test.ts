@@ -11,7 +11,7 @@ describe('proof that a record was sent', () => {
   const d = fr.secretary.delivery;
   it('says when the server received the record', () => {
     const text = deliveryText({ state: 'received', at: '2026-03-12T14:05:00Z' }, 'fr', d);
-    expect(text).toMatch(/^Envoyée le 12\/03\/2026 à \d\d:\d\d, reçue par le serveur\.$/);
+    expect(text).toMatch(/^Reçue par le serveur le 12\/03\/2026 à \d\d:\d\d\.$/);
   });
   it('says what still waits, and what was never sent', () => {
     expect(deliveryText({ state: 'changes_waiting', at: '2026-03-12T14:05:00Z' }, 'fr', d)).toContain(
@@ -19,6 +19,11 @@ describe('proof that a record was sent', () => {
     );
     expect(deliveryText({ state: 'not_sent' }, 'fr', d)).toBe(d.notSent);
     expect(deliveryText({ state: 'received', at: null }, 'en', en.secretary.delivery)).toBe('Received by the server.');
+  });
+  it('says when the record was handed to the relay', () => {
+    expect(deliveryText({ state: 'relayed', at: '2026-03-12T14:05:00Z' }, 'fr', d)).toMatch(
+      /^Remise au relais le 12\/03\/2026 à \d\d:\d\d/,
+    );
   });
 });
 
@@ -92,6 +97,7 @@ describe('default list view', () => {
     region: null,
     region_name: null,
     server_url: null,
+    enrollment_pending: false,
   } as const;
   it('keeps a member to her own committee', () => {
     expect(ownCommittee(identity, 'session')).toBe('c-1');

@@ -37,6 +37,8 @@ export function deliveryText(d: Delivery, lang: Lang, texts: Texts['delivery']):
       return d.at ? texts.received(when(d.at)) : texts.receivedUndated;
     case 'changes_waiting':
       return d.at ? texts.changesWaiting(when(d.at)) : texts.changesWaitingUndated;
+    case 'relayed':
+      return texts.relayed(when(d.at));
   }
 }
 

@@ -5,12 +5,14 @@
 export const secretary = {
   ownCommittee: (name: string) => (name ? `My committee only (${name})` : 'My committee only'),
   delivery: {
-    notSent: 'Not sent yet: it will go at the next sync.',
-    received: (when: string) => `Sent on ${when}, received by the server.`,
+    notSent: 'On this device only: it will go at the next sync or with the facilitator.',
+    received: (when: string) => `Received by the server on ${when}.`,
     receivedUndated: 'Received by the server.',
+    relayed: (when: string) => `Handed to the relay on ${when}; not received by the server yet.`,
     changesWaiting: (when: string) =>
-      `Sent on ${when}, received by the server; changes made since will go at the next sync.`,
+      `Received by the server on ${when}; changes made since will go at the next sync.`,
     changesWaitingUndated: 'Received by the server; changes made since will go at the next sync.',
+    relayed: (when: string) => `Handed to the relay on ${when}: on its way to the server.`,
   },
   print: {
     link: 'Print the minutes',
@@ -65,7 +67,11 @@ export const secretary = {
       },
       {
         title: 'Knowing whether a record was sent',
-        text: 'On the record’s page, “Sent on …, received by the server” confirms it. Otherwise, tap “Sync” when you have a network.',
+        text: 'On the record’s page, “Received by the server on …” confirms it; “Handed to the relay on …” says it travels with the facilitator. Otherwise, tap “Sync” when you have a network.',
+      },
+      {
+        title: 'Without a network: through the facilitator',
+        text: '“Facilitator” menu: “Send through the facilitator” writes your records to an encrypted bundle (a USB stick, an SD card); “Receive from the facilitator” applies the bundles they bring back, with the records to correct. The facilitator cannot read the bundles.',
       },
       {
         title: 'Printing minutes',

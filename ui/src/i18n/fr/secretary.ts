@@ -5,13 +5,15 @@
 export const secretary = {
   ownCommittee: (name: string) => (name ? `Mon comité seulement (${name})` : 'Mon comité seulement'),
   delivery: {
-    notSent: 'Pas encore envoyée : elle partira à la prochaine synchronisation.',
-    received: (when: string) => `Envoyée le ${when}, reçue par le serveur.`,
+    notSent: 'Sur cet appareil seulement : elle partira à la prochaine synchronisation ou avec le facilitateur.',
+    received: (when: string) => `Reçue par le serveur le ${when}.`,
     receivedUndated: 'Reçue par le serveur.',
+    relayed: (when: string) => `Remise au relais le ${when} ; pas encore reçue par le serveur.`,
     changesWaiting: (when: string) =>
-      `Envoyée le ${when}, reçue par le serveur ; les modifications faites depuis partiront à la prochaine synchronisation.`,
+      `Reçue par le serveur le ${when} ; les modifications faites depuis partiront à la prochaine synchronisation.`,
     changesWaitingUndated:
       'Reçue par le serveur ; les modifications faites depuis partiront à la prochaine synchronisation.',
+    relayed: (when: string) => `Remise au relais le ${when} : en route vers le serveur.`,
   },
   print: {
     link: 'Imprimer le procès-verbal',
@@ -66,7 +68,11 @@ export const secretary = {
       },
       {
         title: 'Savoir si une fiche est partie',
-        text: 'Sur la page de la fiche, « Envoyée le …, reçue par le serveur » le confirme. Sinon, touchez « Synchroniser » quand vous avez du réseau.',
+        text: 'Sur la page de la fiche, « Reçue par le serveur le … » le confirme ; « Remise au relais le … » dit qu’elle voyage avec le facilitateur. Sinon, touchez « Synchroniser » quand vous avez du réseau.',
+      },
+      {
+        title: 'Sans réseau : passer par le facilitateur',
+        text: 'Menu « Facilitateur » : « Envoyer par le facilitateur » écrit vos fiches dans un paquet chiffré (une clé USB, une carte SD) ; « Recevoir du facilitateur » applique les paquets qu’il rapporte, avec les fiches à corriger. Le facilitateur ne peut pas lire les paquets.',
       },
       {
         title: 'Imprimer un procès-verbal',
