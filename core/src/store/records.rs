@@ -66,7 +66,11 @@ impl Store {
             (_, Some(c)) => c,
             (_, None) => return Err(StoreError::Input(InputError::CommitteeRequired)),
         };
-        if kind != RecordKind::Committee && !self.committee_known(committee)? {
+        // A member enrolled offline from a slip knows its committee's id before the
+        // committee's registry record reaches it (with the first return bundle): it must
+        // be able to record from the first day.
+        let own = self.identity.committee_id == Some(committee);
+        if kind != RecordKind::Committee && !own && !self.committee_known(committee)? {
             return Err(StoreError::Invalid(vec![FieldError {
                 code: "committee.unknown".into(),
                 path: "committee_id".into(),
