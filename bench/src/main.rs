@@ -14,6 +14,7 @@ mod app_bench;
 mod corpus;
 mod load;
 mod perdoc;
+mod relay_bench;
 mod report;
 mod server;
 mod store_bench;
@@ -107,6 +108,8 @@ struct Results {
     /// Binaries older than the sources they are built from.
     stale: Vec<String>,
     app: Option<AppFigures>,
+    relay: Option<relay_bench::RelayFigures>,
+    relay_error: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -173,6 +176,15 @@ fn main() -> anyhow::Result<()> {
         r.app = Some(app_bench::run(store));
     }
     drop(store_dir);
+
+    // Part 5: the relay, 1,000 changed records (the issue's figure) in either plan.
+    if wants("relay") {
+        log("part 5: relay, 1,000 records");
+        match relay_bench::run(1_000, &log) {
+            Ok(f) => r.relay = Some(f),
+            Err(e) => r.relay_error = Some(format!("{e:#}")),
+        }
+    }
 
     let machine = Machine::describe(&repo, load_start);
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -449,6 +461,13 @@ fn verdict(ok: bool) -> &'static str {
 
 fn goals(plan: &Plan, r: &Results) -> Vec<String> {
     let mut g = Vec::new();
+    if let Some(f) = &r.relay {
+        g.push(format!(
+            "{}: bundle bytes within 1.1× of the direct sync's for the same changes ({:.3}×)",
+            verdict(f.ratio() <= 1.1),
+            f.ratio()
+        ));
+    }
     if let Some(s) = &r.sync {
         let rt = s.edit.ours.round_trips;
         g.push(format!("{}: one round trip for a sync with edits both ways ({rt})", verdict(rt == 1)));
@@ -725,6 +744,28 @@ fn stale_binaries(repo: &Path) -> Vec<String> {
 /// What could not be measured, and why.
 fn notes(r: &Results) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(f) = &r.relay {
+        out.push(format!(
+            "relay: {} records: {} bundle part(s), {} bytes vs {} bytes up by a direct sync ({} round trips): {:.3}×; \
+             export {:.0} ms, server takes them {:.0} ms, return bundle made {:.0} ms ({} bytes), applied {:.0} ms \
+             ({} acknowledged)",
+            int(f.records),
+            f.parts,
+            int(f.bundle_bytes),
+            int(f.direct_bytes_up),
+            f.direct_round_trips,
+            f.ratio(),
+            f.export_ms,
+            f.server_ms,
+            f.outbox_ms,
+            int(f.return_bytes),
+            f.import_ms,
+            int(f.acknowledged)
+        ));
+    }
+    if let Some(e) = &r.relay_error {
+        out.push(format!("relay: failed: {e}"));
+    }
     if let Some(e) = &r.sync_error {
         out.push(format!("sync: failed: {e}"));
     }
@@ -832,6 +873,12 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
         })
     };
     let details = json!({
+            "relay": r.relay.as_ref().map(|f| json!({
+                "records": f.records, "parts": f.parts, "bundle_bytes": f.bundle_bytes,
+                "direct_bytes_up": f.direct_bytes_up, "direct_round_trips": f.direct_round_trips,
+                "bundle_over_direct": f.ratio(), "export_ms": f.export_ms, "server_ms": f.server_ms,
+                "outbox_ms": f.outbox_ms, "return_bytes": f.return_bytes, "import_ms": f.import_ms,
+            })),
             "sync": s.map(|s| json!({
                 "edit": scenario(&s.edit), "nothing_changed": scenario(&s.idle), "first_sync": scenario(&s.first),
                 "limit_deflated": s.limit, "new_changes_raw": s.new_changes_raw,

@@ -257,7 +257,8 @@ fn a_record_made_in_goundam_goes_through_the_facilitator_is_sent_back_and_its_fi
     // Its store is encrypted, so its bytes prove little: what it holds, opened, is the
     // proof. A facilitator does not read a confidential record it carried.
     assert!(fac.open_record(secret, now()).is_err(), "the facilitator holds the confidential assessment");
-    let found = fac.list(&ccs_core::store::ListFilter { text: Some(CANARY.into()), ..Default::default() }, now()).unwrap();
+    let found =
+        fac.list(&ccs_core::store::ListFilter { text: Some(CANARY.into()), ..Default::default() }, now()).unwrap();
     assert!(found.items.is_empty());
     assert!(!contains(&all_bytes_under(fdir.path()), CANARY), "the courier's folder holds the canary");
     assert!(!contains(&all_bytes_under(stick.path()), CANARY));
