@@ -475,6 +475,45 @@ fn a_part_that_follows_one_not_yet_applied_is_kept_for_later() {
     assert_eq!(position(&t), (Some(s.epoch), 8));
 }
 
+#[test]
+fn a_restored_server_says_repair_needed_and_the_page_waits_for_a_direct_sync() {
+    let s = server();
+    let (mut t, committee) = member(&s);
+    let id = new_session(&mut t, committee, "Réunion");
+    let export = member::export(&mut t.store, now()).unwrap();
+    let (_, up) = s.open(&t.store, &export.bundles[0].bytes);
+    let first = s.down(&t.store, vec![], 0, 6, vec![]);
+    member::import(&mut t.store, &first, now()).unwrap();
+    assert_eq!(position(&t), (Some(s.epoch), 6));
+    // The server was restored: another log. Its receipt still counts; its page does not.
+    let restored = Server { keys: DeviceKeys::from_secret_bytes(&s.keys.secret_bytes()).unwrap(), epoch: [7; 16] };
+    let payload = DownPayload {
+        bundle: bundle::new_id(),
+        device: device(&t.store),
+        receipts: vec![s.receipt(&up, &[])],
+        enrollment: None,
+        from: 0,
+        response: SyncResponse {
+            epoch: restored.epoch,
+            repair_needed: true,
+            results: vec![],
+            entries: vec![],
+            cursor: 2,
+            more: false,
+        },
+    };
+    let bytes =
+        relay::seal_down(&payload, &restored.keys, &t.store.relay_keys().public(), restored.epoch, 1, 1).unwrap();
+    let report = member::import(&mut t.store, &bytes, now()).unwrap();
+    assert!(report.repair_needed);
+    assert!(matches!(t.store.delivery(id).unwrap(), Delivery::Received { .. }));
+    assert_eq!(position(&t), (Some(s.epoch), 6), "the cursor waits for a direct sync");
+    // Another log without saying so: refused, nothing written.
+    let other = restored.down(&t.store, vec![], 0, 9, vec![]);
+    assert_eq!(code_of(member::import(&mut t.store, &other, now()).unwrap_err()), "relay.other_server");
+    assert_eq!(position(&t), (Some(s.epoch), 6));
+}
+
 // ------------------------------------------------------------------------------ offline enrollment
 
 fn slip(s: &Server, committee: CommitteeId, valid_until: &str) -> Slip {
