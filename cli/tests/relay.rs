@@ -95,6 +95,38 @@ fn a_member_enrolled_from_a_slip_exports_bundles_and_applies_the_grant() {
     let out = s.ok(&["relay", "import", path.to_str().unwrap()]);
     assert!(out.contains("rien de nouveau"), "{out}");
 
+    // Two parts given in the wrong order: the second waits for the first, then applies.
+    let part = |from: u64, cursor: u64| {
+        let p = DownPayload {
+            bundle: bundle::new_id(),
+            device,
+            receipts: vec![],
+            enrollment: None,
+            from,
+            response: SyncResponse {
+                epoch: EPOCH,
+                repair_needed: false,
+                results: vec![],
+                entries: vec![],
+                cursor,
+                more: false,
+            },
+        };
+        let path = s.dir.path().join(bundle::file_name(&p.bundle));
+        std::fs::write(&path, relay::seal_down(&p, &server, &keys, EPOCH, 1, 1).unwrap()).unwrap();
+        path
+    };
+    let (first, second) = (part(4, 8), part(8, 12));
+    s.ok(&["relay", "import", second.to_str().unwrap(), first.to_str().unwrap()]);
+    let store = Store::open(&s.db, PASSPHRASE).unwrap();
+    assert_eq!(store.sync_position("https://crss.example.ml").unwrap(), (Some(EPOCH), 12));
+    drop(store);
+    // Alone, a part that follows a missing one is kept for later, with its code.
+    let lone = part(20, 24);
+    let out = s.run(&["relay", "import", lone.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("[relay.out_of_order]"), "{}", stderr(&out));
+
     // A damaged file is refused with its code, the store untouched.
     let mut damaged = back.clone();
     damaged.truncate(back.len() - 10);
