@@ -6,15 +6,21 @@
 mod common;
 
 use ccs_core::app::App;
+use ccs_core::error_code::ReceivedCode;
 use ccs_core::model::*;
+use ccs_core::relay::api::{KeysRequest, KeysResponse, KEYS_PATH};
 use ccs_core::relay::bundle::{self, Sender};
 use ccs_core::relay::member::{self, RelayError};
+use ccs_core::relay::PublicKeys;
 use ccs_core::relay::{self, DeviceKeys, DownPayload, EnrollmentGrant, Receipt, SignerKey, Slip, UpPayload};
 use ccs_core::store::delivery::Delivery;
+use ccs_core::store::ServerLink;
 use ccs_core::store::{KdfParams, Store};
+use ccs_core::sync::client::{self, SyncError, Transport};
 use ccs_core::sync::plan::PUSH_DOCS_PER_REQUEST;
 use ccs_core::sync::wire::{LogEntry, PushResult, SyncResponse};
 use common::*;
+use std::sync::Mutex;
 
 const URL: &str = "https://crss.example.ml";
 
@@ -142,7 +148,8 @@ fn a_store_of_the_previous_schema_gets_keys_at_its_first_open() {
     t.store
         .execute_sql_for_migration_tests(
             "DROP TABLE relay_keys; DROP TABLE relay_server; DROP TABLE relay_exports;
-             DROP TABLE relay_export_docs; DROP TABLE relay_imports; PRAGMA user_version = 10;",
+             DROP TABLE relay_export_docs; DROP TABLE relay_imports; DROP TABLE relay_key_refusals;
+             PRAGMA user_version = 10;",
         )
         .unwrap();
     let path = t.path();
@@ -153,6 +160,68 @@ fn a_store_of_the_previous_schema_gets_keys_at_its_first_open() {
     assert_eq!(keys.epoch, 1);
     drop(store);
     assert_eq!(Store::open(&path, PASS).unwrap().relay_keys().public(), keys, "made once, then kept");
+}
+
+/// A server as a device's direct sync sees it: `/v1/keys` answered (or refused, as a
+/// server without the relay does), the sync itself out of reach. Counts the requests.
+struct KeysServer {
+    server: Option<PublicKeys>,
+    asked: Mutex<Vec<String>>,
+}
+
+impl Transport for KeysServer {
+    fn post(&self, _: &str, path: &str, token: Option<&str>, _: &str, body: Vec<u8>) -> Result<Vec<u8>, SyncError> {
+        self.asked.lock().unwrap().push(path.to_string());
+        assert_eq!(token, Some("jeton"), "over the authenticated link");
+        match (path, &self.server) {
+            (KEYS_PATH, Some(k)) => {
+                let request: KeysRequest = serde_json::from_slice(&body).unwrap();
+                request.keys.check().unwrap();
+                Ok(serde_json::to_vec(&KeysResponse { server_keys: k.clone(), epoch: hex::encode([42u8; 16]) })
+                    .unwrap())
+            }
+            (KEYS_PATH, None) => Err(SyncError::Refused {
+                status: 404,
+                code: ReceivedCode::parse("request.not_found"),
+                message: "no such path".into(),
+            }),
+            _ => Err(SyncError::Network("out of reach".into())),
+        }
+    }
+}
+
+fn enrolled_before_the_relay() -> TestStore {
+    let mut t = store_with(Role::Member);
+    let link = ServerLink { url: URL.into(), token: "jeton".into() };
+    t.store.set_enrollment(&link, t.store.identity().clone()).unwrap();
+    t
+}
+
+#[test]
+fn a_device_enrolled_before_the_relay_registers_its_keys_once_at_its_next_sync() {
+    let s = server();
+    let mut t = enrolled_before_the_relay();
+    let server = KeysServer { server: Some(s.keys.public()), asked: Mutex::new(vec![]) };
+    assert!(client::sync(&mut t.store, &server, now()).is_err(), "the sync itself is out of reach");
+    let pinned = t.store.pinned_server().unwrap().expect("pinned");
+    assert_eq!((pinned.keys, pinned.epoch), (s.keys.public(), Some(s.epoch)));
+    let _ = client::sync(&mut t.store, &server, now());
+    assert_eq!(server.asked.lock().unwrap().iter().filter(|p| *p == KEYS_PATH).count(), 1, "once");
+    // Now it can export for a courier.
+    member::export(&mut t.store, now()).unwrap();
+}
+
+#[test]
+fn a_server_without_the_relay_is_asked_for_keys_once_a_day_and_the_sync_goes_on() {
+    let mut t = enrolled_before_the_relay();
+    let server = KeysServer { server: None, asked: Mutex::new(vec![]) };
+    let err = client::sync(&mut t.store, &server, now()).unwrap_err();
+    assert_eq!(err.code(), "sync.network", "the refusal did not stop the sync");
+    let _ = client::sync(&mut t.store, &server, now() + chrono::Duration::hours(1));
+    let _ = client::sync(&mut t.store, &server, now() + chrono::Duration::hours(25));
+    let asked = server.asked.lock().unwrap().clone();
+    assert_eq!(asked.iter().filter(|p| *p == KEYS_PATH).count(), 2, "{asked:?}");
+    assert!(t.store.pinned_server().unwrap().is_none());
 }
 
 // ------------------------------------------------------------------------------ export
@@ -404,6 +473,45 @@ fn a_part_that_follows_one_not_yet_applied_is_kept_for_later() {
     member::import(&mut t.store, &part1, now()).unwrap();
     member::import(&mut t.store, &part2, now()).unwrap();
     assert_eq!(position(&t), (Some(s.epoch), 8));
+}
+
+#[test]
+fn a_restored_server_says_repair_needed_and_the_page_waits_for_a_direct_sync() {
+    let s = server();
+    let (mut t, committee) = member(&s);
+    let id = new_session(&mut t, committee, "Réunion");
+    let export = member::export(&mut t.store, now()).unwrap();
+    let (_, up) = s.open(&t.store, &export.bundles[0].bytes);
+    let first = s.down(&t.store, vec![], 0, 6, vec![]);
+    member::import(&mut t.store, &first, now()).unwrap();
+    assert_eq!(position(&t), (Some(s.epoch), 6));
+    // The server was restored: another log. Its receipt still counts; its page does not.
+    let restored = Server { keys: DeviceKeys::from_secret_bytes(&s.keys.secret_bytes()).unwrap(), epoch: [7; 16] };
+    let payload = DownPayload {
+        bundle: bundle::new_id(),
+        device: device(&t.store),
+        receipts: vec![s.receipt(&up, &[])],
+        enrollment: None,
+        from: 0,
+        response: SyncResponse {
+            epoch: restored.epoch,
+            repair_needed: true,
+            results: vec![],
+            entries: vec![],
+            cursor: 2,
+            more: false,
+        },
+    };
+    let bytes =
+        relay::seal_down(&payload, &restored.keys, &t.store.relay_keys().public(), restored.epoch, 1, 1).unwrap();
+    let report = member::import(&mut t.store, &bytes, now()).unwrap();
+    assert!(report.repair_needed);
+    assert!(matches!(t.store.delivery(id).unwrap(), Delivery::Received { .. }));
+    assert_eq!(position(&t), (Some(s.epoch), 6), "the cursor waits for a direct sync");
+    // Another log without saying so: refused, nothing written.
+    let other = restored.down(&t.store, vec![], 0, 9, vec![]);
+    assert_eq!(code_of(member::import(&mut t.store, &other, now()).unwrap_err()), "relay.other_server");
+    assert_eq!(position(&t), (Some(s.epoch), 6));
 }
 
 // ------------------------------------------------------------------------------ offline enrollment

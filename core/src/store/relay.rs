@@ -27,6 +27,10 @@ use crate::doc;
 use crate::model::*;
 use crate::relay::keys::{DeviceKeys, PublicKeys};
 
+/// How long a server that refused this device's key registration (a server without the
+/// relay) is left alone before the next direct sync tries again.
+pub const KEY_REGISTRATION_RETRY: chrono::Duration = chrono::Duration::hours(24);
+
 /// How many exports are remembered: a receipt for an older one is ignored (what it
 /// carried went again in every later export, which supersede it).
 pub const EXPORTS_KEPT: i64 = 20;
@@ -296,6 +300,28 @@ impl Store {
             return Ok(true);
         }
         Ok(self.load_doc(id)?.history_holds(heads, &acked))
+    }
+
+    /// Whether `server` refused this device's key registration less than
+    /// [`KEY_REGISTRATION_RETRY`] ago: a direct sync does not ask again meanwhile.
+    pub fn key_registration_refused(&self, server: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let at: Option<String> = self
+            .conn
+            .query_row("SELECT at FROM relay_key_refusals WHERE server = ?1", [server], |r| r.get(0))
+            .optional()?;
+        Ok(match at {
+            Some(at) => now - time(&at)? < KEY_REGISTRATION_RETRY,
+            None => false,
+        })
+    }
+
+    /// `server` refused this device's key registration now.
+    pub fn note_key_registration_refused(&mut self, server: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO relay_key_refusals (server, at) VALUES (?1, ?2)",
+            params![server, now.to_rfc3339()],
+        )?;
+        Ok(())
     }
 
     /// Reads the identity row again (after a grant written through a [`PageWrite`]).

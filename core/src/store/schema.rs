@@ -219,6 +219,10 @@ const MIGRATIONS: &[&str] = &[
         at TEXT NOT NULL,
         reported INTEGER NOT NULL DEFAULT 0
     );
+    CREATE TABLE IF NOT EXISTS relay_key_refusals (
+        server TEXT PRIMARY KEY,
+        at TEXT NOT NULL
+    );
     "#,
     // 12: a courier's custody of the bundles it carries for others and the roster of
     // keys it checks them against (see `custody.rs`); the bundles' bytes are files in the

@@ -301,15 +301,16 @@ pub fn run<A: StoreAccess + ?Sized>(
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let link = access.with(|s| s.server_link()?.ok_or(SyncError::NotEnrolled))?;
-    if access.with(|s| Ok(s.pinned_server()?.is_none()))? {
+    let register = access.with(|s| Ok(s.pinned_server()?.is_none() && !s.key_registration_refused(&link.url, now)?))?;
+    if register {
         // Once, for a device enrolled before the relay. Only a broken link stops the
         // sync here (it would fail next anyway); a server without the relay refuses,
-        // and the sync goes on as before.
+        // is left alone for a day, and the sync goes on as before.
         let keys = access.with(|s| Ok(s.relay_keys().public()))?;
         match register_answer(transport, &link, keys) {
             Ok(r) => access.with(|s| Ok(s.pin_server_keys(&link.url, &r.server_keys, parse_epoch(&r.epoch))?))?,
             Err(SyncError::Network(e)) => return Err(SyncError::Network(e)),
-            Err(_) => {}
+            Err(_) => access.with(|s| Ok(s.note_key_registration_refused(&link.url, now)?))?,
         }
     }
     let mut session = Session::new(&link.url);
