@@ -32,6 +32,14 @@ pub enum Failure {
     Sync(SyncError),
     /// A sync that completed but with documents the server refused.
     Rejected(usize),
+    /// An error of the app's layer (the courier's custody).
+    App(ccs_core::app::AppError),
+}
+
+impl From<ccs_core::app::AppError> for Failure {
+    fn from(e: ccs_core::app::AppError) -> Self {
+        Failure::App(e)
+    }
 }
 
 impl From<SyncError> for Failure {
@@ -108,6 +116,7 @@ impl Failure {
             Failure::Sync(SyncError::Refused { code: ReceivedCode::Unknown(_), .. }) => None,
             Failure::Sync(e) => Some(e.code()),
             Failure::Rejected(_) => Some(ErrorCode::SyncRejected),
+            Failure::App(e) => Some(e.code),
             Failure::Cli { .. } | Failure::Output(_) => None,
         }
     }
@@ -135,6 +144,7 @@ impl Failure {
                 messages::lookup(code, lang, &refs).unwrap_or_else(|| format!("{code} {}", args.join(" ")))
             }
             Failure::Output(e) => messages::text("cli.output", lang, &[&e.to_string()]),
+            Failure::App(e) => e.message.get(lang).to_string(),
             Failure::Sync(SyncError::Refused { code, message, .. }) => code.message(message).get(lang).to_string(),
             Failure::Store(StoreError::WeakPassphrase(w)) => {
                 // The app's sentence says what to change (a longer PIN, a longer passphrase).
@@ -156,6 +166,7 @@ impl Failure {
             Failure::Output(e) => e.to_string(),
             Failure::Sync(e) => e.to_string(),
             Failure::Rejected(n) => format!("{n} record(s) refused by the server"),
+            Failure::App(e) => e.to_string(),
         }
     }
 
@@ -168,7 +179,7 @@ impl Failure {
             Failure::Sync(SyncError::NotEnrolled) => None,
             Failure::Sync(e) => Some(e.to_string()),
             Failure::Rejected(n) => Some(n.to_string()),
-            Failure::Cli { .. } | Failure::Output(_) => None,
+            Failure::Cli { .. } | Failure::Output(_) | Failure::App(_) => None,
         }
     }
 }

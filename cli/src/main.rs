@@ -143,6 +143,11 @@ enum Command {
     /// Send local changes to the server and receive the others' (exit 4 if the server
     /// refused some records).
     Sync,
+    /// The relay: bundles carried by a courier (see `ccs relay --help`).
+    Relay {
+        #[command(subcommand)]
+        command: RelayCommand,
+    },
     /// Delete the store and its key file.
     Wipe {
         /// Confirm: wiping cannot be undone.
@@ -156,6 +161,13 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         count: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum RelayCommand {
+    /// The courier's commands and the member's hotspot exchange.
+    #[command(flatten)]
+    Courier(commands::courier::CourierCommand),
 }
 
 #[derive(Subcommand)]
@@ -229,6 +241,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         }
         Command::Enroll { server, code, label } => commands::sync::enroll(&ctx, &server, &code, label.as_deref(), out),
         Command::Sync => commands::sync::run(&ctx, out),
+        Command::Relay { command: RelayCommand::Courier(c) } => commands::courier::run(&ctx, c, out),
         Command::Wipe { yes } => commands::wipe::run(&ctx, yes, out),
         Command::StressWrite { count } => commands::stress::run(&ctx, count, out),
     }
