@@ -454,8 +454,12 @@ fn an_up_bundle_is_deleted_only_on_the_servers_receipt() {
     assert_eq!(custody_files(dir.path()).len(), 2, "no receipt, no deletion");
     assert_eq!(app.courier_view(later(1)).unwrap().to_server.len(), 2);
 
+    // A file a crash left without its row (written, never taken) is swept away.
+    let orphan = dir.path().join("courrier").join("paquet-deadbeef.ccsb");
+    std::fs::write(&orphan, b"CCSB left by a crash").unwrap();
     srv.state.fail_relay.store(false, Ordering::SeqCst);
     let done = app.courier_forward(later(2)).unwrap();
+    assert!(!orphan.exists());
     assert_eq!((done.forwarded, done.refused.len(), done.left), (1, 1, 0));
     assert_eq!(done.refused[0].code, "bundle.binding_mismatch");
     assert!(done.roster_renewed);

@@ -163,7 +163,11 @@ pub fn forward<A: StoreAccess + ?Sized>(
     now: DateTime<Utc>,
 ) -> ForwardSummary {
     let mut summary = ForwardSummary::default();
-    let carried = match access.with(|s| Ok(s.custody_carried(Direction::Up, None)?)) {
+    // Files a crash left without their row go first (they were never taken).
+    let carried = match access.with(|s| {
+        s.custody_sweep()?;
+        Ok(s.custody_carried(Direction::Up, None)?)
+    }) {
         Ok(c) => c,
         Err(e) => {
             summary.error = Some(e.into());
