@@ -419,6 +419,14 @@ fn the_same_bundle_handed_twice_adds_nothing() {
     assert!(!app.courier_collect(&bytes, later(1)).unwrap().new);
     assert_eq!(app.courier_view(now()).unwrap().to_server.len(), 1);
     assert_eq!(custody_files(dir.path()).len(), 1);
+    // Another member's bundle under the same id is no duplicate: refused.
+    let boubacar = Member::new("Téléphone de Boubacar");
+    srv.state.roster.lock().unwrap().devices.push(boubacar.roster_entry(false));
+    app.courier_refresh_roster(now()).unwrap();
+    let mut copied = boubacar.payload("autre séance");
+    copied.bundle = bundle::read(&bytes).unwrap().header.id;
+    let copied = relay::seal_up(&copied, &boubacar.keys, &srv.server_keys(), EPOCH, 1, 1).unwrap();
+    assert_eq!(app.courier_collect(&copied, now()).unwrap_err().code, ErrorCode::BundleBindingMismatch);
     // Forwarded, then handed again: still nothing new, nothing sent twice.
     app.courier_forward(later(2)).unwrap();
     assert!(!app.courier_collect(&bytes, later(3)).unwrap().new);

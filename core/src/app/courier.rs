@@ -75,6 +75,13 @@ pub fn collect(store: &mut Store, bytes: &[u8], now: DateTime<Utc>) -> Result<Co
         parts: verified.header.parts,
         batch: 0,
     };
+    // Another bundle under an id already held (a sender copying someone's id so that
+    // the genuine one would pass for a duplicate): refused, the held one stays.
+    if let Some(held) = store.custody_entry(new.id)? {
+        if held.device != new.device || held.payload_sha256 != new.payload_sha256 {
+            return Err(refused(&BundleError::BindingMismatch));
+        }
+    }
     let taken = store.custody_take(&new, bytes, now)?;
     Ok(Collected {
         bundle: hex::encode(new.id),
