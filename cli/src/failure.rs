@@ -35,6 +35,8 @@ pub enum Failure {
     Rejected(usize),
     /// A relay bundle, slip or export refused.
     Relay(RelayError),
+    /// An error of the app's layer (the courier's custody).
+    App(ccs_core::app::AppError),
 }
 
 impl From<RelayError> for Failure {
@@ -43,6 +45,12 @@ impl From<RelayError> for Failure {
             RelayError::Store(s) => s.into(),
             other => Failure::Relay(other),
         }
+    }
+}
+
+impl From<ccs_core::app::AppError> for Failure {
+    fn from(e: ccs_core::app::AppError) -> Self {
+        Failure::App(e)
     }
 }
 
@@ -121,6 +129,7 @@ impl Failure {
             Failure::Sync(e) => Some(e.code()),
             Failure::Rejected(_) => Some(ErrorCode::SyncRejected),
             Failure::Relay(e) => Some(e.code()),
+            Failure::App(e) => Some(e.code),
             Failure::Cli { .. } | Failure::Output(_) => None,
         }
     }
@@ -148,6 +157,7 @@ impl Failure {
                 messages::lookup(code, lang, &refs).unwrap_or_else(|| format!("{code} {}", args.join(" ")))
             }
             Failure::Output(e) => messages::text("cli.output", lang, &[&e.to_string()]),
+            Failure::App(e) => e.message.get(lang).to_string(),
             Failure::Sync(SyncError::Refused { code, message, .. }) => code.message(message).get(lang).to_string(),
             Failure::Store(StoreError::WeakPassphrase(w)) => {
                 // The app's sentence says what to change (a longer PIN, a longer passphrase).
@@ -170,6 +180,7 @@ impl Failure {
             Failure::Sync(e) => e.to_string(),
             Failure::Rejected(n) => format!("{n} record(s) refused by the server"),
             Failure::Relay(e) => e.to_string(),
+            Failure::App(e) => e.to_string(),
         }
     }
 
@@ -185,7 +196,7 @@ impl Failure {
             Failure::Relay(RelayError::NotEnrolled) => None,
             Failure::Relay(RelayError::SlipExpired(d)) => Some(d.format("%d/%m/%Y").to_string()),
             Failure::Relay(e) => Some(e.to_string()),
-            Failure::Cli { .. } | Failure::Output(_) => None,
+            Failure::Cli { .. } | Failure::Output(_) | Failure::App(_) => None,
         }
     }
 }

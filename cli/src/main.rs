@@ -183,6 +183,9 @@ enum RelayCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The courier's commands and the member's hotspot exchange.
+    #[command(flatten)]
+    Courier(commands::courier::CourierCommand),
 }
 
 #[derive(Subcommand)]
@@ -268,6 +271,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Relay(RelayCommand::Import { files }) => commands::relay::import(&ctx, &files, out),
         Command::Relay(RelayCommand::Status { json }) => commands::relay::status(&ctx, json, out),
         Command::Sync => commands::sync::run(&ctx, out),
+        Command::Relay(RelayCommand::Courier(c)) => commands::courier::run(&ctx, c, out),
         Command::Wipe { yes } => commands::wipe::run(&ctx, yes, out),
         Command::StressWrite { count } => commands::stress::run(&ctx, count, out),
     }

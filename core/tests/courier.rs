@@ -116,6 +116,8 @@ struct ServerState {
     parts: AtomicU32,
     /// Sign return bundles with another key (a forged outbox).
     forge: AtomicBool,
+    /// Answer `POST /v1/relay` only after this many milliseconds.
+    delay_ms: AtomicU32,
 }
 
 fn bearer_ok(headers: &HeaderMap) -> bool {
@@ -153,6 +155,10 @@ async fn relay_up(State(s): State<Arc<ServerState>>, headers: HeaderMap, body: B
     }
     if s.fail_relay.load(Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, "down").into_response();
+    }
+    let delay = s.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(u64::from(delay))).await;
     }
     let roster = s.roster.lock().unwrap().clone();
     let id = bundle::read(&body).map(|u| u.header.id).unwrap_or_default();
@@ -245,6 +251,7 @@ fn server(devices: Vec<RosterDevice>) -> Server {
         fail_relay: AtomicBool::new(false),
         parts: AtomicU32::new(1),
         forge: AtomicBool::new(false),
+        delay_ms: AtomicU32::new(0),
     });
     let app = Router::new()
         .route("/v1/enroll", post(enroll))
@@ -412,6 +419,14 @@ fn the_same_bundle_handed_twice_adds_nothing() {
     assert!(!app.courier_collect(&bytes, later(1)).unwrap().new);
     assert_eq!(app.courier_view(now()).unwrap().to_server.len(), 1);
     assert_eq!(custody_files(dir.path()).len(), 1);
+    // Another member's bundle under the same id is no duplicate: refused.
+    let boubacar = Member::new("Téléphone de Boubacar");
+    srv.state.roster.lock().unwrap().devices.push(boubacar.roster_entry(false));
+    app.courier_refresh_roster(now()).unwrap();
+    let mut copied = boubacar.payload("autre séance");
+    copied.bundle = bundle::read(&bytes).unwrap().header.id;
+    let copied = relay::seal_up(&copied, &boubacar.keys, &srv.server_keys(), EPOCH, 1, 1).unwrap();
+    assert_eq!(app.courier_collect(&copied, now()).unwrap_err().code, ErrorCode::BundleBindingMismatch);
     // Forwarded, then handed again: still nothing new, nothing sent twice.
     app.courier_forward(later(2)).unwrap();
     assert!(!app.courier_collect(&bytes, later(3)).unwrap().new);
@@ -454,8 +469,12 @@ fn an_up_bundle_is_deleted_only_on_the_servers_receipt() {
     assert_eq!(custody_files(dir.path()).len(), 2, "no receipt, no deletion");
     assert_eq!(app.courier_view(later(1)).unwrap().to_server.len(), 2);
 
+    // A file a crash left without its row (written, never taken) is swept away.
+    let orphan = dir.path().join("courrier").join("paquet-deadbeef.ccsb");
+    std::fs::write(&orphan, b"CCSB left by a crash").unwrap();
     srv.state.fail_relay.store(false, Ordering::SeqCst);
     let done = app.courier_forward(later(2)).unwrap();
+    assert!(!orphan.exists());
     assert_eq!((done.forwarded, done.refused.len(), done.left), (1, 1, 0));
     assert_eq!(done.refused[0].code, "bundle.binding_mismatch");
     assert!(done.roster_renewed);
@@ -623,4 +642,32 @@ fn the_courier_screen_says_what_waits_for_whom_and_never_what() {
     // Wiping the device takes custody with it.
     app.wipe().unwrap();
     assert!(!dir.path().join("courrier").exists());
+}
+
+#[test]
+fn the_app_stays_usable_while_custody_travels_to_the_server() {
+    let aminata = Member::new("Téléphone d’Aminata");
+    let srv = server(vec![aminata.roster_entry(false)]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = courier(dir.path(), &srv);
+    app.courier_collect(&aminata.bundle(&srv.server_keys(), "séance"), now()).unwrap();
+    srv.state.delay_ms.store(800, Ordering::SeqCst);
+    let shared = Arc::new(Mutex::new(app));
+    let syncing = {
+        let shared = shared.clone();
+        std::thread::spawn(move || ccs_core::app::courier::courier_forward_shared(&shared, later(1)))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // The bundle is on its way: the screen still answers at once.
+    let asked = std::time::Instant::now();
+    let view = shared.lock().unwrap().courier_view(later(1)).unwrap();
+    assert!(asked.elapsed() < std::time::Duration::from_millis(400), "the app was held across the network");
+    assert_eq!(view.to_server.len(), 1, "still carried until the receipt");
+    let summary = syncing.join().unwrap().unwrap();
+    assert_eq!(summary.forwarded, 1);
+    assert!(shared.lock().unwrap().courier_view(later(2)).unwrap().to_server.is_empty());
+
+    // Fetching for the window goes the same way.
+    let fetched = ccs_core::app::courier::courier_fetch_shared(&shared, &[aminata.device_id()], later(3)).unwrap();
+    assert_eq!(fetched.received, 1);
 }

@@ -7,6 +7,8 @@
 //! - [`courier`]: the courier's server: a certificate made for the session (rcgen), axum
 //!   over axum-server and rustls, one-time session tokens, and the [`courier::Custody`]
 //!   trait through which the app's custody is reached (this crate knows no store);
+//! - [`app`]: the app's custody ([`ccs_core::app::App`]'s courier methods) as a
+//!   [`courier::Custody`];
 //! - [`member`]: the member's side: a client that pins the certificate's fingerprint
 //!   (nothing else is trusted, whatever the network), and [`member::exchange`], the
 //!   whole exchange over plain bytes and closures.
@@ -22,6 +24,7 @@
 //! resumed by running the exchange again: what the courier already holds is not sent
 //! twice, what the member already applied is not handed twice.
 
+pub mod app;
 pub mod courier;
 pub mod member;
 pub mod pairing;

@@ -7,6 +7,7 @@
 
 pub mod add;
 pub mod conflicts;
+pub mod courier;
 pub mod demo;
 pub mod edit;
 pub mod init;

@@ -28,7 +28,18 @@ pub fn enroll(ctx: &Ctx, server: &str, code: &str, label: Option<&str>, out: &mu
 
 pub fn run(ctx: &Ctx, out: &mut dyn Write) -> Result<(), Failure> {
     let mut store = ctx.open()?;
-    let report = client::sync(&mut store, &HttpTransport::default(), ctx.now)?;
+    let transport = HttpTransport::default();
+    // Custody first (RELAY.md): members' records reach the server before this device's.
+    if ccs_core::app::courier::is_courier(&store) {
+        let mut summary = ccs_core::app::courier::forward(&mut store, &transport, ctx.now);
+        if summary.error.is_none() {
+            summary.roster_renewed = ccs_core::app::courier::refresh_roster(&mut store, &transport, ctx.now).is_ok();
+        }
+        if summary.forwarded > 0 || !summary.refused.is_empty() || summary.left > 0 {
+            super::courier::print_forward(&summary, ctx.lang, out)?;
+        }
+    }
+    let report = client::sync(&mut store, &transport, ctx.now)?;
     if report.repaired {
         writeln!(out, "{}", text("out.sync_repaired", ctx.lang, &[]))?;
     }

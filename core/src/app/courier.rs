@@ -56,9 +56,9 @@ fn refused(e: &BundleError) -> AppError {
     AppError::of(e.code())
 }
 
-/// Checks an up-bundle against the roster and takes it into custody. `Ok(false)`: taken
-/// before (nothing new).
-fn collect(store: &mut Store, bytes: &[u8], now: DateTime<Utc>) -> Result<Collected, AppError> {
+/// Checks an up-bundle against the roster and takes it into custody (`new: false`: taken
+/// before, nothing new). A refused bundle is not kept.
+pub fn collect(store: &mut Store, bytes: &[u8], now: DateTime<Utc>) -> Result<Collected, AppError> {
     let roster = store.roster()?.ok_or_else(|| AppError::of(ErrorCode::RelayNoRoster))?.roster;
     let verified = relay::verify_up(bytes, |s| roster_lookup(&roster, s)).map_err(|e| refused(&e))?;
     // Sealed to another server's key: the courier's server could not open it.
@@ -75,6 +75,13 @@ fn collect(store: &mut Store, bytes: &[u8], now: DateTime<Utc>) -> Result<Collec
         parts: verified.header.parts,
         batch: 0,
     };
+    // Another bundle under an id already held (a sender copying someone's id so that
+    // the genuine one would pass for a duplicate): refused, the held one stays.
+    if let Some(held) = store.custody_entry(new.id)? {
+        if held.device != new.device || held.payload_sha256 != new.payload_sha256 {
+            return Err(refused(&BundleError::BindingMismatch));
+        }
+    }
     let taken = store.custody_take(&new, bytes, now)?;
     Ok(Collected {
         bundle: hex::encode(new.id),
@@ -163,7 +170,11 @@ pub fn forward<A: StoreAccess + ?Sized>(
     now: DateTime<Utc>,
 ) -> ForwardSummary {
     let mut summary = ForwardSummary::default();
-    let carried = match access.with(|s| Ok(s.custody_carried(Direction::Up, None)?)) {
+    // Files a crash left without their row go first (they were never taken).
+    let carried = match access.with(|s| {
+        s.custody_sweep()?;
+        Ok(s.custody_carried(Direction::Up, None)?)
+    }) {
         Ok(c) => c,
         Err(e) => {
             summary.error = Some(e.into());
@@ -295,7 +306,12 @@ fn file_return_bundles(
 /// carries for that device superseded (the member applied newer ones); deletes their
 /// files. Ids of other devices' bundles are ignored: a member cannot clear a colleague's
 /// mail. Returns how many bundles left custody.
-fn delivered(store: &mut Store, device: DeviceId, applied: &[[u8; 16]], now: DateTime<Utc>) -> Result<u32, StoreError> {
+pub fn delivered(
+    store: &mut Store,
+    device: DeviceId,
+    applied: &[[u8; 16]],
+    now: DateTime<Utc>,
+) -> Result<u32, StoreError> {
     let device = *device.0.as_bytes();
     let mut done = 0;
     let mut newest = None;
@@ -384,7 +400,8 @@ pub enum CustodyDirection {
 /// How many handed-on bundles the view lists.
 const HANDED_ON_SHOWN: usize = 50;
 
-fn courier_view(store: &Store, now: DateTime<Utc>) -> Result<CourierView, AppError> {
+/// The « Courrier » view of `store`'s custody.
+pub fn view(store: &Store, now: DateTime<Utc>) -> Result<CourierView, AppError> {
     let stored = store.roster()?;
     let roster = stored.as_ref().map(|s| &s.roster);
     let item = |e: CustodyEntry| {
@@ -489,12 +506,12 @@ impl App {
 
     /// The return bundles to hand to `device`, in the order to apply them.
     pub fn courier_bundles_for(&mut self, device: DeviceId, now: DateTime<Utc>) -> Result<Vec<HandOver>, AppError> {
-        let store = self.unlocked(now, true)?;
-        store
-            .custody_carried(Direction::Down, Some(*device.0.as_bytes()))?
-            .into_iter()
-            .map(|e| Ok(HandOver { id: e.id, bytes: store.custody_bytes(e.id)? }))
-            .collect()
+        Ok(bundles_for(self.unlocked(now, true)?, device)?)
+    }
+
+    /// Whether custody holds (or held and handed on) bundle `id`.
+    pub fn courier_holds(&mut self, id: [u8; 16], now: DateTime<Utc>) -> Result<bool, AppError> {
+        Ok(self.unlocked(now, true)?.custody_entry(id)?.is_some())
     }
 
     /// The member `device` says it applied `applied`: those and the older ones carried for
@@ -519,16 +536,29 @@ impl App {
 
     /// The « Courrier » screen.
     pub fn courier_view(&mut self, now: DateTime<Utc>) -> Result<CourierView, AppError> {
-        courier_view(self.unlocked(now, false)?, now)
+        view(self.unlocked(now, false)?, now)
     }
 
-    /// Whether this device acts as a courier in its syncs: it has a roster, carries
-    /// something, or is a facilitator.
     pub(super) fn is_courier(store: &Store) -> bool {
-        store.identity().role == Role::Facilitator
-            || store.roster().ok().flatten().is_some()
-            || store.custody_carried(Direction::Up, None).is_ok_and(|c| !c.is_empty())
+        is_courier(store)
     }
+}
+
+/// Whether this device acts as a courier in its syncs: it has a roster, carries
+/// something, or is a facilitator.
+pub fn is_courier(store: &Store) -> bool {
+    store.identity().role == Role::Facilitator
+        || store.roster().ok().flatten().is_some()
+        || store.custody_carried(Direction::Up, None).is_ok_and(|c| !c.is_empty())
+}
+
+/// The return bundles carried for `device`, in the order to apply them.
+pub fn bundles_for(store: &Store, device: DeviceId) -> Result<Vec<HandOver>, StoreError> {
+    store
+        .custody_carried(Direction::Down, Some(*device.0.as_bytes()))?
+        .into_iter()
+        .map(|e| Ok(HandOver { id: e.id, bytes: store.custody_bytes(e.id)? }))
+        .collect()
 }
 
 /// The courier's part of the window's sync, before the device's own: forwards custody
