@@ -56,10 +56,16 @@ fn offline_member(w: &World, dir: &Path) -> (App, Arc<NoNetwork>) {
 
 /// The region's facilitator, enrolled directly (it goes to town).
 fn facilitator(w: &World, dir: &Path) -> App {
-    let mut app = app_in(dir);
+    facilitator_at(w, dir, now())
+}
+
+/// The facilitator at time `t`: the hotspot reads the clock, so a facilitator serving
+/// one lives in real time (the app locks itself when idle).
+fn facilitator_at(w: &World, dir: &Path, t: chrono::DateTime<chrono::Utc>) -> App {
+    let mut app = App::new(dir.to_path_buf(), None, KdfParams::insecure_fast_for_tests(), t);
     let code = issue_code(w.server.data_dir(), grant(Role::Facilitator, None, Some("tombouctou")));
-    app.enroll(PASS, &w.server.url(), &code, Some("Facilitateur Tombouctou"), now()).unwrap();
-    app.sync_now(now(), true, &mut |_| {}).unwrap();
+    app.enroll(PASS, &w.server.url(), &code, Some("Facilitateur Tombouctou"), t).unwrap();
+    app.sync_now(t, true, &mut |_| {}).unwrap();
     app
 }
 
@@ -181,10 +187,14 @@ fn visit(fac: &mut App, member: &mut App, stick: &Path) -> Vec<ccs_core::app::Re
 
 /// The facilitator back in town: forwards, syncs, fetches for the devices it visits.
 fn in_town(fac: &mut App) {
-    let forwarded = fac.courier_forward(now()).unwrap();
+    in_town_at(fac, now());
+}
+
+fn in_town_at(fac: &mut App, t: chrono::DateTime<chrono::Utc>) {
+    let forwarded = fac.courier_forward(t).unwrap();
     assert!(forwarded.refused.is_empty() && forwarded.error.is_none(), "{forwarded:?}");
-    fac.sync_now(now(), true, &mut |_| {}).unwrap();
-    fac.courier_fetch(&[], now()).unwrap();
+    fac.sync_now(t, true, &mut |_| {}).unwrap();
+    fac.courier_fetch(&[], t).unwrap();
 }
 
 #[test]
@@ -382,4 +392,58 @@ fn a_revoked_members_bundle_is_quarantined_and_a_bundle_for_one_device_does_not_
     member.relay_export_to(stick, now()).unwrap();
     let bytes = files_in(stick).pop().unwrap();
     assert_eq!(fac.courier_collect(&bytes, now()).unwrap_err().code.to_string(), "bundle.revoked_signer");
+}
+
+/// One visit over the facilitator's hotspot: the member's app hands over everything
+/// not acknowledged and applies each return bundle as it arrives.
+fn hotspot_visit(member: &mut App, fac: &Arc<std::sync::Mutex<App>>) -> ccs_hotspot::member::Exchanged {
+    let hotspot = ccs_hotspot::courier::Hotspot::start(
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+        std::net::IpAddr::from([127, 0, 0, 1]),
+        Arc::new(ccs_hotspot::app::AppCustody(fac.clone())),
+    )
+    .unwrap();
+    let up: Vec<Vec<u8>> = member.relay_export(now()).unwrap().bundles.into_iter().map(|b| b.bytes).collect();
+    let device = *device_of(member).0.as_bytes();
+    let done = ccs_hotspot::member::exchange(
+        &hotspot.pairing(),
+        device,
+        &up,
+        &mut |_, bytes| member.relay_import(bytes, now()).is_ok(),
+        &mut |_| {},
+    )
+    .unwrap();
+    hotspot.stop();
+    done
+}
+
+#[test]
+fn the_same_story_over_the_facilitators_hotspot() {
+    let mut w = world();
+    let (mdir, fdir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut member, net) = offline_member(&w, mdir.path());
+    let real = chrono::Utc::now;
+    let fac = Arc::new(std::sync::Mutex::new(facilitator_at(&w, fdir.path(), real())));
+    let session = create(&mut member, fixtures::session(w.goundam, 14, "Session tenue sous l’arbre à palabres"));
+    member.decide(session, Decision::Submitted, None, now()).unwrap();
+
+    let first = hotspot_visit(&mut member, &fac);
+    assert!(first.uploaded >= 1, "{first:?}");
+    in_town_at(&mut fac.lock().unwrap(), real());
+    w.reviewer.sync().unwrap();
+    w.reviewer
+        .store
+        .review(session, Decision::NeedsCorrection, Some("Joindre la liste de présence".into()), now())
+        .unwrap();
+    w.reviewer.sync().unwrap();
+    in_town_at(&mut fac.lock().unwrap(), real());
+
+    let second = hotspot_visit(&mut member, &fac);
+    assert!(second.downloaded >= 1 && !second.applied.is_empty(), "{second:?}");
+    let view = member.open_record(session, now()).unwrap();
+    assert_eq!(view.status, ReviewStatus::NeedsCorrection);
+    assert_eq!(view.correction_comment.as_deref(), Some("Joindre la liste de présence"));
+    assert!(!member.relay_status(now()).unwrap().enrollment_pending);
+    assert!(fac.lock().unwrap().courier_view(real()).unwrap().to_members.is_empty(), "what was applied left custody");
+    assert_eq!(net.attempts.load(Ordering::SeqCst), 0);
 }

@@ -68,9 +68,11 @@ pub enum CourierCommand {
         /// Up-bundle files to hand over (from `ccs relay export`).
         #[arg(long = "up", value_name = "FILE")]
         up: Vec<PathBuf>,
-        /// Where to write the return bundles received.
+        /// Where to write the return bundles received. Without `--up` and `--down-dir`
+        /// the exchange uses this device's store: it hands over everything the server
+        /// has not acknowledged and applies each return bundle as it arrives.
         #[arg(long = "down-dir", value_name = "DIR")]
-        down_dir: PathBuf,
+        down_dir: Option<PathBuf>,
     },
 }
 
@@ -81,9 +83,13 @@ pub fn run(ctx: &Ctx, command: CourierCommand, out: &mut dyn Write) -> Result<()
         CourierCommand::Fetch { devices } => fetch(ctx, &devices, out),
         CourierCommand::Distribute { device, out: dir } => distribute(ctx, &device, &dir, out),
         CourierCommand::Serve { bind, address, once } => serve(ctx, &bind, address.as_deref(), once, out),
-        CourierCommand::Exchange { pairing, up, down_dir } => {
+        CourierCommand::Exchange { pairing, up, down_dir: Some(down_dir) } => {
             exchange(&pairing, &mut FileSide { up, down_dir, device: None, ctx }, ctx.lang, out)
         }
+        CourierCommand::Exchange { pairing, up, down_dir: None } if up.is_empty() => {
+            exchange(&pairing, &mut StoreSide { store: ctx.open()?, now: ctx.now }, ctx.lang, out)
+        }
+        CourierCommand::Exchange { .. } => Err(Failure::cli("cli.usage", &["--up FILE… needs --down-dir DIR"])),
     }
 }
 
@@ -305,6 +311,34 @@ impl MemberSide for FileSide<'_> {
         std::fs::write(&path, bytes)
             .map_err(|e| Failure::cli("cli.read", &[&path.display().to_string(), &e.to_string()]))?;
         Ok(false)
+    }
+}
+
+/// The member's side with its own store: everything the server has not acknowledged
+/// goes up (remembered as handed to the relay, as a file export is), and each return
+/// bundle is applied as it arrives. A part that follows one not applied yet is left
+/// with the courier (`false`), to come with the next exchange.
+struct StoreSide {
+    store: ccs_core::store::Store,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl MemberSide for StoreSide {
+    fn device(&mut self) -> Result<[u8; 16], Failure> {
+        Ok(*self.store.identity().device_id.0.as_bytes())
+    }
+
+    fn export(&mut self) -> Result<Vec<Vec<u8>>, Failure> {
+        let export = ccs_core::relay::member::export(&mut self.store, self.now)?;
+        Ok(export.bundles.into_iter().map(|b| b.bytes).collect())
+    }
+
+    fn import(&mut self, _id: [u8; 16], bytes: &[u8]) -> Result<bool, Failure> {
+        match ccs_core::relay::member::import(&mut self.store, bytes, self.now) {
+            Ok(_) => Ok(true),
+            Err(ccs_core::relay::member::RelayError::OutOfOrder { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
