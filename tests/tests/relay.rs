@@ -447,3 +447,35 @@ fn the_same_story_over_the_facilitators_hotspot() {
     assert!(fac.lock().unwrap().courier_view(real()).unwrap().to_members.is_empty(), "what was applied left custody");
     assert_eq!(net.attempts.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn a_backlog_bigger_than_one_bundle_goes_as_parts_and_every_part_is_acknowledged() {
+    let mut w = world();
+    let (mdir, fdir, stick) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut member, _) = offline_member(&w, mdir.path());
+    let mut fac = facilitator(&w, fdir.path());
+    let n = ccs_core::sync::plan::PUSH_DOCS_PER_REQUEST + 30;
+    for i in 0..n {
+        create(&mut member, fixtures::session(w.goundam, 1 + (i % 28) as u32, &format!("Séance numéro {i}")));
+    }
+    let sent = member.relay_export_to(stick.path(), now()).unwrap();
+    assert!(sent.parts >= 2 && sent.records as usize == n, "{sent:?}");
+    // The parts travel separately: the second one first, then the first.
+    let mut parts = files_in(stick.path());
+    parts.reverse();
+    for bytes in &parts {
+        fac.courier_collect(bytes, now()).unwrap();
+    }
+    in_town(&mut fac);
+    w.reviewer.sync().unwrap();
+    let held = w
+        .reviewer
+        .store
+        .list(&ccs_core::store::ListFilter { kind: Some(RecordKind::Session), limit: 1000, ..Default::default() })
+        .unwrap();
+    assert_eq!(held.items.len(), n);
+    let reports = visit(&mut fac, &mut member, stick.path());
+    assert_eq!(reports.iter().map(|r| r.acknowledged as usize).sum::<usize>(), n, "{reports:?}");
+    assert_eq!(member.relay_status(now()).unwrap().waiting, 0);
+}
