@@ -531,3 +531,59 @@ async fn a_record_goes_through_the_facilitator_and_comes_back_to_correct() {
     assert_eq!(app.text("relay-to-correct").await, "0");
     app.quit().await;
 }
+
+/// A member who never reaches the server enrolls from the printed slip: the device works
+/// at once, « inscription en attente »; its first bundle carries the enrollment through
+/// the facilitator, and the return bundle confirms it and brings her committee.
+#[tokio::test]
+async fn a_device_enrolled_from_a_slip_is_confirmed_through_the_facilitator() {
+    let world = World::with_committees();
+    let slip = world.member_slip();
+    let driver = world.driver();
+    let app = App::launch(&driver).await;
+
+    // First start: the slip's text pasted, with the passphrase.
+    app.wait("setup-passphrase").await;
+    app.click("lang-fr").await;
+    app.fill("setup-passphrase", PASSPHRASE).await;
+    app.fill("setup-passphrase-confirm", PASSPHRASE).await;
+    app.fill("setup-slip", &slip).await;
+    app.wait_text("setup-slip-preview", &world.url()).await;
+    app.click("setup-slip-enroll").await;
+    app.wait("nav-home").await;
+    app.wait_text("home-enrollment-pending", "Inscription en attente").await;
+
+    // Its first bundle carries the enrollment.
+    let stick = tempfile::tempdir().unwrap();
+    app.click("nav-relay").await;
+    app.wait("relay-enrollment-pending").await;
+    app.fill("relay-folder", &stick.path().display().to_string()).await;
+    app.click("relay-export").await;
+    app.wait_text("relay-export-result", "demande d’inscription").await;
+    let files = flows::bundle_files(stick.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+
+    // The facilitator carries it; the server redeems the code and answers.
+    let facilitator_dir = tempfile::tempdir().unwrap();
+    let mut facilitator = facilitator_device(&world, facilitator_dir.path());
+    let now = chrono::Utc::now();
+    let collected = facilitator.courier_collect(&std::fs::read(&files[0]).unwrap(), now).unwrap();
+    assert!(collected.enrolling, "{collected:?}");
+    let forwarded = facilitator.courier_forward(now).unwrap();
+    assert_eq!((forwarded.forwarded, forwarded.error.is_none()), (1, true), "{forwarded:?}");
+    let fetched = facilitator.courier_fetch(&[], now).unwrap();
+    assert!(fetched.received >= 1, "{fetched:?}");
+    let back = tempfile::tempdir().unwrap();
+    facilitator.courier_distribute_to(collected.device, back.path(), now).unwrap();
+
+    // The return bundle: enrolled for good, and her committee arrived.
+    flows::pick_files(&app, "relay-files", &flows::bundle_files(back.path())).await;
+    app.wait("relay-enrolled").await;
+    app.wait_gone("relay-enrollment-pending").await;
+    app.click("nav-home").await;
+    app.wait("home-to-correct").await;
+    app.wait_gone("home-enrollment-pending").await;
+    app.click("nav-committee").await;
+    app.wait_text("record-row", "Goundam").await;
+    app.quit().await;
+}
