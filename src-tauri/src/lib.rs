@@ -10,8 +10,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ccs_core::app::courier::{
+    courier_fetch_shared, courier_forward_shared, Collected, CourierView, FetchSummary, ForwardSummary,
+};
 use ccs_core::app::*;
-use ccs_core::model::{Decision, RecordId, RecordKind, Role};
+use ccs_core::model::{Decision, DeviceId, RecordId, RecordKind, Role};
 use ccs_core::store::{KdfParams, ListFilter, Page};
 use ccs_core::sync::client::SyncProgress;
 use chrono::Utc;
@@ -187,6 +190,73 @@ async fn text_warnings(state: State<'_, Shared>, text: String) -> Reply<Vec<ccs_
     state.run(move |a| Ok(a.text_warnings(&text))).await
 }
 
+// ------------------------------------------------------------------ the relay (issue 15)
+
+#[tauri::command]
+async fn enroll_offline(
+    state: State<'_, Shared>,
+    passphrase: Secret,
+    slip: String,
+    label: Option<String>,
+) -> Reply<AppStatus> {
+    state.run(move |a| a.enroll_offline(&passphrase, &slip, label.as_deref(), Utc::now())).await
+}
+
+#[tauri::command]
+async fn relay_status(state: State<'_, Shared>) -> Reply<RelayStatus> {
+    state.run(|a| a.relay_status(Utc::now())).await
+}
+
+/// Where bundle files go unless she chose elsewhere: a neutral folder under Documents
+/// (a stick or a card is chosen in the field), else under the app's data folder.
+#[tauri::command]
+fn relay_default_folder<R: Runtime>(handle: AppHandle<R>) -> String {
+    let base = handle.path().document_dir().unwrap_or_else(|_| data_dir(&handle));
+    base.join("Paquets").display().to_string()
+}
+
+#[tauri::command]
+async fn relay_export_to(state: State<'_, Shared>, folder: String) -> Reply<RelayExportSummary> {
+    state.run(move |a| a.relay_export_to(std::path::Path::new(&folder), Utc::now())).await
+}
+
+#[tauri::command]
+async fn relay_import(state: State<'_, Shared>, bytes: Vec<u8>) -> Reply<RelayImportReport> {
+    state.run(move |a| a.relay_import(&bytes, Utc::now())).await
+}
+
+#[tauri::command]
+async fn courier_view(state: State<'_, Shared>) -> Reply<CourierView> {
+    state.run(|a| a.courier_view(Utc::now())).await
+}
+
+#[tauri::command]
+async fn courier_collect(state: State<'_, Shared>, bytes: Vec<u8>) -> Reply<Collected> {
+    state.run(move |a| a.courier_collect(&bytes, Utc::now())).await
+}
+
+/// Forwarding waits on the network: the app is not held across it (as for a sync).
+#[tauri::command]
+async fn courier_forward(state: State<'_, Shared>) -> Reply<ForwardSummary> {
+    let app = state.0.clone();
+    tauri::async_runtime::spawn_blocking(move || courier_forward_shared(&app, Utc::now()))
+        .await
+        .map_err(|e| AppError::internal(ccs_core::error_code::ErrorCode::AppTask, e.to_string()))?
+}
+
+#[tauri::command]
+async fn courier_fetch(state: State<'_, Shared>) -> Reply<FetchSummary> {
+    let app = state.0.clone();
+    tauri::async_runtime::spawn_blocking(move || courier_fetch_shared(&app, &[], Utc::now()))
+        .await
+        .map_err(|e| AppError::internal(ccs_core::error_code::ErrorCode::AppTask, e.to_string()))?
+}
+
+#[tauri::command]
+async fn courier_distribute(state: State<'_, Shared>, device: DeviceId, folder: String) -> Reply<Distributed> {
+    state.run(move |a| a.courier_distribute_to(device, std::path::Path::new(&folder), Utc::now())).await
+}
+
 /// A sync, with progress and the resulting state sent to the window as events. It
 /// does not hold the app across the network ([`sync_shared`]): lock, wipe, reading and
 /// autosave go on while it runs.
@@ -289,6 +359,16 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         sync_now,
         sync_state,
         text_warnings,
+        enroll_offline,
+        relay_status,
+        relay_default_folder,
+        relay_export_to,
+        relay_import,
+        courier_view,
+        courier_collect,
+        courier_forward,
+        courier_fetch,
+        courier_distribute,
     ])
 }
 

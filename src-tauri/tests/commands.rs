@@ -365,3 +365,33 @@ fn a_members_demonstration_through_the_window_is_hers() {
     assert_eq!(refused["code"], "record.draft_pending");
     assert!(!refused["message"]["fr"].as_str().unwrap().contains('\''), "French apostrophe: {refused}");
 }
+
+#[test]
+fn relay_commands_answer_through_ipc_with_codes() {
+    let w = window();
+    call(&w, "create_demo", json!({"passphrase": "sahel-2026", "role": "member"})).unwrap();
+
+    // A demonstration knows no server: nothing to send through a facilitator.
+    let status = call(&w, "relay_status", json!({})).unwrap();
+    assert_eq!((status["ready"].as_bool(), status["enrollment_pending"].as_bool()), (Some(false), Some(false)));
+    assert!(call(&w, "relay_default_folder", json!({})).unwrap().as_str().is_some_and(|f| !f.is_empty()));
+
+    // Without the server's keys a return file cannot be read: said with its code.
+    let err = call(&w, "relay_import", json!({"bytes": [1, 2, 3, 4, 5, 6, 7, 8]})).unwrap_err();
+    assert_eq!(err["code"], "relay.not_enrolled", "{err}");
+    assert!(err["message"]["fr"].as_str().unwrap().contains("fiche d’inscription"));
+    let err = call(&w, "courier_collect", json!({"bytes": [67, 67, 83, 66]})).unwrap_err();
+    assert!(err["code"].as_str().is_some(), "{err}");
+
+    // Nothing carried yet.
+    let view = call(&w, "courier_view", json!({})).unwrap();
+    assert_eq!(view["to_server"], json!([]));
+    assert_eq!(view["to_members"], json!([]));
+
+    // An offline enrollment needs a real slip.
+    call(&w, "wipe_device", json!({})).unwrap();
+    let err = call(&w, "enroll_offline", json!({"passphrase": "sahel-2026", "slip": "ABCD-EFGH-JKLM", "label": null}))
+        .unwrap_err();
+    assert_eq!(err["code"], "slip.malformed");
+    assert_eq!(call(&w, "app_status", json!({})).unwrap()["stage"], "setup");
+}

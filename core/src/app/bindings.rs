@@ -36,6 +36,8 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     courier::CourierView::export_all(&cfg)?;
     courier::Collected::export_all(&cfg)?;
     courier::FetchSummary::export_all(&cfg)?;
+    courier::ForwardSummary::export_all(&cfg)?;
+    Distributed::export_all(&cfg)?;
     crate::model::privacy::TextWarning::export_all(&cfg)?;
     // Record bodies, for typed forms.
     Record::export_all(&cfg)?;

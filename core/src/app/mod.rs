@@ -9,12 +9,14 @@
 pub mod bindings;
 pub mod courier;
 mod error;
+mod handover;
 mod relay;
 mod settings;
 mod templates;
 mod views;
 
 pub use error::{input_fields, quarantine_message, refusal_message, AppError};
+pub use handover::Distributed;
 pub use relay::{
     export_to as relay_export_to, import_report_of, relay_status_of, BundleRefusal, RelayExportSummary,
     RelayImportReport, RelayStatus,

@@ -417,22 +417,41 @@ async fn shown_record_id(app: &App) -> String {
     }
 }
 
+/// The facilitator of Tombouctou's device, as the core `App` a window would drive:
+/// enrolled, synced once (it receives the roster of its region's devices).
+fn facilitator_device(world: &World, dir: &std::path::Path) -> ccs_core::app::App {
+    let now = chrono::Utc::now();
+    let mut app =
+        ccs_core::app::App::new(dir.to_path_buf(), None, ccs_core::store::KdfParams::insecure_fast_for_tests(), now);
+    app.enroll(
+        "tombouctou-facilitateur-2026",
+        &world.url(),
+        &world.facilitator_code("tombouctou"),
+        Some("Facilitateur"),
+        now,
+    )
+    .unwrap();
+    app.sync_now(now, true, &mut |_| {}).unwrap();
+    app
+}
+
 /// A member in Goundam without network: her session leaves as a bundle file on a stick,
-/// the facilitator (the `ccs` client) collects it and carries it to the server, the CRSS
-/// sends it back « à corriger », the return bundle comes back by the same road, and the
-/// app picks the file and shows the record « À corriger » with the comment. The app never
-/// syncs after the first start: everything goes through files.
+/// the facilitator's device collects it and carries it to the server, the CRSS sends it
+/// back « à corriger », the return bundle comes back by the same road, and the app picks
+/// the file and shows the record « À corriger » with the comment. After the first start
+/// the app never syncs: everything goes through files.
 #[tokio::test]
 async fn a_record_goes_through_the_facilitator_and_comes_back_to_correct() {
     let world = World::with_committees();
     let reviewer = Ccs::enrolled("reviewer", &world.url(), &world.code(Role::Reviewer));
     reviewer.sync();
-    let facilitator = Ccs::enrolled("facilitator", &world.url(), &world.facilitator_code("tombouctou"));
-    facilitator.sync();
     let driver = world.driver();
     let app = App::launch(&driver).await;
     flows::enroll(&app, &world.url(), &world.member_code()).await;
     flows::sync_and_close(&app).await;
+    // The facilitator's device syncs after the member enrolled: its roster knows her keys.
+    let facilitator_dir = tempfile::tempdir().unwrap();
+    let mut facilitator = facilitator_device(&world, facilitator_dir.path());
 
     // Back in Goundam: a session recorded and submitted, nothing sent.
     app.click("nav-session").await;
@@ -461,12 +480,16 @@ async fn a_record_goes_through_the_facilitator_and_comes_back_to_correct() {
     flows::go(&app, &format!("#/record/{id}")).await;
     app.wait_text("delivery", "Remise au relais le").await;
 
-    // The facilitator collects the file, forwards it to the server.
-    let file_args: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    let mut collect = vec!["relay", "collect"];
-    collect.extend(file_args.iter().map(String::as_str));
-    facilitator.run(&collect);
-    facilitator.run(&["relay", "forward"]);
+    // The facilitator collects the file and forwards it to the server.
+    let now = chrono::Utc::now();
+    let collected = facilitator.courier_collect(&std::fs::read(&files[0]).unwrap(), now).unwrap();
+    assert!(collected.new, "{collected:?}");
+    let forwarded = facilitator.courier_forward(now).unwrap();
+    assert_eq!(
+        (forwarded.forwarded, forwarded.refused.len(), forwarded.error.is_none()),
+        (1, 0, true),
+        "{forwarded:?}"
+    );
 
     // The reviewer in Bamako receives the session and sends it back with a comment.
     reviewer.sync();
@@ -475,10 +498,13 @@ async fn a_record_goes_through_the_facilitator_and_comes_back_to_correct() {
     reviewer.sync();
 
     // The facilitator fetches the return bundles and writes the member's to a stick.
-    facilitator.run(&["relay", "fetch"]);
+    let now = chrono::Utc::now();
+    let fetched = facilitator.courier_fetch(&[], now).unwrap();
+    assert!(fetched.received >= 1, "{fetched:?}");
     let back = tempfile::tempdir().unwrap();
-    facilitator.run(&["relay", "distribute", "--out", &back.path().display().to_string()]);
+    let handed = facilitator.courier_distribute_to(collected.device, back.path(), now).unwrap();
     let returns = flows::bundle_files(back.path());
+    assert_eq!(returns.len(), handed.files.len());
     assert!(!returns.is_empty(), "return bundles on the stick");
 
     // « Recevoir du facilitateur »: the member picks the files.
@@ -495,12 +521,69 @@ async fn a_record_goes_through_the_facilitator_and_comes_back_to_correct() {
     flows::go(&app, &format!("#/record/{id}")).await;
     app.wait_text_css(&status_badge("needs_correction"), "À corriger").await;
     app.wait_text("review-comment", CORRECTION).await;
-    app.wait_text("delivery", "Reçue par le serveur le").await;
+    // The receipt came through the relay: received, the time of it not carried.
+    app.wait_text("delivery", "Reçue par le serveur").await;
 
-    // The same file picked again is an old copy: nothing twice.
+    // The same files picked again are an old copy: nothing twice.
     app.click("nav-relay").await;
     flows::pick_files(&app, "relay-files", &returns).await;
     app.wait_text("relay-import-result", "déjà appliqué").await;
     assert_eq!(app.text("relay-to-correct").await, "0");
+    app.quit().await;
+}
+
+/// A member who never reaches the server enrolls from the printed slip: the device works
+/// at once, « inscription en attente »; its first bundle carries the enrollment through
+/// the facilitator, and the return bundle confirms it and brings her committee.
+#[tokio::test]
+async fn a_device_enrolled_from_a_slip_is_confirmed_through_the_facilitator() {
+    let world = World::with_committees();
+    let slip = world.member_slip();
+    let driver = world.driver();
+    let app = App::launch(&driver).await;
+
+    // First start: the slip's text pasted, with the passphrase.
+    app.wait("setup-passphrase").await;
+    app.click("lang-fr").await;
+    app.fill("setup-passphrase", PASSPHRASE).await;
+    app.fill("setup-passphrase-confirm", PASSPHRASE).await;
+    app.fill("setup-slip", &slip).await;
+    app.wait_text("setup-slip-preview", &world.url()).await;
+    app.click("setup-slip-enroll").await;
+    app.wait("nav-home").await;
+    app.wait_text("home-enrollment-pending", "Inscription en attente").await;
+
+    // Its first bundle carries the enrollment.
+    let stick = tempfile::tempdir().unwrap();
+    app.click("nav-relay").await;
+    app.wait("relay-enrollment-pending").await;
+    app.fill("relay-folder", &stick.path().display().to_string()).await;
+    app.click("relay-export").await;
+    app.wait_text("relay-export-result", "demande d’inscription").await;
+    let files = flows::bundle_files(stick.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+
+    // The facilitator carries it; the server redeems the code and answers.
+    let facilitator_dir = tempfile::tempdir().unwrap();
+    let mut facilitator = facilitator_device(&world, facilitator_dir.path());
+    let now = chrono::Utc::now();
+    let collected = facilitator.courier_collect(&std::fs::read(&files[0]).unwrap(), now).unwrap();
+    assert!(collected.enrolling, "{collected:?}");
+    let forwarded = facilitator.courier_forward(now).unwrap();
+    assert_eq!((forwarded.forwarded, forwarded.error.is_none()), (1, true), "{forwarded:?}");
+    let fetched = facilitator.courier_fetch(&[], now).unwrap();
+    assert!(fetched.received >= 1, "{fetched:?}");
+    let back = tempfile::tempdir().unwrap();
+    facilitator.courier_distribute_to(collected.device, back.path(), now).unwrap();
+
+    // The return bundle: enrolled for good, and her committee arrived.
+    flows::pick_files(&app, "relay-files", &flows::bundle_files(back.path())).await;
+    app.wait("relay-enrolled").await;
+    app.wait_gone("relay-enrollment-pending").await;
+    app.click("nav-home").await;
+    app.wait("home-to-correct").await;
+    app.wait_gone("home-enrollment-pending").await;
+    app.click("nav-committee").await;
+    app.wait_text("record-row", "Goundam").await;
     app.quit().await;
 }

@@ -197,11 +197,6 @@ async fn screenshots() {
         app.wait("courier-collect-result").await;
         app.wait("courier-device").await;
         taken.extend(window_at_sizes(&app, &dir, "courier", None).await);
-        app.click("courier-serve-start").await;
-        app.wait("courier-qr").await;
-        taken.extend(window_at_sizes(&app, &dir, "courier-serve", Some(&tid("courier-qr"))).await);
-        app.click("courier-serve-stop").await;
-        app.wait("courier-serve-start").await;
         app.quit().await;
     }
 

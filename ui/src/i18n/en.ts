@@ -205,6 +205,8 @@ export const en: Dict = {
     received: 'Received',
     refused: 'Refused',
     flagged: 'Received with errors (kept and flagged)',
+    courierForwarded: 'Other devices’ bundles passed to the server',
+    courierRefused: 'Other devices’ bundles refused by the server',
     refusedTitle: 'Records refused by the server',
     refusedHelp: 'These records stay on the device. Fix them, then sync again.',
     openRecord: 'Open the record',

@@ -208,6 +208,8 @@ export const fr = withFrenchSpacing({
     received: 'Reçues',
     refused: 'Refusées',
     flagged: 'Reçues avec des erreurs (gardées et signalées)',
+    courierForwarded: 'Paquets d’autres appareils transmis au serveur',
+    courierRefused: 'Paquets d’autres appareils refusés par le serveur',
     refusedTitle: 'Fiches refusées par le serveur',
     refusedHelp: 'Ces fiches restent sur l’appareil. Corrigez-les puis synchronisez à nouveau.',
     openRecord: 'Ouvrir la fiche',

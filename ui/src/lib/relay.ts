@@ -15,6 +15,13 @@ import type { Message } from '../bindings/Message';
 import type { Refusal } from '../bindings/Refusal';
 import type { Lang } from '../i18n';
 
+/**
+ * Whether the facilitator's local-network transport (« Servir sur le réseau local »,
+ * « Échanger avec le facilitateur ») is in core yet: its screens are written, and shown
+ * once the commands exist (`hotspot_start`, `hotspot_stop`, `relay_exchange`).
+ */
+export const LOCAL_NETWORK_READY = false;
+
 /** The enrollment slip's text form (core/src/relay/slip.rs). */
 export const SLIP_PREFIX = 'ccs-inscription:1?';
 /** The pairing text a facilitator's device shows while it serves its custody. */

@@ -8,7 +8,6 @@ export const secretary = {
     notSent: 'On this device only: it will go at the next sync or with the facilitator.',
     received: (when: string) => `Received by the server on ${when}.`,
     receivedUndated: 'Received by the server.',
-    relayed: (when: string) => `Handed to the relay on ${when}; not received by the server yet.`,
     changesWaiting: (when: string) =>
       `Received by the server on ${when}; changes made since will go at the next sync.`,
     changesWaitingUndated: 'Received by the server; changes made since will go at the next sync.',

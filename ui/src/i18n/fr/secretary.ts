@@ -8,7 +8,6 @@ export const secretary = {
     notSent: 'Sur cet appareil seulement : elle partira à la prochaine synchronisation ou avec le facilitateur.',
     received: (when: string) => `Reçue par le serveur le ${when}.`,
     receivedUndated: 'Reçue par le serveur.',
-    relayed: (when: string) => `Remise au relais le ${when} ; pas encore reçue par le serveur.`,
     changesWaiting: (when: string) =>
       `Reçue par le serveur le ${when} ; les modifications faites depuis partiront à la prochaine synchronisation.`,
     changesWaitingUndated:
