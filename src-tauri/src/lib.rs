@@ -6,6 +6,7 @@
 //!
 //! No SQL, no Automerge and no business rule here: they belong to `ccs-core`.
 
+use ccs_hotspot::app::{HotspotView, RelayExchange};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -257,6 +258,51 @@ async fn courier_distribute(state: State<'_, Shared>, device: DeviceId, folder: 
     state.run(move |a| a.courier_distribute_to(device, std::path::Path::new(&folder), Utc::now())).await
 }
 
+/// The facilitator's hotspot while it serves (one at a time).
+#[derive(Default)]
+pub struct Serving(Mutex<Option<ccs_hotspot::courier::Hotspot>>);
+
+fn task_error(e: impl std::fmt::Display) -> AppError {
+    AppError::internal(ccs_core::error_code::ErrorCode::AppTask, e.to_string())
+}
+
+/// « Servir sur le réseau local »: serves the custody over HTTPS; a running hotspot is
+/// stopped first (its token is used up once a member has exchanged).
+#[tauri::command]
+async fn hotspot_start(state: State<'_, Shared>, serving: State<'_, Serving>) -> Reply<HotspotView> {
+    let previous = serving.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let app = state.0.clone();
+    let (hotspot, view) = tauri::async_runtime::spawn_blocking(move || {
+        if let Some(h) = previous {
+            h.stop();
+        }
+        ccs_hotspot::app::serve(app)
+    })
+    .await
+    .map_err(task_error)??;
+    *serving.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(hotspot);
+    Ok(view)
+}
+
+#[tauri::command]
+async fn hotspot_stop(serving: State<'_, Serving>) -> Reply<()> {
+    let running = serving.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(h) = running {
+        tauri::async_runtime::spawn_blocking(move || h.stop()).await.map_err(task_error)?;
+    }
+    Ok(())
+}
+
+/// « Échanger avec le facilitateur »: the member's side, without holding the app across
+/// the network.
+#[tauri::command]
+async fn relay_exchange(state: State<'_, Shared>, pairing: String) -> Reply<RelayExchange> {
+    let app = state.0.clone();
+    tauri::async_runtime::spawn_blocking(move || ccs_hotspot::app::exchange(&app, &pairing, Utc::now()))
+        .await
+        .map_err(task_error)?
+}
+
 /// A sync, with progress and the resulting state sent to the window as events. It
 /// does not hold the app across the network ([`sync_shared`]): lock, wipe, reading and
 /// autosave go on while it runs.
@@ -369,6 +415,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         courier_forward,
         courier_fetch,
         courier_distribute,
+        hotspot_start,
+        hotspot_stop,
+        relay_exchange,
     ])
 }
 
@@ -385,6 +434,7 @@ pub fn run() {
             apply_window_chrome(&handle, &settings);
             background(handle, state.clone(), Duration::from_secs(10));
             app.manage(state);
+            app.manage(Serving::default());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -394,25 +394,20 @@ fn a_revoked_members_bundle_is_quarantined_and_a_bundle_for_one_device_does_not_
     assert_eq!(fac.courier_collect(&bytes, now()).unwrap_err().code.to_string(), "bundle.revoked_signer");
 }
 
-/// One visit over the facilitator's hotspot: the member's app hands over everything
-/// not acknowledged and applies each return bundle as it arrives.
-fn hotspot_visit(member: &mut App, fac: &Arc<std::sync::Mutex<App>>) -> ccs_hotspot::member::Exchanged {
-    let hotspot = ccs_hotspot::courier::Hotspot::start(
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
-        std::net::IpAddr::from([127, 0, 0, 1]),
-        Arc::new(ccs_hotspot::app::AppCustody(fac.clone())),
-    )
-    .unwrap();
-    let up: Vec<Vec<u8>> = member.relay_export(now()).unwrap().bundles.into_iter().map(|b| b.bytes).collect();
-    let device = *device_of(member).0.as_bytes();
-    let done = ccs_hotspot::member::exchange(
-        &hotspot.pairing(),
-        device,
-        &up,
-        &mut |_, bytes| member.relay_import(bytes, now()).is_ok(),
-        &mut |_| {},
-    )
-    .unwrap();
+/// One visit over the facilitator's hotspot, through the functions the app's commands
+/// call (`hotspot_start`, `relay_exchange`): the member's app hands over everything not
+/// acknowledged and applies each return bundle as it arrives.
+fn hotspot_visit(member: &Arc<std::sync::Mutex<App>>, fac: &Arc<std::sync::Mutex<App>>) -> ccs_hotspot::app::RelayExchange {
+    let (hotspot, view) = ccs_hotspot::app::serve(fac.clone()).unwrap();
+    assert!(view.pairing.starts_with("ccs-relais:1?") && view.address.starts_with("https://"));
+    // The member is on the same machine here: the advertised address is the LAN's.
+    let pairing = ccs_hotspot::Pairing::parse(&view.pairing).unwrap();
+    let local = ccs_hotspot::Pairing {
+        address: std::net::SocketAddr::from(([127, 0, 0, 1], pairing.address.port())),
+        ..pairing
+    };
+    // The member lives in the scenarios' fixed time; the facilitator's hotspot in real time.
+    let done = ccs_hotspot::app::exchange(member, &local.to_text(), now()).unwrap();
     hotspot.stop();
     done
 }
@@ -421,14 +416,19 @@ fn hotspot_visit(member: &mut App, fac: &Arc<std::sync::Mutex<App>>) -> ccs_hots
 fn the_same_story_over_the_facilitators_hotspot() {
     let mut w = world();
     let (mdir, fdir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (mut member, net) = offline_member(&w, mdir.path());
+    let (member, net) = offline_member(&w, mdir.path());
+    let member = Arc::new(std::sync::Mutex::new(member));
     let real = chrono::Utc::now;
     let fac = Arc::new(std::sync::Mutex::new(facilitator_at(&w, fdir.path(), real())));
-    let session = create(&mut member, fixtures::session(w.goundam, 14, "Session tenue sous l’arbre à palabres"));
-    member.decide(session, Decision::Submitted, None, now()).unwrap();
+    let session = {
+        let mut m = member.lock().unwrap();
+        let session = create(&mut m, fixtures::session(w.goundam, 14, "Session tenue sous l’arbre à palabres"));
+        m.decide(session, Decision::Submitted, None, now()).unwrap();
+        session
+    };
 
-    let first = hotspot_visit(&mut member, &fac);
-    assert!(first.uploaded >= 1, "{first:?}");
+    let first = hotspot_visit(&member, &fac);
+    assert!(first.sent.records >= 1 && first.sent.enrollment, "{first:?}");
     in_town_at(&mut fac.lock().unwrap(), real());
     w.reviewer.sync().unwrap();
     w.reviewer
@@ -438,8 +438,9 @@ fn the_same_story_over_the_facilitators_hotspot() {
     w.reviewer.sync().unwrap();
     in_town_at(&mut fac.lock().unwrap(), real());
 
-    let second = hotspot_visit(&mut member, &fac);
-    assert!(second.downloaded >= 1 && !second.applied.is_empty(), "{second:?}");
+    let second = hotspot_visit(&member, &fac);
+    assert!(second.received.iter().any(|r| r.enrollment_completed), "{second:?}");
+    let mut member = member.lock().unwrap();
     let view = member.open_record(session, now()).unwrap();
     assert_eq!(view.status, ReviewStatus::NeedsCorrection);
     assert_eq!(view.correction_comment.as_deref(), Some("Joindre la liste de présence"));

@@ -197,6 +197,11 @@ async fn screenshots() {
         app.wait("courier-collect-result").await;
         app.wait("courier-device").await;
         taken.extend(window_at_sizes(&app, &dir, "courier", None).await);
+        // « Servir sur le réseau local »: the pairing code members scan.
+        app.click("courier-serve-start").await;
+        app.wait("courier-qr").await;
+        taken.extend(window_at_sizes(&app, &dir, "courier-serve", Some("[data-testid=courier-serve]")).await);
+        app.click("courier-serve-stop").await;
         app.quit().await;
     }
 

@@ -20,7 +20,7 @@ import type { Lang } from '../i18n';
  * « Échanger avec le facilitateur ») is in core yet: its screens are written, and shown
  * once the commands exist (`hotspot_start`, `hotspot_stop`, `relay_exchange`).
  */
-export const LOCAL_NETWORK_READY = false;
+export const LOCAL_NETWORK_READY = true;
 
 /** The enrollment slip's text form (core/src/relay/slip.rs). */
 export const SLIP_PREFIX = 'ccs-inscription:1?';
