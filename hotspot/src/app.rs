@@ -67,13 +67,13 @@ fn lock(app: &Arc<Mutex<App>>) -> MutexGuard<'_, App> {
 /// Starts serving the app's custody on every interface, at a free port, advertised at
 /// this machine's address on its local network.
 pub fn serve(app: Arc<Mutex<App>>) -> Result<(super::courier::Hotspot, HotspotView), AppError> {
-    let listener = std::net::TcpListener::bind("0.0.0.0:0")
-        .map_err(|e| app_error(super::HotspotError::Start(e.to_string())))?;
-    let hotspot =
-        super::courier::Hotspot::start(listener, super::courier::local_address(), Arc::new(AppCustody(app)))
-            .map_err(app_error)?;
+    let listener =
+        std::net::TcpListener::bind("0.0.0.0:0").map_err(|e| app_error(super::HotspotError::Start(e.to_string())))?;
+    let hotspot = super::courier::Hotspot::start(listener, super::courier::local_address(), Arc::new(AppCustody(app)))
+        .map_err(app_error)?;
     let pairing = hotspot.pairing();
-    let view = HotspotView { address: format!("https://{}", pairing.address), pairing: pairing.to_text(), exchanges: 0 };
+    let view =
+        HotspotView { address: format!("https://{}", pairing.address), pairing: pairing.to_text(), exchanges: 0 };
     Ok((hotspot, view))
 }
 

@@ -397,7 +397,10 @@ fn a_revoked_members_bundle_is_quarantined_and_a_bundle_for_one_device_does_not_
 /// One visit over the facilitator's hotspot, through the functions the app's commands
 /// call (`hotspot_start`, `relay_exchange`): the member's app hands over everything not
 /// acknowledged and applies each return bundle as it arrives.
-fn hotspot_visit(member: &Arc<std::sync::Mutex<App>>, fac: &Arc<std::sync::Mutex<App>>) -> ccs_hotspot::app::RelayExchange {
+fn hotspot_visit(
+    member: &Arc<std::sync::Mutex<App>>,
+    fac: &Arc<std::sync::Mutex<App>>,
+) -> ccs_hotspot::app::RelayExchange {
     let (hotspot, view) = ccs_hotspot::app::serve(fac.clone()).unwrap();
     assert!(view.pairing.starts_with("ccs-relais:1?") && view.address.starts_with("https://"));
     // The member is on the same machine here: the advertised address is the LAN's.
