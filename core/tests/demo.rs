@@ -83,3 +83,56 @@ fn reopen_is_offered_only_where_edit_is() {
         }
     }
 }
+
+// ------------------------------------------------------------------ the year of records
+
+use ccs_core::demo::year::{fill_year, generate, YearPlan};
+
+fn statuses(store: &ccs_core::store::Store, status: ReviewStatus) -> u64 {
+    store.list(&ListFilter { status: Some(status), limit: 1, ..Default::default() }).unwrap().total
+}
+
+#[test]
+fn a_year_of_records_fills_a_reviewers_store_with_work_in_every_state() {
+    let mut t = store_with(Role::Reviewer);
+    // Beside the demonstration, as the end-to-end test and the screenshots hold them.
+    ccs_core::demo::fill(&mut t.store, now()).unwrap();
+    let summary = fill_year(&mut t.store, &YearPlan::default(), now()).unwrap();
+    let year = generate(&YearPlan::default(), now());
+    // Every record was valid (insert_new validates) and a reviewer holds all of them.
+    let total =
+        summary.committees + summary.sessions + summary.assessments + summary.workshops + summary.recommendations;
+    assert_eq!(total, year.records.len());
+    assert!(summary.sessions > 300 && summary.committees > 40, "{summary}");
+    for s in [ReviewStatus::Submitted, ReviewStatus::Validated, ReviewStatus::Approved, ReviewStatus::NeedsCorrection] {
+        assert!(statuses(&t.store, s) >= 10, "few {s:?}");
+    }
+    // No committee of the year shares a name with one of the demonstration.
+    let committees =
+        t.store.list(&ListFilter { kind: Some(RecordKind::Committee), limit: MAX_PAGE, ..Default::default() });
+    let mut names: Vec<String> = committees.unwrap().items.into_iter().map(|c| c.title).collect();
+    let n = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), n, "two committees with one name");
+}
+
+#[test]
+fn a_facilitators_year_holds_her_region_only() {
+    let mut t = store_with(Role::Facilitator);
+    let summary = fill_year(&mut t.store, &YearPlan::default(), now()).unwrap();
+    assert!(summary.sessions > 0, "{summary}");
+    let all = t.store.list(&ListFilter { limit: MAX_PAGE, ..Default::default() }).unwrap();
+    assert!(all.items.iter().all(|r| r.region.as_deref() == Some("tombouctou")));
+}
+
+#[test]
+fn a_year_is_refused_on_an_enrolled_members_device() {
+    let mut t = store_with(Role::Member);
+    let identity = t.store.identity().clone();
+    let link = ccs_core::store::ServerLink { url: "https://srv.example.ml".into(), token: "t".into() };
+    t.store.set_enrollment(&link, identity).unwrap();
+    let e = fill_year(&mut t.store, &YearPlan::default(), now()).unwrap_err();
+    assert!(matches!(e, ccs_core::store::StoreError::Forbidden(_)), "{e:?}");
+    assert_eq!(t.store.list(&ListFilter::default()).unwrap().total, 0, "nothing written");
+}

@@ -2,6 +2,13 @@
 //! Goundam, Alafia, Gao, Ansongo and Ménaka with sessions, threat assessments, workshops
 //! and recommendations, some of them reviewed. Invented, but shaped like the real thing:
 //! counts rather than names, roles rather than people, communes rather than positions.
+//!
+//! - [`year`]: a year of records over forty-odd committees of every region, for the
+//!   CRSS's inbox, dashboard, exports and report.
+//! - [`corpus`]: as many records as a benchmark asks for.
+
+pub mod corpus;
+pub mod year;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
@@ -220,15 +227,6 @@ pub fn fill(store: &mut Store, now: DateTime<Utc>) -> Result<DemoSummary, StoreE
 /// ([`may_read`]) decides, so a member's demonstration never shows a record she could
 /// neither receive nor act on.
 pub fn fill_as(store: &mut Store, role: Role, now: DateTime<Utc>) -> Result<DemoSummary, StoreError> {
-    // A demo on an enrolled store would push its invented records to the server at the
-    // next sync, into real committees' phones and the CRSS's indicators. An
-    // administrator may still load them into a trial server on purpose.
-    if store.server_link()?.is_some() && store.identity().role != Role::Admin {
-        return Err(StoreError::Forbidden(
-            "demonstration records cannot be added to an enrolled device: use a new store".into(),
-        ));
-    }
-    store.mark_demo()?;
     let this_device = store.identity().device_id;
     let admin = DeviceId::new();
     let facilitator = DeviceId::new();
@@ -252,17 +250,12 @@ pub fn fill_as(store: &mut Store, role: Role, now: DateTime<Utc>) -> Result<Demo
     }
     let own_committee =
         COMMITTEES.iter().zip(&committee_ids).find(|(c, _)| c.name == MEMBER_COMMITTEE).map(|(_, id)| *id);
-    let scope = DeviceScope {
-        device_id: this_device,
-        role,
-        committee_id: (role == Role::Member).then_some(own_committee).flatten(),
-        region: (role == Role::Facilitator).then(|| FACILITATOR_REGION.to_string()),
-    };
+    let scope_committee = (role == Role::Member).then_some(own_committee).flatten();
 
     for (n, (c, committee)) in COMMITTEES.iter().zip(&committee_ids).enumerate() {
         // The member of the demonstration's own committee is this device: the records
         // and submissions are hers.
-        let member = if Some(*committee) == scope.committee_id { this_device } else { DeviceId::new() };
+        let member = if Some(*committee) == scope_committee { this_device } else { DeviceId::new() };
         let new = |body: RecordBody, days: i64| Record::new(body, *committee, member, now - Duration::days(days));
 
         // Three monthly sessions.
@@ -444,14 +437,55 @@ pub fn fill_as(store: &mut Store, role: Role, now: DateTime<Utc>) -> Result<Demo
         }
     }
 
-    let regions: Vec<(CommitteeId, &str)> =
-        COMMITTEES.iter().zip(&committee_ids).map(|(c, id)| (*id, c.region)).collect();
+    let regions: Vec<(CommitteeId, String)> =
+        COMMITTEES.iter().zip(&committee_ids).map(|(c, id)| (*id, c.region.to_string())).collect();
+    insert_visible_as(store, role, scope_committee, records, &regions, now)
+}
+
+/// Saves the records a device of the store's own role may read (see [`fill_as`]).
+pub(crate) fn insert_visible(
+    store: &mut Store,
+    own_committee: Option<CommitteeId>,
+    records: Vec<Record>,
+    regions: &[(CommitteeId, String)],
+    now: DateTime<Utc>,
+) -> Result<DemoSummary, StoreError> {
+    let role = store.identity().role;
+    insert_visible_as(store, role, own_committee, records, regions, now)
+}
+
+/// Saves the records a device of `role` (of `own_committee` for a member, of
+/// [`FACILITATOR_REGION`] for a facilitator) may read, decided by the server's own rule
+/// ([`may_read`]); marks the store as a demonstration's.
+fn insert_visible_as(
+    store: &mut Store,
+    role: Role,
+    own_committee: Option<CommitteeId>,
+    records: Vec<Record>,
+    regions: &[(CommitteeId, String)],
+    now: DateTime<Utc>,
+) -> Result<DemoSummary, StoreError> {
+    // A demo on an enrolled store would push its invented records to the server at the
+    // next sync, into real committees' phones and the CRSS's indicators. An
+    // administrator may still load them into a trial server on purpose.
+    if store.server_link()?.is_some() && store.identity().role != Role::Admin {
+        return Err(StoreError::Forbidden(
+            "demonstration records cannot be added to an enrolled device: use a new store".into(),
+        ));
+    }
+    store.mark_demo()?;
+    let scope = DeviceScope {
+        device_id: store.identity().device_id,
+        role,
+        committee_id: (role == Role::Member).then_some(own_committee).flatten(),
+        region: (role == Role::Facilitator).then(|| FACILITATOR_REGION.to_string()),
+    };
     let mut summary = DemoSummary::default();
     for record in records {
         let routing = DocRouting {
             kind: record.kind(),
             committee_id: record.committee_id,
-            region: regions.iter().find(|(id, _)| *id == record.committee_id).map(|(_, r)| r.to_string()),
+            region: regions.iter().find(|(id, _)| *id == record.committee_id).map(|(_, r)| r.clone()),
             sensitivity: record.effective_sensitivity(),
             contributors: vec![record.created_by],
         };
