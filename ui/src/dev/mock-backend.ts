@@ -9,6 +9,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import { handleRecords } from './mock-records';
 import { handleRelay } from './mock-relay';
+import { handleIndicators } from './mock-indicators';
 import type { AppStatus, Home, Page, PassphraseCheck, Settings, SyncState, SyncSummary } from '../lib/api';
 import type { IdentityView } from '../bindings/IdentityView';
 import type { RecordSummary } from '../bindings/RecordSummary';
@@ -202,6 +203,8 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
     default: {
       const relay = handleRelay(cmd, args);
       if (relay !== undefined) return relay;
+      const indicators = handleIndicators(cmd, args);
+      if (indicators !== undefined) return indicators;
       // The record screens' commands (mock-records.ts).
       const answer = handleRecords(cmd, args, identity.role);
       if (answer !== undefined) return answer;

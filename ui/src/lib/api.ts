@@ -27,6 +27,7 @@ import type { SyncState } from '../bindings/SyncState';
 import type { SyncSummary } from '../bindings/SyncSummary';
 import type { TextWarning } from '../bindings/TextWarning';
 import type { Vocabulary } from '../bindings/Vocabulary';
+import { toCommandArgs, toDashboard, type DashboardView, type IndicatorsQuery } from './dashboard';
 import type {
   Collected,
   CourierView,
@@ -134,6 +135,16 @@ export const purgeRecord = (id: string) => call<RecordView>('purge_record', { id
 export const syncNow = () => call<SyncSummary>('sync_now');
 export const syncState = () => call<SyncState>('sync_state');
 export const textWarnings = (text: string) => call<TextWarning[]>('text_warnings', { text });
+
+// ---------------------------------------------------------------- the CRSS (issue 12)
+
+/** « Indicateurs »: the indicators of a period, region, level and basis, computed on
+ * this device, in the dashboard's shape (`lib/dashboard.ts` reads the command's answer). */
+export const indicators = async (query: IndicatorsQuery): Promise<DashboardView> =>
+  toDashboard(await call<unknown>('indicators', toCommandArgs(query)));
+/** « Rapport trimestriel (PDF) »: writes the report of `quarter` (« 2026-T4 »); answers
+ * the path of the file written. */
+export const reportPdf = (quarter: string, region: string | null) => call<string>('report_pdf', { quarter, region });
 
 // ---------------------------------------------------------------- the relay (issue 15)
 

@@ -15,6 +15,7 @@
  *   #/settings                  settings
  *   #/relay                     « Facilitateur »: send and receive through the relay
  *   #/courier                   « Courrier »: the bundles this device carries
+ *   #/indicators                « Indicateurs »: the dashboard of the CRSS's indicators
  *
  * Anything else is the home screen.
  */
@@ -35,7 +36,8 @@ export type Route =
   | { name: 'print'; id: string }
   | { name: 'help' }
   | { name: 'relay' }
-  | { name: 'courier' };
+  | { name: 'courier' }
+  | { name: 'indicators' };
 
 export const HOME: Route = { name: 'home' };
 
@@ -69,6 +71,9 @@ export function parseRoute(hash: string): Route {
       break;
     case 'courier':
       if (parts.length === 1) return { name: 'courier' };
+      break;
+    case 'indicators':
+      if (parts.length === 1) return { name: 'indicators' };
       break;
     case 'records':
       if (a === undefined || !isKind(a)) break;
@@ -120,6 +125,8 @@ export function href(route: Route): string {
       return '#/relay';
     case 'courier':
       return '#/courier';
+    case 'indicators':
+      return '#/indicators';
   }
 }
 
@@ -127,7 +134,9 @@ export function href(route: Route): string {
 export const recordHref = (id: string) => href({ name: 'record', id });
 
 /** The navigation entry a route belongs to (to mark it as current). */
-export function section(route: Route): 'home' | Kind | 'review' | 'settings' | 'help' | 'relay' | 'courier' | null {
+export function section(
+  route: Route,
+): 'home' | Kind | 'review' | 'settings' | 'help' | 'relay' | 'courier' | 'indicators' | null {
   switch (route.name) {
     case 'records':
     case 'new':
