@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The main job: a local sync server on 127.0.0.1:8787 filled with the demo records
-# (Tombouctou, Goundam, Alafia, Gao, Ansongo, Ménaka) by an admin device, a member device
+# (Tombouctou, Goundam, Alafia, Gao, Ansongo, Ménaka) and a generated year of records
+# over forty-odd committees (`ccs demo --year`) by an admin device, a member device
 # of the Goundam committee enrolled and synced against it, and the desktop app opened on
 # a store of its own (demo-data/app, a Goundam member made with the `ccs` CLI, enrolled
-# and synced). Closing the app (or Ctrl-C) stops the server.
+# and synced). CCS_APP_ROLE=reviewer (or facilitator) makes the app's store a CRSS reviewer's
+# (a Tombouctou facilitator's) instead:
+# the inbox and the dashboard « Indicateurs » over the whole year. Closing the app (or
+# Ctrl-C) stops the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +43,7 @@ kill -0 "$server" 2>/dev/null || { echo "the sync server did not start (is $list
 admin="$data/admin.db"
 if [ ! -f "$admin" ]; then
   "$bin/ccs" --db "$admin" init --role admin >/dev/null
-  "$bin/ccs" --db "$admin" demo
+  "$bin/ccs" --db "$admin" demo --year
   code=$("$bin/ccs-sync-server" --data "$data/server" enroll --role admin --label "demo admin")
   code=${code%%$'\n'*}
   "$bin/ccs" --db "$admin" enroll --server "http://$listen" --code "$code" --label "demo admin"
@@ -57,13 +61,21 @@ fi
 "$bin/ccs" --db "$member" sync
 
 # The desktop app's store: the same format as the CLI's, so the CLI makes and enrolls it.
+app_role=${CCS_APP_ROLE:-member}
 app="$data/app"
+[ "$app_role" = member ] || app="$data/app-$app_role"
 if [ ! -f "$app/ccs.db" ]; then
   mkdir -p "$app"
-  "$bin/ccs" --db "$app/ccs.db" init --role member >/dev/null
-  code=$("$bin/ccs-sync-server" --data "$data/server" enroll --role member --committee "$goundam" --label "Goundam (app)")
+  "$bin/ccs" --db "$app/ccs.db" init --role "$app_role" >/dev/null
+  if [ "$app_role" = member ]; then
+    code=$("$bin/ccs-sync-server" --data "$data/server" enroll --role member --committee "$goundam" --label "Goundam (app)")
+  elif [ "$app_role" = facilitator ]; then
+    code=$("$bin/ccs-sync-server" --data "$data/server" enroll --role facilitator --region tombouctou --label "Tombouctou (app)")
+  else
+    code=$("$bin/ccs-sync-server" --data "$data/server" enroll --role "$app_role" --label "CRSS (app)")
+  fi
   code=${code%%$'\n'*}
-  "$bin/ccs" --db "$app/ccs.db" enroll --server "http://$listen" --code "$code" --label "Goundam (app)"
+  "$bin/ccs" --db "$app/ccs.db" enroll --server "http://$listen" --code "$code" --label "app ($app_role)"
 fi
 "$bin/ccs" --db "$app/ccs.db" sync
 echo

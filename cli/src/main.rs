@@ -59,7 +59,15 @@ enum Command {
         region: Option<String>,
     },
     /// Fill the store with realistic sample records.
-    Demo,
+    Demo {
+        /// Also a year of records over forty-odd committees of every region (for the
+        /// CRSS's inbox, dashboard, exports and report).
+        #[arg(long)]
+        year: bool,
+        /// The year's seed: the same seed gives the same records.
+        #[arg(long, default_value_t = 2026, requires = "year")]
+        seed: u64,
+    },
     /// Save a new record from a JSON file (`-` for stdin); prints its id.
     Add {
         /// session, assessment, workshop, recommendation or committee.
@@ -225,7 +233,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Init { role, committee, region } => {
             commands::init::run(&ctx, commands::init::Args { role, committee, region }, out)
         }
-        Command::Demo => commands::demo::run(&ctx, out),
+        Command::Demo { year, seed } => commands::demo::run(&ctx, year.then_some(seed), out),
         Command::Add { kind, file } => commands::add::run(&ctx, &kind, &file, out),
         Command::List { kind, committee, region, commune, from, to, status, q, flagged, limit, offset, json } => {
             let args = commands::list::Args {

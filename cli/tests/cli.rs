@@ -42,6 +42,19 @@ fn init_refuses_an_unknown_role_listing_the_roles() {
 }
 
 #[test]
+fn demo_year_adds_a_year_of_records_with_work_waiting_for_review() {
+    let s = TestStore::init(&["--role", "reviewer"]);
+    let demo = s.ok(&["demo", "--year", "--seed", "7"]);
+    let lines: Vec<&str> = demo.lines().collect();
+    assert_eq!(lines.len(), 2, "the demo, then the year: {demo}");
+    assert!(lines[0].contains("6 comité(s)") && !lines[1].contains(" 6 comité(s)"), "{demo}");
+    let waiting = s.json(&["list", "--status", "validated", "--json"])["total"].as_u64();
+    assert!(waiting.is_some_and(|n| n >= 10), "validated records wait for the CRSS: {waiting:?}");
+    // A seed without --year is refused: it would silently do nothing.
+    assert!(!s.run(&["demo", "--seed", "7"]).status.success());
+}
+
+#[test]
 fn demo_fills_the_store_and_list_shows_french_labels_and_a_count() {
     let s = TestStore::init(&["--role", "admin"]);
     let demo = s.ok(&["demo"]);

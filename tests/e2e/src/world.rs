@@ -43,6 +43,20 @@ impl World {
         World { server, admin, goundam, app_dir: tempfile::tempdir().unwrap() }
     }
 
+    /// The demo records and a generated year of records over forty-odd committees of
+    /// every region ([`ccs_core::demo::year`], the default plan), pushed by the admin
+    /// device: what the CRSS's inbox, dashboard and exports are made for.
+    pub fn with_demo_year() -> World {
+        let server = InProcessServer::start();
+        let mut admin = Device::enrolled("admin", &server.url(), server.data_dir(), grant(Role::Admin, None, None));
+        let now = chrono::Utc::now();
+        ccs_core::demo::fill(&mut admin.store, now).unwrap();
+        ccs_core::demo::year::fill_year(&mut admin.store, &ccs_core::demo::year::YearPlan::default(), now).unwrap();
+        admin.sync().unwrap();
+        let goundam = committee_named(&admin, "Goundam");
+        World { server, admin, goundam, app_dir: tempfile::tempdir().unwrap() }
+    }
+
     pub fn url(&self) -> String {
         self.server.url()
     }
