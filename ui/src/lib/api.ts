@@ -27,6 +27,7 @@ import type { SyncState } from '../bindings/SyncState';
 import type { SyncSummary } from '../bindings/SyncSummary';
 import type { TextWarning } from '../bindings/TextWarning';
 import type { Vocabulary } from '../bindings/Vocabulary';
+import type { Indicators } from '../bindings/Indicators';
 import { toCommandArgs, toDashboard, type DashboardView, type IndicatorsQuery } from './dashboard';
 import type {
   Collected,
@@ -141,7 +142,7 @@ export const textWarnings = (text: string) => call<TextWarning[]>('text_warnings
 /** « Indicateurs »: the indicators of a period, region, level and basis, computed on
  * this device, in the dashboard's shape (`lib/dashboard.ts` reads the command's answer). */
 export const indicators = async (query: IndicatorsQuery): Promise<DashboardView> =>
-  toDashboard(await call<unknown>('indicators', toCommandArgs(query)));
+  toDashboard(await call<Indicators>('indicators', toCommandArgs(query)));
 /** « Rapport trimestriel (PDF) »: writes the report of `quarter` (« 2026-T4 »); answers
  * the path of the file written. */
 export const reportPdf = (quarter: string, region: string | null) => call<string>('report_pdf', { quarter, region });

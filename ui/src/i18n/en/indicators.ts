@@ -72,6 +72,7 @@ export const indicators: Widen<typeof fr> = {
   seeNumbers: 'See the numbers',
   hideNumbers: 'Hide the numbers',
   noData: 'No data for this period.',
+  unknownRegion: 'Committees not in the registry',
   charts: {
     regions: {
       title: 'Committees by region',
@@ -98,8 +99,12 @@ export const indicators: Widen<typeof fr> = {
       desc: 'Month by month, with the 30% reference.',
     },
     risks: {
-      title: 'Threats by category and risk level',
-      desc: 'Threats reported in assessments, by category, split by risk level.',
+      title: 'Threats by risk level and category',
+      desc: 'Threats reported in assessments, by category.',
+      levelsTitle: 'Threats by risk level',
+      levelsDesc: 'The threats of the period’s assessments, from low to very high.',
+      categoriesTitle: 'Threats by category',
+      threats: 'Threats',
       low: 'Low',
       medium: 'Medium',
       high: 'High',
@@ -120,8 +125,8 @@ export const indicators: Widen<typeof fr> = {
       desc: 'Share of records submitted, validated by facilitators and approved by the CRSS.',
       approved: 'Approved',
       validated: 'Validated',
-      submitted: 'Submitted',
-      other: 'Not submitted or to correct',
+      submitted: 'Submitted (waiting or to correct)',
+      other: 'Not submitted',
       syncDelay: 'Median delay from entry to sync',
     },
     workshops: {

@@ -75,6 +75,7 @@ export const indicators = {
   seeNumbers: 'Voir les chiffres',
   hideNumbers: 'Masquer les chiffres',
   noData: 'Pas de données pour cette période.',
+  unknownRegion: 'Comités hors du registre',
   charts: {
     regions: {
       title: 'Comités par région',
@@ -101,8 +102,12 @@ export const indicators = {
       desc: 'Évolution mois par mois, avec la référence de 30 %.',
     },
     risks: {
-      title: 'Menaces par catégorie et niveau de risque',
-      desc: 'Nombre de menaces relevées dans les évaluations, par catégorie, selon le niveau de risque.',
+      title: 'Menaces par niveau de risque et par catégorie',
+      desc: 'Nombre de menaces relevées dans les évaluations, par catégorie.',
+      levelsTitle: 'Menaces par niveau de risque',
+      levelsDesc: 'Les menaces des évaluations de la période, de faible à très élevé.',
+      categoriesTitle: 'Menaces par catégorie',
+      threats: 'Menaces',
       low: 'Faible',
       medium: 'Moyen',
       high: 'Élevé',
@@ -123,8 +128,8 @@ export const indicators = {
       desc: 'Part des fiches soumises, validées par les facilitateurs et approuvées par le CRSS.',
       approved: 'Approuvées',
       validated: 'Validées',
-      submitted: 'Soumises',
-      other: 'Non soumises ou à corriger',
+      submitted: 'Soumises (en attente ou à corriger)',
+      other: 'Non soumises',
       syncDelay: 'Délai médian de la saisie à la synchronisation',
     },
     workshops: {
