@@ -4,7 +4,7 @@
 //! workspace and the front end (scripts/test.sh does all of it).
 
 use ccs_core::model::Role;
-use ccs_e2e::app::{field, App};
+use ccs_e2e::app::{field, tid, App};
 use ccs_e2e::cli::{Ccs, CLI_PASS};
 use ccs_e2e::flows::{self, PASSPHRASE};
 use ccs_e2e::world::World;
@@ -41,6 +41,8 @@ async fn member_records_syncs_and_fixes_a_returned_session() {
     // A member of the Goundam committee enrolls the app at first start, and syncs.
     flows::enroll(&app, &world.url(), &world.member_code()).await;
     flows::sync_and_close(&app).await;
+    // A member follows her committee, not the country: no « Indicateurs » in her menu.
+    assert!(app.visible(&tid("nav-indicators")).await.is_none(), "a member's menu has no dashboard");
 
     // A session with more people present than invited: the form says so beside the field.
     app.click("nav-session").await;
@@ -585,5 +587,112 @@ async fn a_device_enrolled_from_a_slip_is_confirmed_through_the_facilitator() {
     app.wait_gone("home-enrollment-pending").await;
     app.click("nav-committee").await;
     app.wait_text("record-row", "Goundam").await;
+    app.quit().await;
+}
+
+/// `data-value` of a displayed element (the raw number behind a figure).
+async fn data_value(app: &App, id: &str) -> i64 {
+    let e = app.wait(id).await;
+    let v = e.attr("data-value").await.ok().flatten().unwrap_or_default();
+    match v.parse() {
+        Ok(n) => n,
+        Err(_) => app.fail(&format!("`{id}` has no numeric data-value: {v:?}")).await,
+    }
+}
+
+/// With `CCS_SCREENSHOTS` set, the dashboard at laptop and phone size.
+async fn dashboard_screenshots(app: &App) {
+    let Some(dir) = std::env::var_os("CCS_SCREENSHOTS").map(std::path::PathBuf::from) else { return };
+    let dir =
+        if dir.is_absolute() { dir } else { std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir) };
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut saved = ccs_e2e::screen::window_at_sizes(app, &dir, "indicators", None).await;
+    saved.extend(ccs_e2e::screen::window_at_sizes(app, &dir, "indicators-charts", Some(&tid("chart-regions"))).await);
+    saved.extend(ccs_e2e::screen::window_at_sizes(app, &dir, "indicators-inclusion", Some(&tid("chart-inclusion"))).await);
+    saved.extend(ccs_e2e::screen::window_at_sizes(app, &dir, "indicators-risks", Some(&tid("chart-risks"))).await);
+    for p in saved {
+        eprintln!("saved {}", p.display());
+    }
+}
+
+/// The CRSS in Bamako with a year of records from forty-odd committees, synced from a
+/// real server: the dashboard draws what `Store::indicators` computes on another device
+/// holding the same records, states what it counts, shows its numbers as tables, and
+/// follows the filters.
+#[tokio::test]
+async fn a_reviewer_reads_the_dashboard_over_a_year_of_records() {
+    use ccs_core::report::{Basis, IndicatorFilter, IndicatorParams, Period};
+
+    let mut world = World::with_demo_year();
+    let driver = world.driver();
+    let mut app = App::launch(&driver).await;
+    flows::enroll(&app, &world.url(), &world.code(Role::Reviewer)).await;
+    // A year of records to receive: give the first sync time.
+    app.set_timeout(std::time::Duration::from_secs(180));
+    flows::sync_and_close(&app).await;
+    app.set_timeout(ccs_e2e::timeout());
+
+    // The dashboard, from the menu: figures, then charts.
+    let started = std::time::Instant::now();
+    app.click("nav-indicators").await;
+    app.wait_css("[data-testid=\"chart-svg-regions-svg\"] svg").await;
+    app.wait_css("[data-testid=\"chart-svg-sessions-svg\"] svg").await;
+    app.wait_css("[data-testid=\"indicators-figures\"][aria-busy=\"false\"]").await;
+    println!("dashboard drawn {:?} after the click (a year of records, debug build)", started.elapsed());
+    let stated = app.wait_text("indicators-stated", "trimestre").await;
+    assert!(stated.contains("fiches approuvées par le CRSS seulement"), "{stated}");
+
+    // The same figure computed independently, on the admin's device holding the same
+    // records: sessions held and committees operational this quarter, approved only.
+    world.admin.sync().unwrap();
+    let now = chrono::Utc::now();
+    let params = IndicatorParams::new(now);
+    let quarter = Period::quarter_of(chrono::Local::now().date_naive());
+    let approved = world.admin.store.indicators(&IndicatorFilter::new(quarter.clone(), Basis::Approved), &params).unwrap();
+    assert!(approved.sessions.total.held > 0, "a quarter of the year holds approved sessions");
+    assert_eq!(data_value(&app, "figure-sessions").await, approved.sessions.total.held);
+    assert_eq!(data_value(&app, "figure-operational").await, approved.committees.total.operational);
+
+    // « Voir les chiffres »: the regions' table names the regions and their numbers.
+    app.click("chart-numbers-regions").await;
+    app.wait_text("chart-table-regions", "Tombouctou").await;
+    let rows = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=\"chart-table-regions\"] tbody tr')]\
+               .map(r => [...r.cells].map(c => c.innerText.trim()).join('|'))",
+            vec![],
+        )
+        .await;
+    let tombouctou = approved.committees.by_region.iter().find(|r| r.region.as_deref() == Some("tombouctou")).unwrap();
+    let want = format!("Tombouctou|{}|{}|", tombouctou.value.installed, tombouctou.value.operational);
+    let rows: Vec<String> =
+        rows.as_array().unwrap().iter().filter_map(|r| r.as_str().map(str::to_string)).collect();
+    assert!(rows.iter().any(|r| r.starts_with(&want)), "{want} in {rows:?}");
+
+    // Every record, approved or not: the statement says so and the figures follow.
+    app.click("indicators-basis-all").await;
+    app.wait_text("indicators-stated", "toutes les fiches").await;
+    app.wait_css("[data-testid=\"indicators-figures\"][aria-busy=\"false\"]").await;
+    let all = world.admin.store.indicators(&IndicatorFilter::new(quarter, Basis::All), &params).unwrap();
+    assert!(all.sessions.total.held >= approved.sessions.total.held);
+    let deadline = std::time::Instant::now() + ccs_e2e::timeout();
+    while data_value(&app, "figure-sessions").await != all.sessions.total.held {
+        if std::time::Instant::now() > deadline {
+            app.fail(&format!("sessions held (all records) should be {}", all.sessions.total.held)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    }
+
+    // The whole year: the biggest computation the screen asks for.
+    let started = std::time::Instant::now();
+    app.click("indicators-period-year").await;
+    app.wait_text("indicators-stated", "Année").await;
+    app.wait_css("[data-testid=\"indicators-figures\"][aria-busy=\"false\"]").await;
+    println!("a year's dashboard drawn {:?} after the click", started.elapsed());
+    let started = std::time::Instant::now();
+    let year = Period::year_of(chrono::Local::now().date_naive());
+    world.admin.store.indicators(&IndicatorFilter::new(year, Basis::All), &params).unwrap();
+    println!("Store::indicators over the year: {:?} (debug build)", started.elapsed());
+    dashboard_screenshots(&app).await;
     app.quit().await;
 }

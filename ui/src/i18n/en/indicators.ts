@@ -79,6 +79,7 @@ export const indicators: Widen<typeof fr> = {
       desc: (n: number) => `Committees installed and operational in ${n} ${plural(n, 'region', 'regions')}.`,
       installed: 'Installed',
       operational: 'Operational (a session in the last 90 days)',
+      operationalShort: 'Operational',
     },
     sessions: {
       title: 'Sessions held and expected by month',

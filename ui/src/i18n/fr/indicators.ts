@@ -82,6 +82,7 @@ export const indicators = {
       desc: (n: number) => `Comités installés et opérationnels dans ${n} ${plural(n, 'région', 'régions')}.`,
       installed: 'Installés',
       operational: 'Opérationnels (séance dans les 90 jours)',
+      operationalShort: 'Opérationnels',
     },
     sessions: {
       title: 'Séances tenues et attendues par mois',
