@@ -198,6 +198,8 @@ error_codes! {
     ServerBusy => "server.busy", "Le serveur est très chargé : rien n’a été perdu, la synchronisation reprendra d’elle-même un peu plus tard.", "The server is very busy: nothing was lost, sync will resume by itself a little later.";
     ServerTimeout => "server.timeout", "Le serveur a mis trop de temps à répondre : rien n’a été perdu, réessayez dans un moment.", "The server took too long to answer: nothing was lost, try again in a moment.";
     ServerInternal => "server.internal", "Le serveur n’a pas pu traiter la demande : réessayez plus tard.", "The server could not complete this request; try again later.";
+    // ---------------------------------------------------------------- review (issue 12: approval levels)
+    ReviewReasonRequired => "review.reason_required", "Pour approuver une fiche soumise sans validation du facilitateur, indiquez la raison en commentaire.", "To approve a submitted record the facilitator has not validated, give the reason in the comment.";
 }
 
 impl ErrorCode {
