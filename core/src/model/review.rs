@@ -427,7 +427,6 @@ mod tests {
         assert!(is_deleted(&deleted) && !editable(status(&deleted)));
     }
 
-    #[test]
     fn trail(decisions: &[Decision]) -> Vec<ReviewEvent> {
         decisions.iter().enumerate().map(|(i, d)| ev(i as i64 + 1, 1, *d)).collect()
     }
@@ -487,7 +486,7 @@ mod tests {
         Record::new(body, CommitteeId(Uuid::from_u128(7)), dev(1), at)
     }
 
-    use crate::model::{CommitteeId, Priority, RecordBody, Sensitivity};
+    use crate::model::{Priority, RecordBody, Sensitivity};
 
     #[test]
     fn changed_fields_name_what_moved_and_ignore_review_and_bookkeeping() {

@@ -7,6 +7,7 @@ import type { Widen } from './types';
 import { records } from './en/records';
 import { secretary } from './en/secretary';
 import { courier, relay } from './en/relay';
+import { inbox } from './en/review';
 
 export type Dict = Widen<typeof fr>;
 
@@ -49,7 +50,7 @@ export const en: Dict = {
     workshop: 'Workshops',
     recommendation: 'Recommendations',
     committee: 'Committees',
-    review: 'Review',
+    review: 'To review',
     settings: 'Settings',
     help: 'Help',
     relay: 'Facilitator',
@@ -288,4 +289,5 @@ export const en: Dict = {
   secretary,
   relay,
   courier,
+  inbox,
 };

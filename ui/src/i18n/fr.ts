@@ -8,6 +8,7 @@
 import { records } from './fr/records';
 import { secretary } from './fr/secretary';
 import { courier, relay } from './fr/relay';
+import { inbox } from './fr/review';
 import { withFrenchSpacing } from './typography';
 
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
@@ -49,7 +50,7 @@ export const fr = withFrenchSpacing({
     workshop: 'Ateliers',
     recommendation: 'Recommandations',
     committee: 'Comités',
-    review: 'Revue',
+    review: 'À traiter',
     settings: 'Paramètres',
     help: 'Aide',
     relay: 'Facilitateur',
@@ -291,4 +292,5 @@ export const fr = withFrenchSpacing({
   secretary,
   relay,
   courier,
+  inbox,
 });
