@@ -201,6 +201,8 @@ error_codes! {
     // ---------------------------------------------------------------- indicators (report)
     ReportBadPeriod => "report.bad_period", "Période invalide : indiquez un mois (2026-11), un trimestre (2026-T4) ou une année (2026).", "Invalid period: give a month (2026-11), a quarter (2026-T4) or a year (2026).";
     ReportBadBasis => "report.bad_basis", "Base de calcul invalide : « approved » (fiches approuvées) ou « all » (toutes les fiches).", "Invalid basis: “approved” (approved records) or “all” (every record).";
+    // ---------------------------------------------------------------- review (issue 12: approval levels)
+    ReviewReasonRequired => "review.reason_required", "Pour approuver une fiche soumise sans validation du facilitateur, indiquez la raison en commentaire.", "To approve a submitted record the facilitator has not validated, give the reason in the comment.";
 }
 
 impl ErrorCode {

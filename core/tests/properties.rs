@@ -261,6 +261,7 @@ fn review_events() -> impl Strategy<Value = Vec<ReviewEvent>> {
                     role,
                     decision,
                     comment,
+                    heads: vec![],
                 })
                 .collect()
         })

@@ -428,7 +428,7 @@ fn approved_record_is_locked_until_reopened() {
     let (mut t, committee) = store_with_committee(Role::Admin);
     let id = t.store.create_record(input(RecordBody::Recommendation(recommendation_body()), committee), now()).unwrap();
     t.store.review(id, Decision::Submitted, None, now()).unwrap();
-    t.store.review(id, Decision::Approved, None, now()).unwrap();
+    t.store.review(id, Decision::Approved, Some("Approuvée directement : facilitateur absent".into()), now()).unwrap();
     let mut p = serde_json::Map::new();
     p.insert("status".into(), serde_json::json!("transmise"));
     assert_eq!(t.store.patch_record(id, p.clone(), now()).unwrap_err().code(), "record.locked");

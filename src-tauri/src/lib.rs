@@ -16,7 +16,7 @@ use ccs_core::app::courier::{
 };
 use ccs_core::app::*;
 use ccs_core::model::{Decision, DeviceId, RecordId, RecordKind, Role};
-use ccs_core::store::{KdfParams, ListFilter, Page};
+use ccs_core::store::{InboxFilter, InboxPage, KdfParams, ListFilter, Page};
 use ccs_core::sync::client::SyncProgress;
 use chrono::Utc;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
@@ -133,6 +133,11 @@ async fn list_records(state: State<'_, Shared>, filter: ListFilter) -> Reply<Pag
 #[tauri::command]
 async fn review_queue(state: State<'_, Shared>) -> Reply<Page> {
     state.run(|a| a.review_queue(Utc::now())).await
+}
+
+#[tauri::command]
+async fn inbox(state: State<'_, Shared>, filter: InboxFilter) -> Reply<InboxPage> {
+    state.run(move |a| a.inbox(&filter, Utc::now())).await
 }
 
 #[tauri::command]
@@ -402,6 +407,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         vocabulary,
         list_records,
         review_queue,
+        inbox,
         open_record,
         new_record,
         save_draft,

@@ -395,6 +395,7 @@ fn member_cannot_purge() {
         role: Role::Member,
         decision: Decision::Purged,
         comment: None,
+        heads: vec![],
     });
     a.store.insert_new(&forged, now()).unwrap();
     let report = a.sync().unwrap();

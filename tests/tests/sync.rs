@@ -63,7 +63,9 @@ fn devices_converge_within_their_scopes_whatever_the_sync_order() {
                     .list(&ListFilter { status: Some(ReviewStatus::Submitted), ..Default::default() })
                     .unwrap();
                 if let Some(item) = submitted.items.first() {
-                    w.reviewer.store.review(item.id, Decision::Approved, None, now()).unwrap();
+                    // Directly from « soumis »: with its reason.
+                    let reason = Some("Facilitateur absent : approuvée directement".to_string());
+                    w.reviewer.store.review(item.id, Decision::Approved, reason, now()).unwrap();
                 }
             }
             w.reviewer.sync().unwrap();

@@ -23,6 +23,8 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     Vocabulary::export_all(&cfg)?;
     ListFilter::export_all(&cfg)?;
     Page::export_all(&cfg)?;
+    crate::store::InboxFilter::export_all(&cfg)?;
+    crate::store::InboxPage::export_all(&cfg)?;
     RecordView::export_all(&cfg)?;
     DraftInput::export_all(&cfg)?;
     DraftOutcome::export_all(&cfg)?;

@@ -40,7 +40,9 @@ use crate::model::input;
 use crate::model::privacy::{text_warnings, Acknowledgement};
 use crate::model::review;
 use crate::model::*;
-use crate::store::{check_strength, Draft, Identity, KdfParams, ListFilter, Page, Store, StoreError};
+use crate::store::{
+    check_strength, Draft, Identity, InboxFilter, InboxPage, KdfParams, ListFilter, Page, Store, StoreError,
+};
 use crate::sync::client::{self, HttpTransport, StoreAccess, SyncError, SyncProgress, SyncReport, Transport};
 use settings::SettingsFile;
 
@@ -459,6 +461,13 @@ impl App {
             Some(f) => Ok(store.list(&f)?),
             None => Ok(Page { items: vec![], total: 0, offset: 0, limit: 0 }),
         }
+    }
+
+    /// The inbox « À traiter »: what waits for this device's role, filtered, oldest
+    /// wait first, with the counts per region and kind for the filter chips
+    /// ([`Store::inbox`]). A member's inbox is empty.
+    pub fn inbox(&mut self, filter: &InboxFilter, now: DateTime<Utc>) -> Result<InboxPage, AppError> {
+        Ok(self.unlocked(now, true)?.inbox(filter, now)?)
     }
 
     pub fn open_record(&mut self, id: RecordId, now: DateTime<Utc>) -> Result<RecordView, AppError> {
@@ -949,13 +958,15 @@ fn held_fields(warnings: &[FieldWarning]) -> Vec<String> {
     out
 }
 
-/// Decisions `store`'s role may take on `record` now.
+/// Decisions `store`'s role may take on `record` now (an approved record edited since
+/// its approval may be approved again: `modified_after_approval`).
 fn decisions_for(store: &Store, record: &Record) -> Vec<Decision> {
     let role = store.identity().role;
+    let modified = store.approval(record.id).ok().flatten().is_some_and(|a| a.modified());
     Decision::ALL
         .iter()
         .copied()
-        .filter(|d| review::check(&record.review, role, *d, Some("·")).is_ok())
+        .filter(|d| review::check_on(&record.review, role, *d, Some("·"), modified).is_ok())
         // Submitting, withdrawing, deleting and reopening write the record (or lead to
         // editing it): offered only where this device may write.
         .filter(|d| {
@@ -1255,6 +1266,10 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
     };
     let heads = doc::heads_to_hex(&store.heads(id)?.0);
     let lineage = lineage_view(store, stored.record.as_ref(), &summary)?;
+    let approval = match &stored.record {
+        Some(_) => store.approval(id)?,
+        None => None,
+    };
     Ok(RecordView {
         read_only: stored.read_only,
         record: stored.record,
@@ -1277,6 +1292,7 @@ fn record_view(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<Record
         may_purge: lineage.may_purge,
         links: lineage.links,
         delivery: store.delivery(id)?,
+        approval,
     })
 }
 

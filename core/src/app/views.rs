@@ -191,6 +191,9 @@ pub struct RecordView {
     pub links: Vec<LinkTarget>,
     /// Whether the server received the record as it is here, and when.
     pub delivery: crate::store::delivery::Delivery,
+    /// When the record is approved: that approval and what changed since (« modifié
+    /// après approbation » when `changes` is not empty).
+    pub approval: Option<crate::doc::ApprovalDiff>,
 }
 
 /// Another record named on a screen, with its title when this device holds it.

@@ -205,6 +205,7 @@ fn review_event(
         role,
         decision,
         comment: comment.map(str::to_string),
+        heads: vec![],
     }
 }
 

@@ -666,7 +666,9 @@ impl YearGenerator {
             if at > self.now {
                 break;
             }
-            out.push(ReviewEvent { id: self.item(at), at, by_device: by, role, decision, comment });
+            // The heads a decision was made on are unknown for invented records (as for
+            // decisions made before they were kept).
+            out.push(ReviewEvent { id: self.item(at), at, by_device: by, role, decision, comment, heads: vec![] });
         }
         out
     }

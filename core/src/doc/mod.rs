@@ -15,6 +15,7 @@
 //! author of any value (and of any conflicting value) is known. Nothing here touches
 //! SQLite or the network.
 
+pub mod approval;
 mod authors;
 mod careful;
 pub mod codec;
@@ -22,6 +23,7 @@ mod conflicts;
 pub mod limits;
 mod sync_message;
 
+pub use approval::ApprovalDiff;
 pub use authors::changes_by;
 pub use sync_message::SyncAnswer;
 

@@ -4,6 +4,16 @@
 //! The status is never stored: it is derived from the events (latest by timestamp, ties
 //! broken by device id, then event id), so two reviews made concurrently on two devices
 //! give the same status everywhere once merged.
+//!
+//! Approval levels: a facilitator validates, the CRSS (reviewer) approves. The CRSS may
+//! approve a submitted record directly, skipping the facilitator, only with a reason
+//! (the comment); it may send a record back (« à corriger », with a comment) at any
+//! level, after its approval too. An approved record edited since (a concurrent edit
+//! merged later) may be approved again, on its new version.
+//!
+//! Each event records the heads of the document it was decided on (`heads`), so that
+//! what was approved can be compared with what the record holds now
+//! ([`changed_fields`], and `doc::approval` for the history side).
 
 use autosurgeon::{Hydrate, Reconcile};
 use chrono::{DateTime, Utc};
@@ -24,6 +34,12 @@ pub struct ReviewEvent {
     pub decision: Decision,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The document's heads (hex) the decision was made on. Events written before this
+    /// field existed have none: they read as empty (`missing`), and the version they
+    /// approved is found from the history instead (see `doc::approval`).
+    #[serde(default)]
+    #[autosurgeon(missing = "Vec::new")]
+    pub heads: Vec<String>,
 }
 
 /// Whether a decision is a review decision, which sets the status, rather than a note
@@ -86,6 +102,8 @@ pub enum TransitionError {
     NotFromStatus { decision: Decision, from: ReviewStatus },
     #[error("a correction request needs a comment")]
     CommentRequired,
+    #[error("approving a record the facilitator has not validated needs a reason")]
+    ReasonRequired,
 }
 
 impl TransitionError {
@@ -94,6 +112,7 @@ impl TransitionError {
             TransitionError::RoleNotAllowed { .. } => ErrorCode::ReviewRoleNotAllowed,
             TransitionError::NotFromStatus { .. } => ErrorCode::ReviewNotFromStatus,
             TransitionError::CommentRequired => ErrorCode::ReviewCommentRequired,
+            TransitionError::ReasonRequired => ErrorCode::ReviewReasonRequired,
         }
     }
 }
@@ -141,7 +160,8 @@ pub fn allowed_from(decision: Decision, from: ReviewStatus) -> bool {
         D::Submitted => matches!(from, S::Draft | S::NeedsCorrection | S::Reopened),
         D::Validated => matches!(from, S::Submitted),
         D::Approved => matches!(from, S::Submitted | S::Validated),
-        D::NeedsCorrection => matches!(from, S::Submitted | S::Validated),
+        // Sending back after approval is the CRSS's alone (see `may_send_back`).
+        D::NeedsCorrection => matches!(from, S::Submitted | S::Validated | S::Approved),
         D::Reopened => matches!(from, S::Validated | S::Approved | S::NeedsCorrection),
         // Made by the store with the copy itself, never as a decision on a record.
         D::Declassified | D::Purged => false,
@@ -153,6 +173,15 @@ pub fn allowed_from(decision: Decision, from: ReviewStatus) -> bool {
     }
 }
 
+/// Who may send a record back from a status: facilitators before approval (what they
+/// check), the CRSS and administrators at any level, after approval too.
+pub fn may_send_back(role: Role, from: ReviewStatus) -> bool {
+    match from {
+        ReviewStatus::Approved => matches!(role, Role::Reviewer | Role::Admin),
+        _ => true,
+    }
+}
+
 /// Checks one decision by one role on a record with this trail. Pure: the caller
 /// appends the event only when this returns `Ok`.
 pub fn check(
@@ -161,17 +190,83 @@ pub fn check(
     decision: Decision,
     comment: Option<&str>,
 ) -> Result<(), TransitionError> {
+    check_on(events, role, decision, comment, false)
+}
+
+/// [`check`] on a record whose content may have changed since its approval
+/// (`modified_after_approval`, from the history: `doc::approval`): such a record may be
+/// approved again, on its new version, which clears the flag.
+pub fn check_on(
+    events: &[ReviewEvent],
+    role: Role,
+    decision: Decision,
+    comment: Option<&str>,
+    modified_after_approval: bool,
+) -> Result<(), TransitionError> {
     if !role_may(role, decision) {
         return Err(TransitionError::RoleNotAllowed { role, decision });
     }
     let from = status(events);
-    if !allowed_from(decision, from) || (decision == Decision::Deleted && !may_delete(role, from)) {
+    let reapproval = decision == Decision::Approved && from == ReviewStatus::Approved && modified_after_approval;
+    let allowed = reapproval || allowed_from(decision, from);
+    if !allowed
+        || (decision == Decision::Deleted && !may_delete(role, from))
+        || (decision == Decision::NeedsCorrection && !may_send_back(role, from))
+    {
         return Err(TransitionError::NotFromStatus { decision, from });
     }
-    if decision == Decision::NeedsCorrection && comment.is_none_or(|c| c.trim().is_empty()) {
+    let blank = comment.is_none_or(|c| c.trim().is_empty());
+    if decision == Decision::NeedsCorrection && blank {
         return Err(TransitionError::CommentRequired);
     }
+    // Skipping the facilitator's level is the CRSS's call, and it says why on file.
+    if decision == Decision::Approved && from == ReviewStatus::Submitted && blank {
+        return Err(TransitionError::ReasonRequired);
+    }
     Ok(())
+}
+
+/// One field that differs between the approved version of a record and its current
+/// one: `path` is the form's field name (`summary`, `threats`, `sensitivity`), with
+/// the values as the form holds them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct FieldChange {
+    pub path: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+/// The fields of a record as compared for « modifié après approbation »: its body's
+/// fields and its sensitivity. Left out: the review trail (a decision is no edit) and
+/// the bookkeeping (`updated_at`, `updated_by`, ids, schema version), which a review
+/// event also moves.
+fn compared_fields(r: &super::Record) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = match serde_json::to_value(&r.body) {
+        Ok(serde_json::Value::Object(mut o)) => match o.remove("fields") {
+            Some(serde_json::Value::Object(f)) => f,
+            _ => serde_json::Map::new(),
+        },
+        _ => serde_json::Map::new(),
+    };
+    m.insert("sensitivity".into(), serde_json::Value::String(r.sensitivity.code().into()));
+    m
+}
+
+/// What changed from `approved` (the record at the approved heads) to `now`, field by
+/// field, in the order of the form's fields. Empty when only review events or
+/// bookkeeping moved.
+pub fn changed_fields(approved: &super::Record, now: &super::Record) -> Vec<FieldChange> {
+    let before = compared_fields(approved);
+    let after = compared_fields(now);
+    let null = serde_json::Value::Null;
+    let mut keys: Vec<&String> = after.keys().collect();
+    keys.extend(before.keys().filter(|k| !after.contains_key(*k)));
+    keys.into_iter()
+        .filter_map(|k| {
+            let (b, a) = (before.get(k).unwrap_or(&null), after.get(k).unwrap_or(&null));
+            (b != a).then(|| FieldChange { path: k.clone(), before: b.clone(), after: a.clone() })
+        })
+        .collect()
 }
 
 /// Whether a record in this status may be edited. An approved record is closed until
@@ -199,6 +294,7 @@ mod tests {
             role: Role::Admin,
             decision,
             comment: None,
+            heads: vec![],
         }
     }
 
@@ -235,6 +331,8 @@ mod tests {
     #[case(Role::Reviewer, D::Approved, S::Validated, true)]
     #[case(Role::Reviewer, D::Approved, S::Approved, false)]
     #[case(Role::Reviewer, D::NeedsCorrection, S::Validated, true)]
+    #[case(Role::Reviewer, D::NeedsCorrection, S::Approved, true)]
+    #[case(Role::Reviewer, D::NeedsCorrection, S::Draft, false)]
     #[case(Role::Reviewer, D::Validated, S::Submitted, false)]
     #[case(Role::Reviewer, D::Reopened, S::Approved, true)]
     #[case(Role::Admin, D::Approved, S::Submitted, true)]
@@ -327,6 +425,92 @@ mod tests {
         let deleted = vec![ev(5, 2, D::Deleted), ev(9, 1, D::Submitted)];
         assert_eq!(status(&deleted), ReviewStatus::Deleted);
         assert!(is_deleted(&deleted) && !editable(status(&deleted)));
+    }
+
+    fn trail(decisions: &[Decision]) -> Vec<ReviewEvent> {
+        decisions.iter().enumerate().map(|(i, d)| ev(i as i64 + 1, 1, *d)).collect()
+    }
+
+    /// The approval levels, with who may not and what is missing: `Ok(())` or the code
+    /// of the refusal.
+    #[rstest]
+    #[case::facilitator_validates(Role::Facilitator, D::Validated, &[D::Submitted], None, false, Ok(()))]
+    #[case::reviewer_approves_validated(Role::Reviewer, D::Approved, &[D::Submitted, D::Validated], None, false, Ok(()))]
+    #[case::reviewer_approves_directly_with_reason(Role::Reviewer, D::Approved, &[D::Submitted], Some("Facilitateur absent depuis trois mois"), false, Ok(()))]
+    #[case::direct_approval_without_reason(Role::Reviewer, D::Approved, &[D::Submitted], None, false, Err("review.reason_required"))]
+    #[case::direct_approval_blank_reason(Role::Reviewer, D::Approved, &[D::Submitted], Some("   "), false, Err("review.reason_required"))]
+    #[case::member_approving(Role::Member, D::Approved, &[D::Submitted, D::Validated], Some("ok"), false, Err("review.role_not_allowed"))]
+    #[case::member_validating(Role::Member, D::Validated, &[D::Submitted], None, false, Err("review.role_not_allowed"))]
+    #[case::facilitator_approving(Role::Facilitator, D::Approved, &[D::Submitted, D::Validated], Some("ok"), false, Err("review.role_not_allowed"))]
+    #[case::reviewer_validating(Role::Reviewer, D::Validated, &[D::Submitted], None, false, Err("review.role_not_allowed"))]
+    #[case::facilitator_sends_back_submitted(Role::Facilitator, D::NeedsCorrection, &[D::Submitted], Some("Date manquante"), false, Ok(()))]
+    #[case::facilitator_sends_back_validated(Role::Facilitator, D::NeedsCorrection, &[D::Submitted, D::Validated], Some("Erreur"), false, Ok(()))]
+    #[case::facilitator_not_after_approval(Role::Facilitator, D::NeedsCorrection, &[D::Submitted, D::Validated, D::Approved], Some("Erreur"), false, Err("review.not_from_status"))]
+    #[case::reviewer_sends_back_submitted(Role::Reviewer, D::NeedsCorrection, &[D::Submitted], Some("Préciser"), false, Ok(()))]
+    #[case::reviewer_sends_back_validated(Role::Reviewer, D::NeedsCorrection, &[D::Submitted, D::Validated], Some("Préciser"), false, Ok(()))]
+    #[case::reviewer_sends_back_after_approval(Role::Reviewer, D::NeedsCorrection, &[D::Submitted, D::Validated, D::Approved], Some("Chiffres faux"), false, Ok(()))]
+    #[case::sending_back_without_comment(Role::Reviewer, D::NeedsCorrection, &[D::Submitted, D::Validated], None, false, Err("review.comment_required"))]
+    #[case::sending_back_after_approval_without_comment(Role::Reviewer, D::NeedsCorrection, &[D::Submitted, D::Approved], Some(" "), false, Err("review.comment_required"))]
+    #[case::not_approved_twice(Role::Reviewer, D::Approved, &[D::Submitted, D::Validated, D::Approved], None, false, Err("review.not_from_status"))]
+    #[case::reapproved_once_modified(Role::Reviewer, D::Approved, &[D::Submitted, D::Validated, D::Approved], None, true, Ok(()))]
+    #[case::facilitator_not_reapproving(Role::Facilitator, D::Approved, &[D::Submitted, D::Validated, D::Approved], None, true, Err("review.role_not_allowed"))]
+    #[case::facilitator_not_revalidating(Role::Facilitator, D::Validated, &[D::Submitted, D::Validated, D::Approved], None, true, Err("review.not_from_status"))]
+    fn approval_levels(
+        #[case] role: Role,
+        #[case] decision: Decision,
+        #[case] before: &[Decision],
+        #[case] comment: Option<&str>,
+        #[case] modified: bool,
+        #[case] expected: Result<(), &str>,
+    ) {
+        let got = check_on(&trail(before), role, decision, comment, modified).map_err(|e| e.code().as_str());
+        assert_eq!(got, expected, "{role} {decision} after {before:?}");
+    }
+
+    fn recommendation(text: &str) -> crate::model::Record {
+        use crate::model::*;
+        let body = RecordBody::Recommendation(Recommendation {
+            origin: None,
+            made_on: "2026-11-01".parse().unwrap(),
+            text: text.into(),
+            addressee: Addressee::MayorCouncil,
+            fds_corps: None,
+            domain: RecommendationDomain::Infrastructure,
+            priority: Priority::Medium,
+            responsible: "Maire".into(),
+            due_date: None,
+            status_history: vec![],
+            evidence: String::new(),
+        });
+        let at = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        Record::new(body, CommitteeId(Uuid::from_u128(7)), dev(1), at)
+    }
+
+    use crate::model::{Priority, RecordBody, Sensitivity};
+
+    #[test]
+    fn changed_fields_name_what_moved_and_ignore_review_and_bookkeeping() {
+        let approved = recommendation("Éclairer le marché");
+        let mut now = approved.clone();
+        // A decision and its bookkeeping are no edit.
+        now.review.push(ev(9, 2, D::NeedsCorrection));
+        now.updated_at = approved.updated_at + chrono::Duration::hours(3);
+        now.updated_by = dev(2);
+        assert!(changed_fields(&approved, &now).is_empty());
+        if let RecordBody::Recommendation(r) = &mut now.body {
+            r.text = "Éclairer le marché et la gare".into();
+            r.priority = Priority::High;
+        }
+        now.sensitivity = Sensitivity::Confidential;
+        let changes = changed_fields(&approved, &now);
+        let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths.len(), 3, "{paths:?}");
+        for p in ["text", "priority", "sensitivity"] {
+            assert!(paths.contains(&p), "{p} in {paths:?}");
+        }
+        let text = changes.iter().find(|c| c.path == "text").unwrap();
+        assert_eq!(text.before, serde_json::json!("Éclairer le marché"));
+        assert_eq!(text.after, serde_json::json!("Éclairer le marché et la gare"));
     }
 
     #[test]

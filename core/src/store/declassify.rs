@@ -91,6 +91,7 @@ fn copy(
         role,
         decision: reason,
         comment: None,
+        heads: vec![],
     });
     let copy = Record {
         id: RecordId::new(),

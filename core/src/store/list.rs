@@ -72,11 +72,11 @@ fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-const COLUMNS: &str = "r.id, r.kind, r.committee_id, r.region, r.cercle, r.commune, r.date, r.title, r.title_en,
+pub(super) const COLUMNS: &str = "r.id, r.kind, r.committee_id, r.region, r.cercle, r.commune, r.date, r.title, r.title_en,
     r.status, r.followup_status, r.sensitivity, r.read_only, r.error_count, r.conflict_count, r.updated_at,
     d.heads != d.acked_heads, (SELECT l.new_id FROM record_lineage l WHERE l.old_id = r.id)";
 
-fn row_to_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordSummary> {
+pub(super) fn row_to_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordSummary> {
     fn parse<T: std::str::FromStr>(s: String, i: usize) -> rusqlite::Result<T> {
         s.parse().map_err(|_| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text))
     }

@@ -24,6 +24,7 @@
 //! | `records`       | (through `documents`)                    | create, read, edit, review, conflicts |
 //! | `projection`    | `records`, `records_fts`                 | the row lists and search read         |
 //! | `list`          | `records`, `records_fts`                 | lists, filters, counts                |
+//! | `inbox`         | `records`                                | « À traiter »: what waits for a role  |
 //! | `declassify`    | `record_lineage`                         | history-free copies and their links   |
 //! | `drafts`        | `drafts`                                 | forms not valid yet                   |
 //! | `sync_state`    | `documents` (acked heads), `sync_cursors`| dirty documents, a page's writes      |
@@ -39,6 +40,7 @@
 pub mod custody;
 mod declassify;
 pub mod delivery;
+mod inbox;
 mod documents;
 mod drafts;
 pub mod files;
@@ -58,6 +60,7 @@ pub use documents::{DocHeaderView, MergeOutcome, SaveCost, MAX_INCREMENTS};
 pub use drafts::Draft;
 pub use identity::{Identity, ServerLink};
 pub use key::{check_strength, weakness, KdfParams, Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
+pub use inbox::{InboxCount, InboxFilter, InboxItem, InboxPage, InboxReason};
 pub use list::{ListFilter, Page, RecordSummary, MAX_PAGE};
 pub use quarantine::{held_back, QuarantinedEntry, RefusedDoc, REFUSAL_RETRY};
 pub use records::{Edited, StoredRecord};
@@ -270,6 +273,8 @@ impl Store {
             file.with_key(&key).write(path)?;
         }
         schema::migrate(&mut conn)?;
+        // The review columns first: the indicators' facts are made from the projection.
+        projection::backfill_review_columns(&mut conn)?;
         indicators::fill_if_stale(&mut conn)?;
         let identity = identity::read(&conn)?;
         let reference = reference::load(&conn)?;

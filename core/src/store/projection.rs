@@ -48,6 +48,59 @@ struct Row {
     created_by: Option<String>,
     updated_at: String,
     search: String,
+    /// Since when the record waits in its current status (see [`review_columns`]).
+    status_since: Option<String>,
+    modified_after_approval: bool,
+}
+
+/// How the inbox's instants are stored: one fixed format, so that text order is time
+/// order in SQL.
+pub(super) fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The inbox's columns of a readable record: since when it waits (the time of the
+/// decision that set its status, its creation when none did, or for a record edited
+/// after its approval the first edit the approval did not see) and whether it was
+/// edited after its approval ([`crate::doc::approval`]). A history that cannot be
+/// compared counts as modified: the CRSS looks at it again rather than trusting it.
+pub(super) fn review_columns(d: &mut RecordDoc, record: &Record) -> (Option<String>, bool) {
+    let since = crate::model::review::latest(&record.review).map_or(record.created_at, |e| e.at);
+    match d.approval_diff(record) {
+        Ok(Some(a)) if a.modified() => (Some(stamp(a.first_change_at.unwrap_or(a.approved_at))), true),
+        Ok(Some(a)) if a.pin_altered => (Some(stamp(a.approved_at)), true),
+        Ok(_) => (Some(stamp(since)), false),
+        Err(_) => (Some(stamp(since)), true),
+    }
+}
+
+/// Fills the inbox's columns of the records a store held before they existed (the
+/// rows listed by the migration in `review_backfill`), then forgets the list: run once
+/// when a store is opened after the upgrade.
+pub(super) fn backfill_review_columns(conn: &mut rusqlite::Connection) -> Result<usize, StoreError> {
+    let ids: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT id FROM review_backfill")?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
+        ids
+    };
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let tx = conn.transaction()?;
+    for key in &ids {
+        let Ok(id) = key.parse::<RecordId>() else { continue };
+        let Some(mut d) = super::documents::load(&tx, id)? else { continue };
+        if let Ok(record) = d.read() {
+            let (since, modified) = review_columns(&mut d, &record);
+            tx.execute(
+                "UPDATE records SET status_since = ?2, modified_after_approval = ?3 WHERE id = ?1",
+                params![key, since, modified],
+            )?;
+        }
+    }
+    tx.execute("DELETE FROM review_backfill", [])?;
+    tx.commit()?;
+    Ok(ids.len())
 }
 
 fn location(tx: &Transaction<'_>, record: &Record, reference: &ReferenceData) -> Result<Location, StoreError> {
@@ -94,6 +147,7 @@ pub(super) fn project(
         Ok(record) => {
             let errors = validate(record, &ValidationContext { today: now.date_naive(), reference });
             let (region, cercle, commune) = location(tx, record, reference)?;
+            let (status_since, modified_after_approval) = review_columns(d, record);
             Row {
                 region,
                 cercle,
@@ -112,6 +166,8 @@ pub(super) fn project(
                 created_by: Some(record.created_by.to_string()),
                 updated_at: record.updated_at.to_rfc3339(),
                 search: record.search_text(),
+                status_since,
+                modified_after_approval,
             }
         }
         Err(e) => {
@@ -133,6 +189,8 @@ pub(super) fn project(
                 created_by: None,
                 updated_at: now.to_rfc3339(),
                 search: String::new(),
+                status_since: None,
+                modified_after_approval: false,
             }
         }
     };
@@ -140,14 +198,16 @@ pub(super) fn project(
     let errors_json = serde_json::to_string(&row.errors).unwrap_or_else(|_| "[]".into());
     tx.prepare_cached(
         "INSERT INTO records (id, kind, committee_id, region, cercle, commune, date, title, title_en, status,
-            followup_status, sensitivity, read_only, error_count, errors, conflict_count, created_by, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            followup_status, sensitivity, read_only, error_count, errors, conflict_count, created_by, updated_at,
+            status_since, modified_after_approval)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, committee_id = excluded.committee_id,
             region = excluded.region, cercle = excluded.cercle, commune = excluded.commune, date = excluded.date,
             title = excluded.title, title_en = excluded.title_en, status = excluded.status,
             followup_status = excluded.followup_status, sensitivity = excluded.sensitivity,
             read_only = excluded.read_only, error_count = excluded.error_count, errors = excluded.errors,
-            conflict_count = excluded.conflict_count, created_by = excluded.created_by, updated_at = excluded.updated_at",
+            conflict_count = excluded.conflict_count, created_by = excluded.created_by, updated_at = excluded.updated_at,
+            status_since = excluded.status_since, modified_after_approval = excluded.modified_after_approval",
     )?
     .execute(params![
             id,
@@ -167,7 +227,9 @@ pub(super) fn project(
             errors_json,
             conflict_count,
             row.created_by,
-            row.updated_at
+            row.updated_at,
+            row.status_since,
+            row.modified_after_approval
     ])?;
     // The indicators' tallies follow the projection in the same transaction.
     super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now))?;

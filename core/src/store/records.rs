@@ -165,22 +165,8 @@ impl Store {
         }
     }
 
-    /// Applies `change` to the current record and saves it as one change by this device.
-    /// Refused when the result is invalid, the record approved or of a newer schema.
-    fn modify(
-        &mut self,
-        id: RecordId,
-        now: DateTime<Utc>,
-        message: &str,
-        change: impl FnOnce(&mut Record) -> Result<(), StoreError>,
-    ) -> Result<Record, StoreError> {
-        start_save();
-        let d = self.load_doc(id)?;
-        let record = read_record(&d, id)?;
-        self.modify_loaded(d, record, now, message, change)
-    }
-
-    /// [`Store::modify`] of a document already loaded, holding `record`.
+    /// Applies `change` to `record`, held by the loaded document `d`, and saves it as
+    /// one change by this device. Refused when the result is invalid.
     fn modify_loaded(
         &mut self,
         mut d: RecordDoc,
@@ -358,15 +344,30 @@ impl Store {
         comment: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Record, StoreError> {
+        start_save();
         let role = self.identity.role;
         let device = self.identity.device_id;
         let comment = comment.filter(|c| !c.trim().is_empty());
-        self.modify(id, now, &format!("review {decision}"), move |r| {
-            review::check(&r.review, role, decision, comment.as_deref())?;
+        let mut d = self.load_doc(id)?;
+        let record = read_record(&d, id)?;
+        // The decision is pinned to the version it was made on: the heads now, before
+        // the decision's own change.
+        let heads = crate::doc::approval::heads_for_event(&d.heads());
+        let modified = d.approval_diff(&record)?.is_some_and(|a| a.modified());
+        self.modify_loaded(d, record, now, &format!("review {decision}"), move |r| {
+            review::check_on(&r.review, role, decision, comment.as_deref(), modified)?;
             let at = review::next_event_time(&r.review, now);
-            r.review.push(ReviewEvent { id: ItemId::new(), at, by_device: device, role, decision, comment });
+            r.review.push(ReviewEvent { id: ItemId::new(), at, by_device: device, role, decision, comment, heads });
             Ok(())
         })
+    }
+
+    /// The approval the record's status rests on and what changed since (see
+    /// [`crate::doc::approval`]); `None` when the record is not approved.
+    pub fn approval(&self, id: RecordId) -> Result<Option<crate::doc::ApprovalDiff>, StoreError> {
+        let mut d = self.load_doc(id)?;
+        let record = read_record(&d, id)?;
+        Ok(d.approval_diff(&record)?)
     }
 
     pub fn conflicts(&self, id: RecordId) -> Result<Vec<Conflict>, StoreError> {

@@ -313,6 +313,7 @@ mod tests {
             role,
             decision,
             comment: None,
+            heads: vec![],
         };
         let before = vec![event(OTHER, Role::Member, Decision::Submitted)];
         let mut after = before.clone();
@@ -350,6 +351,7 @@ mod tests {
             role,
             decision,
             comment: None,
+            heads: vec![],
         };
         let before: Vec<ReviewEvent> = before.into_iter().map(|(h, by, role, d)| event(h, by, role, d)).collect();
         let mut after = before.clone();

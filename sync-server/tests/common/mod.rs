@@ -302,5 +302,5 @@ pub fn count_by_doc(entries: &[LogEntry]) -> HashMap<[u8; 16], usize> {
 
 /// A review event made by `device` in `role`.
 pub fn review_event(device: DeviceId, role: Role, decision: Decision) -> ReviewEvent {
-    ReviewEvent { id: ItemId::new(), at: now(), by_device: device, role, decision, comment: None }
+    ReviewEvent { id: ItemId::new(), at: now(), by_device: device, role, decision, comment: None, heads: vec![] }
 }

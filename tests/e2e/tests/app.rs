@@ -615,12 +615,24 @@ async fn dashboard_screenshots(app: &App) {
     }
 }
 
-/// The CRSS in Bamako with a year of records from forty-odd committees, synced from a
-/// real server: the dashboard draws what `Store::indicators` computes on another device
-/// holding the same records, states what it counts, shows its numbers as tables, and
-/// follows the filters.
+/// The id of the first displayed inbox item matching `css` (an extra attribute filter).
+async fn inbox_item(app: &App, extra: &str) -> String {
+    let css = format!("[data-testid=\"inbox-item\"]{extra}");
+    let e = app.wait_css(&css).await;
+    match e.attr("data-id").await.ok().flatten() {
+        Some(id) => id,
+        None => app.fail(&format!("`{css}` has no data-id")).await,
+    }
+}
+
+/// The CRSS in Bamako with the demo and a year of records from forty-odd committees,
+/// synced from a real server: from the inbox « À traiter » she sends one record back
+/// with a comment and approves one a facilitator validated; the committees' devices see
+/// both after a sync. The dashboard draws what `Store::indicators` computes on another
+/// device holding the same records, states what it counts, shows its numbers as tables,
+/// and follows the filters.
 #[tokio::test]
-async fn a_reviewer_reads_the_dashboard_over_a_year_of_records() {
+async fn a_reviewer_works_through_the_inbox_and_reads_the_dashboard() {
     use ccs_core::report::{Basis, IndicatorFilter, IndicatorParams, Period};
 
     let mut world = World::with_demo_year();
@@ -631,6 +643,36 @@ async fn a_reviewer_reads_the_dashboard_over_a_year_of_records() {
     app.set_timeout(std::time::Duration::from_secs(180));
     flows::sync_and_close(&app).await;
     app.set_timeout(ccs_e2e::timeout());
+
+    // « À traiter »: the oldest waiting first; the first one is sent back with a comment.
+    app.click("nav-review").await;
+    let returned = inbox_item(&app, "").await;
+    app.click_css(&format!("[data-testid=\"review-item\"][data-id=\"{returned}\"]")).await;
+    app.wait("decisions").await;
+    app.fill("decision-comment", CORRECTION).await;
+    app.click("decision-needs_correction").await;
+    app.wait_css(&status_badge("needs_correction")).await;
+    // Back to the list: it left the inbox; one validated by a facilitator is approved.
+    app.click("inbox-back").await;
+    app.wait_gone_css(&format!("[data-testid=\"inbox-item\"][data-id=\"{returned}\"]")).await;
+    let approved_id = inbox_item(&app, "[data-reason=\"validated\"]").await;
+    app.click_css(&format!("[data-testid=\"review-item\"][data-id=\"{approved_id}\"]")).await;
+    app.wait("decisions").await;
+    app.click("decision-approved").await;
+    app.wait_css(&status_badge("approved")).await;
+    flows::sync_and_close(&app).await;
+    // Another device (the admin's, holding every record) receives both decisions.
+    world.admin.sync().unwrap();
+    let status_of = |id: &str| {
+        let record = world.admin.store.record(id.parse().unwrap()).unwrap();
+        (ccs_core::model::review::status(&record.review), record.review.last().and_then(|e| e.comment.clone()))
+    };
+    assert_eq!(
+        status_of(&returned),
+        (ccs_core::model::ReviewStatus::NeedsCorrection, Some(CORRECTION.to_string())),
+        "sent back with the comment"
+    );
+    assert_eq!(status_of(&approved_id).0, ccs_core::model::ReviewStatus::Approved);
 
     // The dashboard, from the menu: figures, then charts.
     let started = std::time::Instant::now();

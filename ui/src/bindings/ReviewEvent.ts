@@ -4,4 +4,10 @@ import type { DeviceId } from "./DeviceId";
 import type { ItemId } from "./ItemId";
 import type { Role } from "./Role";
 
-export type ReviewEvent = { id: ItemId, at: string, by_device: DeviceId, role: Role, decision: Decision, comment: string | null, };
+export type ReviewEvent = { id: ItemId, at: string, by_device: DeviceId, role: Role, decision: Decision, comment: string | null, 
+/**
+ * The document's heads (hex) the decision was made on. Events written before this
+ * field existed have none: they read as empty (`missing`), and the version they
+ * approved is found from the history instead (see `doc::approval`).
+ */
+heads: Array<string>, };

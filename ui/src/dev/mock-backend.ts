@@ -10,7 +10,7 @@ import { emit } from '@tauri-apps/api/event';
 import { handleRecords } from './mock-records';
 import { handleRelay } from './mock-relay';
 import { handleIndicators } from './mock-indicators';
-import type { AppStatus, Home, Page, PassphraseCheck, Settings, SyncState, SyncSummary } from '../lib/api';
+import type { AppStatus, Home, InboxPage, Page, PassphraseCheck, Settings, SyncState, SyncSummary } from '../lib/api';
 import type { IdentityView } from '../bindings/IdentityView';
 import type { RecordSummary } from '../bindings/RecordSummary';
 import type { Stage } from '../bindings/Stage';
@@ -163,6 +163,28 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
         offset: 0,
         limit: 50,
       } satisfies Page;
+    case 'inbox': {
+      const waiting = [
+        summary('0192f0c4-0000-7000-8000-000000000002', 'session', 'Séance ordinaire mensuelle', 'submitted'),
+        summary('0192f0c4-0000-7000-8000-000000000003', 'recommendation', 'Patrouilles conjointes au marché', 'validated'),
+      ];
+      return {
+        items: waiting.map((s, i) => ({
+          summary: s,
+          reason: s.status === 'validated' ? 'validated' : 'submitted',
+          waiting_since: '2025-02-10T08:00:00.000Z',
+          waiting_days: 9 - i * 4,
+        })),
+        total: waiting.length,
+        offset: 0,
+        limit: 50,
+        by_region: [{ key: 'tombouctou', count: 2 }],
+        by_kind: [
+          { key: 'recommendation', count: 1 },
+          { key: 'session', count: 1 },
+        ],
+      } satisfies InboxPage;
+    }
     case 'sync_state':
       return syncState();
     case 'sync_now': {

@@ -414,6 +414,7 @@ function view(id: string, role: Role): RecordView {
     may_purge: role !== 'member' && r.summary.kind !== 'committee',
     links: [],
     delivery: r.summary.dirty ? { state: 'not_sent' } : { state: 'received', at: r.summary.updated_at },
+    approval: null,
   };
 }
 

@@ -8,6 +8,7 @@ import { records } from './en/records';
 import { secretary } from './en/secretary';
 import { courier, relay } from './en/relay';
 import { indicators } from './en/indicators';
+import { inbox } from './en/review';
 
 export type Dict = Widen<typeof fr>;
 
@@ -50,7 +51,7 @@ export const en: Dict = {
     workshop: 'Workshops',
     recommendation: 'Recommendations',
     committee: 'Committees',
-    review: 'Review',
+    review: 'To review',
     settings: 'Settings',
     help: 'Help',
     relay: 'Facilitator',
@@ -291,4 +292,5 @@ export const en: Dict = {
   relay,
   courier,
   indicators,
+  inbox,
 };

@@ -9,6 +9,7 @@ import { records } from './fr/records';
 import { secretary } from './fr/secretary';
 import { courier, relay } from './fr/relay';
 import { indicators } from './fr/indicators';
+import { inbox } from './fr/review';
 import { withFrenchSpacing } from './typography';
 
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
@@ -50,7 +51,7 @@ export const fr = withFrenchSpacing({
     workshop: 'Ateliers',
     recommendation: 'Recommandations',
     committee: 'Comités',
-    review: 'Revue',
+    review: 'À traiter',
     settings: 'Paramètres',
     help: 'Aide',
     relay: 'Facilitateur',
@@ -294,4 +295,5 @@ export const fr = withFrenchSpacing({
   relay,
   courier,
   indicators,
+  inbox,
 });

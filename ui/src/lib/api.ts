@@ -14,6 +14,9 @@ import type { DraftInput } from '../bindings/DraftInput';
 import type { DraftOutcome } from '../bindings/DraftOutcome';
 import type { DraftView } from '../bindings/DraftView';
 import type { Home } from '../bindings/Home';
+import type { InboxFilter } from '../bindings/InboxFilter';
+import type { InboxItem } from '../bindings/InboxItem';
+import type { InboxPage } from '../bindings/InboxPage';
 import type { ListFilter } from '../bindings/ListFilter';
 import type { Page } from '../bindings/Page';
 import type { PassphraseCheck } from '../bindings/PassphraseCheck';
@@ -50,6 +53,9 @@ export type {
   DraftOutcome,
   DraftView,
   Home,
+  InboxFilter,
+  InboxItem,
+  InboxPage,
   ListFilter,
   Page,
   PassphraseCheck,
@@ -120,6 +126,8 @@ export const vocabulary = () => call<Vocabulary>('vocabulary');
 export const listRecords = (filter: Partial<ListFilter> = {}) =>
   call<Page>('list_records', { filter: listFilter(filter) });
 export const reviewQueue = () => call<Page>('review_queue');
+/** « À traiter »: what waits for this role, oldest first, with the filter chips' counts. */
+export const inbox = (filter: InboxFilter) => call<InboxPage>('inbox', { filter });
 export const openRecord = (id: string) => call<RecordView>('open_record', { id });
 export const newRecord = (kind: RecordKind) => call<DraftView>('new_record', { kind });
 export const saveDraft = (draft: DraftInput) => call<DraftOutcome>('save_draft', { draft });

@@ -11,7 +11,8 @@
  *   #/record/<id>               one record (detail, review trail, decisions)
  *   #/record/<id>/print         a session's procès-verbal, laid out for printing
  *   #/help                      the help page (« Aide »)
- *   #/review                    review queue
+ *   #/review                    « À traiter »: the inbox of what waits for this role
+ *   #/review/<id>               one record opened from the inbox, with « Suivant »
  *   #/settings                  settings
  *   #/relay                     « Facilitateur »: send and receive through the relay
  *   #/courier                   « Courrier »: the bundles this device carries
@@ -31,7 +32,7 @@ export type Route =
   | { name: 'draft'; kind: Kind; id: string }
   | { name: 'edit'; kind: Kind; id: string }
   | { name: 'record'; id: string }
-  | { name: 'review' }
+  | { name: 'review'; id?: string }
   | { name: 'settings' }
   | { name: 'print'; id: string }
   | { name: 'help' }
@@ -59,6 +60,7 @@ export function parseRoute(hash: string): Route {
       break;
     case 'review':
       if (parts.length === 1) return { name: 'review' };
+      if (parts.length === 2 && ID.test(a)) return { name: 'review', id: a };
       break;
     case 'settings':
       if (parts.length === 1) return { name: 'settings' };
@@ -114,7 +116,7 @@ export function href(route: Route): string {
     case 'record':
       return `#/record/${encodeURIComponent(route.id)}`;
     case 'review':
-      return '#/review';
+      return route.id ? `#/review/${encodeURIComponent(route.id)}` : '#/review';
     case 'settings':
       return '#/settings';
     case 'print':
