@@ -198,6 +198,11 @@ error_codes! {
     ServerBusy => "server.busy", "Le serveur est très chargé : rien n’a été perdu, la synchronisation reprendra d’elle-même un peu plus tard.", "The server is very busy: nothing was lost, sync will resume by itself a little later.";
     ServerTimeout => "server.timeout", "Le serveur a mis trop de temps à répondre : rien n’a été perdu, réessayez dans un moment.", "The server took too long to answer: nothing was lost, try again in a moment.";
     ServerInternal => "server.internal", "Le serveur n’a pas pu traiter la demande : réessayez plus tard.", "The server could not complete this request; try again later.";
+    // ---------------------------------------------------------------- the quarterly report (pdf)
+    ReportBadQuarter => "report.bad_quarter", "Trimestre invalide : écrivez l’année et le numéro du trimestre, par exemple 2026-T4.", "Invalid quarter: write the year and the quarter's number, for example 2026-T4.";
+    ReportPdfRender => "report.pdf_render", "Le rapport n’a pas pu être mis en page.", "The report could not be typeset.";
+    ReportUnknownRegion => "report.unknown_region", "Région inconnue dans les données de référence.", "Unknown region in the reference data.";
+    ReportPdfWrite => "report.pdf_write", "Le rapport n’a pas pu être enregistré dans le fichier choisi.", "The report could not be saved to the chosen file.";
 }
 
 impl ErrorCode {

@@ -31,6 +31,7 @@ pub mod i18n;
 pub mod model;
 pub mod reference;
 pub mod relay;
+pub mod report;
 pub mod samples;
 pub mod store;
 pub mod sync;

@@ -1,0 +1,2 @@
+//! Reports over the projection: the quarterly report's data ([`quarterly`]).
+pub mod quarterly;
