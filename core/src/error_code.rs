@@ -198,6 +198,9 @@ error_codes! {
     ServerBusy => "server.busy", "Le serveur est très chargé : rien n’a été perdu, la synchronisation reprendra d’elle-même un peu plus tard.", "The server is very busy: nothing was lost, sync will resume by itself a little later.";
     ServerTimeout => "server.timeout", "Le serveur a mis trop de temps à répondre : rien n’a été perdu, réessayez dans un moment.", "The server took too long to answer: nothing was lost, try again in a moment.";
     ServerInternal => "server.internal", "Le serveur n’a pas pu traiter la demande : réessayez plus tard.", "The server could not complete this request; try again later.";
+    // ---------------------------------------------------------------- indicators (report)
+    ReportBadPeriod => "report.bad_period", "Période invalide : indiquez un mois (2026-11), un trimestre (2026-T4) ou une année (2026).", "Invalid period: give a month (2026-11), a quarter (2026-T4) or a year (2026).";
+    ReportBadBasis => "report.bad_basis", "Base de calcul invalide : « approved » (fiches approuvées) ou « all » (toutes les fiches).", "Invalid basis: “approved” (approved records) or “all” (every record).";
     // ---------------------------------------------------------------- the quarterly report (pdf)
     ReportBadQuarter => "report.bad_quarter", "Trimestre invalide : écrivez l’année et le numéro du trimestre, par exemple 2026-T4.", "Invalid quarter: write the year and the quarter's number, for example 2026-T4.";
     ReportPdfRender => "report.pdf_render", "Le rapport n’a pas pu être mis en page.", "The report could not be typeset.";

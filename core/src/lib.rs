@@ -12,6 +12,7 @@
 //!   scope rules shared with the server;
 //! - [`app`]: what the app does without knowing Tauri (every Tauri command is one call of
 //!   [`app::App`]), its views and its one error type;
+//! - [`report`]: the eight indicators the CRSS follows, from per-committee monthly tallies;
 //! - [`demo`]: realistic sample records for demos;
 //! - [`samples`]: one valid record body per kind, for tests and examples;
 //! - [`i18n`]: languages and bilingual messages;

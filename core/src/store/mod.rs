@@ -31,6 +31,7 @@
 //! | `delivery`      | `sync_receipts`                          | when the server took each record      |
 //! | `relay`         | `relay_*`                                | device keys, pinned server, bundles   |
 //! | `custody`       | `relay_custody`, `relay_roster`          | bundles a courier carries for others  |
+//! | `indicators`    | `indicator_*`                            | the indicators' per-month tallies     |
 //!
 //! What a sync page *is* (`Cursor`, `SyncPage`) belongs to the sync module, which applies a
 //! page through [`PageWrite`]: the store knows nothing of the sync.
@@ -42,6 +43,7 @@ mod documents;
 mod drafts;
 pub mod files;
 mod identity;
+mod indicators;
 mod key;
 mod list;
 mod projection;
@@ -112,6 +114,8 @@ pub enum StoreError {
     Io(String),
     #[error("database error: {0}")]
     Sqlite(String),
+    #[error("`{0}` is not a period")]
+    BadPeriod(String),
 }
 
 impl StoreError {
@@ -137,6 +141,7 @@ impl StoreError {
             StoreError::Reference(e) => e.code(),
             StoreError::Io(_) => ErrorCode::StoreIo,
             StoreError::Sqlite(_) => ErrorCode::StoreDatabase,
+            StoreError::BadPeriod(_) => ErrorCode::ReportBadPeriod,
         }
     }
 }
@@ -220,6 +225,7 @@ impl Store {
         let (file, key) = KeyFile::new(passphrase, params)?;
         let mut conn = open_connection(path, &key, true)?;
         schema::migrate(&mut conn)?;
+        indicators::mark_current(&conn)?;
         identity::insert(&conn, &identity)?;
         let keys = relay::load_or_make_keys(&conn)?;
         // The key file is written last: a crash before this leaves a database nobody can
@@ -264,6 +270,7 @@ impl Store {
             file.with_key(&key).write(path)?;
         }
         schema::migrate(&mut conn)?;
+        indicators::fill_if_stale(&mut conn)?;
         let identity = identity::read(&conn)?;
         let reference = reference::load(&conn)?;
         let keys = relay::load_or_make_keys(&conn)?;
