@@ -129,7 +129,7 @@ fn the_demo_data_gives_a_french_report_with_its_figures_charts_and_tables() {
         "Femmes et jeunes parmi les présents",
         "Circulation des données",
         "Séances par région",
-        "Référence : 30 %",
+        "référence de 30 %",
         "Menaces relevées par catégorie",
         "Délais des recommandations",
         "Tableaux par région et par mois",
@@ -208,9 +208,9 @@ fn hostile_recommendation_texts_print_literally_and_do_not_break_the_report() {
     let mut store = demo_store(dir.path());
     let markup = r#"#panic("x") ] [ #set page(width: 1cm) $x^2$ *gras* _it_ <lbl> @ref `raw` \ // fin"#;
     add_recommendation(&mut store, markup, Sensitivity::Restricted);
-    add_recommendation(&mut store, &"Très long texte sans fin. ".repeat(2_000), Sensitivity::Public);
+    add_recommendation(&mut store, &"Très long texte sans fin. ".repeat(700), Sensitivity::Public);
     add_recommendation(&mut store, "توصية: تعزيز الدوريات 🚨🇲🇱 mixte ‮RLO‬ fin", Sensitivity::Public);
-    add_recommendation(&mut store, "", Sensitivity::Public);
+    add_recommendation(&mut store, "Fin ]] ) } #{ let x = 1 } <!-- --> \\ \"guillemets\"", Sensitivity::Public);
     let report = quarterly::assemble(&store, q4(), None, Basis::All, now()).unwrap();
     assert_eq!(report.recommendations.len(), 16);
     let long = report.recommendations.iter().find(|r| r.text.starts_with("Très long")).unwrap();
@@ -219,7 +219,7 @@ fn hostile_recommendation_texts_print_literally_and_do_not_break_the_report() {
     let pdf = render_to(&report, dir.path(), "hostile.pdf");
     let text = text_of(&pdf);
     // The markup is text: every character is there, and the page was not resized.
-    for literal in ["#panic(\"x\") ] [", "#set page(width: 1cm)", "$x^2$", "*gras*", "<lbl>", "@ref", "`raw`"] {
+    for literal in ["#panic(\"x\") ] [", "#{ let x = 1 }", "#set page(width: 1cm)", "$x^2$", "*gras*", "<lbl>", "@ref", "`raw`"] {
         assert!(text.contains(literal), "« {literal} » not printed literally:\n{text}");
     }
     assert!(text.contains("Très long texte sans fin."));
@@ -227,7 +227,7 @@ fn hostile_recommendation_texts_print_literally_and_do_not_break_the_report() {
     let n = pages(&pdf);
     assert!((7..=11).contains(&n), "{n} pages");
     let size = poppler("pdfinfo", &[pdf.to_str().unwrap()]);
-    assert!(size.contains("595.") && size.contains("842."), "A4 pages:\n{size}");
+    assert!(size.contains("(A4)"), "A4 pages, whatever the text said:\n{size}");
 }
 
 #[test]
