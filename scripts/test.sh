@@ -14,9 +14,10 @@ sudo=()
 need_apt=()
 command -v cc >/dev/null || need_apt+=(gcc)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
-# The Tauri app's libraries, Xvfb, the WebKit WebDriver and ImageMagick (screenshots).
+# The Tauri app's libraries, Xvfb, the WebKit WebDriver, ImageMagick (screenshots) and
+# poppler-utils (the quarterly report's PDF read back as text and pictures in its tests).
 for pkg in libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
-  xvfb webkit2gtk-driver imagemagick xauth; do
+  xvfb webkit2gtk-driver imagemagick xauth poppler-utils; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -155,6 +155,9 @@ enum Command {
     /// Records carried by a facilitator: bundles to send, return bundles to apply.
     #[command(subcommand)]
     Relay(RelayCommand),
+    /// Reports over the records: the quarterly report in PDF.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Send local changes to the server and receive the others' (exit 4 if the server
     /// refused some records).
     Sync,
@@ -170,6 +173,26 @@ enum Command {
     StressWrite {
         #[arg(long, default_value_t = 100)]
         count: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The quarterly report « Rapport trimestriel » written as a PDF (offline, in French):
+    /// indicators, charts, tables by region, the recommendations followed up.
+    Pdf {
+        /// The quarter: 2026-T4.
+        #[arg(long, value_name = "YYYY-TN")]
+        quarter: String,
+        /// The PDF file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// One region (its code, e.g. tombouctou); the whole country if absent.
+        #[arg(long, value_name = "CODE")]
+        region: Option<String>,
+        /// What the figures count: approved (records the CRSS approved) or all.
+        #[arg(long, default_value = "approved")]
+        basis: String,
     },
 }
 
@@ -279,6 +302,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Relay(RelayCommand::Import { files }) => commands::relay::import(&ctx, &files, out),
         Command::Relay(RelayCommand::Status { json }) => commands::relay::status(&ctx, json, out),
         Command::Sync => commands::sync::run(&ctx, out),
+        Command::Report(ReportCommand::Pdf { quarter, out: file, region, basis }) => {
+            commands::report_pdf::run(&ctx, &quarter, &file, region.as_deref(), &basis, out)
+        }
         Command::Relay(RelayCommand::Courier(c)) => commands::courier::run(&ctx, c, out),
         Command::Wipe { yes } => commands::wipe::run(&ctx, yes, out),
         Command::StressWrite { count } => commands::stress::run(&ctx, count, out),

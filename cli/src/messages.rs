@@ -47,6 +47,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("out.prompt_passphrase", "Code secret : ", "Passphrase: "),
     ("out.prompt_new_passphrase", "Nouveau code secret : ", "New passphrase: "),
     ("out.prompt_repeat", "Répétez le code secret : ", "Repeat the passphrase: "),
+    ("out.report_pdf", "Rapport trimestriel {1} écrit dans {0} ({2} octets, {3} recommandation(s) listée(s))", "Quarterly report {1} written to {0} ({2} bytes, {3} recommendation(s) listed)"),
     ("out.demo", "Fiches de démonstration créées : {0} comité(s), {1} séance(s), {2} évaluation(s), {3} atelier(s), {4} recommandation(s) ; {5} avec un examen", "Demo records created: {0} committee(s), {1} session(s), {2} assessment(s), {3} workshop(s), {4} recommendation(s); {5} with a review"),
     ("out.list_count", "{0} fiche(s) sur {1}", "{0} record(s) of {1}"),
     ("out.col_id", "ID", "ID"),

@@ -663,3 +663,49 @@ fn wipe_needs_yes_and_removes_the_files() {
     assert_one_line_error(&s.run(&["list"]), 1, "store.not_found");
     assert_one_line_error(&s.run(&["wipe", "--yes"]), 1, "store.not_found");
 }
+
+// ---------------------------------------------------------------- report pdf
+
+/// The quarter of today (the CLI's demo records are dated from the clock).
+fn this_quarter() -> String {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    format!("{}-T{}", today.year(), today.month0() / 3 + 1)
+}
+
+#[test]
+fn report_pdf_writes_the_quarterly_report_of_the_demo() {
+    let s = TestStore::init(&["--role", "reviewer"]);
+    s.ok(&["demo"]);
+    let path = s.dir.path().join("rapport.pdf");
+    let quarter = this_quarter();
+    let out = s.ok(&["report", "pdf", "--quarter", &quarter, "--out", path.to_str().unwrap(), "--basis", "all"]);
+    assert!(out.contains("Rapport trimestriel") && out.contains(&quarter), "{out}");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF was written");
+
+    let regional = s.dir.path().join("gao.pdf");
+    s.ok(&["report", "pdf", "--quarter", &quarter, "--out", regional.to_str().unwrap(), "--region", "gao"]);
+    assert!(std::fs::read(&regional).unwrap().starts_with(b"%PDF-"));
+}
+
+#[test]
+fn report_pdf_refuses_a_bad_quarter_basis_or_region_with_a_code_and_writes_nothing() {
+    let s = TestStore::init(&["--role", "reviewer"]);
+    let path = s.dir.path().join("rapport.pdf");
+    let file = path.to_str().unwrap();
+    let line = assert_one_line_error(&s.run(&["report", "pdf", "--quarter", "2026-T5", "--out", file]), 1, "report.bad_quarter");
+    assert!(line.contains("2026-T5"), "the bad value is shown: {line}");
+    assert_one_line_error(&s.run(&["report", "pdf", "--quarter", "T4", "--out", file]), 1, "report.bad_quarter");
+    assert_one_line_error(
+        &s.run(&["report", "pdf", "--quarter", "2026-T4", "--out", file, "--basis", "some"]),
+        1,
+        "report.bad_basis",
+    );
+    assert_one_line_error(
+        &s.run(&["report", "pdf", "--quarter", "2026-T4", "--out", file, "--region", "atlantide"]),
+        1,
+        "report.unknown_region",
+    );
+    assert!(!path.exists(), "nothing written after a refusal");
+}

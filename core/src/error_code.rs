@@ -203,6 +203,11 @@ error_codes! {
     ReportBadBasis => "report.bad_basis", "Base de calcul invalide : « approved » (fiches approuvées) ou « all » (toutes les fiches).", "Invalid basis: “approved” (approved records) or “all” (every record).";
     // ---------------------------------------------------------------- review (issue 12: approval levels)
     ReviewReasonRequired => "review.reason_required", "Pour approuver une fiche soumise sans validation du facilitateur, indiquez la raison en commentaire.", "To approve a submitted record the facilitator has not validated, give the reason in the comment.";
+    // ---------------------------------------------------------------- the quarterly report (pdf)
+    ReportBadQuarter => "report.bad_quarter", "Trimestre invalide : écrivez l’année et le numéro du trimestre, par exemple 2026-T4.", "Invalid quarter: write the year and the quarter's number, for example 2026-T4.";
+    ReportPdfRender => "report.pdf_render", "Le rapport n’a pas pu être mis en page.", "The report could not be typeset.";
+    ReportUnknownRegion => "report.unknown_region", "Région inconnue dans les données de référence.", "Unknown region in the reference data.";
+    ReportPdfWrite => "report.pdf_write", "Le rapport n’a pas pu être enregistré dans le fichier choisi.", "The report could not be saved to the chosen file.";
 }
 
 impl ErrorCode {

@@ -235,6 +235,21 @@ async fn relay_export_to(state: State<'_, Shared>, folder: String) -> Reply<Rela
     state.run(move |a| a.relay_export_to(std::path::Path::new(&folder), Utc::now())).await
 }
 
+/// « Rapport trimestriel »: the quarterly report typeset as a PDF and written to `path`
+/// (the file the user picked). `basis` defaults to approved records only.
+#[tauri::command]
+async fn report_pdf(
+    state: State<'_, Shared>,
+    quarter: String,
+    path: String,
+    region: Option<String>,
+    basis: Option<ccs_core::report::Basis>,
+) -> Reply<ReportWritten> {
+    let request =
+        QuarterlyRequest { quarter, region, basis: basis.unwrap_or(ccs_core::report::Basis::Approved) };
+    state.run(move |a| ccs_report_pdf::write_quarterly(a, &request, std::path::Path::new(&path), Utc::now())).await
+}
+
 #[tauri::command]
 async fn relay_import(state: State<'_, Shared>, bytes: Vec<u8>) -> Reply<RelayImportReport> {
     state.run(move |a| a.relay_import(&bytes, Utc::now())).await
@@ -424,6 +439,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         relay_status,
         relay_default_folder,
         relay_export_to,
+        report_pdf,
         relay_import,
         courier_view,
         courier_collect,

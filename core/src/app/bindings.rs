@@ -34,6 +34,8 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     SyncProgress::export_all(&cfg)?;
     RelayStatus::export_all(&cfg)?;
     RelayExportSummary::export_all(&cfg)?;
+    QuarterlyRequest::export_all(&cfg)?;
+    ReportWritten::export_all(&cfg)?;
     RelayImportReport::export_all(&cfg)?;
     courier::CourierView::export_all(&cfg)?;
     courier::Collected::export_all(&cfg)?;

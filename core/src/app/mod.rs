@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod courier;
 mod error;
 mod handover;
+mod quarterly;
 mod relay;
 mod settings;
 mod templates;
@@ -21,6 +22,7 @@ pub use relay::{
     export_to as relay_export_to, import_report_of, relay_status_of, BundleRefusal, RelayExportSummary,
     RelayImportReport, RelayStatus,
 };
+pub use quarterly::{QuarterlyRequest, ReportWritten};
 pub use settings::{check_server_url, AppIcon, Settings, SettingsPatch};
 pub use views::*;
 

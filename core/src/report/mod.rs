@@ -10,11 +10,15 @@
 //! (`store::indicators`), so reading the indicators never loads a document nor scans
 //! every record; [`crate::store::Store::indicators`] is the entry point.
 //!
+//! - [`quarterly`]: the data of the quarterly report « Rapport trimestriel » (owned by
+//!   the PDF part; typeset by `ccs-report-pdf`).
+//!
 //! Not here: drawing (the UI's dashboard), files (exports, the PDF report).
 
 pub mod facts;
 pub mod indicators;
 pub mod period;
+pub mod quarterly;
 
 pub use facts::{
     facts, Basis, FactsContext, RecommendationCounts, RecordFacts, RegistryEntry, Tally, REALISATION_DAYS,

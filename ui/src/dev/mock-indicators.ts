@@ -213,7 +213,7 @@ export function handleIndicators(cmd: string, args: Any): unknown {
     case 'indicators':
       return mockIndicators(args);
     case 'report_pdf':
-      return `/home/crss/Documents/Rapport-trimestriel-${String(args.quarter)}.pdf`;
+      return { path: String(args.path), bytes: 184_320, quarter: String(args.quarter), recommendations: 42 };
     default:
       return undefined;
   }

@@ -31,6 +31,7 @@ import type { SyncSummary } from '../bindings/SyncSummary';
 import type { TextWarning } from '../bindings/TextWarning';
 import type { Vocabulary } from '../bindings/Vocabulary';
 import type { Indicators } from '../bindings/Indicators';
+import type { ReportWritten } from '../bindings/ReportWritten';
 import { toCommandArgs, toDashboard, type DashboardView, type IndicatorsQuery } from './dashboard';
 import type {
   Collected,
@@ -151,9 +152,10 @@ export const textWarnings = (text: string) => call<TextWarning[]>('text_warnings
  * this device, in the dashboard's shape (`lib/dashboard.ts` reads the command's answer). */
 export const indicators = async (query: IndicatorsQuery): Promise<DashboardView> =>
   toDashboard(await call<Indicators>('indicators', toCommandArgs(query)));
-/** « Rapport trimestriel (PDF) »: writes the report of `quarter` (« 2026-T4 »); answers
- * the path of the file written. */
-export const reportPdf = (quarter: string, region: string | null) => call<string>('report_pdf', { quarter, region });
+/** « Rapport trimestriel (PDF) »: writes the report of `quarter` (« 2026-T4 ») to `path`,
+ * for a region or the whole country, counting approved records or all. */
+export const reportPdf = (quarter: string, path: string, region: string | null, basis: 'approved' | 'all') =>
+  call<ReportWritten>('report_pdf', { quarter, path, region, basis });
 
 // ---------------------------------------------------------------- the relay (issue 15)
 

@@ -51,7 +51,10 @@ export const indicators: Widen<typeof fr> = {
     reportPdf: 'Quarterly report (PDF)',
     reportWriting: 'Preparing the report…',
     reportSaved: (path: string) => `Report saved: ${path}`,
-    reportQuarterOnly: 'The report covers the quarter of the period shown.',
+    reportOf: (quarter: string) => `Report of ${quarter}, with the region and records counted chosen below.`,
+    reportFolder: 'Folder to save the report in',
+    reportFile: (name: string) => `File: ${name}`,
+    reportSave: 'Save the report',
     export: 'Export',
   },
   figures: {

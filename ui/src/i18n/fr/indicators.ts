@@ -54,7 +54,10 @@ export const indicators = {
     reportPdf: 'Rapport trimestriel (PDF)',
     reportWriting: 'Rapport en préparation…',
     reportSaved: (path: string) => `Rapport enregistré : ${path}`,
-    reportQuarterOnly: 'Le rapport porte sur le trimestre de la période affichée.',
+    reportOf: (quarter: string) => `Rapport du ${quarter}, avec la région et les fiches comptées choisies ci-dessous.`,
+    reportFolder: 'Dossier où enregistrer le rapport',
+    reportFile: (name: string) => `Fichier : ${name}`,
+    reportSave: 'Enregistrer le rapport',
     export: 'Exporter',
   },
   figures: {
