@@ -12,6 +12,7 @@
 //!   scope rules shared with the server;
 //! - [`app`]: what the app does without knowing Tauri (every Tauri command is one call of
 //!   [`app::App`]), its views and its one error type;
+//! - [`export`]: XLSX and CSV exports, streamed, redacted by role, logged;
 //! - [`demo`]: realistic sample records for demos;
 //! - [`samples`]: one valid record body per kind, for tests and examples;
 //! - [`i18n`]: languages and bilingual messages;
@@ -27,6 +28,7 @@ pub mod app;
 pub mod demo;
 pub mod doc;
 pub mod error_code;
+pub mod export;
 pub mod i18n;
 pub mod model;
 pub mod reference;

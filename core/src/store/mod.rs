@@ -31,6 +31,7 @@
 //! | `delivery`      | `sync_receipts`                          | when the server took each record      |
 //! | `relay`         | `relay_*`                                | device keys, pinned server, bundles   |
 //! | `custody`       | `relay_custody`, `relay_roster`          | bundles a courier carries for others  |
+//! | `export_log`    | `records` (read), `export_log`           | an export's scan, the export log      |
 //!
 //! What a sync page *is* (`Cursor`, `SyncPage`) belongs to the sync module, which applies a
 //! page through [`PageWrite`]: the store knows nothing of the sync.
@@ -40,6 +41,7 @@ mod declassify;
 pub mod delivery;
 mod documents;
 mod drafts;
+mod export_log;
 pub mod files;
 mod identity;
 mod key;
@@ -54,6 +56,7 @@ mod sync_state;
 
 pub use documents::{DocHeaderView, MergeOutcome, SaveCost, MAX_INCREMENTS};
 pub use drafts::Draft;
+pub use export_log::{ExportLogRow, ExportScan, Scanned};
 pub use identity::{Identity, ServerLink};
 pub use key::{check_strength, weakness, KdfParams, Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
 pub use list::{ListFilter, Page, RecordSummary, MAX_PAGE};

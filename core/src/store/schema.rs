@@ -253,6 +253,23 @@ const MIGRATIONS: &[&str] = &[
         fetched_at TEXT NOT NULL
     );
     "#,
+    // 13 (exports): the log of every export made on this device (see `export_log.rs`):
+    // who, when, which format and filters, how many records of each kind, what was
+    // included, the file's name and the outcome. Never the exported data.
+    r#"
+    CREATE TABLE IF NOT EXISTS export_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        device TEXT NOT NULL,
+        role TEXT NOT NULL,
+        format TEXT NOT NULL,
+        filters TEXT NOT NULL,
+        counts TEXT NOT NULL,
+        included TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        outcome TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.
