@@ -198,6 +198,9 @@ error_codes! {
     ServerBusy => "server.busy", "Le serveur est très chargé : rien n’a été perdu, la synchronisation reprendra d’elle-même un peu plus tard.", "The server is very busy: nothing was lost, sync will resume by itself a little later.";
     ServerTimeout => "server.timeout", "Le serveur a mis trop de temps à répondre : rien n’a été perdu, réessayez dans un moment.", "The server took too long to answer: nothing was lost, try again in a moment.";
     ServerInternal => "server.internal", "Le serveur n’a pas pu traiter la demande : réessayez plus tard.", "The server could not complete this request; try again later.";
+    // ---------------------------------------------------------------- indicators (report)
+    ReportBadPeriod => "report.bad_period", "Période invalide : indiquez un mois (2026-11), un trimestre (2026-T4) ou une année (2026).", "Invalid period: give a month (2026-11), a quarter (2026-T4) or a year (2026).";
+    ReportBadBasis => "report.bad_basis", "Base de calcul invalide : « approved » (fiches approuvées) ou « all » (toutes les fiches).", "Invalid basis: “approved” (approved records) or “all” (every record).";
     // ---------------------------------------------------------------- exports (issue 12)
     ExportRoleNotAllowed => "export.role_not_allowed", "Ce rôle ne peut pas exporter de fiches : un export est une copie non chiffrée des données, et le téléphone d’un membre est le plus exposé. Rien n’a été écrit.", "This role may not export records: an export is an unencrypted copy of the data, and a member’s phone is the most exposed. Nothing was written.";
     ExportConfidentialRefused => "export.confidential_refused", "Ce rôle ne peut pas exporter les fiches confidentielles ni les listes nominatives : seule la CRSS le peut. Rien n’a été écrit.", "This role may not export confidential records or named attendance lists: only the CRSS may. Nothing was written.";

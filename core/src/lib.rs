@@ -12,6 +12,7 @@
 //!   scope rules shared with the server;
 //! - [`app`]: what the app does without knowing Tauri (every Tauri command is one call of
 //!   [`app::App`]), its views and its one error type;
+//! - [`report`]: the eight indicators the CRSS follows, from per-committee monthly tallies;
 //! - [`export`]: XLSX and CSV exports, streamed, redacted by role, logged;
 //! - [`demo`]: realistic sample records for demos;
 //! - [`samples`]: one valid record body per kind, for tests and examples;
@@ -33,6 +34,7 @@ pub mod i18n;
 pub mod model;
 pub mod reference;
 pub mod relay;
+pub mod report;
 pub mod samples;
 pub mod store;
 pub mod sync;

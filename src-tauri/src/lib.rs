@@ -49,6 +49,15 @@ impl Shared {
 
 type Reply<T> = Result<T, AppError>;
 
+/// The eight indicators over a filter (the « Indicateurs » screen).
+#[tauri::command]
+async fn indicators(
+    state: State<'_, Shared>,
+    filter: ccs_core::report::IndicatorFilter,
+) -> Reply<ccs_core::report::Indicators> {
+    state.run(move |a| a.indicators(&filter, Utc::now())).await
+}
+
 #[tauri::command]
 async fn app_status(state: State<'_, Shared>) -> Reply<AppStatus> {
     state.run(|a| Ok(a.status())).await
@@ -418,6 +427,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         hotspot_start,
         hotspot_stop,
         relay_exchange,
+        indicators,
     ])
 }
 

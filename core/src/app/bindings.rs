@@ -39,6 +39,9 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     courier::ForwardSummary::export_all(&cfg)?;
     Distributed::export_all(&cfg)?;
     crate::model::privacy::TextWarning::export_all(&cfg)?;
+    // The indicators (dashboard, quarterly report).
+    crate::report::IndicatorFilter::export_all(&cfg)?;
+    crate::report::Indicators::export_all(&cfg)?;
     // Record bodies, for typed forms.
     Record::export_all(&cfg)?;
     Ok(())

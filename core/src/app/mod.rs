@@ -442,6 +442,18 @@ impl App {
     }
 
     /// What this device's role decides on next, oldest first in the list's order.
+    /// The eight indicators over `filter` with the defaults of DOMAIN.md (90 days for
+    /// "operational", the deployment's risk thresholds, one session a month, 30 %),
+    /// from what this device holds.
+    pub fn indicators(
+        &mut self,
+        filter: &crate::report::IndicatorFilter,
+        now: DateTime<Utc>,
+    ) -> Result<crate::report::Indicators, AppError> {
+        let params = crate::report::IndicatorParams::new(now);
+        Ok(self.unlocked(now, true)?.indicators(filter, &params)?)
+    }
+
     pub fn review_queue(&mut self, now: DateTime<Utc>) -> Result<Page, AppError> {
         let store = self.unlocked(now, true)?;
         match review_filter(store.identity().role) {

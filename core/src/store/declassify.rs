@@ -146,6 +146,8 @@ pub(super) fn note_lineage(tx: &Transaction<'_>, d: &RecordDoc, header: &DocHead
          ON CONFLICT(old_id) DO UPDATE SET new_id = min(new_id, excluded.new_id)",
         params![original.to_string(), header.id.to_string()],
     )?;
+    // The copy counts in the indicators, the record it replaced no more.
+    super::indicators::exclude(tx, original)?;
     Ok(())
 }
 

@@ -31,6 +31,7 @@
 //! | `delivery`      | `sync_receipts`                          | when the server took each record      |
 //! | `relay`         | `relay_*`                                | device keys, pinned server, bundles   |
 //! | `custody`       | `relay_custody`, `relay_roster`          | bundles a courier carries for others  |
+//! | `indicators`    | `indicator_*`                            | the indicators' per-month tallies     |
 //! | `export_log`    | `records` (read), `export_log`           | an export's scan, the export log      |
 //!
 //! What a sync page *is* (`Cursor`, `SyncPage`) belongs to the sync module, which applies a
@@ -44,6 +45,7 @@ mod drafts;
 mod export_log;
 pub mod files;
 mod identity;
+mod indicators;
 mod key;
 mod list;
 mod projection;
@@ -115,6 +117,8 @@ pub enum StoreError {
     Io(String),
     #[error("database error: {0}")]
     Sqlite(String),
+    #[error("`{0}` is not a period")]
+    BadPeriod(String),
 }
 
 impl StoreError {
@@ -140,6 +144,7 @@ impl StoreError {
             StoreError::Reference(e) => e.code(),
             StoreError::Io(_) => ErrorCode::StoreIo,
             StoreError::Sqlite(_) => ErrorCode::StoreDatabase,
+            StoreError::BadPeriod(_) => ErrorCode::ReportBadPeriod,
         }
     }
 }
@@ -223,6 +228,7 @@ impl Store {
         let (file, key) = KeyFile::new(passphrase, params)?;
         let mut conn = open_connection(path, &key, true)?;
         schema::migrate(&mut conn)?;
+        indicators::mark_current(&conn)?;
         identity::insert(&conn, &identity)?;
         let keys = relay::load_or_make_keys(&conn)?;
         // The key file is written last: a crash before this leaves a database nobody can
@@ -267,6 +273,7 @@ impl Store {
             file.with_key(&key).write(path)?;
         }
         schema::migrate(&mut conn)?;
+        indicators::fill_if_stale(&mut conn)?;
         let identity = identity::read(&conn)?;
         let reference = reference::load(&conn)?;
         let keys = relay::load_or_make_keys(&conn)?;

@@ -89,10 +89,11 @@ pub(super) fn project(
         Err(e) => hint.cloned().ok_or(e)?,
     };
     let conflict_count = d.conflicts().len() as i64;
-    let row = match d.read() {
+    let read = d.read();
+    let row = match &read {
         Ok(record) => {
-            let errors = validate(&record, &ValidationContext { today: now.date_naive(), reference });
-            let (region, cercle, commune) = location(tx, &record, reference)?;
+            let errors = validate(record, &ValidationContext { today: now.date_naive(), reference });
+            let (region, cercle, commune) = location(tx, record, reference)?;
             Row {
                 region,
                 cercle,
@@ -115,7 +116,7 @@ pub(super) fn project(
         }
         Err(e) => {
             let (region, cercle, commune) = committee_location(tx, header.committee_id)?;
-            let field = doc_error_field(&e);
+            let field = doc_error_field(e);
             Row {
                 region,
                 cercle,
@@ -168,6 +169,8 @@ pub(super) fn project(
             row.created_by,
             row.updated_at
     ])?;
+    // The indicators' tallies follow the projection in the same transaction.
+    super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now))?;
     add(Step::Projection, started.elapsed());
     // The search row shares the record row's rowid (stable under the upsert above), so
     // it is replaced by a direct lookup rather than a scan of the index.

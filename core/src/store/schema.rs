@@ -253,7 +253,41 @@ const MIGRATIONS: &[&str] = &[
         fetched_at TEXT NOT NULL
     );
     "#,
-    // 13 (exports): the log of every export made on this device (see `export_log.rs`):
+    // 13: the indicators' precomputed table (see `indicators.rs`): one facts row per
+    // record, their sums per committee, month and basis, the committees' registry as
+    // the indicators see it, and the layout the rows were made with. The store fills
+    // them from its documents at the first open after this migration (SQL cannot read
+    // a document). `IF NOT EXISTS`: see 7.
+    r#"
+    CREATE TABLE IF NOT EXISTS indicator_facts (
+        id TEXT PRIMARY KEY,
+        committee_id TEXT NOT NULL,
+        month TEXT,
+        approved INTEGER NOT NULL,
+        counted INTEGER NOT NULL,
+        tally BLOB NOT NULL,
+        received_at TEXT
+    );
+    CREATE INDEX IF NOT EXISTS indicator_facts_slot ON indicator_facts(committee_id, month);
+    CREATE TABLE IF NOT EXISTS indicator_months (
+        basis TEXT NOT NULL,
+        month TEXT NOT NULL,
+        committee_id TEXT NOT NULL,
+        tally BLOB NOT NULL,
+        PRIMARY KEY (basis, month, committee_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS indicator_committees (
+        committee_id TEXT PRIMARY KEY,
+        level TEXT NOT NULL,
+        region TEXT NOT NULL,
+        installed_on TEXT
+    );
+    CREATE TABLE IF NOT EXISTS indicator_state (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        format INTEGER
+    );
+    "#,
+    // 14 (exports): the log of every export made on this device (see `export_log.rs`):
     // who, when, which format and filters, how many records of each kind, what was
     // included, the file's name and the outcome. Never the exported data.
     r#"
