@@ -563,3 +563,36 @@ fn the_export_log_records_each_export_and_never_the_data() {
     let store = Store::open(&path, PASS).unwrap();
     assert_eq!(export::log(&store, 10).unwrap().len(), 2);
 }
+
+#[test]
+fn the_indicators_sheet_holds_the_indicators_of_the_same_filter() {
+    use ccs_core::report::IndicatorParams;
+    let mut f = fixture(Role::Reviewer);
+    let dir = out_dir();
+    let dest = dir.path().join("t4.xlsx");
+    let mut req = request(ExportFormat::Xlsx, Included::default());
+    req.filter.date_from = Some(date("2026-10-01"));
+    req.filter.date_to = Some(date("2026-12-31"));
+    export::run(&mut f.t.store, &req, &dest, now()).unwrap();
+    let wb: Xlsx<_> = calamine::open_workbook(&dest).unwrap();
+    assert_eq!(wb.sheet_names()[..2], ["Filtres", "Indicateurs"]);
+    let range = sheet(&dest, "Indicateurs");
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert!(rows.iter().any(|r| r[0] == "Période des indicateurs" && r[1] == "2026-T4"), "{rows:?}");
+    let expected =
+        f.t.store
+            .indicators(&export::indicators::filter_of(&req.filter, now().date_naive()), &IndicatorParams::new(now()))
+            .unwrap();
+    let value = |label: &str, scope: &str| -> Data {
+        range.rows().find(|r| r[0].to_string() == label && r[1].to_string() == scope).unwrap()[2].clone()
+    };
+    assert_eq!(expected.sessions.total.held, 3, "October and two in November");
+    assert_eq!(value("2. Séances tenues", "Ensemble"), Data::Float(3.0));
+    assert_eq!(value("2. Séances tenues", "Région : Tombouctou"), Data::Float(3.0));
+    assert_eq!(value("1. Comités enregistrés", "Ensemble"), Data::Float(expected.committees.total.registered as f64));
+    assert_eq!(
+        value("6. Menaces évaluées", "Ensemble"),
+        Data::Float(expected.assessments.total.threats as f64),
+        "aggregates count every threat, confidential ones too: no one is named in a count"
+    );
+}

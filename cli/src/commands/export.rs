@@ -47,7 +47,7 @@ pub fn run(ctx: &Ctx, args: Args, out: &mut dyn Write) -> Result<(), Failure> {
     // Arguments are checked before the store is opened: a typo writes nothing.
     let request = request(&args)?;
     let mut store = ctx.open()?;
-    let summary = export::export(&mut store, &request, &args.out, None, ctx.now)
+    let summary = export::run(&mut store, &request, &args.out, ctx.now)
         .map_err(|e| Failure::App(ccs_core::app::AppError::from(e)))?;
     let lang = ctx.lang;
     for f in &summary.files {

@@ -31,7 +31,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<ExportSummary, AppError> {
         let store = self.unlocked(now, true)?;
-        Ok(export::export(store, request, path, None, now)?)
+        Ok(export::run(store, request, path, now)?)
     }
 
     /// The exports made on this device, newest first.

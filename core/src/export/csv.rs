@@ -54,6 +54,8 @@ pub fn field(cell: &Cell) -> String {
         Cell::Text(s) if s.starts_with(['=', '+', '-', '@']) => format!("'{s}"),
         Cell::Text(s) => s.clone(),
         Cell::Int(n) => n.to_string(),
+        // The decimal comma of French Excel.
+        Cell::Float(x) => format!("{x:.1}").replace('.', ","),
         Cell::Date(d) => d.format("%d/%m/%Y").to_string(),
         Cell::DateTime(t) => t.format("%d/%m/%Y %H:%M").to_string(),
         Cell::Empty => String::new(),

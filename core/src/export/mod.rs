@@ -4,6 +4,7 @@
 //!
 //! - `redaction`: what an export may carry, a pure function of role and request;
 //! - `sheets`: the columns of each sheet and the rows a record becomes;
+//! - `indicators`: the « Indicateurs » sheet, from `crate::report` for the same filter;
 //! - `xlsx`, `csv`: the two writers behind one [`Sink`];
 //! - `staged`: temporary files renamed into place only when everything was written.
 //!
@@ -14,6 +15,7 @@
 //! passed in).
 
 pub mod csv;
+pub mod indicators;
 pub mod redaction;
 pub mod sheets;
 mod staged;
@@ -202,6 +204,23 @@ const INDICATORS_SHEET: &str = "Indicateurs";
 pub struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
+}
+
+/// Exports what `request` asks into `dest` with the « Indicateurs » sheet for the same
+/// filter, and logs it (see [`export`]). What the app and `ccs export` call.
+pub fn run(
+    store: &mut Store,
+    request: &ExportRequest,
+    dest: &Path,
+    now: DateTime<Utc>,
+) -> Result<ExportSummary, ExportError> {
+    let filter = indicators::filter_of(&request.filter, now.date_naive());
+    // A refused request is refused as such, not as a failed indicator.
+    let table = match redaction::plan(store.identity().role, request.include) {
+        Ok(_) => Some(indicators::table(&store.indicators(&filter, &crate::report::IndicatorParams::new(now))?)),
+        Err(_) => None,
+    };
+    export(store, request, dest, table.as_ref(), now)
 }
 
 /// Exports what `request` asks into `dest` and logs it, written, refused or failed.

@@ -21,6 +21,8 @@ use crate::reference::ReferenceData;
 pub enum Cell {
     Text(String),
     Int(i64),
+    /// A share in percent or a number of days, one decimal.
+    Float(f64),
     Date(NaiveDate),
     DateTime(DateTime<Utc>),
     Empty,

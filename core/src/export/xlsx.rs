@@ -31,6 +31,7 @@ pub struct XlsxSink {
     header: Format,
     date: Format,
     datetime: Format,
+    decimal: Format,
 }
 
 fn failed(e: XlsxError) -> ExportError {
@@ -59,6 +60,7 @@ impl XlsxSink {
             header: Format::new().set_bold().set_text_wrap().set_background_color("#DDE7F0"),
             date: Format::new().set_num_format("dd/mm/yyyy"),
             datetime: Format::new().set_num_format("dd/mm/yyyy hh:mm"),
+            decimal: Format::new().set_num_format("0.0"),
         })
     }
 
@@ -97,7 +99,7 @@ impl Sink for XlsxSink {
     }
 
     fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
-        let (row, date, datetime) = (self.row, self.date.clone(), self.datetime.clone());
+        let (row, date, datetime, decimal) = (self.row, self.date.clone(), self.datetime.clone(), self.decimal.clone());
         let ws = self.sheet()?;
         for (i, cell) in cells.iter().enumerate() {
             let c = i as u16;
@@ -108,6 +110,7 @@ impl Sink for XlsxSink {
                 }
                 Cell::Text(s) => ws.write_string(row, c, s),
                 Cell::Int(n) => ws.write_number(row, c, *n as f64),
+                Cell::Float(x) => ws.write_number_with_format(row, c, *x, &decimal),
                 Cell::Date(d) => excel_date(*d).and_then(|x| ws.write_datetime_with_format(row, c, x, &date)),
                 Cell::DateTime(t) => excel_date(t.date_naive())
                     .and_then(|x| x.and_hms(t.hour() as u16, t.minute() as u8, t.second()))
