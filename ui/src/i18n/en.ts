@@ -7,6 +7,7 @@ import type { Widen } from './types';
 import { records } from './en/records';
 import { secretary } from './en/secretary';
 import { courier, relay } from './en/relay';
+import { exportTexts } from './en/export';
 
 export type Dict = Widen<typeof fr>;
 
@@ -54,6 +55,7 @@ export const en: Dict = {
     help: 'Help',
     relay: 'Facilitator',
     courier: 'Courier',
+    export: 'Export',
   },
   kinds: {
     session: 'Session',
@@ -288,4 +290,5 @@ export const en: Dict = {
   secretary,
   relay,
   courier,
+  export: exportTexts,
 };

@@ -8,6 +8,7 @@
 import { records } from './fr/records';
 import { secretary } from './fr/secretary';
 import { courier, relay } from './fr/relay';
+import { exportTexts } from './fr/export';
 import { withFrenchSpacing } from './typography';
 
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
@@ -54,6 +55,7 @@ export const fr = withFrenchSpacing({
     help: 'Aide',
     relay: 'Facilitateur',
     courier: 'Courrier',
+    export: 'Exporter',
   },
   kinds: {
     session: 'Séance',
@@ -291,4 +293,5 @@ export const fr = withFrenchSpacing({
   secretary,
   relay,
   courier,
+  export: exportTexts,
 });

@@ -22,6 +22,7 @@ describe('parseRoute', () => {
     ['#/settings?x=1', { name: 'settings' }],
     ['#/relay', { name: 'relay' }],
     ['#/courier/', { name: 'courier' }],
+    ['#/export', { name: 'export' }],
   ])('%s', (hash, expected) => {
     expect(parseRoute(hash)).toEqual(expected);
   });
@@ -40,6 +41,7 @@ describe('parseRoute', () => {
     '#/review/1',
     '#/relay/export',
     '#/courier/abc',
+    '#/export/now',
     '#/%E0%A4%A',
   ])('unknown or malformed %s goes home', (hash) => {
     expect(parseRoute(hash)).toEqual({ name: 'home' });
@@ -58,6 +60,7 @@ describe('href', () => {
     { name: 'settings' },
     { name: 'relay' },
     { name: 'courier' },
+    { name: 'export' },
   ];
 
   it.each(routes)('round-trips %j', (r) => {
@@ -78,6 +81,7 @@ describe('section', () => {
     expect(section({ name: 'review' })).toBe('review');
     expect(section({ name: 'relay' })).toBe('relay');
     expect(section({ name: 'courier' })).toBe('courier');
+    expect(section({ name: 'export' })).toBe('export');
     expect(section({ name: 'record', id: ID })).toBeNull();
   });
 });

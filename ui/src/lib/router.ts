@@ -15,6 +15,7 @@
  *   #/settings                  settings
  *   #/relay                     « Facilitateur »: send and receive through the relay
  *   #/courier                   « Courrier »: the bundles this device carries
+ *   #/export                    « Exporter »: records to a spreadsheet, the export log
  *
  * Anything else is the home screen.
  */
@@ -35,7 +36,8 @@ export type Route =
   | { name: 'print'; id: string }
   | { name: 'help' }
   | { name: 'relay' }
-  | { name: 'courier' };
+  | { name: 'courier' }
+  | { name: 'export' };
 
 export const HOME: Route = { name: 'home' };
 
@@ -69,6 +71,9 @@ export function parseRoute(hash: string): Route {
       break;
     case 'courier':
       if (parts.length === 1) return { name: 'courier' };
+      break;
+    case 'export':
+      if (parts.length === 1) return { name: 'export' };
       break;
     case 'records':
       if (a === undefined || !isKind(a)) break;
@@ -120,6 +125,8 @@ export function href(route: Route): string {
       return '#/relay';
     case 'courier':
       return '#/courier';
+    case 'export':
+      return '#/export';
   }
 }
 
@@ -127,7 +134,7 @@ export function href(route: Route): string {
 export const recordHref = (id: string) => href({ name: 'record', id });
 
 /** The navigation entry a route belongs to (to mark it as current). */
-export function section(route: Route): 'home' | Kind | 'review' | 'settings' | 'help' | 'relay' | 'courier' | null {
+export function section(route: Route): 'home' | Kind | 'review' | 'settings' | 'help' | 'relay' | 'courier' | 'export' | null {
   switch (route.name) {
     case 'records':
     case 'new':
