@@ -477,7 +477,7 @@ pub fn statement(store: &Store, s: &ExportSummary) -> Vec<(String, Cell)> {
     let id = store.identity();
     let reference = store.reference();
     let fr = Lang::Fr;
-    let text = |s: String| Cell::Text(s);
+    let text = Cell::Text;
     let mut out = vec![
         ("Export".to_string(), text(format!("CCS Terrain, export {}", s.format.code().to_uppercase()))),
         ("Exporté le (UTC)".into(), Cell::DateTime(s.at)),
