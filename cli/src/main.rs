@@ -21,6 +21,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use ccs_core::export::{ExportFormat, Included};
 use ccs_core::i18n::Lang;
 use clap::{Parser, Subcommand};
 
@@ -42,6 +43,14 @@ struct Cli {
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
     s.parse()
+}
+
+fn parse_format(s: &str) -> Result<ExportFormat, String> {
+    match s {
+        "xlsx" => Ok(ExportFormat::Xlsx),
+        "csv" => Ok(ExportFormat::Csv),
+        other => Err(format!("unknown format `{other}` (xlsx, csv)")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -151,6 +160,40 @@ enum Command {
         /// A name for this device in the server's list.
         #[arg(long)]
         label: Option<String>,
+    },
+    /// Export records to a spreadsheet (XLSX: one sheet per kind; CSV: one file per kind
+    /// beside FILE, named FILE-seances.csv, …), with a « Filtres » sheet stating the
+    /// filters and what was left out. Confidential records, named attendance lists and
+    /// free text are left out unless asked for (and, for the first two, allowed).
+    Export {
+        /// xlsx or csv.
+        #[arg(value_parser = parse_format)]
+        format: ExportFormat,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Record kinds (repeat or separate with commas); all by default.
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
+        #[arg(long, value_name = "CODE")]
+        region: Option<String>,
+        #[arg(long, value_name = "UUID")]
+        committee: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        /// Review statuses (repeat or separate with commas), e.g. approved.
+        #[arg(long = "status", value_name = "STATUS")]
+        statuses: Vec<String>,
+        /// Include confidential records (CRSS reviewers and administrators only).
+        #[arg(long)]
+        include_confidential: bool,
+        /// Include named attendance lists (with --include-confidential).
+        #[arg(long)]
+        include_names: bool,
+        /// Include free-text fields (summaries, notes, texts of recommendations, …).
+        #[arg(long)]
+        include_free_text: bool,
     },
     /// Records carried by a facilitator: bundles to send, return bundles to apply.
     #[command(subcommand)]
@@ -298,6 +341,28 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             label.as_deref(),
             out,
         ),
+        Command::Export {
+            format,
+            out: file,
+            kinds,
+            region,
+            committee,
+            from,
+            to,
+            statuses,
+            include_confidential,
+            include_names,
+            include_free_text,
+        } => {
+            let include = Included {
+                confidential: include_confidential,
+                named_attendance: include_names,
+                free_text: include_free_text,
+            };
+            let args =
+                commands::export::Args { format, out: file, kinds, region, committee, from, to, statuses, include };
+            commands::export::run(&ctx, args, out)
+        }
         Command::Relay(RelayCommand::Export { out: dir }) => commands::relay::export(&ctx, &dir, out),
         Command::Relay(RelayCommand::Import { files }) => commands::relay::import(&ctx, &files, out),
         Command::Relay(RelayCommand::Status { json }) => commands::relay::status(&ctx, json, out),

@@ -114,6 +114,15 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("out.relay_status_no_export", "Aucun envoi par le facilitateur.", "Nothing sent through the facilitator."),
     ("out.relay_status_last_import", "Dernier paquet reçu : appliqué le {0}", "Last return bundle: applied on {0}"),
     ("out.relay_status_no_import", "Aucun paquet reçu.", "No return bundle received."),
+    ("out.export_file", "fichier écrit : {0}", "file written: {0}"),
+    ("out.export_count", "{0} : {1} fiche(s), {2} ligne(s)", "{0}: {1} record(s), {2} row(s)"),
+    ("out.export_not_asked", "non demandé", "not asked for"),
+    ("out.export_role_may_not", "le rôle de cet appareil ne le permet pas", "this device’s role may not"),
+    ("out.export_cannot_read", "illisibles par cette version", "unreadable by this version"),
+    ("out.export_left_confidential", "laissé de côté : {0} fiche(s) confidentielle(s) ({1})", "left out: {0} confidential record(s) ({1})"),
+    ("out.export_left_names", "laissé de côté : {0} personne(s) des listes nominatives ({1})", "left out: {0} person(s) of named attendance lists ({1})"),
+    ("out.export_left_free_text", "laissé de côté : {0} colonne(s) de texte libre ({1})", "left out: {0} free-text column(s) ({1})"),
+    ("out.export_left_unreadable", "laissé de côté : {0} fiche(s) illisible(s) ({1})", "left out: {0} unreadable record(s) ({1})"),
 ];
 
 /// The sentence of an error code of `core` or the server in `lang`, with a detail in

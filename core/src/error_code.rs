@@ -208,6 +208,13 @@ error_codes! {
     ReportPdfRender => "report.pdf_render", "Le rapport n’a pas pu être mis en page.", "The report could not be typeset.";
     ReportUnknownRegion => "report.unknown_region", "Région inconnue dans les données de référence.", "Unknown region in the reference data.";
     ReportPdfWrite => "report.pdf_write", "Le rapport n’a pas pu être enregistré dans le fichier choisi.", "The report could not be saved to the chosen file.";
+    // ---------------------------------------------------------------- exports (issue 12)
+    ExportRoleNotAllowed => "export.role_not_allowed", "Ce rôle ne peut pas exporter de fiches : un export est une copie non chiffrée des données, et le téléphone d’un membre est le plus exposé. Rien n’a été écrit.", "This role may not export records: an export is an unencrypted copy of the data, and a member’s phone is the most exposed. Nothing was written.";
+    ExportConfidentialRefused => "export.confidential_refused", "Ce rôle ne peut pas exporter les fiches confidentielles ni les listes nominatives : seule la CRSS le peut. Rien n’a été écrit.", "This role may not export confidential records or named attendance lists: only the CRSS may. Nothing was written.";
+    ExportNamesNeedConfidential => "export.names_need_confidential", "Les listes nominatives sont dans des fiches confidentielles : cochez aussi « fiches confidentielles ». Rien n’a été écrit.", "Named attendance lists are in confidential records: tick “confidential records” too. Nothing was written.";
+    ExportBadFilter => "export.bad_filter", "Filtre d’export invalide : rien n’a été écrit.", "Invalid export filter: nothing was written.";
+    ExportDestination => "export.destination", "Impossible d’écrire le fichier d’export à cet endroit : choisissez un autre dossier. Rien n’a été écrit.", "The export file cannot be written there: choose another folder. Nothing was written.";
+    ExportFailed => "export.failed", "L’export a échoué en cours d’écriture : aucun fichier n’a été laissé.", "The export failed while writing: no file was left behind.";
 }
 
 impl ErrorCode {
@@ -406,6 +413,12 @@ mod tests {
         "server.busy",
         "server.timeout",
         "server.internal",
+        "export.role_not_allowed",
+        "export.confidential_refused",
+        "export.names_need_confidential",
+        "export.bad_filter",
+        "export.destination",
+        "export.failed",
     ];
 
     #[test]

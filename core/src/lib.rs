@@ -13,6 +13,7 @@
 //! - [`app`]: what the app does without knowing Tauri (every Tauri command is one call of
 //!   [`app::App`]), its views and its one error type;
 //! - [`report`]: the eight indicators the CRSS follows, from per-committee monthly tallies;
+//! - [`export`]: XLSX and CSV exports, streamed, redacted by role, logged;
 //! - [`demo`]: realistic sample records for demos;
 //! - [`samples`]: one valid record body per kind, for tests and examples;
 //! - [`i18n`]: languages and bilingual messages;
@@ -28,6 +29,7 @@ pub mod app;
 pub mod demo;
 pub mod doc;
 pub mod error_code;
+pub mod export;
 pub mod i18n;
 pub mod model;
 pub mod reference;

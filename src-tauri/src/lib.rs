@@ -250,6 +250,28 @@ async fn report_pdf(
     state.run(move |a| ccs_report_pdf::write_quarterly(a, &request, std::path::Path::new(&path), Utc::now())).await
 }
 
+/// « Exporter »: the records of the filter at `path` (CSV: one file per sheet beside it),
+/// logged; see `ccs_core::export`.
+#[tauri::command]
+async fn export_records(
+    state: State<'_, Shared>,
+    request: ccs_core::export::ExportRequest,
+    path: String,
+) -> Reply<ccs_core::export::ExportSummary> {
+    state.run(move |a| a.export(&request, std::path::Path::new(&path), Utc::now())).await
+}
+
+#[tauri::command]
+async fn export_log(state: State<'_, Shared>) -> Reply<Vec<ccs_core::export::ExportLogEntry>> {
+    state.run(|a| a.export_log(Utc::now())).await
+}
+
+/// The folder suggested for exports: the user's documents, else the data folder.
+#[tauri::command]
+fn export_default_folder<R: Runtime>(handle: AppHandle<R>) -> String {
+    handle.path().document_dir().unwrap_or_else(|_| data_dir(&handle)).display().to_string()
+}
+
 #[tauri::command]
 async fn relay_import(state: State<'_, Shared>, bytes: Vec<u8>) -> Reply<RelayImportReport> {
     state.run(move |a| a.relay_import(&bytes, Utc::now())).await
@@ -450,6 +472,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         hotspot_stop,
         relay_exchange,
         indicators,
+        export_records,
+        export_log,
+        export_default_folder,
     ])
 }
 

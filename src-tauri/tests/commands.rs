@@ -395,3 +395,38 @@ fn relay_commands_answer_through_ipc_with_codes() {
     assert_eq!(err["code"], "slip.malformed");
     assert_eq!(call(&w, "app_status", json!({})).unwrap()["stage"], "setup");
 }
+
+#[test]
+fn export_commands_answer_through_ipc_and_refuse_with_codes() {
+    let w = window();
+    call(&w, "create_demo", json!({"passphrase": "sahel-2026", "role": "reviewer"})).unwrap();
+    assert!(call(&w, "export_default_folder", json!({})).unwrap().as_str().is_some_and(|f| !f.is_empty()));
+    assert_eq!(call(&w, "export_log", json!({})).unwrap(), json!([]));
+
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("crss.xlsx");
+    let request = json!({"format": "xlsx", "filter": {"kinds": ["session", "assessment"], "statuses": []},
+                         "include": {"confidential": false, "named_attendance": false, "free_text": false}});
+    let summary = call(&w, "export_records", json!({"request": request, "path": path})).unwrap();
+    assert_eq!(summary["files"], json!([path.display().to_string()]));
+    assert!(summary["counts"][0]["records"].as_u64().unwrap() > 0, "{summary}");
+    assert!(path.exists());
+
+    // Names alone: refused with its code, nothing written, and logged.
+    let names = json!({"format": "csv", "filter": {}, "include": {"named_attendance": true}});
+    let err = call(&w, "export_records", json!({"request": names, "path": out.path().join("n.csv")})).unwrap_err();
+    assert_eq!(err["code"], "export.names_need_confidential", "{err}");
+    // An unknown kind does not reach core.
+    let bad = json!({"format": "xlsx", "filter": {"kinds": ["rapport"]}});
+    assert!(call(&w, "export_records", json!({"request": bad, "path": out.path().join("b.xlsx")})).is_err());
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1, "only the first export's file");
+
+    let log = call(&w, "export_log", json!({})).unwrap();
+    let outcomes: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["export.names_need_confidential", "written"]);
+    assert_eq!(log[1]["file_name"], "crss.xlsx");
+
+    call(&w, "lock", json!({})).unwrap();
+    let err = call(&w, "export_log", json!({})).unwrap_err();
+    assert_eq!(err["code"], "app.locked");
+}

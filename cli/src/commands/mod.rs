@@ -10,6 +10,7 @@ pub mod conflicts;
 pub mod courier;
 pub mod demo;
 pub mod edit;
+pub mod export;
 pub mod init;
 pub mod list;
 pub mod passwd;

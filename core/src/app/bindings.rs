@@ -42,6 +42,9 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     courier::FetchSummary::export_all(&cfg)?;
     courier::ForwardSummary::export_all(&cfg)?;
     Distributed::export_all(&cfg)?;
+    crate::export::ExportRequest::export_all(&cfg)?;
+    crate::export::ExportSummary::export_all(&cfg)?;
+    crate::export::ExportLogEntry::export_all(&cfg)?;
     crate::model::privacy::TextWarning::export_all(&cfg)?;
     // The indicators (dashboard, quarterly report).
     crate::report::IndicatorFilter::export_all(&cfg)?;

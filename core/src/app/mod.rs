@@ -9,6 +9,7 @@
 pub mod bindings;
 pub mod courier;
 mod error;
+mod export;
 mod handover;
 mod quarterly;
 mod relay;

@@ -33,6 +33,7 @@
 //! | `relay`         | `relay_*`                                | device keys, pinned server, bundles   |
 //! | `custody`       | `relay_custody`, `relay_roster`          | bundles a courier carries for others  |
 //! | `indicators`    | `indicator_*`                            | the indicators' per-month tallies     |
+//! | `export_log`    | `records` (read), `export_log`           | an export's scan, the export log      |
 //!
 //! What a sync page *is* (`Cursor`, `SyncPage`) belongs to the sync module, which applies a
 //! page through [`PageWrite`]: the store knows nothing of the sync.
@@ -43,6 +44,7 @@ pub mod delivery;
 mod inbox;
 mod documents;
 mod drafts;
+mod export_log;
 pub mod files;
 mod identity;
 mod indicators;
@@ -58,6 +60,7 @@ mod sync_state;
 
 pub use documents::{DocHeaderView, MergeOutcome, SaveCost, MAX_INCREMENTS};
 pub use drafts::Draft;
+pub use export_log::{ExportLogRow, ExportScan, Scanned};
 pub use identity::{Identity, ServerLink};
 pub use key::{check_strength, weakness, KdfParams, Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
 pub use inbox::{InboxCount, InboxFilter, InboxItem, InboxPage, InboxReason};

@@ -299,6 +299,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE IF NOT EXISTS review_backfill (id TEXT PRIMARY KEY);
     INSERT OR IGNORE INTO review_backfill (id) SELECT id FROM records;
     "#,
+    // 15 (exports): the log of every export made on this device (see `export_log.rs`):
+    // who, when, which format and filters, how many records of each kind, what was
+    // included, the file's name and the outcome. Never the exported data.
+    r#"
+    CREATE TABLE IF NOT EXISTS export_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        device TEXT NOT NULL,
+        role TEXT NOT NULL,
+        format TEXT NOT NULL,
+        filters TEXT NOT NULL,
+        counts TEXT NOT NULL,
+        included TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        outcome TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

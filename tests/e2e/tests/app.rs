@@ -630,9 +630,9 @@ async fn inbox_item(app: &App, extra: &str) -> String {
 /// with a comment and approves one a facilitator validated; the committees' devices see
 /// both after a sync. The dashboard draws what `Store::indicators` computes on another
 /// device holding the same records, states what it counts, shows its numbers as tables,
-/// and follows the filters.
+/// and follows the filters. Then she exports the records as XLSX from the dashboard.
 #[tokio::test]
-async fn a_reviewer_works_through_the_inbox_and_reads_the_dashboard() {
+async fn a_reviewer_works_through_the_inbox_reads_the_dashboard_and_exports() {
     use ccs_core::report::{Basis, IndicatorFilter, IndicatorParams, Period};
 
     let mut world = World::with_demo_year();
@@ -736,5 +736,25 @@ async fn a_reviewer_works_through_the_inbox_and_reads_the_dashboard() {
     world.admin.store.indicators(&IndicatorFilter::new(year, Basis::All), &params).unwrap();
     println!("Store::indicators over the year: {:?} (debug build)", started.elapsed());
     dashboard_screenshots(&app).await;
+
+    // « Exporter » from the dashboard: an XLSX in a folder of hers, that a spreadsheet
+    // reads, with the sheets of the records and the indicators.
+    app.click("indicators-export").await;
+    app.wait("export-form").await;
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("crss-2026.xlsx");
+    app.click("export-format-xlsx").await;
+    app.fill("export-path", &path.display().to_string()).await;
+    app.click("export-submit").await;
+    app.wait("export-result").await;
+    assert!(path.is_file(), "the export wrote {}", path.display());
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let sheets = book.sheet_names();
+    for sheet in ["Filtres", "Indicateurs", "Séances", "Recommandations"] {
+        assert!(sheets.iter().any(|s| s == sheet), "sheet {sheet} in {sheets:?}");
+    }
+    let sessions = book.worksheet_range("Séances").unwrap();
+    assert!(sessions.height() > 300, "a year of sessions: {} rows", sessions.height());
     app.quit().await;
 }

@@ -9,6 +9,7 @@ import { secretary } from './en/secretary';
 import { courier, relay } from './en/relay';
 import { indicators } from './en/indicators';
 import { inbox } from './en/review';
+import { exportTexts } from './en/export';
 
 export type Dict = Widen<typeof fr>;
 
@@ -57,6 +58,7 @@ export const en: Dict = {
     relay: 'Facilitator',
     courier: 'Courier',
     indicators: 'Indicators',
+    export: 'Export',
   },
   kinds: {
     session: 'Session',
@@ -293,4 +295,5 @@ export const en: Dict = {
   courier,
   indicators,
   inbox,
+  export: exportTexts,
 };

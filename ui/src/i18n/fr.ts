@@ -10,6 +10,7 @@ import { secretary } from './fr/secretary';
 import { courier, relay } from './fr/relay';
 import { indicators } from './fr/indicators';
 import { inbox } from './fr/review';
+import { exportTexts } from './fr/export';
 import { withFrenchSpacing } from './typography';
 
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
@@ -57,6 +58,7 @@ export const fr = withFrenchSpacing({
     relay: 'Facilitateur',
     courier: 'Courrier',
     indicators: 'Indicateurs',
+    export: 'Exporter',
   },
   kinds: {
     session: 'Séance',
@@ -296,4 +298,5 @@ export const fr = withFrenchSpacing({
   courier,
   indicators,
   inbox,
+  export: exportTexts,
 });

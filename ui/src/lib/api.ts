@@ -13,6 +13,9 @@ import type { Decision } from '../bindings/Decision';
 import type { DraftInput } from '../bindings/DraftInput';
 import type { DraftOutcome } from '../bindings/DraftOutcome';
 import type { DraftView } from '../bindings/DraftView';
+import type { ExportLogEntry } from '../bindings/ExportLogEntry';
+import type { ExportRequest } from '../bindings/ExportRequest';
+import type { ExportSummary } from '../bindings/ExportSummary';
 import type { Home } from '../bindings/Home';
 import type { InboxFilter } from '../bindings/InboxFilter';
 import type { InboxItem } from '../bindings/InboxItem';
@@ -53,6 +56,9 @@ export type {
   DraftInput,
   DraftOutcome,
   DraftView,
+  ExportLogEntry,
+  ExportRequest,
+  ExportSummary,
   Home,
   InboxFilter,
   InboxItem,
@@ -173,6 +179,15 @@ export const relayExport = (folder: string) => call<RelayExportSummary>('relay_e
 export const relayImport = (bytes: number[]) => call<RelayImportReport>('relay_import', { bytes });
 /** « Échanger avec le facilitateur » over the local network, from the pairing text. */
 export const relayExchange = (pairing: string) => call<RelayExchange>('relay_exchange', { pairing });
+
+/** « Exporter »: the records of the request's filter written at `path` (CSV: one file
+ * per sheet beside it); refused with a code when the role may not. Logged either way. */
+export const exportRecords = (request: ExportRequest, path: string) =>
+  call<ExportSummary>('export_records', { request, path });
+/** The exports made on this device, newest first (never their content). */
+export const exportLog = () => call<ExportLogEntry[]>('export_log');
+/** The folder suggested for exports (the user's documents). */
+export const exportDefaultFolder = () => call<string>('export_default_folder');
 
 /** The facilitator's « Courrier »: custody, states and dates, labels only. */
 export const courierView = () => call<CourierView>('courier_view');

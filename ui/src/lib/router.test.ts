@@ -24,6 +24,7 @@ describe('parseRoute', () => {
     ['#/relay', { name: 'relay' }],
     ['#/courier/', { name: 'courier' }],
     ['#/indicators', { name: 'indicators' }],
+    ['#/export', { name: 'export' }],
   ])('%s', (hash, expected) => {
     expect(parseRoute(hash)).toEqual(expected);
   });
@@ -42,6 +43,7 @@ describe('parseRoute', () => {
     '#/relay/export',
     '#/courier/abc',
     '#/indicators/2026',
+    '#/export/now',
     '#/%E0%A4%A',
   ])('unknown or malformed %s goes home', (hash) => {
     expect(parseRoute(hash)).toEqual({ name: 'home' });
@@ -61,6 +63,7 @@ describe('href', () => {
     { name: 'relay' },
     { name: 'courier' },
     { name: 'indicators' },
+    { name: 'export' },
   ];
 
   it.each(routes)('round-trips %j', (r) => {
@@ -82,6 +85,7 @@ describe('section', () => {
     expect(section({ name: 'relay' })).toBe('relay');
     expect(section({ name: 'courier' })).toBe('courier');
     expect(section({ name: 'indicators' })).toBe('indicators');
+    expect(section({ name: 'export' })).toBe('export');
     expect(section({ name: 'record', id: ID })).toBeNull();
   });
 });

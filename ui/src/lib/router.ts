@@ -17,6 +17,7 @@
  *   #/relay                     « Facilitateur »: send and receive through the relay
  *   #/courier                   « Courrier »: the bundles this device carries
  *   #/indicators                « Indicateurs »: the dashboard of the CRSS's indicators
+ *   #/export                    « Exporter »: records to a spreadsheet, the export log
  *
  * Anything else is the home screen.
  */
@@ -38,7 +39,8 @@ export type Route =
   | { name: 'help' }
   | { name: 'relay' }
   | { name: 'courier' }
-  | { name: 'indicators' };
+  | { name: 'indicators' }
+  | { name: 'export' };
 
 export const HOME: Route = { name: 'home' };
 
@@ -76,6 +78,9 @@ export function parseRoute(hash: string): Route {
       break;
     case 'indicators':
       if (parts.length === 1) return { name: 'indicators' };
+      break;
+    case 'export':
+      if (parts.length === 1) return { name: 'export' };
       break;
     case 'records':
       if (a === undefined || !isKind(a)) break;
@@ -129,6 +134,8 @@ export function href(route: Route): string {
       return '#/courier';
     case 'indicators':
       return '#/indicators';
+    case 'export':
+      return '#/export';
   }
 }
 
@@ -138,7 +145,7 @@ export const recordHref = (id: string) => href({ name: 'record', id });
 /** The navigation entry a route belongs to (to mark it as current). */
 export function section(
   route: Route,
-): 'home' | Kind | 'review' | 'settings' | 'help' | 'relay' | 'courier' | 'indicators' | null {
+): 'home' | Kind | 'review' | 'settings' | 'help' | 'relay' | 'courier' | 'indicators' | 'export' | null {
   switch (route.name) {
     case 'records':
     case 'new':

@@ -88,6 +88,12 @@ export function canReview(role: Role | null | undefined): boolean {
   return role === 'facilitator' || role === 'reviewer' || role === 'admin';
 }
 
+/** Roles that may export records to a spreadsheet (« Exporter »): not a member, whose
+ * phone is the device most likely searched (core's `export::redaction`). */
+export function canExport(role: Role | null | undefined): boolean {
+  return role === 'facilitator' || role === 'reviewer' || role === 'admin';
+}
+
 /** Roles whose device carries other devices' bundles (« Courrier » in the menu); any
  * enrolled device may, from the « Facilitateur » screen's link. */
 export function carriesBundles(role: Role | null | undefined): boolean {
