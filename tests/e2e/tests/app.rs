@@ -608,7 +608,9 @@ async fn dashboard_screenshots(app: &App) {
     std::fs::create_dir_all(&dir).unwrap();
     let mut saved = ccs_e2e::screen::window_at_sizes(app, &dir, "indicators", None).await;
     saved.extend(ccs_e2e::screen::window_at_sizes(app, &dir, "indicators-charts", Some(&tid("chart-regions"))).await);
-    saved.extend(ccs_e2e::screen::window_at_sizes(app, &dir, "indicators-inclusion", Some(&tid("chart-inclusion"))).await);
+    saved.extend(
+        ccs_e2e::screen::window_at_sizes(app, &dir, "indicators-inclusion", Some(&tid("chart-inclusion"))).await,
+    );
     saved.extend(ccs_e2e::screen::window_at_sizes(app, &dir, "indicators-risks", Some(&tid("chart-risks"))).await);
     for p in saved {
         eprintln!("saved {}", p.display());
@@ -690,7 +692,8 @@ async fn a_reviewer_works_through_the_inbox_reads_the_dashboard_and_exports() {
     let now = chrono::Utc::now();
     let params = IndicatorParams::new(now);
     let quarter = Period::quarter_of(chrono::Local::now().date_naive());
-    let approved = world.admin.store.indicators(&IndicatorFilter::new(quarter.clone(), Basis::Approved), &params).unwrap();
+    let approved =
+        world.admin.store.indicators(&IndicatorFilter::new(quarter.clone(), Basis::Approved), &params).unwrap();
     assert!(approved.sessions.total.held > 0, "a quarter of the year holds approved sessions");
     assert_eq!(data_value(&app, "figure-sessions").await, approved.sessions.total.held);
     assert_eq!(data_value(&app, "figure-operational").await, approved.committees.total.operational);
@@ -707,8 +710,7 @@ async fn a_reviewer_works_through_the_inbox_reads_the_dashboard_and_exports() {
         .await;
     let tombouctou = approved.committees.by_region.iter().find(|r| r.region.as_deref() == Some("tombouctou")).unwrap();
     let want = format!("Tombouctou|{}|{}|", tombouctou.value.installed, tombouctou.value.operational);
-    let rows: Vec<String> =
-        rows.as_array().unwrap().iter().filter_map(|r| r.as_str().map(str::to_string)).collect();
+    let rows: Vec<String> = rows.as_array().unwrap().iter().filter_map(|r| r.as_str().map(str::to_string)).collect();
     assert!(rows.iter().any(|r| r.starts_with(&want)), "{want} in {rows:?}");
 
     // Every record, approved or not: the statement says so and the figures follow.
