@@ -15,6 +15,7 @@ pub mod list;
 pub mod passwd;
 pub mod reference;
 pub mod relay;
+pub mod report;
 pub mod review;
 pub mod show;
 pub mod stress;

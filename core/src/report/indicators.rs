@@ -334,9 +334,10 @@ pub struct MonthTally {
 /// quarter or of the operational window, whichever is earlier, to the end of the last
 /// quarter.
 pub fn months_needed(period: Period, params: &IndicatorParams) -> (YearMonth, YearMonth) {
-    let as_of = as_of(period, params.now);
-    let window = YearMonth::of(as_of - Duration::days(params.operational_days.max(0)));
+    // The first month's own "as of" (its last day) starts the earliest window needed.
     let first = period.first_month();
+    let earliest = first.last_day().min(as_of(period, params.now));
+    let window = YearMonth::of(earliest - Duration::days(params.operational_days.max(0)));
     let quarter_start = YearMonth { year: first.year, month: (first.quarter() - 1) * 3 + 1 };
     let last = period.last_month();
     let quarter_end = YearMonth { year: last.year, month: last.quarter() * 3 };
@@ -566,6 +567,10 @@ pub fn compute(
     let as_of = as_of(filter.period, params.now);
     let months = filter.period.months();
 
+    // Only the months that matter, whatever the caller passed: the result depends on
+    // the data of those months alone.
+    let (from, to) = months_needed(filter.period, params);
+    let rows: Vec<&MonthTally> = rows.iter().filter(|r| r.month >= from && r.month <= to).collect();
     // Committees seen in tallies but absent from the registry still count in totals.
     let mut all: Vec<CommitteeEntry> = committees.to_vec();
     let known: BTreeSet<CommitteeId> = committees.iter().map(|c| c.committee_id).collect();
@@ -573,7 +578,7 @@ pub fn compute(
     all.extend(unknown.into_iter().map(|committee_id| CommitteeEntry { committee_id, registry: None }));
     let scope: Vec<&CommitteeEntry> = all.iter().filter(|c| committee_matches(filter, c)).collect();
     let in_scope: BTreeSet<CommitteeId> = scope.iter().map(|c| c.committee_id).collect();
-    let rows: Vec<&MonthTally> = rows.iter().filter(|r| in_scope.contains(&r.committee_id)).collect();
+    let rows: Vec<&MonthTally> = rows.into_iter().filter(|r| in_scope.contains(&r.committee_id)).collect();
 
     let group_of = |pick: &dyn Fn(&CommitteeEntry) -> bool| {
         let committees: Vec<&CommitteeEntry> = scope.iter().copied().filter(|c| pick(c)).collect();
