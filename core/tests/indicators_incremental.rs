@@ -75,9 +75,12 @@ fn patch(store: &mut Store, id: RecordId, fields: serde_json::Value) {
     let _ = store.patch_record(id, fields.as_object().unwrap().clone(), now());
 }
 
+/// Tallies by basis, committee and month.
+type Tallies = BTreeMap<(Basis, CommitteeId, YearMonth), Tally>;
+
 /// The tallies and registry computed from every record, without the table.
-fn from_scratch(store: &Store) -> (BTreeMap<(Basis, CommitteeId, YearMonth), Tally>, Vec<CommitteeEntry>) {
-    let mut tallies: BTreeMap<(Basis, CommitteeId, YearMonth), Tally> = BTreeMap::new();
+fn from_scratch(store: &Store) -> (Tallies, Vec<CommitteeEntry>) {
+    let mut tallies = Tallies::new();
     let mut registry = Vec::new();
     for id in store.document_ids().unwrap() {
         let Ok(record) = store.record(id) else { continue };
@@ -165,7 +168,7 @@ proptest! {
             }
         }
         let (expected, registry) = from_scratch(store);
-        let stored: BTreeMap<(Basis, CommitteeId, YearMonth), Tally> = store
+        let stored: Tallies = store
             .indicator_tallies()
             .unwrap()
             .into_iter()

@@ -169,9 +169,9 @@ pub(super) fn project(
             row.created_by,
             row.updated_at
     ])?;
-    // The indicators' tallies follow the projection in the same transaction.
-    super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now))?;
     add(Step::Projection, started.elapsed());
+    // The indicators' tallies follow the projection in the same transaction.
+    timed(Step::Indicators, || super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now)))?;
     // The search row shares the record row's rowid (stable under the upsert above), so
     // it is replaced by a direct lookup rather than a scan of the index.
     timed(Step::Search, || -> Result<(), StoreError> {
