@@ -144,6 +144,9 @@ enum Command {
     /// Administrative divisions (reference data).
     #[command(name = "ref", subcommand)]
     Ref(RefCommand),
+    /// Reports: the indicators the CRSS follows.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Enroll this device with a sync server using a code from its administrator, or
     /// offline from a printed enrollment slip (--slip); prints the device id.
     Enroll {
@@ -263,6 +266,30 @@ enum RelayCommand {
 }
 
 #[derive(Subcommand)]
+enum ReportCommand {
+    /// The eight indicators over a period, as a table (total, then by region) or JSON.
+    Indicators {
+        /// A month (2026-11), a quarter (2026-T4) or a year (2026); the current quarter
+        /// by default.
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long, value_name = "CODE")]
+        region: Option<String>,
+        /// regional, communal or district.
+        #[arg(long)]
+        level: Option<String>,
+        #[arg(long, value_name = "UUID")]
+        committee: Option<String>,
+        /// approved (records approved by the CRSS) or all (default).
+        #[arg(long)]
+        basis: Option<String>,
+        /// Print the indicators as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum RefCommand {
     /// List units: regions by default, or the children of --parent.
     List {
@@ -325,6 +352,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Resolve { id, path, choice } => commands::conflicts::resolve(&ctx, &id, &path, choice, out),
         Command::Review { id, decision, comment } => commands::review::run(&ctx, &id, &decision, comment, out),
         Command::Passwd => commands::passwd::run(&ctx, out),
+        Command::Report(ReportCommand::Indicators { period, region, level, committee, basis, json }) => {
+            commands::report::run(&ctx, commands::report::Args { period, region, level, committee, basis, json }, out)
+        }
         Command::Ref(RefCommand::List { level, parent, on }) => {
             commands::reference::list(&ctx, commands::reference::ListArgs { level, parent, on }, out)
         }

@@ -430,3 +430,26 @@ fn export_commands_answer_through_ipc_and_refuse_with_codes() {
     let err = call(&w, "export_log", json!({})).unwrap_err();
     assert_eq!(err["code"], "app.locked");
 }
+
+#[test]
+fn indicators_through_ipc_for_a_reviewer_and_a_bad_period_refused() {
+    let w = window();
+    let locked = call(&w, "indicators", json!({"filter": {"period": {"unit": "year", "year": 2026}, "basis": "all"}}));
+    assert_eq!(locked.unwrap_err()["code"], "app.locked");
+    call(&w, "create_demo", json!({"passphrase": "sahel-2026", "role": "reviewer"})).unwrap();
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let filter = |basis: &str| json!({"filter": {"period": {"unit": "year", "year": year}, "basis": basis, "region": null, "level": null, "committee_id": null}});
+    let all = call(&w, "indicators", filter("all")).unwrap();
+    assert_eq!(all["committees"]["total"]["registered"], 6);
+    assert_eq!(all["sessions"]["counts"], "all");
+    assert_eq!(all["months"].as_array().unwrap().len(), 12);
+    assert_eq!(all["inclusion"]["total"]["reference"], 0.3);
+    let approved = call(&w, "indicators", filter("approved")).unwrap();
+    assert_eq!(approved["recommendations"]["total"]["counts"]["made"], 0);
+    let bad = call(
+        &w,
+        "indicators",
+        json!({"filter": {"period": {"unit": "month", "year": 2026, "month": 13}, "basis": "all"}}),
+    );
+    assert_eq!(bad.unwrap_err()["code"], "report.bad_period");
+}

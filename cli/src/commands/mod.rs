@@ -17,6 +17,7 @@ pub mod passwd;
 pub mod reference;
 pub mod relay;
 pub mod report_pdf;
+pub mod report;
 pub mod review;
 pub mod show;
 pub mod stress;

@@ -274,7 +274,7 @@ pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -334,9 +334,10 @@ pub struct MonthTally {
 /// quarter or of the operational window, whichever is earlier, to the end of the last
 /// quarter.
 pub fn months_needed(period: Period, params: &IndicatorParams) -> (YearMonth, YearMonth) {
-    let as_of = as_of(period, params.now);
-    let window = YearMonth::of(as_of - Duration::days(params.operational_days.max(0)));
+    // The first month's own "as of" (its last day) starts the earliest window needed.
     let first = period.first_month();
+    let earliest = first.last_day().min(as_of(period, params.now));
+    let window = YearMonth::of(earliest - Duration::days(params.operational_days.max(0)));
     let quarter_start = YearMonth { year: first.year, month: (first.quarter() - 1) * 3 + 1 };
     let last = period.last_month();
     let quarter_end = YearMonth { year: last.year, month: last.quarter() * 3 };
@@ -366,10 +367,15 @@ pub fn committee_matches(filter: &IndicatorFilter, c: &CommitteeEntry) -> bool {
     true
 }
 
-/// What one group of committees and tallies holds, before it is cut into indicators.
-struct Group<'a> {
-    committees: Vec<&'a CommitteeEntry>,
-    rows: Vec<&'a MonthTally>,
+/// One committee in scope with what the indicators need of its tallies, summed once.
+struct InScope<'a> {
+    entry: &'a CommitteeEntry,
+    /// The sum over the period's months.
+    period: Tally,
+    /// Its counted sessions' dates, over every month read (for "operational").
+    session_dates: Vec<NaiveDate>,
+    /// Sessions per (year, quarter).
+    quarters: BTreeMap<(i32, u32), i64>,
 }
 
 struct Eight {
@@ -395,28 +401,25 @@ fn installed_by(r: &RegistryEntry, day: NaiveDate) -> bool {
     r.installed_on.is_none_or(|d| d <= day)
 }
 
-/// The eight indicators of a group over `months`, committees taken at `as_of`.
-fn eight(g: &Group<'_>, months: &[YearMonth], as_of: NaiveDate, today: NaiveDate, params: &IndicatorParams) -> Eight {
-    let in_months: BTreeSet<YearMonth> = months.iter().copied().collect();
-    let tally = Tally::sum(g.rows.iter().filter(|r| in_months.contains(&r.month)).map(|r| &r.tally));
-
+/// The eight indicators of a group of committees whose tallies over `months` add up
+/// to `tally`, committees taken at `as_of`.
+fn eight(
+    group: &[&InScope<'_>],
+    tally: &Tally,
+    months: &[YearMonth],
+    as_of: NaiveDate,
+    today: NaiveDate,
+    params: &IndicatorParams,
+) -> Eight {
     // 1. committees
     let window_start = as_of - Duration::days(params.operational_days.max(0));
-    let mut sessions_of: BTreeMap<CommitteeId, Vec<NaiveDate>> = BTreeMap::new();
-    for r in &g.rows {
-        sessions_of.entry(r.committee_id).or_default().extend(r.tally.session_dates());
-    }
-    let registered: Vec<&RegistryEntry> = g.committees.iter().filter_map(|c| c.registry.as_ref()).collect();
-    let installed: Vec<&CommitteeEntry> =
-        g.committees.iter().copied().filter(|c| c.registry.as_ref().is_some_and(|r| installed_by(r, as_of))).collect();
-    let operational = installed
-        .iter()
-        .filter(|c| {
-            sessions_of.get(&c.committee_id).is_some_and(|ds| ds.iter().any(|d| *d >= window_start && *d <= as_of))
-        })
-        .count() as i64;
+    let registered = group.iter().filter(|c| c.entry.registry.is_some()).count();
+    let installed: Vec<&&InScope<'_>> =
+        group.iter().filter(|c| c.entry.registry.as_ref().is_some_and(|r| installed_by(r, as_of))).collect();
+    let operational =
+        installed.iter().filter(|c| c.session_dates.iter().any(|d| *d >= window_start && *d <= as_of)).count() as i64;
     let committees = CommitteesIndicator {
-        registered: registered.len() as i64,
+        registered: registered as i64,
         installed: installed.len() as i64,
         operational,
         operational_share: Ratio::new(operational, installed.len() as i64),
@@ -424,31 +427,24 @@ fn eight(g: &Group<'_>, months: &[YearMonth], as_of: NaiveDate, today: NaiveDate
 
     // 2. sessions
     let begun: Vec<YearMonth> = months.iter().copied().filter(|m| m.first_day() <= today).collect();
-    let committee_months: i64 = g
-        .committees
+    let committee_months: i64 = group
         .iter()
-        .filter_map(|c| c.registry.as_ref())
+        .filter_map(|c| c.entry.registry.as_ref())
         .map(|r| begun.iter().filter(|m| installed_by(r, m.last_day())).count() as i64)
         .sum();
     let expected = committee_months * params.expected_sessions_per_month;
     let quarters: BTreeSet<(i32, u32)> = begun.iter().map(|m| (m.year, m.quarter())).collect();
-    let mut held_in_quarter: BTreeMap<(CommitteeId, i32, u32), i64> = BTreeMap::new();
-    for x in &g.rows {
-        if x.tally.sessions > 0 && quarters.contains(&(x.month.year, x.month.quarter())) {
-            *held_in_quarter.entry((x.committee_id, x.month.year, x.month.quarter())).or_default() += x.tally.sessions;
-        }
-    }
     let mut pairs = 0;
     let mut with_three = 0;
     for (year, q) in &quarters {
         let quarter_end = YearMonth { year: *year, month: q * 3 }.last_day();
-        for c in &g.committees {
-            let Some(r) = &c.registry else { continue };
+        for c in group {
+            let Some(r) = &c.entry.registry else { continue };
             if !installed_by(r, quarter_end) {
                 continue;
             }
             pairs += 1;
-            if held_in_quarter.get(&(c.committee_id, *year, *q)).copied().unwrap_or(0) >= 3 {
+            if c.quarters.get(&(*year, *q)).copied().unwrap_or(0) >= 3 {
                 with_three += 1;
             }
         }
@@ -566,6 +562,10 @@ pub fn compute(
     let as_of = as_of(filter.period, params.now);
     let months = filter.period.months();
 
+    // Only the months that matter, whatever the caller passed: the result depends on
+    // the data of those months alone.
+    let (from, to) = months_needed(filter.period, params);
+    let rows: Vec<&MonthTally> = rows.iter().filter(|r| r.month >= from && r.month <= to).collect();
     // Committees seen in tallies but absent from the registry still count in totals.
     let mut all: Vec<CommitteeEntry> = committees.to_vec();
     let known: BTreeSet<CommitteeId> = committees.iter().map(|c| c.committee_id).collect();
@@ -573,43 +573,64 @@ pub fn compute(
     all.extend(unknown.into_iter().map(|committee_id| CommitteeEntry { committee_id, registry: None }));
     let scope: Vec<&CommitteeEntry> = all.iter().filter(|c| committee_matches(filter, c)).collect();
     let in_scope: BTreeSet<CommitteeId> = scope.iter().map(|c| c.committee_id).collect();
-    let rows: Vec<&MonthTally> = rows.iter().filter(|r| in_scope.contains(&r.committee_id)).collect();
+    let rows: Vec<&MonthTally> = rows.into_iter().filter(|r| in_scope.contains(&r.committee_id)).collect();
 
-    let group_of = |pick: &dyn Fn(&CommitteeEntry) -> bool| {
-        let committees: Vec<&CommitteeEntry> = scope.iter().copied().filter(|c| pick(c)).collect();
-        let ids: BTreeSet<CommitteeId> = committees.iter().map(|c| c.committee_id).collect();
-        Group { committees, rows: rows.iter().copied().filter(|r| ids.contains(&r.committee_id)).collect() }
+    // Each committee's tallies are summed once; groups add up committees.
+    let in_months: BTreeSet<YearMonth> = months.iter().copied().collect();
+    let mut data: Vec<InScope<'_>> = scope
+        .iter()
+        .map(|entry| InScope { entry, period: Tally::default(), session_dates: Vec::new(), quarters: BTreeMap::new() })
+        .collect();
+    let index: std::collections::HashMap<CommitteeId, usize> =
+        data.iter().enumerate().map(|(i, c)| (c.entry.committee_id, i)).collect();
+    let mut month_sums: BTreeMap<YearMonth, Tally> = BTreeMap::new();
+    for r in &rows {
+        let Some(c) = index.get(&r.committee_id).map(|i| &mut data[*i]) else { continue };
+        if in_months.contains(&r.month) {
+            c.period.add(&r.tally);
+            month_sums.entry(r.month).or_default().add(&r.tally);
+        }
+        c.session_dates.extend(r.tally.session_dates());
+        if r.tally.sessions > 0 {
+            *c.quarters.entry((r.month.year, r.month.quarter())).or_default() += r.tally.sessions;
+        }
+    }
+    for c in &mut data {
+        c.period.normalize();
+    }
+    let group_of = |pick: &dyn Fn(&CommitteeEntry) -> bool| -> (Vec<&InScope<'_>>, Tally) {
+        let group: Vec<&InScope<'_>> = data.iter().filter(|c| pick(c.entry)).collect();
+        let tally = Tally::sum(group.iter().map(|c| &c.period));
+        (group, tally)
     };
 
-    let total = eight(&group_of(&|_| true), &months, as_of, today, params);
+    let (everyone, sum) = group_of(&|_| true);
+    let total = eight(&everyone, &sum, &months, as_of, today, params);
     let regions: BTreeSet<Option<String>> =
         scope.iter().map(|c| c.registry.as_ref().map(|r| r.region.clone())).collect();
     let by_region: Vec<(Option<String>, Eight)> = regions
         .into_iter()
         .map(|region| {
-            let g = group_of(&|c| c.registry.as_ref().map(|r| &r.region) == region.as_ref());
-            let e = eight(&g, &months, as_of, today, params);
+            let (g, t) = group_of(&|c| c.registry.as_ref().map(|r| &r.region) == region.as_ref());
+            let e = eight(&g, &t, &months, as_of, today, params);
             (region, e)
         })
         .collect();
     let by_level: Vec<(CommitteeLevel, Eight)> = CommitteeLevel::ALL
         .iter()
         .map(|l| {
-            (
-                *l,
-                eight(
-                    &group_of(&|c| c.registry.as_ref().is_some_and(|r| r.level == *l)),
-                    &months,
-                    as_of,
-                    today,
-                    params,
-                ),
-            )
+            let (g, t) = group_of(&|c| c.registry.as_ref().is_some_and(|r| r.level == *l));
+            (*l, eight(&g, &t, &months, as_of, today, params))
         })
         .collect();
-    let everyone = group_of(&|_| true);
-    let by_month: Vec<(YearMonth, Eight)> =
-        months.iter().map(|m| (*m, eight(&everyone, &[*m], m.last_day().min(today), today, params))).collect();
+    let by_month: Vec<(YearMonth, Eight)> = months
+        .iter()
+        .map(|m| {
+            let mut t = month_sums.get(m).cloned().unwrap_or_default();
+            t.normalize();
+            (*m, eight(&everyone, &t, &[*m], m.last_day().min(today), today, params))
+        })
+        .collect();
 
     macro_rules! breakdown {
         ($field:ident) => {

@@ -71,6 +71,8 @@ pub struct SaveCost {
     pub projection: Duration,
     /// The full-text search row.
     pub search: Duration,
+    /// The indicators' facts row and the sums of its committee and month.
+    pub indicators: Duration,
     /// The commit, which waits for the disk (`synchronous = FULL`).
     pub commit: Duration,
     /// Whether the save folded the increments into a new base.
@@ -86,6 +88,7 @@ pub(super) enum Step {
     Write,
     Projection,
     Search,
+    Indicators,
     Commit,
 }
 
@@ -114,6 +117,7 @@ pub(super) fn add(step: Step, spent: Duration) {
             Step::Write => &mut cost.write,
             Step::Projection => &mut cost.projection,
             Step::Search => &mut cost.search,
+            Step::Indicators => &mut cost.indicators,
             Step::Commit => &mut cost.commit,
         };
         *slot += spent;

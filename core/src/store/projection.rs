@@ -231,9 +231,9 @@ pub(super) fn project(
             row.status_since,
             row.modified_after_approval
     ])?;
-    // The indicators' tallies follow the projection in the same transaction.
-    super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now))?;
     add(Step::Projection, started.elapsed());
+    // The indicators' tallies follow the projection in the same transaction.
+    timed(Step::Indicators, || super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now)))?;
     // The search row shares the record row's rowid (stable under the upsert above), so
     // it is replaced by a direct lookup rather than a scan of the index.
     timed(Step::Search, || -> Result<(), StoreError> {

@@ -1,0 +1,200 @@
+//! The indicators' table kept up to date write by write equals the one computed from
+//! scratch over every record: random sequences of creations, date changes (records
+//! moving between months), review decisions, deletions, purges (a copy replacing its
+//! record) and registry edits (a committee changing region or installation date).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use ccs_core::model::*;
+use ccs_core::report::*;
+use ccs_core::store::Store;
+use chrono::{Duration, NaiveDate};
+use common::*;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Create { kind: u8, committee: usize, day: i64, follow_up: u8 },
+    MoveDate { target: usize, day: i64 },
+    Decide { target: usize, decision: u8 },
+    Purge { target: usize },
+    EditCommittee { committee: usize, region: usize, installed_day: i64 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..4, 0usize..3, 0i64..170, 0u8..3).prop_map(|(kind, committee, day, follow_up)| Op::Create { kind, committee, day, follow_up }),
+        2 => (any::<usize>(), 0i64..170).prop_map(|(target, day)| Op::MoveDate { target, day }),
+        3 => (any::<usize>(), 0u8..4).prop_map(|(target, decision)| Op::Decide { target, decision }),
+        1 => any::<usize>().prop_map(|target| Op::Purge { target }),
+        1 => (0usize..3, 0usize..3, 0i64..170).prop_map(|(committee, region, installed_day)| Op::EditCommittee { committee, region, installed_day }),
+    ]
+}
+
+const REGIONS: [&str; 3] = ["gao", "tombouctou", "menaka"];
+
+fn day(n: i64) -> NaiveDate {
+    date("2026-06-01") + Duration::days(n)
+}
+
+fn body(kind: u8, on: NaiveDate, follow_up: u8) -> RecordBody {
+    match kind {
+        0 => RecordBody::Session(Session { date: on, ..session_body() }),
+        1 => {
+            let mut a = assessment_body();
+            a.date = on;
+            a.period_start = on - Duration::days(30);
+            a.period_end = on;
+            RecordBody::Assessment(a)
+        }
+        2 => RecordBody::Workshop(Workshop { start_date: on, end_date: on, ..workshop_body() }),
+        _ => {
+            let mut r = recommendation_body();
+            r.made_on = on;
+            r.due_date = None;
+            let at = |days: i64| (on + Duration::days(days)).and_hms_opt(9, 0, 0).unwrap().and_utc().min(now());
+            let change = |days: i64, status| StatusChange {
+                id: ItemId::new(),
+                at: at(days),
+                by_device: DeviceId::new(),
+                status,
+            };
+            r.status_history = match follow_up {
+                0 => vec![],
+                1 => vec![change(2, RecommendationStatus::Transmitted)],
+                _ => vec![change(2, RecommendationStatus::Transmitted), change(40, RecommendationStatus::Done)],
+            };
+            RecordBody::Recommendation(r)
+        }
+    }
+}
+
+fn patch(store: &mut Store, id: RecordId, fields: serde_json::Value) {
+    let _ = store.patch_record(id, fields.as_object().unwrap().clone(), now());
+}
+
+/// Tallies by basis, committee and month.
+type Tallies = BTreeMap<(Basis, CommitteeId, YearMonth), Tally>;
+
+/// The tallies and registry computed from every record, without the table.
+fn from_scratch(store: &Store) -> (Tallies, Vec<CommitteeEntry>) {
+    let mut tallies = Tallies::new();
+    let mut registry = Vec::new();
+    for id in store.document_ids().unwrap() {
+        let Ok(record) = store.record(id) else { continue };
+        if store.superseded_by(id).unwrap().is_some() {
+            continue;
+        }
+        // Every record here was made on this device: none travelled.
+        let f = facts(&record, &FactsContext::default());
+        if !f.counted {
+            continue;
+        }
+        if let Some(r) = f.registry {
+            registry.push(CommitteeEntry { committee_id: f.committee_id, registry: Some(r) });
+        }
+        if let Some(month) = f.month {
+            tallies.entry((Basis::All, f.committee_id, month)).or_default().add(&f.tally);
+            if f.approved {
+                tallies.entry((Basis::Approved, f.committee_id, month)).or_default().add(&f.tally);
+            }
+        }
+    }
+    for t in tallies.values_mut() {
+        t.normalize();
+    }
+    tallies.retain(|_, t| !t.is_empty());
+    registry.sort_by_key(|c| c.committee_id);
+    (tallies, registry)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn incremental_tallies_equal_tallies_from_scratch(ops in prop::collection::vec(op(), 1..30)) {
+        let mut t = store_with(Role::Admin);
+        let store = &mut t.store;
+        let mut committees = Vec::new();
+        for (n, region) in REGIONS.iter().enumerate() {
+            let c = Committee {
+                level: CommitteeLevel::Regional,
+                name: format!("CCS régional {n}"),
+                region: region.to_string(),
+                cercle: None,
+                commune: None,
+                installed_on: Some(day(n as i64 * 40)),
+                membership: vec![],
+            };
+            let id = store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap();
+            committees.push(CommitteeId::from(id));
+        }
+        let mut records: Vec<RecordId> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Create { kind, committee, day: n, follow_up } => {
+                    let id = store.create_record(input(body(kind, day(n), follow_up), committees[committee]), now()).unwrap();
+                    records.push(id);
+                }
+                Op::MoveDate { target, day: n } if !records.is_empty() => {
+                    let id = records[target % records.len()];
+                    let on = day(n).to_string();
+                    let fields = match store.record(id).map(|r| r.kind()) {
+                        Ok(RecordKind::Session) => serde_json::json!({ "date": on }),
+                        Ok(RecordKind::Assessment) => serde_json::json!({ "date": on, "period_start": (day(n) - Duration::days(30)).to_string(), "period_end": on }),
+                        Ok(RecordKind::Workshop) => serde_json::json!({ "start_date": on, "end_date": on }),
+                        _ => serde_json::json!({ "made_on": on }),
+                    };
+                    patch(store, id, fields);
+                }
+                Op::Decide { target, decision } if !records.is_empty() => {
+                    let id = records[target % records.len()];
+                    let decision = [Decision::Submitted, Decision::Approved, Decision::Reopened, Decision::Deleted][decision as usize];
+                    let _ = store.review(id, decision, None, now());
+                }
+                Op::Purge { target } if !records.is_empty() => {
+                    let i = target % records.len();
+                    if let Ok(copy) = store.purge(records[i], now()) {
+                        records[i] = copy.id;
+                    }
+                }
+                Op::EditCommittee { committee, region, installed_day } => {
+                    let fields = serde_json::json!({ "region": REGIONS[region], "installed_on": day(installed_day).to_string() });
+                    patch(store, RecordId::from(committees[committee]), fields);
+                }
+                _ => {}
+            }
+        }
+        let (expected, registry) = from_scratch(store);
+        let stored: Tallies = store
+            .indicator_tallies()
+            .unwrap()
+            .into_iter()
+            .map(|(basis, m)| ((basis, m.committee_id, m.month), m.tally))
+            .collect();
+        prop_assert_eq!(&stored, &expected);
+        let mut stored_registry = store.indicator_registry().unwrap();
+        stored_registry.sort_by_key(|c| c.committee_id);
+        prop_assert_eq!(&stored_registry, &registry);
+
+        // And so the indicators: from the store, and from scratch through the same
+        // pure function.
+        let params = IndicatorParams::new(now());
+        for filter in [
+            IndicatorFilter::new(Period::Year { year: 2026 }, Basis::All),
+            IndicatorFilter::new(Period::Year { year: 2026 }, Basis::Approved),
+            IndicatorFilter { region: Some("gao".into()), ..IndicatorFilter::new(Period::Quarter { year: 2026, quarter: 3 }, Basis::All) },
+            IndicatorFilter::new(Period::Month { year: 2026, month: 9 }, Basis::All),
+        ] {
+            let rows: Vec<MonthTally> = expected
+                .iter()
+                .filter(|((basis, _, _), _)| *basis == filter.basis)
+                .map(|((_, committee_id, month), tally)| MonthTally { committee_id: *committee_id, month: *month, tally: tally.clone() })
+                .collect();
+            let scratch = compute(&registry, &rows, &filter, &params, |code| store.reference().region(code).map(|u| u.name.clone()));
+            prop_assert_eq!(store.indicators(&filter, &params).unwrap(), scratch);
+        }
+    }
+}
