@@ -223,7 +223,7 @@ fn store_detail(e: &StoreError, lang: Lang) -> Option<String> {
             TransitionError::NotFromStatus { decision, from } => {
                 format!("« {} » : « {} »", decision.label(lang), from.label(lang))
             }
-            TransitionError::CommentRequired => "--comment".into(),
+            TransitionError::CommentRequired | TransitionError::ReasonRequired => "--comment".into(),
         },
         StoreError::Doc(d) => match d {
             DocError::Corrupt(s)
