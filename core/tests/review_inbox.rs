@@ -386,7 +386,7 @@ fn a_store_from_before_the_inbox_fills_its_columns_on_opening() {
     // Set the store back to before the migration's columns were filled.
     hub.store
         .execute_sql_for_migration_tests(
-            "UPDATE records SET status_since = NULL, modified_after_approval = 0;
+            "DELETE FROM review_state;
              INSERT OR IGNORE INTO review_backfill (id) SELECT id FROM records;",
         )
         .unwrap();

@@ -1,7 +1,8 @@
 //! The inbox « À traiter »: the records waiting for this device's role to decide,
 //! across committees and regions, oldest wait first. Read from the projection only
-//! (`status`, `status_since`, `modified_after_approval`: see `projection.rs`), never
-//! from the documents, so it stays one indexed query at national scale.
+//! (`records.status`, and `review_state`'s `status_since` and
+//! `modified_after_approval`: see `projection.rs`), never from the documents, so it
+//! stays one indexed query at national scale.
 //!
 //! What waits for whom (the approval levels of `model::review`):
 //! - a facilitator: the submitted records of its own region (it validates or sends
@@ -112,7 +113,7 @@ fn clauses(
             args.push(Value::Text(region?.to_string()));
         }
         Role::Reviewer | Role::Admin => {
-            c.push("(r.status IN ('submitted', 'validated') OR (r.status = 'approved' AND r.modified_after_approval = 1))")
+            c.push("(r.status IN ('submitted', 'validated') OR (r.status = 'approved' AND w.modified_after_approval = 1))")
         }
     }
     if except != Except::Region {
@@ -140,7 +141,7 @@ fn clauses(
         args.push(Value::Text(d.to_string()));
     }
     if let Some(days) = f.older_than_days {
-        c.push("r.status_since < ?");
+        c.push("w.status_since < ?");
         args.push(Value::Text(stamp(now - chrono::Duration::days(i64::from(days)))));
     }
     Some((format!("WHERE {}", c.join(" AND ")), args))
@@ -168,14 +169,15 @@ impl Store {
             return Ok(empty);
         };
         let total: i64 = self.conn.query_row(
-            &format!("SELECT count(*) FROM records r {where_sql}"),
+            &format!("SELECT count(*) FROM records r LEFT JOIN review_state w ON w.id = r.id {where_sql}"),
             params_from_iter(args.iter()),
             |r| r.get(0),
         )?;
         // Records without a time (none expected once projected) wait longest.
         let sql = format!(
-            "SELECT {COLUMNS}, r.status_since FROM records r JOIN documents d ON d.id = r.id {where_sql}
-             ORDER BY r.status_since IS NOT NULL, r.status_since, r.id LIMIT {limit} OFFSET {}",
+            "SELECT {COLUMNS}, w.status_since FROM records r JOIN documents d ON d.id = r.id
+             LEFT JOIN review_state w ON w.id = r.id {where_sql}
+             ORDER BY w.status_since IS NOT NULL, w.status_since, r.id LIMIT {limit} OFFSET {}",
             f.offset
         );
         let mut stmt = self.conn.prepare(&sql)?;
@@ -209,7 +211,10 @@ impl Store {
     ) -> Result<Vec<InboxCount>, StoreError> {
         let Some((where_sql, args)) = clauses(role, region, f, now, except) else { return Ok(vec![]) };
         let mut stmt =
-            self.conn.prepare(&format!("SELECT {key}, count(*) FROM records r {where_sql} GROUP BY 1 ORDER BY 1"))?;
+            self.conn.prepare(&format!(
+                "SELECT {key}, count(*) FROM records r LEFT JOIN review_state w ON w.id = r.id {where_sql}
+                 GROUP BY 1 ORDER BY 1"
+            ))?;
         let rows = stmt
             .query_map(params_from_iter(args.iter()), |r| {
                 Ok(InboxCount { key: r.get(0)?, count: r.get::<_, i64>(1)? as u64 })
