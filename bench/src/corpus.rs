@@ -409,9 +409,16 @@ impl Generator {
     }
 
     fn review_trail(&mut self, member: DeviceId, made: DateTime<Utc>) -> Vec<ReviewEvent> {
-        let event = |at: DateTime<Utc>, by: DeviceId, role: Role, decision: Decision, comment: Option<&str>| {
-            ReviewEvent { id: ItemId::new(), at, by_device: by, role, decision, comment: comment.map(str::to_string), heads: vec![] }
-        };
+        let event =
+            |at: DateTime<Utc>, by: DeviceId, role: Role, decision: Decision, comment: Option<&str>| ReviewEvent {
+                id: ItemId::new(),
+                at,
+                by_device: by,
+                role,
+                decision,
+                comment: comment.map(str::to_string),
+                heads: vec![],
+            };
         let roll = self.rng.gen_range(0..100);
         let h = |n: i64| made + Duration::hours(n);
         if roll < 50 {

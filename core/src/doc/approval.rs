@@ -109,8 +109,7 @@ impl RecordDoc {
         // look approved) is not the approval that was made.
         // A record made with its trail (an import, the demonstration) carries it in its
         // first change, whoever wrote that.
-        let by_approver =
-            DeviceId::from_actor(change.actor_id()) == Some(event.by_device) || change.deps().is_empty();
+        let by_approver = DeviceId::from_actor(change.actor_id()) == Some(event.by_device) || change.deps().is_empty();
         let pin_altered = (!declared.is_empty() && declared != deps) || !by_approver;
         let approved = self.read_at(&[hash])?;
         let changes = review::changed_fields(&approved, record);

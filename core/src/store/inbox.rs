@@ -98,11 +98,8 @@ fn clauses(
     now: DateTime<Utc>,
     except: Except,
 ) -> Option<(String, Vec<Value>)> {
-    let mut c: Vec<&str> = vec![
-        "r.id NOT IN (SELECT old_id FROM record_lineage)",
-        "r.status != 'deleted'",
-        "r.read_only = 0",
-    ];
+    let mut c: Vec<&str> =
+        vec!["r.id NOT IN (SELECT old_id FROM record_lineage)", "r.status != 'deleted'", "r.read_only = 0"];
     let mut args: Vec<Value> = Vec::new();
     match role {
         Role::Member => return None,
@@ -112,9 +109,9 @@ fn clauses(
             c.push("r.status = 'submitted' AND r.region = ?");
             args.push(Value::Text(region?.to_string()));
         }
-        Role::Reviewer | Role::Admin => {
-            c.push("(r.status IN ('submitted', 'validated') OR (r.status = 'approved' AND w.modified_after_approval = 1))")
-        }
+        Role::Reviewer | Role::Admin => c.push(
+            "(r.status IN ('submitted', 'validated') OR (r.status = 'approved' AND w.modified_after_approval = 1))",
+        ),
     }
     if except != Except::Region {
         if let Some(r) = &f.region {
@@ -210,11 +207,10 @@ impl Store {
         key: &str,
     ) -> Result<Vec<InboxCount>, StoreError> {
         let Some((where_sql, args)) = clauses(role, region, f, now, except) else { return Ok(vec![]) };
-        let mut stmt =
-            self.conn.prepare(&format!(
-                "SELECT {key}, count(*) FROM records r LEFT JOIN review_state w ON w.id = r.id {where_sql}
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {key}, count(*) FROM records r LEFT JOIN review_state w ON w.id = r.id {where_sql}
                  GROUP BY 1 ORDER BY 1"
-            ))?;
+        ))?;
         let rows = stmt
             .query_map(params_from_iter(args.iter()), |r| {
                 Ok(InboxCount { key: r.get(0)?, count: r.get::<_, i64>(1)? as u64 })

@@ -75,7 +75,12 @@ pub(super) fn review_columns(d: &mut RecordDoc, record: &Record) -> (Option<Stri
 }
 
 /// The inbox's row of a record (`review_state`, beside its `records` row).
-fn write_review_state(tx: &rusqlite::Connection, id: &str, since: Option<&str>, modified: bool) -> Result<(), StoreError> {
+fn write_review_state(
+    tx: &rusqlite::Connection,
+    id: &str,
+    since: Option<&str>,
+    modified: bool,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO review_state (id, status_since, modified_after_approval) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET status_since = excluded.status_since,

@@ -74,7 +74,12 @@ async fn the_crss_works_through_its_inbox_and_sees_an_edit_made_after_approval()
         .first()
         .map(|i| i.id)
         .expect("a submitted Goundam session in the demo");
-    let mut member = Device::enrolled("membre", &world.url(), world.server.data_dir(), grant(Role::Member, Some(world.goundam), None));
+    let mut member = Device::enrolled(
+        "membre",
+        &world.url(),
+        world.server.data_dir(),
+        grant(Role::Member, Some(world.goundam), None),
+    );
     member.sync_until_ok(3);
 
     // The CRSS reviewer's app, enrolled and synced.
@@ -159,12 +164,15 @@ async fn the_crss_works_through_its_inbox_and_sees_an_edit_made_after_approval()
     let banner = app.text("modified-after-approval").await;
     assert!(banner.contains("Goundam-Tonka a été rouvert"), "{banner}");
     if let Some(dir) = &shots {
-        taken.extend(window_at_sizes(&app, dir, "modified-after-approval", Some(&tid("modified-after-approval"))).await);
+        taken
+            .extend(window_at_sizes(&app, dir, "modified-after-approval", Some(&tid("modified-after-approval"))).await);
     }
     // And it waits in the inbox again, saying why.
     flows::go(&app, "#/review").await;
-    app.wait_css(&format!("[data-testid=\"inbox-item\"][data-id=\"{target}\"][data-reason=\"modified_after_approval\"]"))
-        .await;
+    app.wait_css(&format!(
+        "[data-testid=\"inbox-item\"][data-id=\"{target}\"][data-reason=\"modified_after_approval\"]"
+    ))
+    .await;
     if let Some(dir) = &shots {
         taken.extend(
             window_at_sizes(
