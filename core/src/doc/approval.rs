@@ -111,8 +111,13 @@ impl RecordDoc {
         // first change, whoever wrote that.
         let by_approver = DeviceId::from_actor(change.actor_id()) == Some(event.by_device) || change.deps().is_empty();
         let pin_altered = (!declared.is_empty() && declared != deps) || !by_approver;
-        let approved = self.read_at(&[hash])?;
-        let changes = review::changed_fields(&approved, record);
+        // Nothing since the approval (the common case of a projection): no fork to read.
+        let changes = if self.heads() == [hash] {
+            vec![]
+        } else {
+            let approved = self.read_at(&[hash])?;
+            review::changed_fields(&approved, record)
+        };
         let first_change_at = if changes.is_empty() {
             None
         } else {
