@@ -447,7 +447,14 @@ fn reviewer_requests_a_correction_with_a_comment_and_approves() {
     let shown = s.ok(&["show", &submitted[0]]);
     assert!(shown.contains("À corriger — Préciser le nombre de FDS présents."), "{shown}");
 
-    s.ok(&["review", &submitted[1], "--decision", "approved", "--comment", "Facilitateur absent : approuvée directement."]);
+    s.ok(&[
+        "review",
+        &submitted[1],
+        "--decision",
+        "approved",
+        "--comment",
+        "Facilitateur absent : approuvée directement.",
+    ]);
     assert_eq!(s.json(&["show", &submitted[1], "--json"])["review_status"], "approved");
     let line = assert_one_line_error(
         &s.run(&["review", &submitted[1], "--decision", "approved"]),

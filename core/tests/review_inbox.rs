@@ -92,7 +92,10 @@ fn country() -> Country {
         s,
         gao.committee_id,
         session_on("2026-11-12"),
-        vec![event(days_ago(5), Role::Member, Decision::Submitted), event(days_ago(4), Role::Facilitator, Decision::Validated)],
+        vec![
+            event(days_ago(5), Role::Member, Decision::Submitted),
+            event(days_ago(4), Role::Facilitator, Decision::Validated),
+        ],
     );
     // Nothing waits on these: a draft, an approved record, one sent back.
     filed(s, goundam, session_on("2026-11-03"), vec![]);
@@ -110,7 +113,10 @@ fn country() -> Country {
         s,
         gao.committee_id,
         RecordBody::Recommendation(recommendation_body()),
-        vec![event(days_ago(6), Role::Member, Decision::Submitted), event(days_ago(2), Role::Reviewer, Decision::NeedsCorrection)],
+        vec![
+            event(days_ago(6), Role::Member, Decision::Submitted),
+            event(days_ago(2), Role::Reviewer, Decision::NeedsCorrection),
+        ],
     );
     Country { hub, old_session, recommendation, gao_validated }
 }
@@ -153,7 +159,8 @@ fn inbox_filters_by_region_committee_kind_period_and_age() {
     let committee = s.summary(c.old_session).unwrap().committee_id;
     let of_goundam = InboxFilter { committee_id: Some(committee), ..Default::default() };
     assert_eq!(ids(s, &of_goundam), vec![c.old_session, c.recommendation]);
-    let period = InboxFilter { date_from: Some(date("2026-11-10")), date_to: Some(date("2026-11-30")), ..Default::default() };
+    let period =
+        InboxFilter { date_from: Some(date("2026-11-10")), date_to: Some(date("2026-11-30")), ..Default::default() };
     assert_eq!(ids(s, &period), vec![c.gao_validated]);
     let waiting_a_week = InboxFilter { older_than_days: Some(7), ..Default::default() };
     assert_eq!(ids(s, &waiting_a_week), vec![c.old_session]);
@@ -386,7 +393,7 @@ fn a_store_from_before_the_inbox_fills_its_columns_on_opening() {
     // Set the store back to before the migration's columns were filled.
     hub.store
         .execute_sql_for_migration_tests(
-            "UPDATE records SET status_since = NULL, modified_after_approval = 0;
+            "DELETE FROM review_state;
              INSERT OR IGNORE INTO review_backfill (id) SELECT id FROM records;",
         )
         .unwrap();

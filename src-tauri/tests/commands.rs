@@ -453,3 +453,57 @@ fn indicators_through_ipc_for_a_reviewer_and_a_bad_period_refused() {
     );
     assert_eq!(bad.unwrap_err()["code"], "report.bad_period");
 }
+
+/// The inbox through IPC: a CRSS reviewer's demonstration lists what waits, oldest
+/// first, filters it, refuses a direct approval without a reason with its code, and
+/// the record decided on leaves the inbox; a facilitator sees its region only; a
+/// member has nothing to review.
+#[test]
+fn the_inbox_through_the_window_follows_the_approval_levels() {
+    let w = window();
+    call(&w, "create_demo", json!({"passphrase": "sahel-2026", "role": "reviewer"})).unwrap();
+    let page = call(&w, "inbox", json!({"filter": {}})).unwrap();
+    let items = page["items"].as_array().unwrap().clone();
+    assert!(!items.is_empty(), "{page}");
+    assert_eq!(page["total"].as_u64().unwrap() as usize, items.len());
+    let days: Vec<i64> = items.iter().map(|i| i["waiting_days"].as_i64().unwrap()).collect();
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "oldest first: {days:?}");
+    let regions: u64 = page["by_region"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).sum();
+    assert_eq!(regions, page["total"].as_u64().unwrap());
+
+    let submitted = items.iter().find(|i| i["reason"] == "submitted").expect("a submitted record waits").clone();
+    let id = submitted["summary"]["id"].as_str().unwrap().to_string();
+    let kind = submitted["summary"]["kind"].as_str().unwrap();
+    let of_kind = call(&w, "inbox", json!({"filter": {"kind": kind}})).unwrap();
+    assert!(of_kind["items"].as_array().unwrap().iter().all(|i| i["summary"]["kind"] == kind));
+    let refused = call(&w, "decide", json!({"id": id, "decision": "approved", "comment": null})).unwrap_err();
+    assert_eq!(refused["code"], "review.reason_required");
+    assert!(refused["message"]["fr"].as_str().unwrap().contains("raison"), "{refused}");
+    let view = call(&w, "decide", json!({"id": id, "decision": "approved", "comment": "Facilitateur absent"})).unwrap();
+    assert_eq!(view["status"], "approved");
+    assert_eq!(view["approval"]["changes"], json!([]));
+    let trail = view["record"]["review"].as_array().unwrap();
+    assert!(!trail.last().unwrap()["heads"].as_array().unwrap().is_empty(), "the decision is pinned to its heads");
+    let after = call(&w, "inbox", json!({"filter": {}})).unwrap();
+    assert_eq!(after["total"].as_u64().unwrap(), page["total"].as_u64().unwrap() - 1);
+    assert!(after["items"].as_array().unwrap().iter().all(|i| i["summary"]["id"] != id.as_str()));
+    // Sent back after approval: the CRSS may, with a comment.
+    let refused = call(&w, "decide", json!({"id": id, "decision": "needs_correction", "comment": " "})).unwrap_err();
+    assert_eq!(refused["code"], "review.comment_required");
+    let back = call(&w, "decide", json!({"id": id, "decision": "needs_correction", "comment": "Chiffres à revoir"}));
+    assert_eq!(back.unwrap()["status"], "needs_correction");
+    // A filter the app does not know is refused before reaching the store.
+    let bad = call(&w, "inbox", json!({"filter": {"kind": "meeting"}})).unwrap_err();
+    assert!(bad.as_str().is_some_and(|s| s.contains("unknown variant")), "{bad}");
+
+    let facilitator = window();
+    call(&facilitator, "create_demo", json!({"passphrase": "sahel-2026", "role": "facilitator"})).unwrap();
+    let page = call(&facilitator, "inbox", json!({"filter": {}})).unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{page}");
+    assert!(items.iter().all(|i| i["reason"] == "submitted" && i["summary"]["region"] == "tombouctou"), "{page}");
+
+    let member = window();
+    call(&member, "create_demo", json!({"passphrase": "sahel-2026", "role": "member"})).unwrap();
+    assert_eq!(call(&member, "inbox", json!({"filter": {}})).unwrap()["total"], 0);
+}

@@ -87,7 +87,7 @@ fn reviewed_session() -> (TestServer, TestDevice, TestDevice, TestDevice, LocalD
 type Forgery = Box<dyn Fn(&mut ReviewEvent)>;
 
 /// H1: the reviewer's decision cannot be rewritten (decision, role, device, time,
-/// comment) nor deleted by a member, and nothing of the attempts reaches anyone.
+/// comment, heads) nor deleted by a member, and nothing of the attempts reaches anyone.
 #[test]
 fn rewriting_or_deleting_a_review_event_is_refused() {
     let (_server, mut member, mut reviewer, mut colleague, mut s) = reviewed_session();
@@ -99,6 +99,9 @@ fn rewriting_or_deleting_a_review_event_is_refused() {
         ("by_device", Box::new(move |e| e.by_device = me)),
         ("at", Box::new(|e| e.at += chrono::Duration::days(30))),
         ("comment", Box::new(|e| e.comment = Some("RAS".into()))),
+        // The heads a decision was made on (issue 12): moved onto a later edit, they
+        // would make that edit look reviewed.
+        ("heads", Box::new(|e| e.heads = vec!["ab".repeat(32)])),
     ];
     for (what, forge) in forgeries {
         let mut attempt = fork(&mut s);

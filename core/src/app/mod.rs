@@ -412,11 +412,8 @@ impl App {
             .into_iter()
             .map(|d| DraftSummary { id: d.id, kind: d.kind, record_id: d.record_id, updated_at: d.updated_at })
             .collect();
-        let to_review = review_filter(store.identity().role).map(|f| store.list(&f).map(|p| p.total as u32));
-        let to_review = match to_review {
-            Some(r) => r?,
-            None => 0,
-        };
+        // The same count as the inbox « À traiter » shows.
+        let to_review = store.inbox(&InboxFilter { limit: 1, ..Default::default() }, now)?.total as u32;
         let store = self.store.as_ref().ok_or_else(AppError::locked)?;
         Ok(Home { identity: self.identity_view(store), counts, to_correct, drafts, to_review, sync })
     }

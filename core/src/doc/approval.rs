@@ -109,11 +109,15 @@ impl RecordDoc {
         // look approved) is not the approval that was made.
         // A record made with its trail (an import, the demonstration) carries it in its
         // first change, whoever wrote that.
-        let by_approver =
-            DeviceId::from_actor(change.actor_id()) == Some(event.by_device) || change.deps().is_empty();
+        let by_approver = DeviceId::from_actor(change.actor_id()) == Some(event.by_device) || change.deps().is_empty();
         let pin_altered = (!declared.is_empty() && declared != deps) || !by_approver;
-        let approved = self.read_at(&[hash])?;
-        let changes = review::changed_fields(&approved, record);
+        // Nothing since the approval (the common case of a projection): no fork to read.
+        let changes = if self.heads() == [hash] {
+            vec![]
+        } else {
+            let approved = self.read_at(&[hash])?;
+            review::changed_fields(&approved, record)
+        };
         let first_change_at = if changes.is_empty() {
             None
         } else {

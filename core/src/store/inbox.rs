@@ -1,7 +1,8 @@
 //! The inbox « À traiter »: the records waiting for this device's role to decide,
 //! across committees and regions, oldest wait first. Read from the projection only
-//! (`status`, `status_since`, `modified_after_approval`: see `projection.rs`), never
-//! from the documents, so it stays one indexed query at national scale.
+//! (`records.status`, and `review_state`'s `status_since` and
+//! `modified_after_approval`: see `projection.rs`), never from the documents, so it
+//! stays one indexed query at national scale.
 //!
 //! What waits for whom (the approval levels of `model::review`):
 //! - a facilitator: the submitted records of its own region (it validates or sends
@@ -97,11 +98,8 @@ fn clauses(
     now: DateTime<Utc>,
     except: Except,
 ) -> Option<(String, Vec<Value>)> {
-    let mut c: Vec<&str> = vec![
-        "r.id NOT IN (SELECT old_id FROM record_lineage)",
-        "r.status != 'deleted'",
-        "r.read_only = 0",
-    ];
+    let mut c: Vec<&str> =
+        vec!["r.id NOT IN (SELECT old_id FROM record_lineage)", "r.status != 'deleted'", "r.read_only = 0"];
     let mut args: Vec<Value> = Vec::new();
     match role {
         Role::Member => return None,
@@ -111,9 +109,9 @@ fn clauses(
             c.push("r.status = 'submitted' AND r.region = ?");
             args.push(Value::Text(region?.to_string()));
         }
-        Role::Reviewer | Role::Admin => {
-            c.push("(r.status IN ('submitted', 'validated') OR (r.status = 'approved' AND r.modified_after_approval = 1))")
-        }
+        Role::Reviewer | Role::Admin => c.push(
+            "(r.status IN ('submitted', 'validated') OR (r.status = 'approved' AND w.modified_after_approval = 1))",
+        ),
     }
     if except != Except::Region {
         if let Some(r) = &f.region {
@@ -140,7 +138,7 @@ fn clauses(
         args.push(Value::Text(d.to_string()));
     }
     if let Some(days) = f.older_than_days {
-        c.push("r.status_since < ?");
+        c.push("w.status_since < ?");
         args.push(Value::Text(stamp(now - chrono::Duration::days(i64::from(days)))));
     }
     Some((format!("WHERE {}", c.join(" AND ")), args))
@@ -168,14 +166,15 @@ impl Store {
             return Ok(empty);
         };
         let total: i64 = self.conn.query_row(
-            &format!("SELECT count(*) FROM records r {where_sql}"),
+            &format!("SELECT count(*) FROM records r LEFT JOIN review_state w ON w.id = r.id {where_sql}"),
             params_from_iter(args.iter()),
             |r| r.get(0),
         )?;
         // Records without a time (none expected once projected) wait longest.
         let sql = format!(
-            "SELECT {COLUMNS}, r.status_since FROM records r JOIN documents d ON d.id = r.id {where_sql}
-             ORDER BY r.status_since IS NOT NULL, r.status_since, r.id LIMIT {limit} OFFSET {}",
+            "SELECT {COLUMNS}, w.status_since FROM records r JOIN documents d ON d.id = r.id
+             LEFT JOIN review_state w ON w.id = r.id {where_sql}
+             ORDER BY w.status_since IS NOT NULL, w.status_since, r.id LIMIT {limit} OFFSET {}",
             f.offset
         );
         let mut stmt = self.conn.prepare(&sql)?;
@@ -208,8 +207,10 @@ impl Store {
         key: &str,
     ) -> Result<Vec<InboxCount>, StoreError> {
         let Some((where_sql, args)) = clauses(role, region, f, now, except) else { return Ok(vec![]) };
-        let mut stmt =
-            self.conn.prepare(&format!("SELECT {key}, count(*) FROM records r {where_sql} GROUP BY 1 ORDER BY 1"))?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {key}, count(*) FROM records r LEFT JOIN review_state w ON w.id = r.id {where_sql}
+                 GROUP BY 1 ORDER BY 1"
+        ))?;
         let rows = stmt
             .query_map(params_from_iter(args.iter()), |r| {
                 Ok(InboxCount { key: r.get(0)?, count: r.get::<_, i64>(1)? as u64 })

@@ -72,7 +72,8 @@ fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-pub(super) const COLUMNS: &str = "r.id, r.kind, r.committee_id, r.region, r.cercle, r.commune, r.date, r.title, r.title_en,
+pub(super) const COLUMNS: &str =
+    "r.id, r.kind, r.committee_id, r.region, r.cercle, r.commune, r.date, r.title, r.title_en,
     r.status, r.followup_status, r.sensitivity, r.read_only, r.error_count, r.conflict_count, r.updated_at,
     d.heads != d.acked_heads, (SELECT l.new_id FROM record_lineage l WHERE l.old_id = r.id)";
 

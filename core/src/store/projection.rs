@@ -74,6 +74,22 @@ pub(super) fn review_columns(d: &mut RecordDoc, record: &Record) -> (Option<Stri
     }
 }
 
+/// The inbox's row of a record (`review_state`, beside its `records` row).
+fn write_review_state(
+    tx: &rusqlite::Connection,
+    id: &str,
+    since: Option<&str>,
+    modified: bool,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO review_state (id, status_since, modified_after_approval) VALUES (?1, ?2, ?3)
+         ON CONFLICT(id) DO UPDATE SET status_since = excluded.status_since,
+            modified_after_approval = excluded.modified_after_approval",
+    )?
+    .execute(params![id, since, modified])?;
+    Ok(())
+}
+
 /// Fills the inbox's columns of the records a store held before they existed (the
 /// rows listed by the migration in `review_backfill`), then forgets the list: run once
 /// when a store is opened after the upgrade.
@@ -92,10 +108,7 @@ pub(super) fn backfill_review_columns(conn: &mut rusqlite::Connection) -> Result
         let Some(mut d) = super::documents::load(&tx, id)? else { continue };
         if let Ok(record) = d.read() {
             let (since, modified) = review_columns(&mut d, &record);
-            tx.execute(
-                "UPDATE records SET status_since = ?2, modified_after_approval = ?3 WHERE id = ?1",
-                params![key, since, modified],
-            )?;
+            write_review_state(&tx, key, since.as_deref(), modified)?;
         }
     }
     tx.execute("DELETE FROM review_backfill", [])?;
@@ -198,16 +211,14 @@ pub(super) fn project(
     let errors_json = serde_json::to_string(&row.errors).unwrap_or_else(|_| "[]".into());
     tx.prepare_cached(
         "INSERT INTO records (id, kind, committee_id, region, cercle, commune, date, title, title_en, status,
-            followup_status, sensitivity, read_only, error_count, errors, conflict_count, created_by, updated_at,
-            status_since, modified_after_approval)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+            followup_status, sensitivity, read_only, error_count, errors, conflict_count, created_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, committee_id = excluded.committee_id,
             region = excluded.region, cercle = excluded.cercle, commune = excluded.commune, date = excluded.date,
             title = excluded.title, title_en = excluded.title_en, status = excluded.status,
             followup_status = excluded.followup_status, sensitivity = excluded.sensitivity,
             read_only = excluded.read_only, error_count = excluded.error_count, errors = excluded.errors,
-            conflict_count = excluded.conflict_count, created_by = excluded.created_by, updated_at = excluded.updated_at,
-            status_since = excluded.status_since, modified_after_approval = excluded.modified_after_approval",
+            conflict_count = excluded.conflict_count, created_by = excluded.created_by, updated_at = excluded.updated_at",
     )?
     .execute(params![
             id,
@@ -227,10 +238,9 @@ pub(super) fn project(
             errors_json,
             conflict_count,
             row.created_by,
-            row.updated_at,
-            row.status_since,
-            row.modified_after_approval
+            row.updated_at
     ])?;
+    write_review_state(tx, &id, row.status_since.as_deref(), row.modified_after_approval)?;
     add(Step::Projection, started.elapsed());
     // The indicators' tallies follow the projection in the same transaction.
     timed(Step::Indicators, || super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now)))?;

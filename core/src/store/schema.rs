@@ -289,13 +289,18 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 14 (issue 12, review): the inbox « À traiter » reads from the projection: since
     // when each record waits in its status, and whether it was edited after its
-    // approval. Both come from the document (its review trail and history), which SQL
-    // cannot read: the rows held before are listed in `review_backfill`, which the next
-    // open fills and empties (`projection::backfill_review_columns`).
+    // approval, one row per record beside its `records` row (a table of its own, so the
+    // migration can be replayed over a current schema, as 7 and 8 can). Both come from
+    // the document (its review trail and history), which SQL cannot read: the records
+    // held before are listed in `review_backfill`, which the next open fills and
+    // empties (`projection::backfill_review_columns`).
     r#"
-    ALTER TABLE records ADD COLUMN status_since TEXT;
-    ALTER TABLE records ADD COLUMN modified_after_approval INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX IF NOT EXISTS records_inbox ON records(status, status_since);
+    CREATE TABLE IF NOT EXISTS review_state (
+        id TEXT PRIMARY KEY,
+        status_since TEXT,
+        modified_after_approval INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS review_state_since ON review_state(status_since);
     CREATE TABLE IF NOT EXISTS review_backfill (id TEXT PRIMARY KEY);
     INSERT OR IGNORE INTO review_backfill (id) SELECT id FROM records;
     "#,
