@@ -596,3 +596,27 @@ fn the_indicators_sheet_holds_the_indicators_of_the_same_filter() {
         "aggregates count every threat, confidential ones too: no one is named in a count"
     );
 }
+
+#[test]
+fn a_projection_that_says_less_than_the_document_does_not_let_a_confidential_record_out() {
+    // The projection row is what the scan filters on; the document is what gets
+    // written. A row out of step (an older build's projection, a damaged index) must
+    // not turn a confidential record into an exported one.
+    let mut f = fixture(Role::Reviewer);
+    let id = f.confidential_assessment;
+    f.t.store
+        .execute_sql_for_migration_tests(&format!("UPDATE records SET sensitivity = 'restricted' WHERE id = '{id}'"))
+        .unwrap();
+    let dir = out_dir();
+    let summary = export::export(
+        &mut f.t.store,
+        &request(ExportFormat::Csv, Included::default()),
+        &dir.path().join("x.csv"),
+        None,
+        now(),
+    )
+    .unwrap();
+    assert!(!holds(&all_bytes(dir.path()), &id.to_string()));
+    let left = summary.left_out.iter().find(|l| l.what == LeftOutWhat::ConfidentialRecords).unwrap();
+    assert_eq!(left.count, Some(2), "still counted as left out");
+}
