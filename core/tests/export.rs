@@ -584,7 +584,7 @@ fn the_indicators_sheet_holds_the_indicators_of_the_same_filter() {
             .indicators(&export::indicators::filter_of(&req.filter, now().date_naive()), &IndicatorParams::new(now()))
             .unwrap();
     let value = |label: &str, scope: &str| -> Data {
-        range.rows().find(|r| r[0].to_string() == label && r[1].to_string() == scope).unwrap()[2].clone()
+        range.rows().find(|r| r[0] == label && r[1] == scope).unwrap()[2].clone()
     };
     assert_eq!(expected.sessions.total.held, 3, "October and two in November");
     assert_eq!(value("2. Séances tenues", "Ensemble"), Data::Float(3.0));
