@@ -701,7 +701,11 @@ fn report_pdf_refuses_a_bad_quarter_basis_or_region_with_a_code_and_writes_nothi
     let s = TestStore::init(&["--role", "reviewer"]);
     let path = s.dir.path().join("rapport.pdf");
     let file = path.to_str().unwrap();
-    let line = assert_one_line_error(&s.run(&["report", "pdf", "--quarter", "2026-T5", "--out", file]), 1, "report.bad_quarter");
+    let line = assert_one_line_error(
+        &s.run(&["report", "pdf", "--quarter", "2026-T5", "--out", file]),
+        1,
+        "report.bad_quarter",
+    );
     assert!(line.contains("2026-T5"), "the bad value is shown: {line}");
     assert_one_line_error(&s.run(&["report", "pdf", "--quarter", "T4", "--out", file]), 1, "report.bad_quarter");
     assert_one_line_error(

@@ -152,18 +152,45 @@ fn text(svg: &mut String, x: f64, y: f64, anchor: &str, size: f64, fill: &str, c
     );
 }
 
-/// The value axis with four gridlines.
+/// How many intervals the axis has: five when that makes round ticks (0–10 by 2,
+/// 0–50 % by 10), else four, so no tick is a rounded 37.5 %.
+fn intervals(max: f64, unit: Unit) -> u32 {
+    let m = if unit == Unit::Share { max * 100.0 } else { max };
+    if ((m / 5.0).fract()).abs() < 1e-9 {
+        5
+    } else {
+        4
+    }
+}
+
+/// A tick's label: whole values as [`format_value`]; a fractional one keeps a decimal
+/// (« 2,5 ») rather than being rounded to a wrong whole number.
+fn format_tick(value: f64, unit: Unit) -> String {
+    let shown = if unit == Unit::Share { value * 100.0 } else { value };
+    if (shown - shown.round()).abs() < 1e-9 {
+        return format_value(value, unit);
+    }
+    let text = format!("{shown:.1}").replace('.', ",");
+    match unit {
+        Unit::Count => text,
+        Unit::Share => format!("{text}\u{a0}%"),
+        Unit::Days => format!("{text}\u{a0}j"),
+    }
+}
+
+/// The value axis with its gridlines.
 fn axis(svg: &mut String, max: f64, unit: Unit, plot_bottom: f64) {
     let plot_height = plot_bottom - TOP;
-    for i in 0..=4 {
-        let value = max * f64::from(i) / 4.0;
-        let y = plot_bottom - plot_height * f64::from(i) / 4.0;
+    let n = intervals(max, unit);
+    for i in 0..=n {
+        let value = max * f64::from(i) / f64::from(n);
+        let y = plot_bottom - plot_height * f64::from(i) / f64::from(n);
         let _ = write!(
             svg,
             r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#d0d0d0" stroke-width="0.8"/>"##,
             WIDTH - RIGHT
         );
-        text(svg, LEFT - 6.0, y + 4.0, "end", 11.0, "#444444", &format_value(value, unit));
+        text(svg, LEFT - 6.0, y + 4.0, "end", 11.0, "#444444", &format_tick(value, unit));
     }
 }
 
@@ -421,6 +448,19 @@ mod tests {
         assert_eq!(format_value(0.304, Unit::Share), "30\u{a0}%");
         assert_eq!(format_value(45.4, Unit::Days), "45\u{a0}j");
         assert_eq!(format_value(-1234.0, Unit::Count), "-1\u{202f}234");
+    }
+
+    #[test]
+    fn ticks_are_round_or_keep_their_decimal() {
+        assert_eq!(intervals(10.0, Unit::Count), 5);
+        assert_eq!(intervals(0.5, Unit::Share), 5);
+        assert_eq!(intervals(1.0, Unit::Share), 5);
+        assert_eq!(intervals(2.0, Unit::Count), 4);
+        assert_eq!(format_tick(2.5, Unit::Count), "2,5");
+        assert_eq!(format_tick(0.375, Unit::Share), "37,5\u{a0}%");
+        assert_eq!(format_tick(0.3, Unit::Share), "30\u{a0}%");
+        let svg = bar_chart(&bars(vec![Some(0.16)], Unit::Share));
+        assert!(svg.contains(">40\u{a0}%</text>") && !svg.contains(">38"), "{svg}");
     }
 
     #[test]

@@ -61,10 +61,8 @@ impl From<PdfError> for AppError {
 /// own, the document id is derived from the quarter, and nothing else varies.
 pub fn render(report: &QuarterlyReport) -> Result<Vec<u8>, PdfError> {
     let view = view::view(report);
-    let mut files = vec![(
-        "/data.json".to_string(),
-        serde_json::to_vec(&view).map_err(|e| PdfError::Render(e.to_string()))?,
-    )];
+    let mut files =
+        vec![("/data.json".to_string(), serde_json::to_vec(&view).map_err(|e| PdfError::Render(e.to_string()))?)];
     files.extend(view.charts.iter().map(|c| (c.file.clone(), c.svg.clone().into_bytes())));
     let world = world::ReportWorld::new(TEMPLATE, files, report.scope.generated_on);
     let document = typst::compile::<PagedDocument>(&world).output.map_err(diagnostics)?;

@@ -6,10 +6,8 @@
 //! evaluates: a recommendation that reads `#panic()` or `]` prints those characters.
 //! There is no Typst code generated from data anywhere in this crate.
 
+use ccs_core::report::quarterly::{date_fr, Figures, LabelCount, QuarterlyReport, RecommendationLine, Slice};
 use ccs_core::report::Basis;
-use ccs_core::report::quarterly::{
-    date_fr, LabelCount, Figures, QuarterlyReport, RecommendationLine, Slice,
-};
 use serde::Serialize;
 
 use crate::charts::{self, BarChart, HorizontalBars, LineChart, Reference, Series, Unit};
@@ -239,7 +237,9 @@ fn chart_views(report: &QuarterlyReport) -> Vec<ChartView> {
     let by_region = |f: fn(&Figures) -> Option<f64>| report.regions.iter().map(|s| f(&s.figures)).collect::<Vec<_>>();
     let months: Vec<String> = report.months.iter().map(|s| s.label.clone()).collect();
     let by_month = |f: fn(&Figures) -> Option<f64>| report.months.iter().map(|s| f(&s.figures)).collect::<Vec<_>>();
-    let items = |counts: &[LabelCount]| -> Vec<(String, f64)> { counts.iter().map(|c| (c.label.clone(), c.count as f64)).collect() };
+    let items = |counts: &[LabelCount]| -> Vec<(String, f64)> {
+        counts.iter().map(|c| (c.label.clone(), c.count as f64)).collect()
+    };
     vec![
         ChartView {
             file: "/charts/regions.svg".into(),

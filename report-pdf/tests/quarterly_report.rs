@@ -119,7 +119,7 @@ fn the_demo_data_gives_a_french_report_with_its_figures_charts_and_tables() {
     for expected in [
         "Rapport trimestriel",
         "4e trimestre 2026",
-        "du 1er octobre au 31 décembre 2026",
+        "du 1er octobre 2026 au 31 décembre 2026",
         "Établi le",
         "15 décembre 2026",
         "Toutes les fiches reçues, approuvées ou non",
@@ -209,7 +209,7 @@ fn hostile_recommendation_texts_print_literally_and_do_not_break_the_report() {
     let markup = r#"#panic("x") ] [ #set page(width: 1cm) $x^2$ *gras* _it_ <lbl> @ref `raw` \ // fin"#;
     add_recommendation(&mut store, markup, Sensitivity::Restricted);
     add_recommendation(&mut store, &"Très long texte sans fin. ".repeat(700), Sensitivity::Public);
-    add_recommendation(&mut store, "توصية: تعزيز الدوريات 🚨🇲🇱 mixte ‮RLO‬ fin", Sensitivity::Public);
+    add_recommendation(&mut store, "توصية: تعزيز الدوريات 🚨🇲🇱 mixte \u{202e}RLO\u{202c} fin", Sensitivity::Public);
     add_recommendation(&mut store, "Fin ]] ) } #{ let x = 1 } <!-- --> \\ \"guillemets\"", Sensitivity::Public);
     let report = quarterly::assemble(&store, q4(), None, Basis::All, now()).unwrap();
     assert_eq!(report.recommendations.len(), 16);
@@ -219,7 +219,9 @@ fn hostile_recommendation_texts_print_literally_and_do_not_break_the_report() {
     let pdf = render_to(&report, dir.path(), "hostile.pdf");
     let text = text_of(&pdf);
     // The markup is text: every character is there, and the page was not resized.
-    for literal in ["#panic(\"x\") ] [", "#{ let x = 1 }", "#set page(width: 1cm)", "$x^2$", "*gras*", "<lbl>", "@ref", "`raw`"] {
+    for literal in
+        ["#panic(\"x\") ] [", "#{ let x = 1 }", "#set page(width: 1cm)", "$x^2$", "*gras*", "<lbl>", "@ref", "`raw`"]
+    {
         assert!(text.contains(literal), "« {literal} » not printed literally:\n{text}");
     }
     assert!(text.contains("Très long texte sans fin."));
@@ -274,8 +276,9 @@ fn the_app_writes_the_report_and_refuses_a_bad_quarter_or_region_with_a_code() {
     }
     let e = ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", Some("atlantide")), &path, now()).unwrap_err();
     assert_eq!(e.code, "report.unknown_region");
-    let e = ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", None), &dir.path().join("no/such/dir.pdf"), now())
-        .unwrap_err();
+    let e =
+        ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", None), &dir.path().join("no/such/dir.pdf"), now())
+            .unwrap_err();
     assert_eq!(e.code, "report.pdf_write");
 
     app.lock();

@@ -245,8 +245,7 @@ async fn report_pdf(
     region: Option<String>,
     basis: Option<ccs_core::report::Basis>,
 ) -> Reply<ReportWritten> {
-    let request =
-        QuarterlyRequest { quarter, region, basis: basis.unwrap_or(ccs_core::report::Basis::Approved) };
+    let request = QuarterlyRequest { quarter, region, basis: basis.unwrap_or(ccs_core::report::Basis::Approved) };
     state.run(move |a| ccs_report_pdf::write_quarterly(a, &request, std::path::Path::new(&path), Utc::now())).await
 }
 

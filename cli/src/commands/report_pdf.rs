@@ -35,6 +35,14 @@ pub fn run(
     let report = quarterly::assemble(&store, quarter, region, basis, ctx.now)?;
     let written = ccs_report_pdf::write_pdf(&report, path).map_err(AppError::from)?;
     let (bytes, lines) = (written.bytes.to_string(), written.recommendations.to_string());
-    writeln!(out, "{}", text("out.report_pdf", ctx.lang, &[written.path.as_str(), written.quarter.as_str(), bytes.as_str(), lines.as_str()]))?;
+    writeln!(
+        out,
+        "{}",
+        text(
+            "out.report_pdf",
+            ctx.lang,
+            &[written.path.as_str(), written.quarter.as_str(), bytes.as_str(), lines.as_str()]
+        )
+    )?;
     Ok(())
 }

@@ -19,11 +19,11 @@ mod views;
 
 pub use error::{input_fields, quarantine_message, refusal_message, AppError};
 pub use handover::Distributed;
+pub use quarterly::{QuarterlyRequest, ReportWritten};
 pub use relay::{
     export_to as relay_export_to, import_report_of, relay_status_of, BundleRefusal, RelayExportSummary,
     RelayImportReport, RelayStatus,
 };
-pub use quarterly::{QuarterlyRequest, ReportWritten};
 pub use settings::{check_server_url, AppIcon, Settings, SettingsPatch};
 pub use views::*;
 

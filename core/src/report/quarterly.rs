@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use crate::error_code::ErrorCode;
 use crate::i18n::Lang;
 use crate::model::{
-    Addressee, CommitteeId, Record, RecordBody, RecordKind, Recommendation, RecommendationDomain,
-    RecommendationStatus, ReviewStatus, Sensitivity,
+    Addressee, CommitteeId, Recommendation, RecommendationDomain, RecommendationStatus, Record, RecordBody, RecordKind,
+    ReviewStatus, Sensitivity,
 };
 use crate::report::{Basis, Breakdown, IndicatorFilter, IndicatorParams, Indicators, Period, YearMonth};
 use crate::store::{ListFilter, Store, StoreError};
@@ -253,7 +253,8 @@ pub fn recommendation_labels(
 /// Every record of `kind` in `region` (all pages), loaded.
 fn records_of(store: &Store, kind: RecordKind, region: Option<&str>) -> Result<Vec<Record>, StoreError> {
     let mut records = Vec::new();
-    let mut filter = ListFilter { kind: Some(kind), region: region.map(str::to_string), limit: 500, ..Default::default() };
+    let mut filter =
+        ListFilter { kind: Some(kind), region: region.map(str::to_string), limit: 500, ..Default::default() };
     loop {
         let page = store.list(&filter)?;
         let n = page.items.len() as u32;
@@ -309,8 +310,7 @@ pub fn followed_up(
         .into_iter()
         .filter_map(|r| match r.body {
             RecordBody::Committee(c) => {
-                let region =
-                    store.reference().region(&c.region).map_or_else(|| c.region.clone(), |u| u.name.clone());
+                let region = store.reference().region(&c.region).map_or_else(|| c.region.clone(), |u| u.name.clone());
                 Some((r.committee_id, (c.name, region)))
             }
             _ => None,
@@ -507,7 +507,10 @@ mod tests {
     fn a_quarter_has_three_months_and_french_labels() {
         let q: Quarter = "2026-T4".parse().unwrap();
         let m = q.months();
-        assert_eq!(m[0], (NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 10, 31).unwrap()));
+        assert_eq!(
+            m[0],
+            (NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 10, 31).unwrap())
+        );
         assert_eq!(m[1].1, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
         assert_eq!(q.last_day(), NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
         assert_eq!(q.label_fr(), "4e trimestre 2026");
