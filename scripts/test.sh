@@ -42,4 +42,4 @@ cargo test --workspace
 # `cargo test -p ccs-e2e --features e2e`, but with the workspace's feature resolution, so
 # nothing built above is built again with other features.
 xvfb-run -a -s "-screen 0 1280x800x24" \
-  cargo test --workspace --features ccs-e2e/e2e --test app --test screenshots -- --test-threads=1
+  cargo test --workspace --features ccs-e2e/e2e --test app --test screenshots --test inbox -- --test-threads=1

@@ -16,6 +16,7 @@ mod load;
 mod perdoc;
 mod relay_bench;
 mod report;
+mod report_bench;
 mod server;
 mod store_bench;
 mod sync_bench;
@@ -42,7 +43,7 @@ struct Cli {
     /// Where to write BENCHMARKS.md and bench-results.json (default: the repository root).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Parts to run (default all): sync, server, store, app.
+    /// Parts to run (default all): sync, server, store, app, relay, report.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Store sizes to measure instead of the plan's (e.g. 10000).
@@ -110,6 +111,8 @@ struct Results {
     app: Option<AppFigures>,
     relay: Option<relay_bench::RelayFigures>,
     relay_error: Option<String>,
+    reports: Vec<report_bench::ReportFigures>,
+    report_notes: Vec<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -183,6 +186,19 @@ fn main() -> anyhow::Result<()> {
         match relay_bench::run(1_000, &log) {
             Ok(f) => r.relay = Some(f),
             Err(e) => r.relay_error = Some(format!("{e:#}")),
+        }
+    }
+
+    // Part 6: the CRSS's indicators and exports at national scale.
+    if wants("report") {
+        let dir = tempfile::tempdir()?;
+        let sizes: Vec<usize> = if cli.quick { vec![2_000, 10_000] } else { vec![10_000, 100_000] };
+        for n in sizes {
+            log(&format!("part 6: indicators and export, {} records", int(n)));
+            match report_bench::run(n, dir.path(), None, &log) {
+                Ok(f) => r.reports.push(f),
+                Err(e) => r.report_notes.push(format!("{} records: {e:#}", int(n))),
+            }
         }
     }
 
@@ -280,6 +296,32 @@ fn measure(
 
 fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
     let mut out = Vec::new();
+    if !r.reports.is_empty() {
+        let mut t = Table::new(
+            "6. Indicators and exports (the CRSS's device)",
+            &[
+                "records",
+                "national, year",
+                "one region, quarter",
+                "12 months in turn",
+                "XLSX (ccs export)",
+                "XLSX peak RSS",
+                "XLSX size",
+            ],
+        );
+        for f in &r.reports {
+            t.row(vec![
+                int(f.stored),
+                ms(f.national_year_ms),
+                ms(f.region_quarter_ms),
+                ms(f.twelve_months_ms),
+                f.xlsx_s.map(|s| format!("{s:.1} s")).unwrap_or_else(|| "-".into()),
+                f.xlsx_peak_mb.map(|m| format!("{m:.0} MB")).unwrap_or_else(|| "-".into()),
+                f.xlsx_mb.map(|m| format!("{m:.1} MB")).unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        out.push(t);
+    }
     if let Some(s) = &r.sync {
         let mut t = Table::new(
             &format!("1. Sync: ours vs per-document Automerge sync (N = {} records on the server)", int(s.n)),
@@ -461,6 +503,26 @@ fn verdict(ok: bool) -> &'static str {
 
 fn goals(plan: &Plan, r: &Results) -> Vec<String> {
     let mut g = Vec::new();
+    if let Some(f) = r.reports.iter().max_by_key(|f| f.stored) {
+        let worst = f.national_year_ms.max(f.region_quarter_ms);
+        g.push(format!(
+            "{}: dashboard indicators under 200 ms at {} records ({worst:.0} ms)",
+            verdict(worst < 200.0),
+            int(f.stored)
+        ));
+        if let Some(s) = f.xlsx_s {
+            g.push(format!("{}: XLSX of {} records under 10 s ({s:.1} s)", verdict(s < 10.0), int(f.stored)));
+        }
+        let peaks: Vec<f64> = r.reports.iter().filter_map(|f| f.xlsx_peak_mb).collect();
+        if let (Some(lo), Some(hi)) = (peaks.first(), peaks.last()) {
+            g.push(format!(
+                "{}: export memory flat as records grow ({lo:.0} MB → {hi:.0} MB, ×{:.2} for ×{:.0} records)",
+                verdict(hi / lo < 1.5),
+                hi / lo,
+                r.reports.last().map(|l| l.stored as f64).unwrap_or(1.0) / r.reports[0].stored.max(1) as f64
+            ));
+        }
+    }
     if let Some(f) = &r.relay {
         g.push(format!(
             "{}: bundle bytes within 1.1× of the direct sync's for the same changes ({:.3}×)",
@@ -766,6 +828,10 @@ fn notes(r: &Results) -> Vec<String> {
     if let Some(e) = &r.relay_error {
         out.push(format!("relay: failed: {e}"));
     }
+    out.extend(r.report_notes.iter().map(|n| format!("report: {n}")));
+    for f in r.reports.iter().filter_map(|f| f.xlsx_error.as_ref().map(|e| (f.records, e))) {
+        out.push(format!("report: XLSX of {} records: {}", int(f.0), f.1));
+    }
     if let Some(e) = &r.sync_error {
         out.push(format!("sync: failed: {e}"));
     }
@@ -873,6 +939,11 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
         })
     };
     let details = json!({
+            "report": r.reports.iter().map(|f| json!({
+                "records": f.stored, "indicators_national_year_ms": f.national_year_ms,
+                "indicators_region_quarter_ms": f.region_quarter_ms, "indicators_twelve_months_ms": f.twelve_months_ms,
+                "xlsx_s": f.xlsx_s, "xlsx_peak_rss_mb": f.xlsx_peak_mb, "xlsx_mb": f.xlsx_mb, "xlsx_error": f.xlsx_error,
+            })).collect::<Vec<_>>(),
             "relay": r.relay.as_ref().map(|f| json!({
                 "records": f.records, "parts": f.parts, "bundle_bytes": f.bundle_bytes,
                 "direct_bytes_up": f.direct_bytes_up, "direct_round_trips": f.direct_round_trips,

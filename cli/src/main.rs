@@ -144,7 +144,7 @@ enum Command {
     /// Administrative divisions (reference data).
     #[command(name = "ref", subcommand)]
     Ref(RefCommand),
-    /// Reports: the indicators the CRSS follows.
+    /// Reports: the indicators the CRSS follows, the quarterly report in PDF.
     #[command(subcommand)]
     Report(ReportCommand),
     /// Enroll this device with a sync server using a code from its administrator, or
@@ -201,9 +201,6 @@ enum Command {
     /// Records carried by a facilitator: bundles to send, return bundles to apply.
     #[command(subcommand)]
     Relay(RelayCommand),
-    /// Reports over the records: the quarterly report in PDF.
-    #[command(subcommand)]
-    Report(ReportCommand),
     /// Send local changes to the server and receive the others' (exit 4 if the server
     /// refused some records).
     Sync,
@@ -224,6 +221,26 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ReportCommand {
+    /// The eight indicators over a period, as a table (total, then by region) or JSON.
+    Indicators {
+        /// A month (2026-11), a quarter (2026-T4) or a year (2026); the current quarter
+        /// by default.
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long, value_name = "CODE")]
+        region: Option<String>,
+        /// regional, communal or district.
+        #[arg(long)]
+        level: Option<String>,
+        #[arg(long, value_name = "UUID")]
+        committee: Option<String>,
+        /// approved (records approved by the CRSS) or all (default).
+        #[arg(long)]
+        basis: Option<String>,
+        /// Print the indicators as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The quarterly report « Rapport trimestriel » written as a PDF (offline, in French):
     /// indicators, charts, tables by region, the recommendations followed up.
     Pdf {
@@ -263,30 +280,6 @@ enum RelayCommand {
     /// The courier's commands and the member's hotspot exchange.
     #[command(flatten)]
     Courier(commands::courier::CourierCommand),
-}
-
-#[derive(Subcommand)]
-enum ReportCommand {
-    /// The eight indicators over a period, as a table (total, then by region) or JSON.
-    Indicators {
-        /// A month (2026-11), a quarter (2026-T4) or a year (2026); the current quarter
-        /// by default.
-        #[arg(long)]
-        period: Option<String>,
-        #[arg(long, value_name = "CODE")]
-        region: Option<String>,
-        /// regional, communal or district.
-        #[arg(long)]
-        level: Option<String>,
-        #[arg(long, value_name = "UUID")]
-        committee: Option<String>,
-        /// approved (records approved by the CRSS) or all (default).
-        #[arg(long)]
-        basis: Option<String>,
-        /// Print the indicators as JSON.
-        #[arg(long)]
-        json: bool,
-    },
 }
 
 #[derive(Subcommand)]

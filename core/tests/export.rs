@@ -45,6 +45,7 @@ fn approve(r: &mut Record) {
         role: Role::Reviewer,
         decision: Decision::Approved,
         comment: None,
+        heads: vec![],
     });
 }
 

@@ -32,7 +32,7 @@ fn q4() -> Period {
 }
 
 fn event(at_: DateTime<Utc>, role: Role, decision: Decision) -> ReviewEvent {
-    ReviewEvent { id: ItemId::new(), at: at_, by_device: DeviceId::new(), role, decision, comment: None }
+    ReviewEvent { id: ItemId::new(), at: at_, by_device: DeviceId::new(), role, decision, comment: None, heads: vec![] }
 }
 
 #[derive(Clone, Copy)]
