@@ -8,6 +8,7 @@ mod common;
 
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
+use ccs_core::report::{Basis, IndicatorFilter, IndicatorParams, Period};
 use ccs_core::store::{DocHeaderView, Identity, InboxFilter, InboxReason, KdfParams, Store};
 use ccs_core::sync::scope::{check_new_review_events, DeviceScope, ScopeError};
 use chrono::{DateTime, Duration, Utc};
@@ -236,6 +237,12 @@ fn set_summary(store: &mut Store, id: RecordId, text: &str, at: DateTime<Utc>) {
     store.patch_record(id, patch, at).unwrap();
 }
 
+/// Sessions held in 2026 (the sample session's year) on `store`'s indicators.
+fn sessions_held(store: &Store, basis: Basis) -> i64 {
+    let filter = IndicatorFilter::new(Period::Year { year: 2026 }, basis);
+    store.indicators(&filter, &IndicatorParams::new(now())).unwrap().sessions.total.held
+}
+
 #[test]
 fn an_edit_made_offline_while_the_crss_approves_shows_as_modified_after_approval() {
     let (mut member, mut crss, id) = submitted_session();
@@ -247,6 +254,7 @@ fn an_edit_made_offline_while_the_crss_approves_shows_as_modified_after_approval
     assert_eq!(approval.heads, ccs_core::doc::heads_to_hex(&seen), "the decision is pinned to what it saw");
     assert!(crss.store.approval(id).unwrap().unwrap().changes.is_empty());
     assert!(ids(&crss.store, &InboxFilter::default()).is_empty());
+    assert_eq!(sessions_held(&crss.store, Basis::Approved), 1, "approved, unchanged: counted as approved");
 
     exchange(&member.store, &mut crss.store);
     exchange(&crss.store, &mut member.store);
@@ -264,11 +272,16 @@ fn an_edit_made_offline_while_the_crss_approves_shows_as_modified_after_approval
     assert_eq!((page.items[0].summary.id, page.items[0].reason), (id, InboxReason::ModifiedAfterApproval));
     // It waits from the approval on (the edit was made before it, offline).
     assert_eq!(page.items[0].waiting_since, Some(approval.at));
+    // The indicators that count approved records no longer count a version nobody
+    // approved; those that count every record still do.
+    assert_eq!(sessions_held(&crss.store, Basis::Approved), 0);
+    assert_eq!(sessions_held(&crss.store, Basis::All), 1);
 
     // A new decision reviews it again: approved on its new version, it leaves the inbox.
     crss.store.review(id, Decision::Approved, None, now() + Duration::hours(3)).unwrap();
     assert!(crss.store.approval(id).unwrap().unwrap().changes.is_empty());
     assert!(ids(&crss.store, &InboxFilter::default()).is_empty());
+    assert_eq!(sessions_held(&crss.store, Basis::Approved), 1);
     // Approving again without a change is refused: there is nothing new to approve.
     let again = crss.store.review(id, Decision::Approved, None, now() + Duration::hours(4)).unwrap_err();
     assert_eq!(again.code(), "review.not_from_status");

@@ -37,21 +37,21 @@ pub struct Generator {
 }
 
 pub(crate) const SITUATION: &[&str] = &[
-    "La situation reste calme en ville ; inquiétudes sur l'axe routier vers le chef-lieu de cercle.",
+    "La situation reste calme en ville ; inquiétudes sur l’axe routier vers le chef-lieu de cercle.",
     "Les leaders religieux ont appelé au calme après la tension au marché.",
     "Hausse des vols de bétail signalés par les éleveurs des fractions nomades.",
     "Les FDS ont renforcé les patrouilles les jours de foire hebdomadaire.",
     "Le comité recommande une sensibilisation radio sur la cohésion sociale.",
     "Médiation foncière en cours entre agriculteurs et éleveurs autour des champs de bourgou.",
-    "Éclairage du marché réalisé grâce à l'appui de la mairie.",
+    "Éclairage du marché réalisé grâce à l’appui de la mairie.",
     "Des engins explosifs improvisés ont été signalés sur la piste secondaire.",
     "Les jeunes du quartier demandent à être associés aux comités de veille.",
     "Retour progressif des déplacés ; besoins en vivres et en abris signalés.",
     "Conflit de leadership au sein de la chefferie traditionnelle, suivi par le préfet.",
-    "Braquages de véhicules de transport sur l'axe principal, deux cas ce mois.",
+    "Braquages de véhicules de transport sur l’axe principal, deux cas ce mois.",
     "Les femmes commerçantes signalent des menaces sur la route du marché.",
-    "Réunion avec les transporteurs pour l'escorte des convois les jours de foire.",
-    "Les écoles ont rouvert ; les parents demandent une présence des FDS aux heures d'entrée.",
+    "Réunion avec les transporteurs pour l’escorte des convois les jours de foire.",
+    "Les écoles ont rouvert ; les parents demandent une présence des FDS aux heures d’entrée.",
     "Tensions entre pêcheurs autour des mares pendant la décrue.",
     "Saisie de motos volées par la gendarmerie, auteurs présumés déférés.",
     "Le comité a reçu une délégation régionale pour le suivi des recommandations.",
@@ -59,11 +59,11 @@ pub(crate) const SITUATION: &[&str] = &[
 
 pub(crate) const RECOMMENDATIONS: &[&str] = &[
     "Renforcer les patrouilles mixtes les jours de foire hebdomadaire.",
-    "Installer l'éclairage public autour du marché et de la gare routière.",
+    "Installer l’éclairage public autour du marché et de la gare routière.",
     "Organiser une campagne radio sur la cohésion entre agriculteurs et éleveurs.",
     "Associer les jeunes et les femmes aux comités de veille villageois.",
-    "Escorter les convois de transport sur l'axe principal les jours de marché.",
-    "Réhabiliter le poste de contrôle à l'entrée de la ville.",
+    "Escorter les convois de transport sur l’axe principal les jours de marché.",
+    "Réhabiliter le poste de contrôle à l’entrée de la ville.",
     "Tenir une médiation foncière avec les chefs de village et les éleveurs.",
     "Mettre en place un numéro vert pour signaler les incidents.",
     "Former les membres du comité à la gestion des alertes précoces.",
@@ -81,10 +81,10 @@ pub(crate) const EVIDENCE: &[&str] = &[
 pub(crate) const WORKSHOP_TITLES: &[&str] = &[
     "Formation des membres du comité sur la coproduction de la sécurité",
     "Atelier sur le rôle des femmes dans la prévention des conflits",
-    "Session d'échange entre FDS et communauté",
+    "Session d’échange entre FDS et communauté",
     "Formation sur la police de proximité",
     "Atelier de planification des actions du comité",
-    "Formation sur l'alerte précoce et la réponse rapide",
+    "Formation sur l’alerte précoce et la réponse rapide",
 ];
 
 pub(crate) const FOLLOW_UPS: &[&str] = &[
@@ -92,7 +92,7 @@ pub(crate) const FOLLOW_UPS: &[&str] = &[
     "Complément : la mairie a confirmé son appui.",
     "Précision apportée par le secrétaire du comité.",
     "Les FDS ont confirmé la tenue des patrouilles.",
-    "Ajout après vérification de la liste d'émargement.",
+    "Ajout après vérification de la liste d’émargement.",
     "Correction demandée par le facilitateur régional.",
 ];
 
@@ -388,7 +388,7 @@ impl Generator {
                     self.reviewer,
                     Role::Reviewer,
                     Decision::NeedsCorrection,
-                    Some("Le total par collège ne correspond pas à la liste d'émargement : merci de vérifier."),
+                    Some("Le total par collège ne correspond pas à la liste d’émargement : merci de vérifier."),
                 ),
             ]
         }

@@ -89,7 +89,15 @@ pub(super) fn refresh(
         },
         _ => None,
     };
-    let facts = record.map(|r| report::facts(r, &FactsContext { received_at, ..FactsContext::default() }));
+    // An approved record edited since counts as approved again only once the CRSS has
+    // approved the new version: the inbox's flag, written just before this.
+    let modified_after_approval: bool = tx
+        .prepare_cached("SELECT modified_after_approval FROM review_state WHERE id = ?1")?
+        .query_row([&id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
+    let facts = record
+        .map(|r| report::facts(r, &FactsContext { received_at, modified_after_approval, ..FactsContext::default() }));
     let counted = facts.as_ref().is_some_and(|f| f.counted) && !replaced;
     let committee = facts.as_ref().map(|f| f.committee_id).unwrap_or(header.committee_id).to_string();
     let month = facts.as_ref().and_then(|f| f.month).map(|m| m.to_string());
