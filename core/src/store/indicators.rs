@@ -96,8 +96,7 @@ pub(super) fn refresh(
         .query_row([&id], |r| r.get(0))
         .optional()?
         .unwrap_or(false);
-    let facts = record
-        .map(|r| report::facts(r, &FactsContext { received_at, modified_after_approval, ..FactsContext::default() }));
+    let facts = record.map(|r| report::facts(r, &FactsContext { received_at, modified_after_approval }));
     let counted = facts.as_ref().is_some_and(|f| f.counted) && !replaced;
     let committee = facts.as_ref().map(|f| f.committee_id).unwrap_or(header.committee_id).to_string();
     let month = facts.as_ref().and_then(|f| f.month).map(|m| m.to_string());
