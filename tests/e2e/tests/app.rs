@@ -692,8 +692,7 @@ async fn a_reviewer_works_through_the_inbox_reads_the_dashboard_and_exports() {
     let now = chrono::Utc::now();
     let params = IndicatorParams::new(now);
     let quarter = Period::quarter_of(chrono::Local::now().date_naive());
-    let approved =
-        world.admin.store.indicators(&IndicatorFilter::new(quarter.clone(), Basis::Approved), &params).unwrap();
+    let approved = world.admin.store.indicators(&IndicatorFilter::new(quarter, Basis::Approved), &params).unwrap();
     assert!(approved.sessions.total.held > 0, "a quarter of the year holds approved sessions");
     assert_eq!(data_value(&app, "figure-sessions").await, approved.sessions.total.held);
     assert_eq!(data_value(&app, "figure-operational").await, approved.committees.total.operational);
