@@ -621,3 +621,80 @@ fn a_projection_that_says_less_than_the_document_does_not_let_a_confidential_rec
     let left = summary.left_out.iter().find(|l| l.what == LeftOutWhat::ConfidentialRecords).unwrap();
     assert_eq!(left.count, Some(2), "still counted as left out");
 }
+
+/// The value kept beside each projection row is what the document reads, after a local
+/// edit and after a colleague's edit merged in; a record read back from it is the record.
+#[test]
+fn kept_values_follow_local_edits_and_merged_edits() {
+    let mut f = fixture(Role::Reviewer);
+    let ids: Vec<RecordId> = f.t.store.document_ids().unwrap();
+    for id in &ids {
+        assert_eq!(f.t.store.record_value(*id).unwrap(), Some(f.t.store.record(*id).unwrap()), "{id}");
+    }
+    let id = f.recommendation;
+    let mut patch = serde_json::Map::new();
+    patch.insert("text".into(), serde_json::json!("Texte corrigé sur place"));
+    f.t.store.patch_record(id, patch, now()).unwrap();
+    assert_eq!(f.t.store.record_value(id).unwrap(), Some(f.t.store.record(id).unwrap()));
+
+    // A colleague's device holds the same document, edits it offline, and its change is
+    // merged here: the kept value follows the merge, not the form's last save.
+    let (mut colleague, _) = store_with_committee(Role::Reviewer);
+    let header = f.t.store.get(id, now()).unwrap().header;
+    colleague.store.apply_changes(&header, &f.t.store.document_bytes(id).unwrap(), now()).unwrap();
+    let (base, _) = f.t.store.heads(id).unwrap();
+    let mut patch = serde_json::Map::new();
+    patch.insert("responsible".into(), serde_json::json!("Chef de village (collègue)"));
+    colleague.store.patch_record(id, patch, now()).unwrap();
+    let theirs = colleague.store.changes_since(id, &base).unwrap();
+    f.t.store.apply_changes(&header, &theirs, now()).unwrap();
+    let merged = f.t.store.record(id).unwrap();
+    let RecordBody::Recommendation(r) = &merged.body else { panic!("not a recommendation") };
+    assert_eq!((r.text.as_str(), r.responsible.as_str()), ("Texte corrigé sur place", "Chef de village (collègue)"));
+    assert_eq!(f.t.store.record_value(id).unwrap(), Some(merged));
+}
+
+/// An export reads the kept values; without them (a store from before), or with
+/// damaged ones or ones written under another model schema, it reads the documents and
+/// writes the same rows.
+#[test]
+fn an_export_without_usable_kept_values_reads_the_documents_and_writes_the_same_rows() {
+    let mut f = fixture(Role::Reviewer);
+    let everything = Included { confidential: true, named_attendance: true, free_text: true };
+    let export_csv = |store: &mut Store| -> Vec<(String, Vec<u8>)> {
+        let dir = out_dir();
+        export::export(store, &request(ExportFormat::Csv, everything), &dir.path().join("x.csv"), None, now()).unwrap();
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let with_values = export_csv(&mut f.t.store);
+    assert!(with_values.len() > 3, "{:?}", with_values.iter().map(|f| &f.0).collect::<Vec<_>>());
+    let ids: Vec<String> = f.t.store.document_ids().unwrap().iter().map(|i| i.to_string()).collect();
+    // One value damaged, one of another schema, one that is not a record, the rest gone.
+    let sql = format!(
+        "UPDATE record_values SET value = x'00ff00ff' WHERE id = '{a}';
+         UPDATE record_values SET schema = 99 WHERE id = '{b}';
+         UPDATE record_values SET value = (SELECT value FROM record_values WHERE id = '{d}') WHERE id = '{c}';",
+        a = f.sessions[0],
+        b = f.sessions[1],
+        c = f.assessments[0],
+        d = f.committee,
+    );
+    f.t.store.execute_sql_for_migration_tests(&sql).unwrap();
+    assert_eq!(f.t.store.record_value(f.sessions[0]).unwrap(), None);
+    assert_eq!(f.t.store.record_value(f.sessions[1]).unwrap(), None);
+    let damaged = export_csv(&mut f.t.store);
+    assert_eq!(f.t.store.record_value(f.assessments[0]).unwrap(), None, "another record's value is not this one's");
+    f.t.store.execute_sql_for_migration_tests("DELETE FROM record_values").unwrap();
+    let without = export_csv(&mut f.t.store);
+    assert_eq!(with_values, without, "the documents give the same files");
+    assert!(ids.len() > 5);
+    assert_eq!(with_values, damaged, "damaged values fall back to the documents");
+}

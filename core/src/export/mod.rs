@@ -365,7 +365,7 @@ fn write(
         }
         let mut count = KindCount { kind: *kind, records: 0, rows: 0 };
         store.export_scan(&scan, |found| -> Result<(), ExportError> {
-            let record = match store.record(found.id) {
+            let record = match store.record_for_export(found.id) {
                 Ok(r) => r,
                 Err(StoreError::ReadOnly(_) | StoreError::Doc(_)) => {
                     unreadable += 1;
@@ -373,8 +373,8 @@ fn write(
                 }
                 Err(e) => return Err(e.into()),
             };
-            // The projection said so; the document is checked again, as it is what
-            // gets written.
+            // The projection row said so; the record is checked again, as it is what
+            // gets written (its kept value, written with the document it was read from).
             if !included.confidential && record.effective_sensitivity() == Sensitivity::Confidential {
                 confidential_out += 1;
                 return Ok(());
@@ -401,7 +401,7 @@ fn write(
         sink.begin(SheetKind::Attendees.name(), SheetKind::Attendees.slug(), &columns)?;
         let scan = scan_of(&request.filter, RecordKind::Workshop, true);
         store.export_scan(&scan, |found| -> Result<(), ExportError> {
-            if let Ok(record) = store.record(found.id) {
+            if let Ok(record) = store.record_for_export(found.id) {
                 for row in sheets::attendee_rows(&record) {
                     sink.row(&row)?;
                 }

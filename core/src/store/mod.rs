@@ -57,6 +57,7 @@ mod reference;
 pub mod relay;
 mod schema;
 mod sync_state;
+mod values;
 
 pub use documents::{DocHeaderView, MergeOutcome, SaveCost, MAX_INCREMENTS};
 pub use drafts::Draft;

@@ -241,6 +241,7 @@ pub(super) fn project(
             row.updated_at
     ])?;
     write_review_state(tx, &id, row.status_since.as_deref(), row.modified_after_approval)?;
+    super::values::write(tx, &id, read.as_ref().ok())?;
     add(Step::Projection, started.elapsed());
     // The indicators' tallies follow the projection in the same transaction.
     timed(Step::Indicators, || super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now)))?;

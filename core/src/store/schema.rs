@@ -321,6 +321,19 @@ const MIGRATIONS: &[&str] = &[
         outcome TEXT NOT NULL
     );
     "#,
+    // 16: each record's current value beside its projection row (the hydrated record as
+    // deflated JSON, with the model's schema version it was written under), kept in the
+    // projection's transaction: an export of 100,000 records reads these rows instead of
+    // loading and reading 100,000 Automerge documents. It holds nothing the documents in
+    // this same encrypted file do not. Filled as records are written; an export falls back
+    // to the document for a record without one (stores made before).
+    r#"
+    CREATE TABLE IF NOT EXISTS record_values (
+        id     TEXT PRIMARY KEY,
+        schema INTEGER NOT NULL,
+        value  BLOB NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.
