@@ -16,6 +16,7 @@
 //! - [`sync`]: one sync round = [`push`] (accept changes per document) then [`pull`]
 //!   (one page of entries in scope);
 //! - [`repair`]: Automerge's sync protocol per document, for cursors from another log;
+//! - [`snapshots`]: compacted documents, so rebuilding one for the rules replays few entries;
 //! - [`lineage`]: history-free copies (declassified or purged records) and what they carry;
 //! - [`keys`]: the server's relay keys and each device's public keys by key epoch;
 //! - [`relay`]: bundles couriers bring (`POST /v1/relay`), return bundles they take back
@@ -44,6 +45,7 @@ pub mod push;
 pub mod relay;
 pub mod repair;
 pub mod slip;
+pub mod snapshots;
 pub mod store;
 pub mod sync;
 pub mod writer;

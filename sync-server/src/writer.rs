@@ -179,6 +179,7 @@ fn batch(conn: &mut Connection, first: Job, jobs: &Receiver<Job>, max_batch: usi
         }
         outcomes.push(outcome);
     }
+    refresh_snapshots(&tx, &batch, &outcomes);
     let size = batch.len();
     match tx.commit() {
         Ok(()) => {
@@ -219,6 +220,37 @@ fn file_job(tx: &Connection, job: &mut Job) -> Result<Vec<PushResult>, StoreErro
                 tx.execute_batch("ROLLBACK TO request; RELEASE request")?;
             }
             Err(e)
+        }
+    }
+}
+
+/// Refreshes the compacted snapshots of the documents the batch filed
+/// ([`crate::snapshots`]), in the batch's transaction (so a snapshot never runs ahead
+/// of the committed log). A cache: its failure is logged and undone, the pushes stand.
+fn refresh_snapshots(tx: &Connection, batch: &[Job], outcomes: &[Result<Vec<PushResult>, StoreError>]) {
+    let mut ids = std::collections::BTreeSet::new();
+    for (job, outcome) in batch.iter().zip(outcomes) {
+        if outcome.is_ok() {
+            ids.extend(job.pushes.iter().map(|p| ccs_core::model::RecordId(uuid::Uuid::from_bytes(p.meta.id))));
+        }
+    }
+    let refreshed = (|| -> Result<usize, StoreError> {
+        tx.execute_batch("SAVEPOINT snapshots")?;
+        let mut n = 0;
+        for id in &ids {
+            n += usize::from(crate::snapshots::refresh(tx, id)?);
+        }
+        tx.execute_batch("RELEASE snapshots")?;
+        Ok(n)
+    })();
+    match refreshed {
+        Ok(n) if n > 0 => tracing::debug!(documents = n, "snapshots refreshed"),
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "refreshing document snapshots failed; the log is unchanged");
+            if !tx.is_autocommit() {
+                let _ = tx.execute_batch("ROLLBACK TO snapshots; RELEASE snapshots");
+            }
         }
     }
 }

@@ -339,3 +339,47 @@ fn stopping_the_server_with_requests_queued_never_reports_unfiled_changes_accept
     }
     assert_eq!(told_accepted.len(), 6, "a graceful stop lets the queued requests finish");
 }
+
+#[test]
+fn a_document_edited_many_times_is_rebuilt_from_its_snapshot_and_a_damaged_one_is_ignored() {
+    let server = TestServer::start();
+    server.import_committees();
+    let mut a = server.enroll(Role::Member, Some(goundam()), None);
+    let mut d = LocalDoc::new(session(goundam(), a.id), a.id);
+    for i in 0..20 {
+        if i > 0 {
+            d.edit(a.id, |r| summary(r, &format!("Version {i} du résumé.")));
+        }
+        a.push_ok(vec![d.push()]);
+        d.acked();
+    }
+    let db = Connection::open(server.dir().join("server.db")).unwrap();
+    let (upto, bytes): (i64, Vec<u8>) = db
+        .query_row("SELECT upto_seq, bytes FROM doc_snapshots WHERE doc_id = ?1", [d.id().to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert!(upto >= 16, "refreshed every {} entries: {upto}", ccs_sync_server::snapshots::REFRESH_AFTER);
+    // The snapshot is the document as its first `upto` entries make it.
+    let entries = log_of(&server);
+    let mut replayed = RecordDoc::empty();
+    for e in entries.iter().filter(|e| e.seq <= upto as u64) {
+        replayed.apply(&e.changes).unwrap();
+    }
+    assert_eq!(RecordDoc::load(&bytes).unwrap().heads(), replayed.heads());
+
+    // An edit on top of the snapshot's document is checked and filed.
+    d.edit(a.id, |r| summary(r, "Version finale."));
+    a.push_ok(vec![d.push()]);
+    d.acked();
+
+    // A damaged snapshot is ignored: the log is replayed and pushes go on.
+    db.execute("UPDATE doc_snapshots SET bytes = x'00010203' WHERE doc_id = ?1", [d.id().to_string()]).unwrap();
+    d.edit(a.id, |r| summary(r, "Après la réparation."));
+    a.push_ok(vec![d.push()]);
+    let mut merged = RecordDoc::empty();
+    for e in log_of(&server) {
+        merged.apply(&e.changes).unwrap();
+    }
+    assert_eq!(merged.heads(), d.doc.heads());
+}
