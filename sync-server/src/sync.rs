@@ -61,7 +61,14 @@ fn check_cursor(
         return Ok(Ok(epoch));
     }
     tracing::info!(device = %device.device_id, cursor = request.cursor, "cursor from another log: repair needed");
-    Ok(Err(SyncResponse { epoch, repair_needed: true, results: Vec::new(), entries: Vec::new(), cursor: 0, more: false }))
+    Ok(Err(SyncResponse {
+        epoch,
+        repair_needed: true,
+        results: Vec::new(),
+        entries: Vec::new(),
+        cursor: 0,
+        more: false,
+    }))
 }
 
 /// What the lock-free part of a round decided.
@@ -109,5 +116,12 @@ pub async fn round_grouped(
     };
     let page_bytes = limits.page_bytes;
     let page = store.run(move |conn| pull::page(conn, &device, cursor, page_bytes)).await?;
-    Ok(SyncResponse { epoch, repair_needed: false, results, entries: page.entries, cursor: page.cursor, more: page.more })
+    Ok(SyncResponse {
+        epoch,
+        repair_needed: false,
+        results,
+        entries: page.entries,
+        cursor: page.cursor,
+        more: page.more,
+    })
 }

@@ -273,3 +273,21 @@ fn copy_error(e: &StoreError) -> StoreError {
         other => StoreError::Internal(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::AppError;
+
+    #[test]
+    fn a_batch_refused_for_a_locked_database_is_answered_busy_to_each_request() {
+        let busy = StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None));
+        for e in [copy_error(&busy), copy_error(&StoreError::Overloaded)] {
+            let answer = AppError::from(e);
+            assert_eq!((answer.status().as_u16(), answer.code().as_str()), (503, "server.busy"));
+            assert_eq!(answer.retry_after_secs(), Some(RETRY_AFTER_SECS));
+        }
+        let constraint = StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(19), None));
+        assert_eq!(AppError::from(copy_error(&constraint)).code().as_str(), "server.internal");
+    }
+}

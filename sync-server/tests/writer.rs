@@ -222,8 +222,7 @@ fn a_full_write_queue_answers_busy_and_the_client_retries_until_filed() {
             max_wait: Duration::from_secs(2),
         });
         let started = std::time::Instant::now();
-        let answer =
-            transport.post(&url, "/v1/sync", Some(&token), "application/x-ccs-frame", wire::encode(&request));
+        let answer = transport.post(&url, "/v1/sync", Some(&token), "application/x-ccs-frame", wire::encode(&request));
         (answer, started.elapsed())
     });
     std::thread::sleep(Duration::from_millis(800));

@@ -115,11 +115,8 @@ impl HttpTransport {
         let mut attempt = 0;
         loop {
             let resp = send()?;
-            let retry_after = resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(retry::parse_retry_after);
+            let retry_after =
+                resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after);
             match answer(resp) {
                 Err(SyncError::Refused { status, code, .. })
                     if attempt < self.backoff.retries && retry::retryable(status, code.code()) =>
