@@ -160,7 +160,23 @@ impl IntoResponse for AppError {
                 message
             }
         };
-        (status, Json(ErrorBody { code: code.to_string(), message })).into_response()
+        let mut response = (status, Json(ErrorBody { code: code.to_string(), message })).into_response();
+        if let Some(secs) = self.retry_after_secs() {
+            // The client waits this long (plus jitter) before it tries again by itself.
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+impl AppError {
+    /// For the refusals a device should retry by itself: how long to wait first.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::Busy(_) | AppError::Timeout => Some(crate::writer::RETRY_AFTER_SECS),
+            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
     }
 }
 

@@ -185,14 +185,8 @@ async fn sync_round(
         return Err(AppError::TooManyDocs { count: request.push.len(), limit });
     }
     let limits = state.limits.clone();
-    let response = state
-        .store
-        .run(move |conn| {
-            // A device that syncs directly holds its token: an offline grant is done.
-            relay::forget_grant(conn, &device.device_id)?;
-            sync::round(conn, &device, &request, &limits, chrono::Utc::now()).map_err(AppError::from)
-        })
-        .await?;
+    let response =
+        sync::round_grouped(&state.store, &state.writer, device, request, limits, chrono::Utc::now()).await?;
     Ok(Frame(wire::encode(&response)))
 }
 

@@ -16,11 +16,14 @@
 //! - [`sync`]: one sync round = [`push`] (accept changes per document) then [`pull`]
 //!   (one page of entries in scope);
 //! - [`repair`]: Automerge's sync protocol per document, for cursors from another log;
+//! - [`snapshots`]: compacted documents, so rebuilding one for the rules replays few entries;
 //! - [`lineage`]: history-free copies (declassified or purged records) and what they carry;
 //! - [`keys`]: the server's relay keys and each device's public keys by key epoch;
 //! - [`relay`]: bundles couriers bring (`POST /v1/relay`), return bundles they take back
 //!   (`/v1/relay/outbox`), their roster, the quarantine of refused bundles;
 //! - [`slip`]: enrollment slips for devices that enroll with no network;
+//! - [`writer`]: the one writer thread that files the sync rounds' pushes, batched
+//!   into one transaction (group commit);
 //! - [`admin`]: what the binary's admin subcommands do.
 //!
 //! [`serve`] takes a bound listener and a shutdown future, so tests run the real
@@ -42,8 +45,10 @@ pub mod push;
 pub mod relay;
 pub mod repair;
 pub mod slip;
+pub mod snapshots;
 pub mod store;
 pub mod sync;
+pub mod writer;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -80,6 +85,11 @@ pub struct Limits {
     /// (`429 request.rate_limited` beyond).
     pub device_burst: u32,
     pub device_refill_per_sec: u32,
+    /// Requests waiting for the writer ([`writer`]); the next is answered
+    /// `503 server.busy` with `Retry-After` at once.
+    pub write_queue: usize,
+    /// Most requests filed in one write transaction.
+    pub write_batch: usize,
 }
 
 impl Default for Limits {
@@ -96,6 +106,11 @@ impl Default for Limits {
             // A sync pulls page after page: a fast link makes a few rounds a second.
             device_burst: 60,
             device_refill_per_sec: 20,
+            // Far more than the requests handled at once can queue in practice (each
+            // holds its own connection while it waits): a full queue means the writer
+            // is stuck (a disk that stalls, an admin command holding the lock).
+            write_queue: 4096,
+            write_batch: 512,
         }
     }
 }
@@ -122,6 +137,8 @@ pub struct AppState {
     buckets: Arc<http::Buckets>,
     /// The server's relay keys ([`keys::server_keys`]), loaded once at start.
     server_keys: Arc<ccs_core::relay::DeviceKeys>,
+    /// The one writer of the sync rounds' pushes.
+    writer: Arc<writer::Writer>,
 }
 
 impl AppState {
@@ -130,8 +147,11 @@ impl AppState {
         let limits = config.limits.clone();
         let store = Store::open(&config.data_dir)?.with_gate(limits.max_concurrent_requests, limits.queue_wait);
         let server_keys = keys::server_keys(&mut *store.conn()?, chrono::Utc::now())?;
+        let store = Arc::new(store);
+        let writer = writer::Writer::start(Arc::clone(&store), limits.write_queue, limits.write_batch)?;
         Ok(AppState {
-            store: Arc::new(store),
+            store,
+            writer: Arc::new(writer),
             buckets: Arc::new(http::Buckets::default()),
             limits,
             server_keys: Arc::new(server_keys),

@@ -146,17 +146,10 @@ pub fn doc_bytes(conn: &Connection, id: &RecordId) -> Result<u64, StoreError> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// Rebuilds a document from its log rows. Memory is one document, never the log.
+/// Rebuilds a document from its log rows (from its compacted snapshot on, when it has
+/// one: [`crate::snapshots`]). Memory is one document, never the log.
 pub fn load_doc(conn: &Connection, id: &RecordId) -> Result<RecordDoc, StoreError> {
-    let mut doc = RecordDoc::empty();
-    let mut stmt = conn.prepare_cached("SELECT seq, bytes FROM log WHERE doc_id = ?1 ORDER BY seq")?;
-    let mut rows = stmt.query([id.to_string()])?;
-    while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
-        let bytes: Vec<u8> = row.get(1)?;
-        doc.apply(&bytes).map_err(|e| StoreError::Corrupt(format!("log entry {seq}: {e}")))?;
-    }
-    Ok(doc)
+    crate::snapshots::load(conn, id)
 }
 
 /// One Automerge change: its hash, its author (actor) and its raw bytes.

@@ -75,6 +75,8 @@ pub const UNREADABLE: Rejection = ErrorCode::DocUnreadable;
 pub const SENSITIVITY_LOWERED: Rejection = ErrorCode::DocSensitivityLowered;
 
 /// Applies the documents of one request; all accepted ones are committed together.
+/// (The sync round goes through [`crate::writer`], which groups requests; the relay
+/// and the repair path file one request at a time here.)
 pub fn push(
     conn: &mut Connection,
     device: &DeviceScope,
@@ -85,23 +87,50 @@ pub fn push(
     if pushes.is_empty() {
         return Ok(Vec::new());
     }
-    // Checks on a read snapshot: no write lock while documents are rebuilt.
-    let mut plans = Vec::with_capacity(pushes.len());
-    {
-        let tx = conn.transaction()?;
-        for p in pushes {
-            plans.push(plan_push(&tx, device, p, limits)?);
-        }
-        tx.commit()?;
-    }
+    let plans = prepare(conn, device, pushes, limits)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let results = file_prepared(&tx, device, pushes, plans, limits, now)?;
+    tx.commit()?;
+    Ok(results)
+}
+
+/// What the checks on the read snapshot decided for one pushed document.
+pub type Planned = Result<Option<Plan>, Rejection>;
+
+/// The checks of every document of a request, on a read snapshot: no write lock while
+/// documents are rebuilt.
+pub fn prepare(
+    conn: &mut Connection,
+    device: &DeviceScope,
+    pushes: &[DocPush],
+    limits: &Limits,
+) -> Result<Vec<Planned>, StoreError> {
+    let mut plans = Vec::with_capacity(pushes.len());
+    let tx = conn.transaction()?;
+    for p in pushes {
+        plans.push(plan_push(&tx, device, p, limits)?);
+    }
+    tx.commit()?;
+    Ok(plans)
+}
+
+/// Files prepared plans inside the caller's write transaction: a plan whose document
+/// moved since its snapshot is checked again, under the lock.
+pub fn file_prepared(
+    tx: &Connection,
+    device: &DeviceScope,
+    pushes: &[DocPush],
+    plans: Vec<Planned>,
+    limits: &Limits,
+    now: DateTime<Utc>,
+) -> Result<Vec<PushResult>, StoreError> {
     let mut results = Vec::with_capacity(pushes.len());
     for (p, plan) in pushes.iter().zip(plans) {
         let plan = match plan {
-            Ok(Some(plan)) if !plan.still_current(&tx)? => {
+            Ok(Some(plan)) if !plan.still_current(tx)? => {
                 // Another request filed changes to this document since the snapshot
                 // (or this request did, earlier in its list): check again, locked.
-                plan_push(&tx, device, p, limits)?
+                plan_push(tx, device, p, limits)?
             }
             other => other,
         };
@@ -109,11 +138,11 @@ pub fn push(
             Ok(Some(plan)) if plan.partial => {
                 // What could be filed is; the device is told the rest lacks its base,
                 // so it keeps the document unacknowledged and sends it again later.
-                file(&tx, device, &plan, now)?;
+                file(tx, device, &plan, now)?;
                 Err(MISSING_DEPS)
             }
             Ok(Some(plan)) => {
-                file(&tx, device, &plan, now)?;
+                file(tx, device, &plan, now)?;
                 Ok(())
             }
             // A replay, or a push of nothing: accepted, nothing to store.
@@ -122,7 +151,6 @@ pub fn push(
         };
         results.push(result(device, p.meta.id, outcome));
     }
-    tx.commit()?;
     Ok(results)
 }
 

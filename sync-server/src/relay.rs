@@ -462,7 +462,14 @@ fn confirm_applied(
 
 /// A device that syncs directly holds its token: the offline grant is no longer needed.
 pub fn forget_grant(conn: &Connection, device: &DeviceId) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM relay_grants WHERE device_id = ?1", [device.to_string()])?;
+    // Read first: a DELETE takes the write lock even when it deletes nothing, and every
+    // sync round passes here (the writer thread must stay the only routine writer).
+    let id = device.to_string();
+    let held: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM relay_grants WHERE device_id = ?1)", [&id], |r| r.get(0))?;
+    if held {
+        conn.execute("DELETE FROM relay_grants WHERE device_id = ?1", [&id])?;
+    }
     Ok(())
 }
 

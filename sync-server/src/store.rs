@@ -202,6 +202,16 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     "#,
+    // 4: compacted documents for the rules' rebuild ([`crate::snapshots`]): the document
+    // saved after its log rows up to `upto_seq`. A cache of the log, refreshed by the
+    // writer; losing it loses nothing.
+    r#"
+    CREATE TABLE doc_snapshots (
+        doc_id   TEXT PRIMARY KEY REFERENCES docs(id),
+        upto_seq INTEGER NOT NULL,
+        bytes    BLOB NOT NULL
+    );
+    "#,
 ];
 
 #[derive(Debug, thiserror::Error)]

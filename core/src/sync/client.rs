@@ -85,16 +85,48 @@ pub trait Transport: Send + Sync {
     }
 }
 
-/// The real transport: blocking HTTP(S) with `ureq`.
+/// The real transport: blocking HTTP(S) with `ureq`. A server that answers it is
+/// overloaded is asked again after a wait ([`crate::sync::retry`]).
 pub struct HttpTransport {
     agent: ureq::Agent,
+    backoff: crate::sync::retry::Backoff,
 }
 
 impl HttpTransport {
     pub fn new(timeout: Duration) -> HttpTransport {
         let agent =
             ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
-        HttpTransport { agent }
+        HttpTransport { agent, backoff: crate::sync::retry::Backoff::DEFAULT }
+    }
+
+    /// The same transport with another retry policy.
+    pub fn with_backoff(mut self, backoff: crate::sync::retry::Backoff) -> HttpTransport {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Sends with `send` until the answer is not an overload refusal, or the retries
+    /// are spent (the last refusal is then returned).
+    fn with_retries(
+        &self,
+        mut send: impl FnMut() -> Result<ureq::http::Response<ureq::Body>, SyncError>,
+    ) -> Result<Vec<u8>, SyncError> {
+        use crate::sync::retry;
+        let mut attempt = 0;
+        loop {
+            let resp = send()?;
+            let retry_after =
+                resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after);
+            match answer(resp) {
+                Err(SyncError::Refused { status, code, .. })
+                    if attempt < self.backoff.retries && retry::retryable(status, code.code()) =>
+                {
+                    std::thread::sleep(self.backoff.wait(attempt, retry_after, rand::random::<f64>()));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 }
 
@@ -117,23 +149,25 @@ impl Transport for HttpTransport {
         // address a setting or a scanned code gave.
         let server = crate::sync::address::check(server).map_err(|e| SyncError::Address(e.to_string()))?;
         let url = format!("{server}{path}");
-        let mut req = self.agent.post(&url).header("Content-Type", content_type);
-        if let Some(t) = token {
-            req = req.header("Authorization", &format!("Bearer {t}"));
-        }
-        let resp = req.send(&body[..]).map_err(|e| SyncError::Network(e.to_string()))?;
-        answer(resp)
+        self.with_retries(|| {
+            let mut req = self.agent.post(&url).header("Content-Type", content_type);
+            if let Some(t) = token {
+                req = req.header("Authorization", &format!("Bearer {t}"));
+            }
+            req.send(&body[..]).map_err(|e| SyncError::Network(e.to_string()))
+        })
     }
 
     fn get(&self, server: &str, path: &str, token: Option<&str>) -> Result<Vec<u8>, SyncError> {
         let server = crate::sync::address::check(server).map_err(|e| SyncError::Address(e.to_string()))?;
         let url = format!("{server}{path}");
-        let mut req = self.agent.get(&url);
-        if let Some(t) = token {
-            req = req.header("Authorization", &format!("Bearer {t}"));
-        }
-        let resp = req.call().map_err(|e| SyncError::Network(e.to_string()))?;
-        answer(resp)
+        self.with_retries(|| {
+            let mut req = self.agent.get(&url);
+            if let Some(t) = token {
+                req = req.header("Authorization", &format!("Bearer {t}"));
+            }
+            req.call().map_err(|e| SyncError::Network(e.to_string()))
+        })
     }
 }
 

@@ -9,6 +9,7 @@ mod apply;
 pub mod client;
 pub mod page;
 pub mod plan;
+pub mod retry;
 pub mod scope;
 pub mod session;
 pub mod wire;
