@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ccs_core::sync::scope::DeviceScope;
-use ccs_core::sync::wire::{self, RepairRequest, SyncRequest};
+use ccs_core::sync::wire::{self, RepairRequest};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -179,21 +179,24 @@ async fn sync_round(
     Device(device): Device,
     Body(body): Body,
 ) -> Result<Frame, AppError> {
-    let request: SyncRequest = wire::decode(&body)?;
+    // Format 1 or 2; the answer goes back in the format asked in (an old device).
+    let wire::DecodedRequest { request, version, page_bytes } = wire::decode_sync_request(&body)?;
     let limit = state.limits.max_docs_per_request;
     if request.push.len() > limit {
         return Err(AppError::TooManyDocs { count: request.push.len(), limit });
     }
-    let limits = state.limits.clone();
+    let mut limits = state.limits.clone();
+    limits.page_bytes = limits.granted_page_bytes(page_bytes);
     let response = state
         .store
         .run(move |conn| {
             // A device that syncs directly holds its token: an offline grant is done.
             relay::forget_grant(conn, &device.device_id)?;
-            sync::round(conn, &device, &request, &limits, chrono::Utc::now()).map_err(AppError::from)
+            let response = sync::round(conn, &device, &request, &limits, chrono::Utc::now()).map_err(AppError::from)?;
+            Ok::<_, AppError>(wire::encode_sync_response(&response, version, &request))
         })
         .await?;
-    Ok(Frame(wire::encode(&response)))
+    Ok(Frame(response))
 }
 
 async fn repair_round(
