@@ -219,6 +219,14 @@ impl Session {
         }
     }
 
+    /// A session that writes its sync rounds in frame format `version` (1 for a server
+    /// known to be older; the bench compares both).
+    pub fn with_format(server: &str, version: u8) -> Session {
+        let mut s = Session::new(server);
+        s.version = if version == wire::FORMAT_V2 { wire::FORMAT_V2 } else { wire::FORMAT_VERSION };
+        s
+    }
+
     pub fn server(&self) -> &str {
         &self.server
     }
