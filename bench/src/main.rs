@@ -50,6 +50,10 @@ struct Cli {
     /// a size also times format 1 (e.g. 100000:v1).
     #[arg(long, value_delimiter = ',')]
     first_sync_sizes: Vec<String>,
+    /// Records on the server in part 1 instead of the plan's, with the full run's edits
+    /// (100 by A, 50 by B): the bytes of an edit at a smaller size.
+    #[arg(long)]
+    sync_n: Option<usize>,
     /// Store sizes to measure instead of the plan's (e.g. 10000).
     #[arg(long, value_delimiter = ',')]
     store_sizes: Vec<usize>,
@@ -125,6 +129,9 @@ fn main() -> anyhow::Result<()> {
     let mut plan = Plan::new(cli.quick);
     if !cli.store_sizes.is_empty() {
         plan.store_sizes = cli.store_sizes.clone();
+    }
+    if let Some(n) = cli.sync_n {
+        (plan.n, plan.k, plan.others) = (n, 100, 50);
     }
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default();
     let out = cli.out.clone().unwrap_or_else(|| repo.clone());
@@ -428,12 +435,12 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
         let mut t = Table::new(
             "1b. A reviewer's first sync of a large server (frame format 2 with growing pages; format 1 with the \
              server's 1 MB pages)",
-            &["records", "format", "round trips", "bytes down", "wall time", "records / s"],
+            &["records", "format", "round trips", "bytes down", "wall time", "records / s", "where the time goes"],
         );
         for f in &r.first_syncs {
-            let rows = [(2, Some(&f.v2)), (1, f.v1.as_ref())];
-            for (version, o) in rows {
-                let Some(o) = o else { continue };
+            let rows = [(2, Some(&f.v2), Some(&f.v2_profile)), (1, f.v1.as_ref(), f.v1_profile.as_ref())];
+            for (version, o, profile) in rows {
+                let (Some(o), Some(profile)) = (o, profile) else { continue };
                 t.row(vec![
                     int(f.n),
                     format!("{version}"),
@@ -441,6 +448,7 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
                     bytes(o.bytes_down),
                     ms(o.elapsed_ms),
                     format!("{:.0}", f.n as f64 / (o.elapsed_ms / 1000.0).max(1e-9)),
+                    profile.to_string(),
                 ]);
             }
         }

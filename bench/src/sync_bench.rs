@@ -97,6 +97,8 @@ pub struct SyncFigures {
     pub edit_v1: (usize, usize),
     /// B's first sync in frame format 1 (the server's page size throughout): before.
     pub first_v1: Ours,
+    pub first_profile: Profile,
+    pub first_v1_profile: Profile,
     /// Documents on the server at the end (for part 2).
     pub docs_on_server: usize,
     pub converged: bool,
@@ -137,23 +139,86 @@ pub fn sync_in(
     let http = HttpTransport::new(Duration::from_secs(300));
     let mut session = Session::with_format(&link.url, version);
     let mut frames = Vec::new();
+    let cost_before = store.last_save_cost();
+    let (mut net, mut apply) = (Duration::ZERO, Duration::ZERO);
     loop {
         match session.next(store, now)? {
             Next::Done(report) => {
                 ensure!(report.rejected.is_empty(), "documents refused: {:?}", report.rejected);
+                let c = store.last_save_cost();
+                let ms = |a: Duration, b: Duration| (a.saturating_sub(b)).as_secs_f64() * 1000.0;
+                *PROFILE.lock().unwrap_or_else(|e| e.into_inner()) = Profile {
+                    net_ms: net.as_secs_f64() * 1000.0,
+                    apply_ms: apply.as_secs_f64() * 1000.0,
+                    encode_ms: ms(c.encode, cost_before.encode),
+                    write_ms: ms(c.write, cost_before.write),
+                    projection_ms: ms(c.projection, cost_before.projection),
+                    search_ms: ms(c.search, cost_before.search),
+                    indicators_ms: ms(c.indicators, cost_before.indicators),
+                };
                 return Ok((report, t.elapsed(), frames));
             }
             Next::Send(r) => {
                 let sent = Instant::now();
-                let answer = http.post(&link.url, r.path, Some(&link.token), "application/x-ccs-frame", r.body.clone())?;
+                let answer =
+                    http.post(&link.url, r.path, Some(&link.token), "application/x-ccs-frame", r.body.clone())?;
                 session.timed(sent.elapsed());
+                net += sent.elapsed();
+                let applying = Instant::now();
                 session.receive(r.id, &answer, store, now)?;
+                apply += applying.elapsed();
                 if r.path == SYNC_PATH {
                     frames.push((r.body, answer));
                 }
             }
         }
     }
+}
+
+/// Where the time of the last [`sync_in`] went, in ms: the HTTP exchanges (the server's
+/// work included), applying the answers on the device, and within that the store's
+/// timed steps (the rest of applying is reading the changes into Automerge).
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub net_ms: f64,
+    pub apply_ms: f64,
+    pub encode_ms: f64,
+    pub write_ms: f64,
+    pub projection_ms: f64,
+    pub search_ms: f64,
+    pub indicators_ms: f64,
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "network and server {:.0} ms; device apply {:.0} ms (encode {:.0}, write {:.0}, projection {:.0}, \
+             full text {:.0}, indicators {:.0}, rest: Automerge apply and bookkeeping {:.0})",
+            self.net_ms,
+            self.apply_ms,
+            self.encode_ms,
+            self.write_ms,
+            self.projection_ms,
+            self.search_ms,
+            self.indicators_ms,
+            self.apply_ms - self.encode_ms - self.write_ms - self.projection_ms - self.search_ms - self.indicators_ms
+        )
+    }
+}
+
+pub static PROFILE: std::sync::Mutex<Profile> = std::sync::Mutex::new(Profile {
+    net_ms: 0.0,
+    apply_ms: 0.0,
+    encode_ms: 0.0,
+    write_ms: 0.0,
+    projection_ms: 0.0,
+    search_ms: 0.0,
+    indicators_ms: 0.0,
+});
+
+fn last_profile() -> Profile {
+    PROFILE.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// The bytes format 1 takes for the format 2 frames of a sync: requests decoded and
@@ -234,7 +299,9 @@ pub fn run(n: usize, k: usize, others: usize, log: &dyn Fn(&str)) -> anyhow::Res
     log("B's first sync (ours)");
     let mut b = store(devices.path(), "b", Role::Reviewer)?;
     enroll(&mut b, &server, Role::Reviewer, "B")?;
-    let (r, t) = timed_sync(&mut b, now)?;
+    let (r, t, _) = sync_in(&mut b, wire::FORMAT_V2, now)?;
+    figures.first_profile = last_profile();
+    log(&format!("  format 2: {:.1} s, {} round trips; {}", t.as_secs_f64(), r.round_trips, figures.first_profile));
     ensure!(r.received == n, "B received {} of {n} documents", r.received);
     figures.first.ours = Ours::of(&r, t);
     log("a reviewer's first sync in frame format 1 (before)");
@@ -243,6 +310,8 @@ pub fn run(n: usize, k: usize, others: usize, log: &dyn Fn(&str)) -> anyhow::Res
     let (r, t, _) = sync_in(&mut b1, wire::FORMAT_VERSION, now)?;
     ensure!(r.received == n, "B1 received {} of {n} documents", r.received);
     figures.first_v1 = Ours::of(&r, t);
+    figures.first_v1_profile = last_profile();
+    log(&format!("  format 1: {:.1} s, {} round trips; {}", t.as_secs_f64(), r.round_trips, figures.first_v1_profile));
     drop(b1);
 
     // 3. and 4. The edits.
@@ -330,6 +399,8 @@ pub struct FirstSync {
     pub n: usize,
     pub v1: Option<Ours>,
     pub v2: Ours,
+    pub v1_profile: Option<Profile>,
+    pub v2_profile: Profile,
 }
 
 /// Seeds a server with `n` documents (as part 2 does) and times a reviewer's first
@@ -351,16 +422,19 @@ pub fn first_sync(n: usize, with_v1: bool, log: &dyn Fn(&str)) -> anyhow::Result
         enroll(&mut b, &server, Role::Reviewer, "first")?;
         let (r, t, _) = sync_in(&mut b, version, now)?;
         ensure!(r.received >= n, "received {} of {n} documents", r.received);
+        let profile = last_profile();
         log(&format!(
-            "  format {version}: {:.1} s, {} round trips, {} bytes down",
+            "  format {version}: {:.1} s, {} round trips, {} bytes down; {profile}",
             t.as_secs_f64(),
             r.round_trips,
             r.bytes_down
         ));
         if version == wire::FORMAT_V2 {
             out.v2 = Ours::of(&r, t);
+            out.v2_profile = profile;
         } else {
             out.v1 = Some(Ours::of(&r, t));
+            out.v1_profile = Some(profile);
         }
     }
     server.stop();

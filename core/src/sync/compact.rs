@@ -177,13 +177,8 @@ pub fn encode_sync_request(request: &SyncRequest, version: u8, page_bytes: Optio
         return super::wire::encode(request);
     }
     let mut interner = Interner::default();
-    let push = request
-        .push
-        .iter()
-        .map(|p| Push { meta: interner.meta(&p.meta), changes: p.changes.clone() })
-        .collect();
-    let compact =
-        Request { epoch: request.epoch, cursor: request.cursor, page_bytes, tables: interner.tables, push };
+    let push = request.push.iter().map(|p| Push { meta: interner.meta(&p.meta), changes: p.changes.clone() }).collect();
+    let compact = Request { epoch: request.epoch, cursor: request.cursor, page_bytes, tables: interner.tables, push };
     frame(FORMAT_V2, &postcard::to_stdvec(&compact).unwrap_or_default())
 }
 
@@ -313,7 +308,12 @@ mod tests {
             cursor: 42,
             push: (0..4u8)
                 .map(|i| DocPush {
-                    meta: meta(i, i % 2, if i == 3 { "committee" } else { "session" }, (i == 3).then_some("tombouctou")),
+                    meta: meta(
+                        i,
+                        i % 2,
+                        if i == 3 { "committee" } else { "session" },
+                        (i == 3).then_some("tombouctou"),
+                    ),
                     acked_heads: vec![[3; 32]],
                     heads: vec![[4 + i; 32]],
                     changes: vec![9; 40 + usize::from(i)],
@@ -522,8 +522,12 @@ mod tests {
     }
 
     fn arb_request() -> impl Strategy<Value = SyncRequest> {
-        let push = (arb_meta(), proptest::collection::vec(any::<u8>(), 0..80))
-            .prop_map(|(meta, changes)| DocPush { meta, acked_heads: vec![], heads: vec![], changes });
+        let push = (arb_meta(), proptest::collection::vec(any::<u8>(), 0..80)).prop_map(|(meta, changes)| DocPush {
+            meta,
+            acked_heads: vec![],
+            heads: vec![],
+            changes,
+        });
         (proptest::option::of(any::<[u8; 16]>()), any::<u64>(), proptest::collection::vec(push, 0..6))
             .prop_map(|(epoch, cursor, push)| SyncRequest { epoch, cursor, push })
     }

@@ -219,8 +219,8 @@ pub fn decode<T: serde::de::DeserializeOwned>(frame: &[u8]) -> Result<T, WireErr
 }
 
 pub use super::compact::{
-    decode_sync_request, decode_sync_response, encode_sync_request, encode_sync_response, DecodedRequest,
-    FORMAT_V2, SYNC_VERSIONS,
+    decode_sync_request, decode_sync_response, encode_sync_request, encode_sync_response, DecodedRequest, FORMAT_V2,
+    SYNC_VERSIONS,
 };
 
 #[cfg(test)]
