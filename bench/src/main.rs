@@ -626,15 +626,17 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
             int(s.new_changes_raw)
         );
         if vs > 1.3 {
-            let per_doc = s.edit_request_metadata as f64 / s.k.max(1) as f64;
+            let per_doc = s.edit_request_metadata_v2 as f64 / s.k.max(1) as f64;
             line.push_str(&format!(
-                ". What holds it back: each document travels with its routing metadata and heads (id, kind, \
-                 committee, sensitivity, acknowledged and new heads): A's request without any change bytes is \
-                 already {} bytes, {per_doc:.0} per document, random ids and hashes that deflate cannot shrink; \
-                 the answer repeats id, kind and committee for each of the {} entries. The changes themselves \
-                 are small ({:.0} bytes deflated per edit), so this metadata is the same order of size",
+                ". What holds it back: frame format 2 sends no heads and names committees, kinds and \
+                 sensitivities once per frame, so A's request without any change bytes is {} bytes ({per_doc:.0} \
+                 per document; {} in format 1), most of it the 16-byte random document ids that deflate cannot \
+                 shrink (up and down, {} bytes for the {} documents); the changes themselves are small ({:.0} \
+                 bytes deflated per edit)",
+                int(s.edit_request_metadata_v2),
                 int(s.edit_request_metadata),
-                s.others,
+                int(16 * (s.k + s.others)),
+                s.k + s.others,
                 s.limit as f64 / (s.k + s.others).max(1) as f64
             ));
         }

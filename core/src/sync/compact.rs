@@ -84,14 +84,16 @@ impl Interner {
         i
     }
 
-    fn meta(&mut self, m: &DocMeta) -> Meta {
-        Meta {
-            id: m.id,
-            kind: self.word(&m.kind),
-            committee: self.committee(&m.committee_id),
-            sensitivity: self.word(&m.sensitivity),
-            region: m.region.as_deref().map(|r| self.word(r)),
-        }
+    fn meta(&mut self, metas: &mut Metas, m: &DocMeta) {
+        metas.ids.push(m.id);
+        let kind = self.word(&m.kind);
+        metas.kinds.push(kind);
+        let committee = self.committee(&m.committee_id);
+        metas.committees.push(committee);
+        let sensitivity = self.word(&m.sensitivity);
+        metas.sensitivities.push(sensitivity);
+        let region = m.region.as_deref().map(|r| self.word(r));
+        metas.regions.push(region);
     }
 }
 
@@ -100,18 +102,29 @@ impl Tables {
         self.words.get(i as usize).cloned().ok_or_else(|| malformed(format!("word {i} past the table")))
     }
 
-    fn meta(&self, m: Meta) -> Result<DocMeta, WireError> {
-        let committee_id = *self
-            .committees
-            .get(m.committee as usize)
-            .ok_or_else(|| malformed(format!("committee {} past the table", m.committee)))?;
-        Ok(DocMeta {
-            id: m.id,
-            kind: self.word(m.kind)?,
-            committee_id,
-            sensitivity: self.word(m.sensitivity)?,
-            region: m.region.map(|r| self.word(r)).transpose()?,
-        })
+    /// The `n` documents of `m`, every column checked against `n` and every index
+    /// against its table.
+    fn metas(&self, m: Metas, n: usize) -> Result<Vec<DocMeta>, WireError> {
+        let lengths = [m.ids.len(), m.kinds.len(), m.committees.len(), m.sensitivities.len(), m.regions.len()];
+        if lengths.iter().any(|l| *l != n) {
+            return Err(malformed(format!("routing columns of {lengths:?} for {n} documents")));
+        }
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let committee = m.committees[i];
+            let committee_id = *self
+                .committees
+                .get(committee as usize)
+                .ok_or_else(|| malformed(format!("committee {committee} past the table")))?;
+            out.push(DocMeta {
+                id: m.ids[i],
+                kind: self.word(m.kinds[i])?,
+                committee_id,
+                sensitivity: self.word(m.sensitivities[i])?,
+                region: m.regions[i].map(|r| self.word(r)).transpose()?,
+            });
+        }
+        Ok(out)
     }
 }
 
@@ -119,20 +132,16 @@ fn malformed(why: String) -> WireError {
     WireError::Malformed(why)
 }
 
-/// A document's routing, by index into the frame's tables.
-#[derive(Debug, Serialize, Deserialize)]
-struct Meta {
-    id: [u8; 16],
-    kind: u32,
-    committee: u32,
-    sensitivity: u32,
-    region: Option<u32>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Push {
-    meta: Meta,
-    changes: Vec<u8>,
+/// The routing of a frame's documents, column by column (ids together, kinds together,
+/// ...): deflate then finds the repeated indexes and the similar changes side by side
+/// instead of between random ids. Every column has one value per document.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Metas {
+    ids: Vec<[u8; 16]>,
+    kinds: Vec<u32>,
+    committees: Vec<u32>,
+    sensitivities: Vec<u32>,
+    regions: Vec<Option<u32>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -141,7 +150,9 @@ struct Request {
     cursor: u64,
     page_bytes: Option<u32>,
     tables: Tables,
-    push: Vec<Push>,
+    metas: Metas,
+    /// One per document of `metas`, in order.
+    changes: Vec<Vec<u8>>,
 }
 
 /// The push results: one per push in the request's order (the refusal's word, if
@@ -153,20 +164,16 @@ enum Results {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct Entry {
-    /// The step from the previous entry's sequence number (from 0 for the first).
-    seq_step: u64,
-    meta: Meta,
-    changes: Vec<u8>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
 struct Response {
     epoch: [u8; 16],
     repair_needed: bool,
     tables: Tables,
     results: Results,
-    entries: Vec<Entry>,
+    /// Per entry, the step from the previous entry's sequence number (from 0 for the
+    /// first); then the entries' routing and changes, column by column.
+    seq_steps: Vec<u64>,
+    metas: Metas,
+    changes: Vec<Vec<u8>>,
     cursor: u64,
     more: bool,
 }
@@ -177,8 +184,13 @@ pub fn encode_sync_request(request: &SyncRequest, version: u8, page_bytes: Optio
         return super::wire::encode(request);
     }
     let mut interner = Interner::default();
-    let push = request.push.iter().map(|p| Push { meta: interner.meta(&p.meta), changes: p.changes.clone() }).collect();
-    let compact = Request { epoch: request.epoch, cursor: request.cursor, page_bytes, tables: interner.tables, push };
+    let mut metas = Metas::default();
+    for p in &request.push {
+        interner.meta(&mut metas, &p.meta);
+    }
+    let changes = request.push.iter().map(|p| p.changes.clone()).collect();
+    let compact =
+        Request { epoch: request.epoch, cursor: request.cursor, page_bytes, tables: interner.tables, metas, changes };
     frame(FORMAT_V2, &postcard::to_stdvec(&compact).unwrap_or_default())
 }
 
@@ -190,12 +202,12 @@ pub fn decode_sync_request(bytes: &[u8]) -> Result<DecodedRequest, WireError> {
         return Ok(DecodedRequest { request: read_payload(&payload)?, version, page_bytes: None });
     }
     let compact: Request = read_payload(&payload)?;
-    let tables = compact.tables;
-    let push = compact
-        .push
+    let metas = compact.tables.metas(compact.metas, compact.changes.len())?;
+    let push = metas
         .into_iter()
-        .map(|p| Ok(DocPush { meta: tables.meta(p.meta)?, acked_heads: vec![], heads: vec![], changes: p.changes }))
-        .collect::<Result<Vec<_>, WireError>>()?;
+        .zip(compact.changes)
+        .map(|(meta, changes)| DocPush { meta, acked_heads: vec![], heads: vec![], changes })
+        .collect();
     Ok(DecodedRequest {
         request: SyncRequest { epoch: compact.epoch, cursor: compact.cursor, push },
         version,
@@ -220,22 +232,23 @@ pub fn encode_sync_response(response: &SyncResponse, version: u8, request: &Sync
         )
     };
     let mut previous = 0u64;
-    let entries = response
-        .entries
-        .iter()
-        .map(|e| {
-            // Wrapping: any sequence of numbers goes through unchanged (they rise).
-            let seq_step = e.seq.wrapping_sub(previous);
-            previous = e.seq;
-            Entry { seq_step, meta: interner.meta(&e.meta), changes: e.changes.clone() }
-        })
-        .collect();
+    let mut seq_steps = Vec::with_capacity(response.entries.len());
+    let mut metas = Metas::default();
+    for e in &response.entries {
+        // Wrapping: any sequence of numbers goes through unchanged (they rise).
+        seq_steps.push(e.seq.wrapping_sub(previous));
+        previous = e.seq;
+        interner.meta(&mut metas, &e.meta);
+    }
+    let changes = response.entries.iter().map(|e| e.changes.clone()).collect();
     let compact = Response {
         epoch: response.epoch,
         repair_needed: response.repair_needed,
         tables: interner.tables,
         results,
-        entries,
+        seq_steps,
+        metas,
+        changes,
         cursor: response.cursor,
         more: response.more,
     };
@@ -267,15 +280,22 @@ pub fn decode_sync_response(bytes: &[u8], request: &SyncRequest) -> Result<SyncR
             .map(|(id, w)| Ok(PushResult { id, rejected: refusal(w)? }))
             .collect::<Result<Vec<_>, WireError>>()?,
     };
+    let n = compact.changes.len();
+    if compact.seq_steps.len() != n {
+        return Err(malformed(format!("{} sequence numbers for {n} entries", compact.seq_steps.len())));
+    }
+    let metas = tables.metas(compact.metas, n)?;
     let mut seq = 0u64;
     let entries = compact
-        .entries
+        .seq_steps
         .into_iter()
-        .map(|e| {
-            seq = seq.wrapping_add(e.seq_step);
-            Ok(LogEntry { seq, meta: tables.meta(e.meta)?, changes: e.changes })
+        .zip(metas)
+        .zip(compact.changes)
+        .map(|((step, meta), changes)| {
+            seq = seq.wrapping_add(step);
+            LogEntry { seq, meta, changes }
         })
-        .collect::<Result<Vec<_>, WireError>>()?;
+        .collect();
     Ok(SyncResponse {
         epoch: compact.epoch,
         repair_needed: compact.repair_needed,
@@ -399,8 +419,10 @@ mod tests {
         let empty = SyncRequest { epoch: Some([0xab; 16]), cursor: 300, push: vec![] };
         let mut expected = b"CCS1\x02\x00\x01".to_vec();
         expected.extend([0xab; 16]);
-        // cursor 300, page_bytes Some(65536), tables (0 words, 0 committees), 0 pushes.
-        expected.extend([0xac, 0x02, 0x01, 0x80, 0x80, 0x04, 0x00, 0x00, 0x00]);
+        // cursor 300, page_bytes Some(65536), tables (0 words, 0 committees), five
+        // empty routing columns, no changes.
+        expected.extend([0xac, 0x02, 0x01, 0x80, 0x80, 0x04]);
+        expected.extend([0x00; 8]);
         assert_eq!(encode_sync_request(&empty, FORMAT_V2, Some(65536)), expected);
 
         let one = SyncRequest {
@@ -421,10 +443,12 @@ mod tests {
         expected.extend(b"restricted");
         expected.push(0x01);
         expected.extend([2; 16]);
-        // one push: id, kind 0, committee 0, sensitivity 1, no region, 2 change bytes.
+        // one push, column by column: ids, kinds [0], committees [0], sensitivities [1],
+        // regions [none]; then its 2 change bytes.
         expected.push(0x01);
         expected.extend([1; 16]);
-        expected.extend([0x00, 0x00, 0x01, 0x00, 0x02, 0xee, 0xff]);
+        expected.extend([0x01, 0x00, 0x01, 0x00, 0x01, 0x01, 0x01, 0x00]);
+        expected.extend([0x01, 0x02, 0xee, 0xff]);
         assert_eq!(encode_sync_request(&one, FORMAT_V2, None), expected);
 
         let answer = SyncResponse {
@@ -437,36 +461,43 @@ mod tests {
         };
         let mut expected = b"CCS1\x02\x00".to_vec();
         expected.extend([0xcd; 16]);
-        // not repair, empty tables, results in order [None], no entries, cursor 9, no more.
-        expected.extend([0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x09, 0x00]);
+        // not repair, empty tables, results in order [None], no entries (no sequence
+        // steps, five empty routing columns, no changes), cursor 9, no more.
+        expected.extend([0x00, 0x00, 0x00, 0x00, 0x01, 0x00]);
+        expected.extend([0x00; 7]);
+        expected.extend([0x09, 0x00]);
         assert_eq!(encode_sync_response(&answer, FORMAT_V2, &one), expected);
     }
 
     /// Indexes past their tables are malformed, not a panic.
     #[test]
     fn indexes_past_their_tables_are_malformed() {
-        let hostile = Request {
+        let one = |kind: u32, sensitivity: u32, committees: usize| Request {
             epoch: None,
             cursor: 0,
             page_bytes: None,
-            tables: Tables { words: vec!["session".into()], committees: vec![] },
-            push: vec![Push {
-                meta: Meta { id: [1; 16], kind: 0, committee: 0, sensitivity: 0, region: None },
-                changes: vec![],
-            }],
+            tables: Tables { words: vec!["session".into()], committees: vec![[0; 16]; committees] },
+            metas: Metas {
+                ids: vec![[1; 16]],
+                kinds: vec![kind],
+                committees: vec![0],
+                sensitivities: vec![sensitivity],
+                regions: vec![None],
+            },
+            changes: vec![vec![]],
         };
-        let bytes = frame(FORMAT_V2, &postcard::to_stdvec(&hostile).unwrap());
-        assert_eq!(decode_sync_request(&bytes).unwrap_err().code(), "wire.malformed");
-        let hostile = Request {
-            tables: Tables { words: vec!["session".into()], committees: vec![[0; 16]] },
-            push: vec![Push {
-                meta: Meta { id: [1; 16], kind: 0, committee: 0, sensitivity: 7, region: None },
-                changes: vec![],
-            }],
-            ..hostile
-        };
-        let bytes = frame(FORMAT_V2, &postcard::to_stdvec(&hostile).unwrap());
-        assert_eq!(decode_sync_request(&bytes).unwrap_err().code(), "wire.malformed");
+        let read = |r: &Request| decode_sync_request(&frame(FORMAT_V2, &postcard::to_stdvec(r).unwrap()));
+        assert!(read(&one(0, 0, 1)).is_ok());
+        for hostile in [one(0, 0, 0), one(0, 7, 1), one(3, 0, 1)] {
+            assert_eq!(read(&hostile).unwrap_err().code(), "wire.malformed");
+        }
+        // Columns of another length than the documents.
+        let mut short = one(0, 0, 1);
+        short.metas.kinds.clear();
+        assert_eq!(read(&short).unwrap_err().code(), "wire.malformed");
+        let mut extra = one(0, 0, 1);
+        extra.changes.push(vec![]);
+        assert_eq!(read(&extra).unwrap_err().code(), "wire.malformed");
     }
 
     /// A huge count in a tiny frame is refused without allocating for the count.
