@@ -127,13 +127,16 @@ fn enroll(store: &mut Store, server: &Server, role: Role, name: &str) -> anyhow:
     Ok(())
 }
 
+/// A sync round's request and answer frames.
+pub type Exchange = (Vec<u8>, Vec<u8>);
+
 /// One sync driven here in frame `version`, as `client::run` drives it; returns the
 /// report and every sync round's (request, answer) frames.
 pub fn sync_in(
     store: &mut Store,
     version: u8,
     now: DateTime<Utc>,
-) -> anyhow::Result<(SyncReport, Duration, Vec<(Vec<u8>, Vec<u8>)>)> {
+) -> anyhow::Result<(SyncReport, Duration, Vec<Exchange>)> {
     let t = Instant::now();
     let link = store.server_link()?.context("enrolled")?;
     let http = HttpTransport::new(Duration::from_secs(300));
@@ -224,7 +227,7 @@ fn last_profile() -> Profile {
 /// The bytes format 1 takes for the format 2 frames of a sync: requests decoded and
 /// given back the heads format 2 leaves out (`pushes`, as the device built them), the
 /// answers decoded against them; both written again in format 1.
-fn as_format_1(frames: &[(Vec<u8>, Vec<u8>)], pushes: &[DocPush]) -> anyhow::Result<(usize, usize)> {
+fn as_format_1(frames: &[Exchange], pushes: &[DocPush]) -> anyhow::Result<(usize, usize)> {
     let heads: HashMap<[u8; 16], &DocPush> = pushes.iter().map(|p| (p.meta.id, p)).collect();
     let (mut up, mut down) = (0, 0);
     for (request, answer) in frames {
