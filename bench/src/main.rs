@@ -630,12 +630,11 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
             line.push_str(&format!(
                 ". What holds it back: frame format 2 sends no heads and names committees, kinds and \
                  sensitivities once per frame, so A's request without any change bytes is {} bytes ({per_doc:.0} \
-                 per document; {} in format 1), most of it the 16-byte random document ids that deflate cannot \
-                 shrink (up and down, {} bytes for the {} documents); the changes themselves are small ({:.0} \
-                 bytes deflated per edit)",
+                 per document; {} in format 1); the rest of the gap is the ids of the {} documents (16 bytes \
+                 each, up and down) and the changes deflated in two frames, up and down, where the limit deflates \
+                 them in one stream; the changes themselves are small ({:.0} bytes deflated per edit)",
                 int(s.edit_request_metadata_v2),
                 int(s.edit_request_metadata),
-                int(16 * (s.k + s.others)),
                 s.k + s.others,
                 s.limit as f64 / (s.k + s.others).max(1) as f64
             ));
