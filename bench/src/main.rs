@@ -46,6 +46,14 @@ struct Cli {
     /// Parts to run (default all): sync, server, store, app, relay, report.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Sizes of the large first-sync part (`--only firstsync`), e.g. 100000; `:v1` after
+    /// a size also times format 1 (e.g. 100000:v1).
+    #[arg(long, value_delimiter = ',')]
+    first_sync_sizes: Vec<String>,
+    /// Records on the server in part 1 instead of the plan's, with the full run's edits
+    /// (100 by A, 50 by B): the bytes of an edit at a smaller size.
+    #[arg(long)]
+    sync_n: Option<usize>,
     /// Store sizes to measure instead of the plan's (e.g. 10000).
     #[arg(long, value_delimiter = ',')]
     store_sizes: Vec<usize>,
@@ -99,6 +107,7 @@ impl Plan {
 struct Results {
     sync: Option<SyncFigures>,
     sync_error: Option<String>,
+    first_syncs: Vec<sync_bench::FirstSync>,
     loads: Vec<LoadFigures>,
     memory: Vec<MemoryFigures>,
     server_notes: Vec<String>,
@@ -121,6 +130,9 @@ fn main() -> anyhow::Result<()> {
     if !cli.store_sizes.is_empty() {
         plan.store_sizes = cli.store_sizes.clone();
     }
+    if let Some(n) = cli.sync_n {
+        (plan.n, plan.k, plan.others) = (n, 100, 50);
+    }
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default();
     let out = cli.out.clone().unwrap_or_else(|| repo.clone());
     let wants = |part: &str| cli.only.is_empty() || cli.only.iter().any(|p| p == part);
@@ -130,6 +142,21 @@ fn main() -> anyhow::Result<()> {
     let mut r = Results { stale: stale_binaries(&repo), ..Default::default() };
     for n in &r.stale {
         log(n);
+    }
+
+    // Part 1b: a reviewer's first sync of a large server.
+    if wants("firstsync") {
+        for size in &cli.first_sync_sizes {
+            let (n, with_v1) = match size.strip_suffix(":v1") {
+                Some(n) => (n, true),
+                None => (size.as_str(), false),
+            };
+            let n: usize = n.parse().map_err(|_| anyhow::anyhow!("--first-sync-sizes: {size}"))?;
+            match sync_bench::first_sync(n, with_v1, &log) {
+                Ok(f) => r.first_syncs.push(f),
+                Err(e) => log(&format!("first sync of {n} failed: {e:#}")),
+            }
+        }
     }
 
     // Part 1.
@@ -345,6 +372,27 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
                 ms(sc.ours.elapsed_ms),
                 String::new(),
             ]);
+            // The same exchange in frame format 1 (before format 2), beside.
+            let v1 = if std::ptr::eq(sc, &s.edit) {
+                Some((1, s.edit_v1.0, s.edit_v1.1, String::new()))
+            } else if std::ptr::eq(sc, &s.first) {
+                let f = &s.first_v1;
+                Some((f.round_trips, f.bytes_up, f.bytes_down, ms(f.elapsed_ms)))
+            } else {
+                None
+            };
+            if let Some((trips, up, down, wall)) = v1 {
+                t.row(vec![
+                    String::new(),
+                    "ours, frame format 1 (before)".into(),
+                    int(trips),
+                    bytes(up),
+                    bytes(down),
+                    bytes(up + down),
+                    wall,
+                    String::new(),
+                ]);
+            }
             t.row(vec![
                 String::new(),
                 "per-document SyncDoc".into(),
@@ -377,8 +425,35 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
             String::new(),
             bytes(s.limit),
             String::new(),
-            format!("ours ÷ limit {:.2}×", s.edit.ours.bytes() as f64 / s.limit.max(1) as f64),
+            format!(
+                "ours ÷ limit {:.2}× (format 1: {:.2}×)",
+                s.edit.ours.bytes() as f64 / s.limit.max(1) as f64,
+                (s.edit_v1.0 + s.edit_v1.1) as f64 / s.limit.max(1) as f64
+            ),
         ]);
+        out.push(t);
+    }
+    if !r.first_syncs.is_empty() {
+        let mut t = Table::new(
+            "1b. A reviewer's first sync of a large server (frame format 2 with growing pages; format 1 with the \
+             server's 1 MB pages)",
+            &["records", "format", "round trips", "bytes down", "wall time", "records / s", "where the time goes"],
+        );
+        for f in &r.first_syncs {
+            let rows = [(2, Some(&f.v2), Some(&f.v2_profile)), (1, f.v1.as_ref(), f.v1_profile.as_ref())];
+            for (version, o, profile) in rows {
+                let (Some(o), Some(profile)) = (o, profile) else { continue };
+                t.row(vec![
+                    int(f.n),
+                    format!("{version}"),
+                    int(o.round_trips),
+                    bytes(o.bytes_down),
+                    ms(o.elapsed_ms),
+                    format!("{:.0}", f.n as f64 / (o.elapsed_ms / 1000.0).max(1e-9)),
+                    profile.to_string(),
+                ]);
+            }
+        }
         out.push(t);
     }
     if !r.loads.is_empty() || !r.memory.is_empty() {
@@ -553,15 +628,16 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
             int(s.new_changes_raw)
         );
         if vs > 1.3 {
-            let per_doc = s.edit_request_metadata as f64 / s.k.max(1) as f64;
+            let per_doc = s.edit_request_metadata_v2 as f64 / s.k.max(1) as f64;
             line.push_str(&format!(
-                ". What holds it back: each document travels with its routing metadata and heads (id, kind, \
-                 committee, sensitivity, acknowledged and new heads): A's request without any change bytes is \
-                 already {} bytes, {per_doc:.0} per document, random ids and hashes that deflate cannot shrink; \
-                 the answer repeats id, kind and committee for each of the {} entries. The changes themselves \
-                 are small ({:.0} bytes deflated per edit), so this metadata is the same order of size",
+                ". What holds it back: frame format 2 sends no heads and names committees, kinds and \
+                 sensitivities once per frame, so A's request without any change bytes is {} bytes ({per_doc:.0} \
+                 per document; {} in format 1); the rest of the gap is the ids of the {} documents (16 bytes \
+                 each, up and down) and the changes deflated in two frames, up and down, where the limit deflates \
+                 them in one stream; the changes themselves are small ({:.0} bytes deflated per edit)",
+                int(s.edit_request_metadata_v2),
                 int(s.edit_request_metadata),
-                s.others,
+                s.k + s.others,
                 s.limit as f64 / (s.k + s.others).max(1) as f64
             ));
         }
@@ -955,7 +1031,10 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
             "sync": s.map(|s| json!({
                 "edit": scenario(&s.edit), "nothing_changed": scenario(&s.idle), "first_sync": scenario(&s.first),
                 "limit_deflated": s.limit, "new_changes_raw": s.new_changes_raw,
-                "edit_request_without_changes": s.edit_request_metadata, "converged": s.converged,
+                "edit_request_without_changes": s.edit_request_metadata,
+                "edit_request_without_changes_v2": s.edit_request_metadata_v2,
+                "edit_v1_up": s.edit_v1.0, "edit_v1_down": s.edit_v1.1,
+                "first_v1_ms": s.first_v1.elapsed_ms, "first_v1_round_trips": s.first_v1.round_trips, "converged": s.converged,
             })),
             "sync_error": r.sync_error,
             "server_loads": r.loads.iter().map(|l| json!({

@@ -21,7 +21,8 @@ use automerge::AutoCommit;
 use ccs_core::model::input::RecordInput;
 use ccs_core::model::*;
 use ccs_core::store::{Identity, KdfParams, Store};
-use ccs_core::sync::client::{self, HttpTransport, SyncReport};
+use ccs_core::sync::client::{self, HttpTransport, SyncReport, Transport};
+use ccs_core::sync::session::{Next, Session, SYNC_PATH};
 use ccs_core::sync::wire::{self, DocPush, SyncRequest};
 use ccs_core::sync::{Cursor, SyncPage};
 use ccs_sync_server::admin;
@@ -89,6 +90,15 @@ pub struct SyncFigures {
     pub limit: usize,
     /// Of A's request, the frame without change bytes (routing metadata and heads).
     pub edit_request_metadata: usize,
+    /// The same, in frame format 2.
+    pub edit_request_metadata_v2: usize,
+    /// A's edit sync, the same requests and answers written in frame format 1 (what a
+    /// device or server before format 2 sends): (up, down).
+    pub edit_v1: (usize, usize),
+    /// B's first sync in frame format 1 (the server's page size throughout): before.
+    pub first_v1: Ours,
+    pub first_profile: Profile,
+    pub first_v1_profile: Profile,
     /// Documents on the server at the end (for part 2).
     pub docs_on_server: usize,
     pub converged: bool,
@@ -115,6 +125,124 @@ fn enroll(store: &mut Store, server: &Server, role: Role, name: &str) -> anyhow:
     .code;
     client::enroll(store, &HttpTransport::default(), &server.url(), &code, Some(name))?;
     Ok(())
+}
+
+/// A sync round's request and answer frames.
+pub type Exchange = (Vec<u8>, Vec<u8>);
+
+/// One sync driven here in frame `version`, as `client::run` drives it; returns the
+/// report and every sync round's (request, answer) frames.
+pub fn sync_in(
+    store: &mut Store,
+    version: u8,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(SyncReport, Duration, Vec<Exchange>)> {
+    let t = Instant::now();
+    let link = store.server_link()?.context("enrolled")?;
+    let http = HttpTransport::new(Duration::from_secs(300));
+    let mut session = Session::with_format(&link.url, version);
+    let mut frames = Vec::new();
+    let cost_before = store.last_save_cost();
+    let (mut net, mut apply) = (Duration::ZERO, Duration::ZERO);
+    loop {
+        match session.next(store, now)? {
+            Next::Done(report) => {
+                ensure!(report.rejected.is_empty(), "documents refused: {:?}", report.rejected);
+                let c = store.last_save_cost();
+                let ms = |a: Duration, b: Duration| (a.saturating_sub(b)).as_secs_f64() * 1000.0;
+                *PROFILE.lock().unwrap_or_else(|e| e.into_inner()) = Profile {
+                    net_ms: net.as_secs_f64() * 1000.0,
+                    apply_ms: apply.as_secs_f64() * 1000.0,
+                    encode_ms: ms(c.encode, cost_before.encode),
+                    write_ms: ms(c.write, cost_before.write),
+                    projection_ms: ms(c.projection, cost_before.projection),
+                    search_ms: ms(c.search, cost_before.search),
+                    indicators_ms: ms(c.indicators, cost_before.indicators),
+                };
+                return Ok((report, t.elapsed(), frames));
+            }
+            Next::Send(r) => {
+                let sent = Instant::now();
+                let answer =
+                    http.post(&link.url, r.path, Some(&link.token), "application/x-ccs-frame", r.body.clone())?;
+                session.timed(sent.elapsed());
+                net += sent.elapsed();
+                let applying = Instant::now();
+                session.receive(r.id, &answer, store, now)?;
+                apply += applying.elapsed();
+                if r.path == SYNC_PATH {
+                    frames.push((r.body, answer));
+                }
+            }
+        }
+    }
+}
+
+/// Where the time of the last [`sync_in`] went, in ms: the HTTP exchanges (the server's
+/// work included), applying the answers on the device, and within that the store's
+/// timed steps (the rest of applying is reading the changes into Automerge).
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub net_ms: f64,
+    pub apply_ms: f64,
+    pub encode_ms: f64,
+    pub write_ms: f64,
+    pub projection_ms: f64,
+    pub search_ms: f64,
+    pub indicators_ms: f64,
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "network and server {:.0} ms; device apply {:.0} ms (encode {:.0}, write {:.0}, projection {:.0}, \
+             full text {:.0}, indicators {:.0}, rest: Automerge apply and bookkeeping {:.0})",
+            self.net_ms,
+            self.apply_ms,
+            self.encode_ms,
+            self.write_ms,
+            self.projection_ms,
+            self.search_ms,
+            self.indicators_ms,
+            self.apply_ms - self.encode_ms - self.write_ms - self.projection_ms - self.search_ms - self.indicators_ms
+        )
+    }
+}
+
+pub static PROFILE: std::sync::Mutex<Profile> = std::sync::Mutex::new(Profile {
+    net_ms: 0.0,
+    apply_ms: 0.0,
+    encode_ms: 0.0,
+    write_ms: 0.0,
+    projection_ms: 0.0,
+    search_ms: 0.0,
+    indicators_ms: 0.0,
+});
+
+fn last_profile() -> Profile {
+    PROFILE.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// The bytes format 1 takes for the format 2 frames of a sync: requests decoded and
+/// given back the heads format 2 leaves out (`pushes`, as the device built them), the
+/// answers decoded against them; both written again in format 1.
+fn as_format_1(frames: &[Exchange], pushes: &[DocPush]) -> anyhow::Result<(usize, usize)> {
+    let heads: HashMap<[u8; 16], &DocPush> = pushes.iter().map(|p| (p.meta.id, p)).collect();
+    let (mut up, mut down) = (0, 0);
+    for (request, answer) in frames {
+        let mut decoded = wire::decode_sync_request(request)?.request;
+        for p in &mut decoded.push {
+            if let Some(full) = heads.get(&p.meta.id) {
+                p.acked_heads = full.acked_heads.clone();
+                p.heads = full.heads.clone();
+            }
+        }
+        let response = wire::decode_sync_response(answer, &decoded)?;
+        up += wire::encode(&decoded).len();
+        down += wire::encode(&response).len();
+    }
+    Ok((up, down))
 }
 
 fn timed_sync(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<(SyncReport, Duration)> {
@@ -174,9 +302,20 @@ pub fn run(n: usize, k: usize, others: usize, log: &dyn Fn(&str)) -> anyhow::Res
     log("B's first sync (ours)");
     let mut b = store(devices.path(), "b", Role::Reviewer)?;
     enroll(&mut b, &server, Role::Reviewer, "B")?;
-    let (r, t) = timed_sync(&mut b, now)?;
+    let (r, t, _) = sync_in(&mut b, wire::FORMAT_V2, now)?;
+    figures.first_profile = last_profile();
+    log(&format!("  format 2: {:.1} s, {} round trips; {}", t.as_secs_f64(), r.round_trips, figures.first_profile));
     ensure!(r.received == n, "B received {} of {n} documents", r.received);
     figures.first.ours = Ours::of(&r, t);
+    log("a reviewer's first sync in frame format 1 (before)");
+    let mut b1 = store(devices.path(), "b1", Role::Reviewer)?;
+    enroll(&mut b1, &server, Role::Reviewer, "B1")?;
+    let (r, t, _) = sync_in(&mut b1, wire::FORMAT_VERSION, now)?;
+    ensure!(r.received == n, "B1 received {} of {n} documents", r.received);
+    figures.first_v1 = Ours::of(&r, t);
+    figures.first_v1_profile = last_profile();
+    log(&format!("  format 1: {:.1} s, {} round trips; {}", t.as_secs_f64(), r.round_trips, figures.first_v1_profile));
+    drop(b1);
 
     // 3. and 4. The edits.
     let mut editable: Vec<RecordId> = records
@@ -200,8 +339,10 @@ pub fn run(n: usize, k: usize, others: usize, log: &dyn Fn(&str)) -> anyhow::Res
         push: a_pushes.iter().map(|p| DocPush { changes: Vec::new(), ..p.clone() }).collect(),
     };
     figures.edit_request_metadata = wire::encode(&metadata_only).len();
-    let (r, t) = timed_sync(&mut a, now)?;
+    figures.edit_request_metadata_v2 = wire::encode_sync_request(&metadata_only, wire::FORMAT_V2, None).len();
+    let (r, t, frames) = sync_in(&mut a, wire::FORMAT_V2, now)?;
     figures.edit.ours = Ours::of(&r, t);
+    figures.edit_v1 = as_format_1(&frames, &a_pushes)?;
     let all_new: Vec<u8> = a_changes.values().chain(b_changes.values()).flatten().copied().collect();
     figures.new_changes_raw = all_new.len();
     figures.limit = perdoc::deflated_len(&all_new);
@@ -252,4 +393,53 @@ pub fn run(n: usize, k: usize, others: usize, log: &dyn Fn(&str)) -> anyhow::Res
     drop(b);
     server.stop();
     Ok((figures, Seeded { data, committees, docs: n }))
+}
+
+/// A reviewer's first sync of a large server, in frame format 1 (the server's page size,
+/// before) and 2 (growing pages, after).
+#[derive(Debug, Clone, Default)]
+pub struct FirstSync {
+    pub n: usize,
+    pub v1: Option<Ours>,
+    pub v2: Ours,
+    pub v1_profile: Option<Profile>,
+    pub v2_profile: Profile,
+}
+
+/// Seeds a server with `n` documents (as part 2 does) and times a reviewer's first
+/// sync in format 2, and in format 1 when `with_v1`.
+pub fn first_sync(n: usize, with_v1: bool, log: &dyn Fn(&str)) -> anyhow::Result<FirstSync> {
+    let now = Utc::now();
+    log(&format!("first sync: seeding a server with {n} documents"));
+    let (data, _) = crate::load::seed_large(n, 11, log)?;
+    let server = Server::start(data.path())?;
+    let devices = tempfile::tempdir()?;
+    let mut out = FirstSync { n, ..Default::default() };
+    let mut versions = vec![wire::FORMAT_V2];
+    if with_v1 {
+        versions.push(wire::FORMAT_VERSION);
+    }
+    for version in versions {
+        log(&format!("first sync of {n} documents in frame format {version}"));
+        let mut b = store(devices.path(), &format!("first{version}"), Role::Reviewer)?;
+        enroll(&mut b, &server, Role::Reviewer, "first")?;
+        let (r, t, _) = sync_in(&mut b, version, now)?;
+        ensure!(r.received >= n, "received {} of {n} documents", r.received);
+        let profile = last_profile();
+        log(&format!(
+            "  format {version}: {:.1} s, {} round trips, {} bytes down; {profile}",
+            t.as_secs_f64(),
+            r.round_trips,
+            r.bytes_down
+        ));
+        if version == wire::FORMAT_V2 {
+            out.v2 = Ours::of(&r, t);
+            out.v2_profile = profile;
+        } else {
+            out.v1 = Some(Ours::of(&r, t));
+            out.v1_profile = Some(profile);
+        }
+    }
+    server.stop();
+    Ok(out)
 }

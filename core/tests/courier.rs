@@ -223,7 +223,7 @@ async fn sync(State(s): State<Arc<ServerState>>, headers: HeaderMap, body: Bytes
     if !bearer_ok(&headers) {
         return denied();
     }
-    let request: SyncRequest = wire::decode(&body).unwrap();
+    let wire::DecodedRequest { request, version, .. } = wire::decode_sync_request(&body).unwrap();
     let response = SyncResponse {
         epoch: EPOCH,
         repair_needed: false,
@@ -232,7 +232,7 @@ async fn sync(State(s): State<Arc<ServerState>>, headers: HeaderMap, body: Bytes
         cursor: 0,
         more: false,
     };
-    wire::encode(&response).into_response()
+    wire::encode_sync_response(&response, version, &request).into_response()
 }
 
 struct Server {

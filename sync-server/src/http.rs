@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ccs_core::sync::scope::DeviceScope;
-use ccs_core::sync::wire::{self, RepairRequest, SyncRequest};
+use ccs_core::sync::wire::{self, RepairRequest};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -179,15 +179,33 @@ async fn sync_round(
     Device(device): Device,
     Body(body): Body,
 ) -> Result<Frame, AppError> {
-    let request: SyncRequest = wire::decode(&body)?;
+    // Format 1 or 2; the answer goes back in the format asked in (an old device).
+    let wire::DecodedRequest { request, version, page_bytes } = wire::decode_sync_request(&body)?;
     let limit = state.limits.max_docs_per_request;
     if request.push.len() > limit {
         return Err(AppError::TooManyDocs { count: request.push.len(), limit });
     }
-    let limits = state.limits.clone();
+    let mut limits = state.limits.clone();
+    limits.page_bytes = limits.granted_page_bytes(page_bytes);
+    // Format 2 answers results by position: what the encoder needs of the request (the
+    // pushed ids, in order) is kept, without the change bytes the writer takes.
+    let asked = wire::SyncRequest {
+        epoch: request.epoch,
+        cursor: request.cursor,
+        push: request
+            .push
+            .iter()
+            .map(|p| wire::DocPush {
+                meta: p.meta.clone(),
+                acked_heads: Vec::new(),
+                heads: Vec::new(),
+                changes: Vec::new(),
+            })
+            .collect(),
+    };
     let response =
         sync::round_grouped(&state.store, &state.writer, device, request, limits, chrono::Utc::now()).await?;
-    Ok(Frame(wire::encode(&response)))
+    Ok(Frame(wire::encode_sync_response(&response, version, &asked)))
 }
 
 async fn repair_round(

@@ -68,6 +68,10 @@ pub struct Limits {
     pub max_docs_per_request: usize,
     /// Change bytes per pull page; a page always holds at least one entry.
     pub page_bytes: usize,
+    /// Largest page a device may ask for (frame format 2): a device on a good link asks
+    /// for larger pages, so a first sync takes fewer round trips and transactions. Kept
+    /// well under the frame's inflated limit (`wire::MAX_FRAME_BYTES`).
+    pub max_page_bytes: usize,
     /// Most documents handled in one repair round (messages in, documents answered).
     pub repair_docs_per_round: usize,
     /// Most bytes of stored changes per document (`doc.too_large` beyond). A record is a
@@ -92,12 +96,25 @@ pub struct Limits {
     pub write_batch: usize,
 }
 
+impl Limits {
+    /// The page size for a device that asks for `asked` bytes: never below the
+    /// server's page (a device cannot make the server work in tiny pages), never
+    /// above `max_page_bytes`.
+    pub fn granted_page_bytes(&self, asked: Option<u32>) -> usize {
+        match asked {
+            Some(a) => (a as usize).clamp(self.page_bytes.min(self.max_page_bytes), self.max_page_bytes),
+            None => self.page_bytes,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_body_bytes: 8 * 1024 * 1024,
             max_docs_per_request: 500,
             page_bytes: 1024 * 1024,
+            max_page_bytes: 8 * 1024 * 1024,
             repair_docs_per_round: 200,
             max_doc_bytes: 4 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),

@@ -356,7 +356,19 @@ pub fn run<A: StoreAccess + ?Sized>(
             }
             Next::Send(request) => request,
         };
-        let answer = transport.post(&link.url, request.path, Some(&link.token), FRAME, request.body)?;
+        let sent = Instant::now();
+        let answer = match transport.post(&link.url, request.path, Some(&link.token), FRAME, request.body) {
+            Ok(answer) => answer,
+            // A server older than frame format 2: the same request again, in format 1.
+            Err(SyncError::Refused { code, .. })
+                if code.code() == ErrorCode::WireUnsupportedVersion && session.fall_back() =>
+            {
+                session.lost();
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        session.timed(sent.elapsed());
         access.with(|store| session.receive(request.id, &answer, store, now))?;
         if let Some(p) = session.progress() {
             progress(&p);

@@ -7,6 +7,7 @@
 pub mod address;
 mod apply;
 pub mod client;
+pub mod compact;
 pub mod page;
 pub mod plan;
 pub mod retry;

@@ -36,6 +36,7 @@
 //! from the store: what the server applied meanwhile is deduplicated by it.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -56,6 +57,11 @@ pub const MAX_REPAIR_ROUNDS: usize = 20;
 /// Rounds of the repair's first step: the server lists a bounded number of differing
 /// documents per answer, so a device that lost everything asks again until none differ.
 pub const MAX_REPAIR_BATCHES: usize = 1_000;
+
+/// Largest page a session asks for, in change bytes (the server caps it too).
+pub const MAX_PAGE_ASK: u32 = 8 * 1024 * 1024;
+/// A round trip at most this long counts as a good link: the next page may be larger.
+pub const FAST_ROUND_TRIP: Duration = Duration::from_secs(2);
 
 /// The server endpoints a session talks to.
 pub const SYNC_PATH: &str = "/v1/sync";
@@ -138,6 +144,12 @@ pub struct Session {
     awaiting: Option<Awaiting>,
     /// Set after each sync round, taken by [`Session::progress`].
     progress: Option<SyncProgress>,
+    /// The frame format of the sync rounds: 2, until a server refuses it.
+    version: u8,
+    /// The page size to ask for, once a full page came back quickly.
+    page_ask: Option<u32>,
+    /// How long the last exchange took, as the driver measured it.
+    last_round_trip: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -201,7 +213,18 @@ impl Session {
             next_id: 1,
             awaiting: None,
             progress: None,
+            version: wire::FORMAT_V2,
+            page_ask: None,
+            last_round_trip: None,
         }
+    }
+
+    /// A session that writes its sync rounds in frame format `version` (1 for a server
+    /// known to be older; the bench compares both).
+    pub fn with_format(server: &str, version: u8) -> Session {
+        let mut s = Session::new(server);
+        s.version = if version == wire::FORMAT_V2 { wire::FORMAT_V2 } else { wire::FORMAT_VERSION };
+        s
     }
 
     pub fn server(&self) -> &str {
@@ -211,6 +234,29 @@ impl Session {
     /// What the sync has done so far.
     pub fn report(&self) -> &SyncReport {
         &self.report
+    }
+
+    /// The server refused the frame format of the request in flight (an older server:
+    /// `wire.unsupported_version`): the rest of the sync speaks format 1. Returns
+    /// whether there was a format to fall back to; the caller then calls
+    /// [`Session::lost`] and goes on.
+    pub fn fall_back(&mut self) -> bool {
+        if self.version == wire::FORMAT_VERSION {
+            return false;
+        }
+        self.version = wire::FORMAT_VERSION;
+        true
+    }
+
+    /// The frame format the sync rounds are written in.
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// How long the exchange just done took (the session reads no clock): a fast one
+    /// lets the next page grow.
+    pub fn timed(&mut self, round_trip: Duration) {
+        self.last_round_trip = Some(round_trip);
     }
 
     /// The progress of the last sync round, once.
@@ -271,7 +317,7 @@ impl Session {
         self.report.bytes_down += body.len();
         match awaiting {
             Awaiting::Sync { request, remaining, .. } => {
-                let response: SyncResponse = wire::decode(body)?;
+                let response = wire::decode_sync_response(body, &request)?;
                 self.on_sync_answer(store, &request, &response, remaining, now)
             }
             Awaiting::RepairList { docs, .. } => {
@@ -333,7 +379,7 @@ impl Session {
             |id| -> Result<DocPush, SyncError> { Ok(store.outgoing_push(id)?) },
         )?;
         let request = plan::request(cursor, push);
-        let body = wire::encode(&request);
+        let body = wire::encode_sync_request(&request, self.version, self.page_ask);
         let id = self.take_id();
         self.awaiting = Some(Awaiting::Sync { id, request, remaining });
         Ok(self.send(id, SYNC_PATH, body))
@@ -364,6 +410,7 @@ impl Session {
             }
         }
         let outcome = store.apply_sync_page(&interpretation.page, now)?;
+        self.grow_page(response);
         self.report.received += outcome.merged.len();
         self.report.flagged += outcome.merged.iter().filter(|o| o.error_count > 0).count();
         self.report.quarantined.extend(outcome.quarantined.iter().cloned());
@@ -382,6 +429,20 @@ impl Session {
             self.state = State::Done;
         }
         Ok(())
+    }
+
+    /// A full page that came back quickly: ask for twice what it held next time (the
+    /// server caps it). A slow one keeps the size; a device that does not time its
+    /// exchanges grows too (the server's cap still bounds each page).
+    fn grow_page(&mut self, response: &SyncResponse) {
+        if !response.more || self.last_round_trip.is_some_and(|t| t > FAST_ROUND_TRIP) {
+            return;
+        }
+        let held: usize = response.entries.iter().map(|e| e.changes.len()).sum();
+        let ask = u32::try_from(held.saturating_mul(2)).unwrap_or(MAX_PAGE_ASK).min(MAX_PAGE_ASK);
+        if self.page_ask.is_none_or(|current| ask > current) {
+            self.page_ask = Some(ask);
+        }
     }
 
     fn on_repair_list(

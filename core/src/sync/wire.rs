@@ -15,7 +15,9 @@ use crate::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 4] = b"CCS1";
-/// The frame format this build writes and reads.
+/// The frame format of every message but the sync round's (format 1). The sync round
+/// (`SyncRequest`, `SyncResponse`) is also read and written in format 2, which leaves
+/// out what the other side knows (see [`super::compact`]).
 pub const FORMAT_VERSION: u8 = 1;
 const FLAG_DEFLATE: u8 = 1;
 /// Largest payload accepted after inflating, in bytes.
@@ -145,36 +147,44 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-/// Encodes a message as a frame.
+/// Encodes a message as a frame of format 1 (every message but the sync round's, which
+/// may go in format 2: see [`encode_sync_request`]).
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
     // postcard only fails on types it cannot represent; ours are plain data.
     let payload = postcard::to_stdvec(message).unwrap_or_default();
+    frame(FORMAT_VERSION, &payload)
+}
+
+/// A frame of `version` around `payload`, deflated when that saves bytes.
+pub(crate) fn frame(version: u8, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() / 2 + 6);
     out.extend_from_slice(MAGIC);
-    out.push(FORMAT_VERSION);
+    out.push(version);
     if payload.len() > COMPRESS_ABOVE {
         out.push(FLAG_DEFLATE);
         let mut enc = flate2::write::DeflateEncoder::new(out, flate2::Compression::default());
         // Writing into a Vec cannot fail.
-        let _ = enc.write_all(&payload);
+        let _ = enc.write_all(payload);
         enc.finish().unwrap_or_default()
     } else {
         out.push(0);
-        out.extend_from_slice(&payload);
+        out.extend_from_slice(payload);
         out
     }
 }
 
-/// Decodes a frame, refusing anything malformed, unknown or oversized.
-pub fn decode<T: serde::de::DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
+/// The format version and the (inflated) payload of a frame, for the versions in
+/// `accepted`; nothing of the payload is trusted yet.
+pub(crate) fn open<'a>(frame: &'a [u8], accepted: &[u8]) -> Result<(u8, std::borrow::Cow<'a, [u8]>), WireError> {
     if frame.len() < 6 || &frame[..4] != MAGIC {
         return Err(WireError::BadMagic);
     }
-    if frame[4] != FORMAT_VERSION {
-        return Err(WireError::UnsupportedVersion(frame[4]));
+    let version = frame[4];
+    if !accepted.contains(&version) {
+        return Err(WireError::UnsupportedVersion(version));
     }
     let body = &frame[6..];
-    let payload: std::borrow::Cow<'_, [u8]> = match frame[5] {
+    let payload: std::borrow::Cow<'a, [u8]> = match frame[5] {
         0 => body.into(),
         FLAG_DEFLATE => {
             let mut out = Vec::new();
@@ -190,12 +200,28 @@ pub fn decode<T: serde::de::DeserializeOwned>(frame: &[u8]) -> Result<T, WireErr
     if payload.len() > MAX_FRAME_BYTES {
         return Err(WireError::TooLarge);
     }
-    let (message, rest) = postcard::take_from_bytes::<T>(&payload).map_err(|e| WireError::Malformed(e.to_string()))?;
+    Ok((version, payload))
+}
+
+/// Reads a postcard message that must fill `payload` exactly.
+pub(crate) fn read_payload<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, WireError> {
+    let (message, rest) = postcard::take_from_bytes::<T>(payload).map_err(|e| WireError::Malformed(e.to_string()))?;
     if !rest.is_empty() {
         return Err(WireError::Malformed(format!("{} trailing bytes", rest.len())));
     }
     Ok(message)
 }
+
+/// Decodes a frame of format 1, refusing anything malformed, unknown or oversized.
+pub fn decode<T: serde::de::DeserializeOwned>(frame: &[u8]) -> Result<T, WireError> {
+    let (_, payload) = open(frame, &[FORMAT_VERSION])?;
+    read_payload(&payload)
+}
+
+pub use super::compact::{
+    decode_sync_request, decode_sync_response, encode_sync_request, encode_sync_response, DecodedRequest, FORMAT_V2,
+    SYNC_VERSIONS,
+};
 
 #[cfg(test)]
 mod tests {
