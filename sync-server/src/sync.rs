@@ -6,17 +6,17 @@
 //! is told `repair_needed` and nothing is applied; it then reconciles through
 //! [`crate::repair`].
 
+use crate::db::Conn;
 use ccs_core::sync::scope::DeviceScope;
 use ccs_core::sync::wire::{SyncRequest, SyncResponse};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
 use crate::store::{self, StoreError};
 use crate::{pull, push, Limits};
 
 /// Answers one sync request of `device`.
 pub fn round(
-    conn: &mut Connection,
+    conn: &mut Conn,
     device: &DeviceScope,
     request: &SyncRequest,
     limits: &Limits,
