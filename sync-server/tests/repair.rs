@@ -11,7 +11,7 @@ use automerge::sync::{Message, State, SyncDoc};
 use automerge::AutoCommit;
 use ccs_core::model::*;
 use ccs_core::sync::wire::{self, DocMeta, RepairRequest, RepairResponse};
-use ccs_sync_server::{admin, Limits};
+use ccs_sync_server::Limits;
 use common::*;
 use rstest::rstest;
 
