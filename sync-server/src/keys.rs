@@ -51,6 +51,8 @@ impl From<crate::db::Error> for KeysError {
 pub fn server_keys(conn: &mut Conn, now: DateTime<Utc>) -> Result<DeviceKeys, StoreError> {
     // IMMEDIATE: a server and an admin command starting together make one key, not two.
     let tx = conn.transaction(Mode::Write)?;
+    // On PostgreSQL two instances starting together wait here for each other.
+    tx.lock("server_keys")?;
     let stored: Option<Vec<u8>> =
         tx.query_row("SELECT secret FROM server_keys ORDER BY epoch DESC LIMIT 1", (), |r| r.get(0)).optional()?;
     let keys = match stored {

@@ -155,3 +155,66 @@ fn two_instances_on_one_database_converge() {
     let entries: usize = seen.values().sum();
     assert_eq!(entries, 4 * (6 + 5), "{seen:?}");
 }
+
+/// The PostgreSQL schema is applied once, by whichever instance starts first, and the
+/// epoch made then stays; a database written by a newer server is refused.
+#[test]
+fn postgres_migrations_run_once_and_a_newer_schema_is_refused() {
+    let Some(db) = Backend::Postgres.enter() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let at = Location { data_dir: dir.path().to_path_buf(), database: db.url() };
+    // Two instances starting together.
+    let opened: Vec<_> = (0..2)
+        .map(|_| {
+            let at = at.clone();
+            std::thread::spawn(move || {
+                let store = Store::open(at).unwrap();
+                let conn = store.conn().unwrap();
+                ccs_sync_server::store::epoch(&conn).unwrap()
+            })
+        })
+        .collect();
+    let epochs: Vec<[u8; 16]> = opened.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(epochs[0], epochs[1]);
+    let store = Store::open(at.clone()).unwrap();
+    let conn = store.conn().unwrap();
+    assert_eq!(ccs_sync_server::store::epoch(&conn).unwrap(), epochs[0]);
+    assert_eq!(ccs_sync_server::store::last_seq(&conn).unwrap(), 0);
+    conn.execute("UPDATE schema_version SET version = 99", ()).unwrap();
+    drop(conn);
+    drop(store);
+    let refused = Store::open(at).unwrap_err();
+    assert!(matches!(refused, ccs_sync_server::store::StoreError::NewerSchema { found: 99, .. }), "{refused}");
+}
+
+/// `backup` on PostgreSQL makes nothing and says how, with the exact commands; the
+/// restore path (pg_restore, then new-epoch) is what the restored-backup tests of
+/// `repair.rs` run on this backend.
+#[test]
+fn backup_on_postgres_tells_how_and_new_epoch_changes_the_epoch() {
+    let Some(_db) = Backend::Postgres.enter() else { return };
+    let server = TestServer::start();
+    let file = server.dir().join("dump.pgc");
+    let err = ccs_sync_server::admin::backup(server.at(), &file).unwrap_err().to_string();
+    assert!(
+        err.contains("pg_dump --format=custom") && err.contains("pg_restore") && err.contains("new-epoch"),
+        "{err}"
+    );
+    assert!(!file.exists());
+    let before = {
+        let store = Store::open(server.at()).unwrap();
+        let conn = store.conn().unwrap();
+        ccs_sync_server::store::epoch(&conn).unwrap()
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
+        .args(server.database_args())
+        .arg("new-epoch")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = Store::open(server.at()).unwrap();
+    let conn = store.conn().unwrap();
+    let after = ccs_sync_server::store::epoch(&conn).unwrap();
+    assert_ne!(after, before);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&hex::encode(after)));
+}

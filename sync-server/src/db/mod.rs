@@ -390,6 +390,12 @@ impl Conn {
         Ok(())
     }
 
+    /// Locks a named thing (not a document) until the transaction ends; a no-op on
+    /// SQLite, whose write transaction excludes every other writer.
+    pub fn lock(&self, name: &str) -> Result<()> {
+        self.lock_docs(&[format!("ccs:{name}")])
+    }
+
     /// Whether the connection is outside any transaction (safe to reuse).
     pub fn is_idle(&self) -> bool {
         match self {
@@ -413,8 +419,11 @@ impl Tx<'_> {
         if let (Mode::Write, Conn::Postgres(c)) = (self.mode, &mut *self.conn) {
             // Number what this write filed now, so the next pull anywhere finds it
             // numbered (a pull numbers pending rows too: this is not needed for
-            // correctness, only to keep the pending set small).
-            c.sequence()?;
+            // correctness, only to keep the pending set small). The write is committed
+            // whatever happens here, so a failure is not the caller's.
+            if let Err(e) = c.sequence() {
+                tracing::warn!(error = %e, "numbering the log after a commit failed; the next read numbers it");
+            }
         }
         Ok(())
     }

@@ -61,10 +61,15 @@ impl Backend {
             Backend::Postgres => {
                 let Ok(admin) = std::env::var("CCS_TEST_POSTGRES") else {
                     static SAID: std::sync::Once = std::sync::Once::new();
+                    // Straight to stderr: the test harness captures `eprintln!` of passing
+                    // tests, and this must be seen.
                     SAID.call_once(|| {
-                        eprintln!(
-                            "PostgreSQL tests skipped: CCS_TEST_POSTGRES is not set                              (scripts/test.sh starts a private cluster and sets it)"
-                        )
+                        use std::io::Write as _;
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "PostgreSQL tests skipped: CCS_TEST_POSTGRES is not set \
+                             (scripts/test.sh starts a private cluster and sets it)"
+                        );
                     });
                     return None;
                 };
