@@ -15,9 +15,10 @@ need_apt=()
 command -v cc >/dev/null || need_apt+=(gcc)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 # The Tauri app's libraries, Xvfb, the WebKit WebDriver, ImageMagick (screenshots) and
-# poppler-utils (the quarterly report's PDF read back as text and pictures in its tests).
+# poppler-utils (the quarterly report's PDF read back as text and pictures in its tests),
+# PostgreSQL (the sync server's second backend: every server test runs on both).
 for pkg in libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
-  xvfb webkit2gtk-driver imagemagick xauth poppler-utils; do
+  xvfb webkit2gtk-driver imagemagick xauth poppler-utils postgresql; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -44,6 +45,12 @@ export CARGO_INCREMENTAL=0
 # Every binary (ccs-app, ccs, ccs-sync-server) once, with the workspace's feature set,
 # so that the end-to-end run below finds them and rebuilds nothing shared.
 cargo build --workspace --all-targets
+# A private PostgreSQL cluster for the server's tests (a Unix socket in a temporary
+# folder), stopped on exit; each test makes and drops its own database in it.
+pg_dir=$(mktemp -d /tmp/ccs-pg.XXXXXX)
+trap 'scripts/postgres-test-cluster.sh stop "$pg_dir" || true; rm -rf "$pg_dir"' EXIT
+CCS_TEST_POSTGRES=$(scripts/postgres-test-cluster.sh start "$pg_dir")
+export CCS_TEST_POSTGRES
 cargo test --workspace
 
 # End to end: a virtual screen, the debug app built above. The same as

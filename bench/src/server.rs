@@ -44,7 +44,7 @@ impl Server {
     }
 
     pub fn start_in_process(data: &Path) -> anyhow::Result<Server> {
-        let config = Config { data_dir: data.to_path_buf(), limits: Limits::default() };
+        let config = Config { data_dir: data.to_path_buf(), database: None, limits: Limits::default() };
         let bg = Background::spawn(config, "127.0.0.1:0".parse()?)?;
         let s = Server { addr: bg.addr, data: data.to_path_buf(), running: Some(Running::InProcess(bg)) };
         s.wait_healthy()?;

@@ -11,7 +11,7 @@ use rand::RngCore;
 use crate::committees::{self, RegistryError};
 use crate::devices::{self, DeviceInfo, Revocation};
 use crate::enrollment::{self, EnrollError, Grant, IssuedCode};
-use crate::store::{Store, StoreError};
+use crate::store::{Location, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -27,6 +27,9 @@ pub enum AdminError {
     ReadFile { path: PathBuf, source: std::io::Error },
     #[error("{0} already exists; choose a new file name")]
     BackupExists(PathBuf),
+    /// `backup` on PostgreSQL: the message says how, with `pg_dump`.
+    #[error("{0}")]
+    PostgresBackup(String),
     #[error("{0} is not a valid UTF-8 path")]
     BadPath(PathBuf),
     #[error("cannot write {path}: {source}")]
@@ -70,35 +73,35 @@ pub fn parse_duration(text: &str) -> Result<chrono::Duration, AdminError> {
 
 /// Makes a single-use enrollment code for `grant`, valid for `valid_for`.
 pub fn create_enrollment_code(
-    data_dir: &Path,
+    at: impl Into<Location>,
     grant: &Grant,
     valid_for: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<IssuedCode, AdminError> {
-    let store = Store::open(data_dir)?;
+    let store = Store::open(at)?;
     let conn = store.conn()?;
     Ok(enrollment::issue(&conn, grant, now, valid_for)?)
 }
 
-pub fn list_devices(data_dir: &Path) -> Result<Vec<DeviceInfo>, AdminError> {
-    let store = Store::open(data_dir)?;
+pub fn list_devices(at: impl Into<Location>) -> Result<Vec<DeviceInfo>, AdminError> {
+    let store = Store::open(at)?;
     let conn = store.conn()?;
     Ok(devices::list(&conn)?)
 }
 
 /// Revokes a device; a running server refuses it from its next request on.
-pub fn revoke_device(data_dir: &Path, device_id: &str, now: DateTime<Utc>) -> Result<Revocation, AdminError> {
-    let store = Store::open(data_dir)?;
+pub fn revoke_device(at: impl Into<Location>, device_id: &str, now: DateTime<Utc>) -> Result<Revocation, AdminError> {
+    let store = Store::open(at)?;
     let conn = store.conn()?;
     Ok(devices::revoke(&conn, device_id, now)?)
 }
 
 /// Imports a committee registry file (a JSON array); all entries or none.
-pub fn import_committees(data_dir: &Path, file: &Path, now: DateTime<Utc>) -> Result<usize, AdminError> {
+pub fn import_committees(at: impl Into<Location>, file: &Path, now: DateTime<Utc>) -> Result<usize, AdminError> {
     let text =
         std::fs::read_to_string(file).map_err(|source| AdminError::ReadFile { path: file.to_path_buf(), source })?;
     let entries = committees::parse_file(&text)?;
-    let store = Store::open(data_dir)?;
+    let store = Store::open(at)?;
     let mut conn = store.conn()?;
     Ok(committees::import(&mut conn, &entries, now)?)
 }
@@ -109,12 +112,19 @@ pub fn import_committees(data_dir: &Path, file: &Path, now: DateTime<Utc>) -> Re
 /// appended after the copy, so devices must not trust their cursors against it (their
 /// numbers would name other entries once new pushes arrive); with a new epoch, each
 /// device repairs on its next sync instead.
-pub fn backup(data_dir: &Path, dest: &Path) -> Result<(), AdminError> {
+///
+/// On PostgreSQL the database's own tools make the copy ([`postgres_backup_howto`]):
+/// this refuses with the exact commands rather than pretend.
+pub fn backup(at: impl Into<Location>, dest: &Path) -> Result<(), AdminError> {
+    let at = at.into();
+    if let Some(url) = &at.database {
+        return Err(AdminError::PostgresBackup(postgres_backup_howto(url, dest)));
+    }
     if dest.exists() {
         return Err(AdminError::BackupExists(dest.to_path_buf()));
     }
     let dest_str = dest.to_str().ok_or_else(|| AdminError::BadPath(dest.to_path_buf()))?;
-    let store = Store::open(data_dir)?;
+    let store = Store::open(at)?;
     let conn = store.conn()?;
     // The copy holds every record in plaintext and every token hash: owner only, from
     // its first byte (VACUUM INTO accepts an existing empty file and keeps its mode).
@@ -131,6 +141,28 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<(), AdminError> {
     Ok(())
 }
 
+/// How to back up and restore a PostgreSQL database, with the epoch rule: a restored
+/// log may be shorter than what devices were served, so it gets a new epoch before the
+/// server serves it again (`new-epoch`), and each device repairs.
+pub fn postgres_backup_howto(url: &str, dest: &Path) -> String {
+    let file = dest.display();
+    format!(
+        "on PostgreSQL the backup is PostgreSQL's own (consistent while serving):\n\
+         \x20 pg_dump --format=custom --file='{file}' '{url}'\n\
+         to restore it (servers stopped):\n\
+         \x20 pg_restore --clean --if-exists --no-owner --dbname='{url}' '{file}'\n\
+         \x20 ccs-sync-server --database '{url}' new-epoch\n\
+         new-epoch gives the restored log a new epoch: devices whose cursor points past it repair on their next sync"
+    )
+}
+
+/// Gives the log a new epoch (after restoring a PostgreSQL dump); returns it in hex.
+pub fn new_epoch(at: impl Into<Location>) -> Result<String, AdminError> {
+    let store = Store::open(at)?;
+    let conn = store.conn()?;
+    Ok(hex::encode(crate::store::new_epoch(&conn)?))
+}
+
 /// Creates an empty file readable by its owner only; fails if it exists.
 fn create_private_file(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
@@ -143,14 +175,14 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
 /// Makes an enrollment slip: a single-use code for `grant` with the server's `address`,
 /// relay keys and epoch, valid for `valid_for`.
 pub fn create_slip(
-    data_dir: &Path,
+    at: impl Into<Location>,
     grant: &Grant,
     address: &str,
     valid_for: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<(IssuedCode, ccs_core::relay::Slip), AdminError> {
     let address = ccs_core::sync::address::check(address).map_err(|e| AdminError::BadAddress(e.to_string()))?;
-    let store = Store::open(data_dir)?;
+    let store = Store::open(at)?;
     let mut conn = store.conn()?;
     let server = crate::keys::server_keys(&mut conn, now)?.public();
     Ok(crate::slip::issue(&conn, grant, &address, &server, now, valid_for)?)
@@ -163,15 +195,15 @@ pub fn write_slip_page(slip: &ccs_core::relay::Slip, file: &Path) -> Result<(), 
 }
 
 /// Every refused relay bundle kept for the administrator.
-pub fn relay_quarantine(data_dir: &Path) -> Result<Vec<crate::relay::QuarantinedBundle>, AdminError> {
-    let store = Store::open(data_dir)?;
+pub fn relay_quarantine(at: impl Into<Location>) -> Result<Vec<crate::relay::QuarantinedBundle>, AdminError> {
+    let store = Store::open(at)?;
     let conn = store.conn()?;
     Ok(crate::relay::quarantine(&conn)?)
 }
 
 /// Writes the bytes of quarantined bundle `seq` to `file` (which must not exist).
-pub fn export_quarantined(data_dir: &Path, seq: i64, file: &Path) -> Result<(), AdminError> {
-    let store = Store::open(data_dir)?;
+pub fn export_quarantined(at: impl Into<Location>, seq: i64, file: &Path) -> Result<(), AdminError> {
+    let store = Store::open(at)?;
     let conn = store.conn()?;
     let bytes = crate::relay::quarantined_bytes(&conn, seq)?.filter(|b| !b.is_empty());
     let bytes = bytes.ok_or(AdminError::NotQuarantined(seq))?;
@@ -186,7 +218,7 @@ pub fn export_quarantined(data_dir: &Path, seq: i64, file: &Path) -> Result<(), 
 /// had (recorded as [`crate::relay::ADMIN_IMPORT`]). A file that cannot be read is an
 /// error before anything is processed.
 pub fn relay_import(
-    data_dir: &Path,
+    at: impl Into<Location>,
     files: &[PathBuf],
     limits: &crate::Limits,
     now: DateTime<Utc>,
@@ -196,7 +228,7 @@ pub fn relay_import(
         let bytes = std::fs::read(f).map_err(|source| AdminError::ReadFile { path: f.clone(), source })?;
         contents.push((f.clone(), bytes));
     }
-    let store = Store::open(data_dir)?;
+    let store = Store::open(at)?;
     let mut conn = store.conn()?;
     let keys = crate::keys::server_keys(&mut conn, now)?;
     let mut out = Vec::with_capacity(contents.len());
@@ -211,13 +243,13 @@ pub fn relay_import(
 /// Writes the return bundles of `devices` into `out_dir`, named by
 /// [`ccs_core::relay::bundle::file_name`]; returns the files written.
 pub fn relay_outbox(
-    data_dir: &Path,
+    at: impl Into<Location>,
     devices: &[String],
     out_dir: &Path,
     limits: &crate::Limits,
     now: DateTime<Utc>,
 ) -> Result<Vec<PathBuf>, AdminError> {
-    let store = Store::open(data_dir)?;
+    let store = Store::open(at)?;
     let mut conn = store.conn()?;
     let keys = crate::keys::server_keys(&mut conn, now)?;
     let mut scopes = Vec::with_capacity(devices.len());

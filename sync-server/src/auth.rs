@@ -7,10 +7,10 @@
 //! on every request, from the database, with no cache: it takes effect on the next
 //! request.
 
+use crate::db::{Conn, Optional};
 use ccs_core::model::{CommitteeId, DeviceId, Role};
 use ccs_core::sync::scope::DeviceScope;
 use rand::RngCore;
-use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use crate::store::StoreError;
@@ -63,18 +63,18 @@ pub fn bearer(header: Option<&str>) -> Result<&str, AuthError> {
 }
 
 /// The scope of the device holding `token`, refusing unknown and revoked devices.
-pub fn device_scope(conn: &Connection, token: &str) -> Result<DeviceScope, AuthError> {
+pub fn device_scope(conn: &Conn, token: &str) -> Result<DeviceScope, AuthError> {
     let row = conn
         .query_row(
             "SELECT id, role, committee_id, region, revoked_at FROM devices WHERE token_hash = ?1",
             [secret_hash(token)],
             |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<Option<String>>(2)?,
+                    r.get::<Option<String>>(3)?,
+                    r.get::<Option<String>>(4)?,
                 ))
             },
         )

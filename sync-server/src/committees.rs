@@ -6,9 +6,9 @@
 //! Only the region matters for routing; name, level, cercle and commune are kept so an
 //! administrator can check the registry.
 
+use crate::db::{Conn, Mode, Optional};
 use ccs_core::model::{CommitteeId, CommitteeLevel};
 use ccs_core::reference::ReferenceData;
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{self, StoreError};
@@ -86,11 +86,11 @@ pub fn parse_file(text: &str) -> Result<Vec<CommitteeEntry>, RegistryError> {
 
 /// Inserts or updates entries, all or none.
 pub fn import(
-    conn: &mut Connection,
+    conn: &mut Conn,
     entries: &[CommitteeEntry],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<usize, StoreError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.transaction(Mode::Write)?;
     for e in entries {
         // Ids are stored in the hyphenated lower-case form every other table uses.
         let id = e.id.parse::<CommitteeId>().map(|c| c.to_string()).unwrap_or_else(|_| e.id.clone());
@@ -101,60 +101,52 @@ pub fn import(
 }
 
 /// Inserts or replaces one committee.
-pub fn upsert(
-    conn: &Connection,
-    id: &str,
-    e: &CommitteeEntry,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), StoreError> {
+pub fn upsert(conn: &Conn, id: &str, e: &CommitteeEntry, now: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO committees (id, name, level, region, cercle, commune, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, level = excluded.level, region = excluded.region,
              cercle = excluded.cercle, commune = excluded.commune, updated_at = excluded.updated_at",
-        rusqlite::params![id, e.name, e.level, e.region, e.cercle, e.commune, store::timestamp(now)],
+        crate::params![id, e.name, e.level, e.region, e.cercle, e.commune, store::timestamp(now)],
     )?;
     Ok(())
 }
 
 /// Files a committee's region without touching what else the registry says of it (for a
 /// committee record this build cannot read).
-pub fn set_region(
-    conn: &Connection,
-    id: &str,
-    region: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), StoreError> {
+pub fn set_region(conn: &Conn, id: &str, region: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO committees (id, name, region, updated_at) VALUES (?1, '', ?2, ?3)
          ON CONFLICT (id) DO UPDATE SET region = excluded.region, updated_at = excluded.updated_at",
-        rusqlite::params![id, region, store::timestamp(now)],
+        crate::params![id, region, store::timestamp(now)],
     )?;
     Ok(())
 }
 
 /// The region of a committee, when the registry knows it.
-pub fn region_of(conn: &Connection, committee: &CommitteeId) -> Result<Option<String>, StoreError> {
+pub fn region_of(conn: &Conn, committee: &CommitteeId) -> Result<Option<String>, StoreError> {
     Ok(conn
         .query_row("SELECT region FROM committees WHERE id = ?1", [committee.to_string()], |r| r.get(0))
         .optional()?)
 }
 
 /// Every committee, by region and name.
-pub fn list(conn: &Connection) -> Result<Vec<CommitteeEntry>, StoreError> {
-    let mut stmt =
-        conn.prepare("SELECT id, name, level, region, cercle, commune FROM committees ORDER BY region, name")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(CommitteeEntry {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            level: r.get(2)?,
-            region: r.get(3)?,
-            cercle: r.get(4)?,
-            commune: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn list(conn: &Conn) -> Result<Vec<CommitteeEntry>, StoreError> {
+    let rows = conn.query_map(
+        "SELECT id, name, level, region, cercle, commune FROM committees ORDER BY region, name",
+        (),
+        |r| {
+            Ok(CommitteeEntry {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                level: r.get(2)?,
+                region: r.get(3)?,
+                cercle: r.get(4)?,
+                commune: r.get(5)?,
+            })
+        },
+    )?;
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Enrolled devices as the administrator sees them: listing and revoking. Tokens never
 //! leave the database (only their hashes are there anyway).
 
-use rusqlite::Connection;
+use crate::db::Conn;
 use serde::Serialize;
 
 use crate::store::{self, StoreError};
@@ -38,34 +38,31 @@ pub enum Revocation {
 }
 
 /// Every device, oldest enrollment first.
-pub fn list(conn: &Connection) -> Result<Vec<DeviceInfo>, StoreError> {
-    let mut stmt = conn.prepare(
+pub fn list(conn: &Conn) -> Result<Vec<DeviceInfo>, StoreError> {
+    let rows = conn.query_map(
         "SELECT id, role, committee_id, region, label, enrolled_at, revoked_at FROM devices ORDER BY enrolled_at, id",
+        (),
+        |r| {
+            Ok(DeviceInfo {
+                id: r.get(0)?,
+                role: r.get(1)?,
+                committee_id: r.get(2)?,
+                region: r.get(3)?,
+                label: r.get(4)?,
+                enrolled_at: r.get(5)?,
+                revoked_at: r.get(6)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(DeviceInfo {
-            id: r.get(0)?,
-            role: r.get(1)?,
-            committee_id: r.get(2)?,
-            region: r.get(3)?,
-            label: r.get(4)?,
-            enrolled_at: r.get(5)?,
-            revoked_at: r.get(6)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 /// Revokes a device: its token stops working on its next request.
-pub fn revoke(
-    conn: &Connection,
-    device_id: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Revocation, StoreError> {
+pub fn revoke(conn: &Conn, device_id: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Revocation, StoreError> {
     let id = device_id.trim().to_ascii_lowercase();
     let changed = conn.execute(
         "UPDATE devices SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-        rusqlite::params![store::timestamp(now), id],
+        crate::params![store::timestamp(now), id],
     )?;
     if changed == 1 {
         // Every relay key goes with the token: its bundles in transit are refused.

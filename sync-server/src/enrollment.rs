@@ -7,11 +7,11 @@
 //! a hash of that normal form. The device chooses its own id (its Automerge actor), so a
 //! taken id is refused rather than replaced.
 
+use crate::db::{Conn, Mode, Optional};
 use ccs_core::model::{CommitteeId, DeviceId, Role};
 use ccs_core::reference::ReferenceData;
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{new_token, secret_hash};
@@ -134,7 +134,7 @@ fn new_code() -> String {
 
 /// Makes a code for `grant`, valid until `now + valid_for`.
 pub fn issue(
-    conn: &Connection,
+    conn: &Conn,
     grant: &Grant,
     now: DateTime<Utc>,
     valid_for: chrono::Duration,
@@ -161,7 +161,7 @@ pub fn issue(
     conn.execute(
         "INSERT INTO enrollment_codes (code_hash, role, committee_id, region, label, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        rusqlite::params![
+        crate::params![
             secret_hash(&normalize(&code)),
             grant.role.code(),
             committee.map(|c| c.to_string()),
@@ -177,18 +177,14 @@ pub fn issue(
 
 /// Exchanges a code for a device token, once, and registers the device's relay keys
 /// with it. The caller adds the server's keys to the answer (`server_keys`).
-pub fn redeem(
-    conn: &mut Connection,
-    request: &EnrollRequest,
-    now: DateTime<Utc>,
-) -> Result<EnrollResponse, EnrollError> {
+pub fn redeem(conn: &mut Conn, request: &EnrollRequest, now: DateTime<Utc>) -> Result<EnrollResponse, EnrollError> {
     let device: DeviceId = request.device_id.parse().map_err(|_| EnrollError::BadDeviceId)?;
     // Checked before the code is used up: a bad key must not cost the member its code.
     if let Some(k) = &request.keys {
         k.check().map_err(|e| KeysError::BadKey(e.to_string()))?;
     }
     // IMMEDIATE: two devices racing with the same code cannot both win.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+    let tx = conn.transaction(Mode::Write).map_err(StoreError::from)?;
     let redeemed = redeem_in(&tx, &request.code, device, request.label.as_deref(), request.demo, now)?;
     if let Some(k) = &request.keys {
         keys::register(&tx, &redeemed.device_id, k, now)?;
@@ -202,7 +198,7 @@ pub fn redeem(
 /// demonstration stores are refused, a taken device id too; otherwise the device is
 /// made and the code marked used by it. Runs inside the caller's (IMMEDIATE) transaction.
 pub fn redeem_in(
-    tx: &Connection,
+    tx: &Conn,
     code: &str,
     device: DeviceId,
     label: Option<&str>,
@@ -213,7 +209,13 @@ pub fn redeem_in(
     type CodeRow = (String, Option<String>, Option<String>, Option<String>, String, Option<String>);
     let row: Option<CodeRow> = tx
         .query_row(
-            "SELECT role, committee_id, region, label, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?1",
+            // On PostgreSQL the row is locked: two instances redeeming one code at once
+            // must not both see it unused (SQLite's write transaction excludes that).
+            tx.pick(
+                "SELECT role, committee_id, region, label, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?1",
+                "SELECT role, committee_id, region, label, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?1
+                 FOR UPDATE",
+            ),
             [&code_hash],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
@@ -242,20 +244,12 @@ pub fn redeem_in(
     tx.execute(
         "INSERT INTO devices (id, role, committee_id, region, token_hash, label, enrolled_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        rusqlite::params![
-            device.to_string(),
-            role,
-            committee,
-            region,
-            secret_hash(&token),
-            label,
-            store::timestamp(now)
-        ],
+        crate::params![device.to_string(), role, committee, region, secret_hash(&token), label, store::timestamp(now)],
     )
     .map_err(StoreError::from)?;
     tx.execute(
         "UPDATE enrollment_codes SET used_at = ?1, used_by = ?2 WHERE code_hash = ?3",
-        rusqlite::params![store::timestamp(now), device.to_string(), code_hash],
+        crate::params![store::timestamp(now), device.to_string(), code_hash],
     )
     .map_err(StoreError::from)?;
     let epoch = store::epoch(tx)?;
@@ -273,7 +267,7 @@ pub fn redeem_in(
 
 /// Whether `code` was redeemed by `device` already: an offline enrollment's later
 /// bundles (parts, or a second export before the answer came back) carry the same code.
-pub fn redeemed_by(conn: &Connection, code: &str, device: DeviceId) -> Result<bool, StoreError> {
+pub fn redeemed_by(conn: &Conn, code: &str, device: DeviceId) -> Result<bool, StoreError> {
     let used_by: Option<Option<String>> = conn
         .query_row("SELECT used_by FROM enrollment_codes WHERE code_hash = ?1", [secret_hash(&normalize(code))], |r| {
             r.get(0)

@@ -103,13 +103,10 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
-        match &e {
-            StoreError::Sqlite(s) if matches!(s.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked)) => {
-                AppError::Busy(e.to_string())
-            }
-            StoreError::Overloaded => AppError::Busy(e.to_string()),
-            _ => AppError::Internal(e.to_string()),
+        if e.is_busy() {
+            AppError::Busy(e.to_string())
+        } else {
+            AppError::Internal(e.to_string())
         }
     }
 }
@@ -202,7 +199,7 @@ mod tests {
             (AppError::Timeout, 503, "server.timeout"),
             (AppError::RateLimited { retry_after_secs: 1 }, 429, "request.rate_limited"),
             (
-                StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None)).into(),
+                StoreError::from(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None)).into(),
                 503,
                 "server.busy",
             ),

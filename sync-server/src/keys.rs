@@ -8,10 +8,10 @@
 //! and must still verify. Revocation retires every key of the device, and the lookup
 //! answers [`SignerKey::Revoked`] for any of them. Nothing expires by time alone.
 
+use crate::db::{Conn, Mode, Optional};
 use ccs_core::error_code::ErrorCode;
 use ccs_core::relay::{DeviceKeys, PublicKeys, Sender, SignerKey};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::store::{self, StoreError};
 
@@ -41,18 +41,20 @@ impl KeysError {
     }
 }
 
-impl From<rusqlite::Error> for KeysError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::db::Error> for KeysError {
+    fn from(e: crate::db::Error) -> Self {
         KeysError::Store(e.into())
     }
 }
 
 /// The server's newest keys, made (and stored) on first call.
-pub fn server_keys(conn: &mut Connection, now: DateTime<Utc>) -> Result<DeviceKeys, StoreError> {
+pub fn server_keys(conn: &mut Conn, now: DateTime<Utc>) -> Result<DeviceKeys, StoreError> {
     // IMMEDIATE: a server and an admin command starting together make one key, not two.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction(Mode::Write)?;
+    // On PostgreSQL two instances starting together wait here for each other.
+    tx.lock("server_keys")?;
     let stored: Option<Vec<u8>> =
-        tx.query_row("SELECT secret FROM server_keys ORDER BY epoch DESC LIMIT 1", [], |r| r.get(0)).optional()?;
+        tx.query_row("SELECT secret FROM server_keys ORDER BY epoch DESC LIMIT 1", (), |r| r.get(0)).optional()?;
     let keys = match stored {
         Some(secret) => DeviceKeys::from_secret_bytes(&secret)
             .map_err(|_| StoreError::Corrupt("the server's relay keys do not read".into()))?,
@@ -60,7 +62,7 @@ pub fn server_keys(conn: &mut Connection, now: DateTime<Utc>) -> Result<DeviceKe
             let keys = DeviceKeys::generate(FIRST_EPOCH);
             tx.execute(
                 "INSERT INTO server_keys (epoch, secret, created_at) VALUES (?1, ?2, ?3)",
-                rusqlite::params![keys.epoch(), keys.secret_bytes().as_slice(), store::timestamp(now)],
+                crate::params![keys.epoch(), keys.secret_bytes().as_slice(), store::timestamp(now)],
             )?;
             tracing::info!(fingerprint = %keys.public().fingerprint(), "server relay keys made");
             keys
@@ -72,7 +74,7 @@ pub fn server_keys(conn: &mut Connection, now: DateTime<Utc>) -> Result<DeviceKe
 
 /// Registers `keys` for `device` (see the module's rules). Runs inside the caller's
 /// transaction (enrollment registers keys with the device, in one go).
-pub fn register(conn: &Connection, device: &str, keys: &PublicKeys, now: DateTime<Utc>) -> Result<(), KeysError> {
+pub fn register(conn: &Conn, device: &str, keys: &PublicKeys, now: DateTime<Utc>) -> Result<(), KeysError> {
     keys.check().map_err(|e| KeysError::BadKey(e.to_string()))?;
     if keys.epoch == 0 {
         return Err(KeysError::BadKey("key epochs start at 1".into()));
@@ -80,7 +82,7 @@ pub fn register(conn: &Connection, device: &str, keys: &PublicKeys, now: DateTim
     let same_epoch: Option<(Vec<u8>, String)> = conn
         .query_row(
             "SELECT sign, encrypt FROM device_keys WHERE device_id = ?1 AND epoch = ?2",
-            rusqlite::params![device, keys.epoch],
+            crate::params![device, keys.epoch],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -99,34 +101,34 @@ pub fn register(conn: &Connection, device: &str, keys: &PublicKeys, now: DateTim
     let at = store::timestamp(now);
     conn.execute(
         "UPDATE device_keys SET retired_at = ?1 WHERE device_id = ?2 AND retired_at IS NULL",
-        rusqlite::params![at, device],
+        crate::params![at, device],
     )?;
     conn.execute(
         "INSERT INTO device_keys (device_id, epoch, sign, encrypt, registered_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        rusqlite::params![device, keys.epoch, keys.sign.as_slice(), keys.encrypt, at],
+        crate::params![device, keys.epoch, keys.sign.as_slice(), keys.encrypt, at],
     )?;
     tracing::info!(device, epoch = keys.epoch, fingerprint = %keys.fingerprint(), "device relay keys registered");
     Ok(())
 }
 
 /// Retires every key of a revoked device.
-pub fn retire_all(conn: &Connection, device: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn retire_all(conn: &Conn, device: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE device_keys SET retired_at = ?1 WHERE device_id = ?2 AND retired_at IS NULL",
-        rusqlite::params![store::timestamp(now), device],
+        crate::params![store::timestamp(now), device],
     )?;
     Ok(())
 }
 
 /// Every key epoch of `device`, oldest first.
-pub fn of_device(conn: &Connection, device: &str) -> Result<Vec<PublicKeys>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT sign, encrypt, epoch FROM device_keys WHERE device_id = ?1 ORDER BY epoch")?;
-    let rows =
-        stmt.query_map([device], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?)))?;
+pub fn of_device(conn: &Conn, device: &str) -> Result<Vec<PublicKeys>, StoreError> {
+    let rows = conn.query_map(
+        "SELECT sign, encrypt, epoch FROM device_keys WHERE device_id = ?1 ORDER BY epoch",
+        [device],
+        |r| Ok((r.get::<Vec<u8>>(0)?, r.get::<String>(1)?, r.get::<u32>(2)?)),
+    )?;
     let mut out = Vec::new();
-    for row in rows {
-        let (sign, encrypt, epoch) = row?;
+    for (sign, encrypt, epoch) in rows {
         let sign: [u8; 32] =
             sign.try_into().map_err(|_| StoreError::Corrupt(format!("device {device}: signing key not 32 bytes")))?;
         out.push(PublicKeys { sign, encrypt, epoch });
@@ -135,18 +137,18 @@ pub fn of_device(conn: &Connection, device: &str) -> Result<Vec<PublicKeys>, Sto
 }
 
 /// The key return bundles are sealed to: the newest.
-pub fn newest(conn: &Connection, device: &str) -> Result<Option<PublicKeys>, StoreError> {
+pub fn newest(conn: &Conn, device: &str) -> Result<Option<PublicKeys>, StoreError> {
     Ok(of_device(conn, device)?.pop())
 }
 
-fn revoked(conn: &Connection, device: &str) -> Result<Option<bool>, StoreError> {
+fn revoked(conn: &Conn, device: &str) -> Result<Option<bool>, StoreError> {
     let revoked: Option<Option<String>> =
         conn.query_row("SELECT revoked_at FROM devices WHERE id = ?1", [device], |r| r.get(0)).optional()?;
     Ok(revoked.map(|r| r.is_some()))
 }
 
 /// What the server knows of a bundle's signer, for [`ccs_core::relay::open_up`].
-pub fn lookup(conn: &Connection, sender: &Sender) -> Result<SignerKey, StoreError> {
+pub fn lookup(conn: &Conn, sender: &Sender) -> Result<SignerKey, StoreError> {
     let Some(device) = sender.device() else { return Ok(SignerKey::Unknown) };
     let device = uuid::Uuid::from_bytes(device).to_string();
     if revoked(conn, &device)? == Some(true) {

@@ -33,6 +33,7 @@ pub mod admin;
 pub mod auth;
 pub mod background;
 pub mod committees;
+pub mod db;
 pub mod devices;
 pub mod enrollment;
 pub mod error;
@@ -136,12 +137,15 @@ impl Default for Limits {
 pub struct Config {
     /// Where the database lives (created if missing).
     pub data_dir: PathBuf,
+    /// The PostgreSQL database to serve from instead of the data directory's SQLite
+    /// file (`--database`, `CCS_DATABASE`).
+    pub database: Option<String>,
     pub limits: Limits,
 }
 
 impl Config {
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
-        Config { data_dir: data_dir.into(), limits: Limits::default() }
+        Config { data_dir: data_dir.into(), database: None, limits: Limits::default() }
     }
 }
 
@@ -162,7 +166,8 @@ impl AppState {
     /// Opens the data directory's database (migrating it) for serving.
     pub fn open(config: &Config) -> Result<AppState, StoreError> {
         let limits = config.limits.clone();
-        let store = Store::open(&config.data_dir)?.with_gate(limits.max_concurrent_requests, limits.queue_wait);
+        let at = store::Location { data_dir: config.data_dir.clone(), database: config.database.clone() };
+        let store = Store::open(at)?.with_gate(limits.max_concurrent_requests, limits.queue_wait);
         let server_keys = keys::server_keys(&mut *store.conn()?, chrono::Utc::now())?;
         let store = Arc::new(store);
         let writer = writer::Writer::start(Arc::clone(&store), limits.write_queue, limits.write_batch)?;

@@ -14,12 +14,12 @@
 //!
 //! Refusals: `lineage.forged`.
 
+use crate::db::Conn;
 use automerge::legacy::{Key, ObjectId, OpType};
 use ccs_core::doc::RecordDoc;
 use ccs_core::error_code::ErrorCode;
 use ccs_core::model::{RecordId, ReviewEvent};
 use ccs_core::sync::scope::{self, DeviceScope};
-use rusqlite::Connection;
 
 use crate::log::{self, RawChange};
 use crate::push::{Before, Rejection, Target};
@@ -33,7 +33,7 @@ const KEY: &str = "copied_from";
 /// against its original's trail ([`Before::Copy`]); an existing document may never gain
 /// a `copied_from`. `after` is the document with the new changes applied.
 pub fn with_lineage(
-    conn: &Connection,
+    conn: &Conn,
     device: &DeviceScope,
     target: &Target,
     after: &RecordDoc,
@@ -51,7 +51,7 @@ pub fn with_lineage(
 }
 
 fn original_trail(
-    conn: &Connection,
+    conn: &Conn,
     device: &DeviceScope,
     target: &Target,
     original: RecordId,

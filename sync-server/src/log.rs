@@ -18,12 +18,12 @@
 //! dependencies is refused), so a device that applies its pages in order always holds
 //! complete documents.
 
+use crate::db::{Conn, Optional};
 use automerge::{ActorId, Change, ChangeHash};
 use ccs_core::doc::{self, RecordDoc};
 use ccs_core::model::{CommitteeId, DeviceId, RecordId, RecordKind, Sensitivity};
 use ccs_core::sync::scope::DocRouting;
 use ccs_core::sync::wire::DocMeta;
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::committees;
 use crate::store::{self, StoreError};
@@ -70,7 +70,7 @@ impl DocRow {
 pub const DOC_COLUMNS: &str = "d.id, d.kind, d.committee_id, d.sensitivity, d.region, d.author_device, d.heads";
 
 /// Reads a document row selected with [`DOC_COLUMNS`] starting at column `at`.
-pub fn doc_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<DocRow, StoreError>> {
+pub fn doc_row(r: &crate::db::Row, at: usize) -> crate::db::Result<Result<DocRow, StoreError>> {
     let id: String = r.get(at)?;
     let kind: String = r.get(at + 1)?;
     let committee: String = r.get(at + 2)?;
@@ -93,23 +93,25 @@ pub fn doc_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<DocR
 }
 
 /// The stored row of a document, if any.
-pub fn find_doc(conn: &Connection, id: &RecordId) -> Result<Option<DocRow>, StoreError> {
+pub fn find_doc(conn: &Conn, id: &RecordId) -> Result<Option<DocRow>, StoreError> {
     let sql = format!("SELECT {DOC_COLUMNS} FROM docs d WHERE d.id = ?1");
     conn.query_row(&sql, [id.to_string()], |r| doc_row(r, 0)).optional()?.transpose()
 }
 
 /// The routing of a stored document, with the registry's region for its committee.
-pub fn routing(conn: &Connection, row: &DocRow) -> Result<DocRouting, StoreError> {
+pub fn routing(conn: &Conn, row: &DocRow) -> Result<DocRouting, StoreError> {
     Ok(row.routing(committees::region_of(conn, &row.committee_id)?, contributors(conn, &row.id)?))
 }
 
 /// The devices whose changes a document holds.
-pub fn contributors(conn: &Connection, id: &RecordId) -> Result<Vec<DeviceId>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT device_id FROM contributors WHERE doc_id = ?1 ORDER BY device_id")?;
-    let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))?;
+pub fn contributors(conn: &Conn, id: &RecordId) -> Result<Vec<DeviceId>, StoreError> {
+    let rows = conn.query_map(
+        "SELECT device_id FROM contributors WHERE doc_id = ?1 ORDER BY device_id",
+        [id.to_string()],
+        |r| r.get::<String>(0),
+    )?;
     let mut out = Vec::new();
-    for row in rows {
-        let text = row?;
+    for text in rows {
         out.push(text.parse().map_err(|_| StoreError::Corrupt(format!("document {id}: bad contributor {text:?}")))?);
     }
     Ok(out)
@@ -117,7 +119,7 @@ pub fn contributors(conn: &Connection, id: &RecordId) -> Result<Vec<DeviceId>, S
 
 /// The contributors a row's scope check needs: only a confidential record's are ever
 /// consulted ([`ccs_core::sync::scope::may_read`]), so a pull reads no others.
-pub fn contributors_if_confidential(conn: &Connection, row: &DocRow) -> Result<Vec<DeviceId>, StoreError> {
+pub fn contributors_if_confidential(conn: &Conn, row: &DocRow) -> Result<Vec<DeviceId>, StoreError> {
     if row.sensitivity == Sensitivity::Confidential {
         contributors(conn, &row.id)
     } else {
@@ -128,28 +130,44 @@ pub fn contributors_if_confidential(conn: &Connection, row: &DocRow) -> Result<V
 /// Records `devices` as contributors of a document; devices that are not enrolled are
 /// skipped (a device id that only appears in a change's actor must not become a
 /// reader when someone later enrolls under that id).
-pub fn add_contributors(conn: &Connection, id: &RecordId, devices: &[DeviceId]) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO contributors (doc_id, device_id)
-         SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?2)",
-    )?;
+pub fn add_contributors(conn: &Conn, id: &RecordId, devices: &[DeviceId]) -> Result<(), StoreError> {
     for d in devices {
-        stmt.execute(rusqlite::params![id.to_string(), d.to_string()])?;
+        conn.execute(
+            "INSERT INTO contributors (doc_id, device_id)
+             SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?2) ON CONFLICT DO NOTHING",
+            [id.to_string(), d.to_string()],
+        )?;
     }
     Ok(())
 }
 
 /// Bytes of a document's stored changes, for the per-document size cap.
-pub fn doc_bytes(conn: &Connection, id: &RecordId) -> Result<u64, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT COALESCE(SUM(length(bytes)), 0) FROM log WHERE doc_id = ?1")?;
-    let n: i64 = stmt.query_row([id.to_string()], |r| r.get(0))?;
+pub fn doc_bytes(conn: &Conn, id: &RecordId) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT CAST(COALESCE(SUM(length(bytes)), 0) AS BIGINT) FROM log WHERE doc_id = ?1",
+        [id.to_string()],
+        |r| r.get(0),
+    )?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// Rebuilds a document from its log rows (from its compacted snapshot on, when it has
-/// one: [`crate::snapshots`]). Memory is one document, never the log.
-pub fn load_doc(conn: &Connection, id: &RecordId) -> Result<RecordDoc, StoreError> {
-    crate::snapshots::load(conn, id)
+/// Rebuilds a document from its log rows. Memory is one document, never the log. On
+/// SQLite from its compacted snapshot on, when it has one ([`crate::snapshots`], kept by
+/// the writer).
+pub fn load_doc(conn: &Conn, id: &RecordId) -> Result<RecordDoc, StoreError> {
+    if conn.kind() == crate::db::Kind::Sqlite {
+        return crate::snapshots::load(conn, id);
+    }
+    let mut doc = RecordDoc::empty();
+    // On PostgreSQL in insertion order: a document's rows are inserted one writer at a
+    // time under its lock, and the last ones may not be numbered yet.
+    let rows = conn.query_map("SELECT id, bytes FROM log WHERE doc_id = ?1 ORDER BY id", [id.to_string()], |row| {
+        Ok((row.get::<i64>(0)?, row.get::<Vec<u8>>(1)?))
+    })?;
+    for (seq, bytes) in rows {
+        doc.apply(&bytes).map_err(|e| StoreError::Corrupt(format!("log entry {seq}: {e}")))?;
+    }
+    Ok(doc)
 }
 
 /// One Automerge change: its hash, its author (actor) and its raw bytes.
@@ -184,9 +202,9 @@ pub fn split_changes(bytes: &[u8]) -> Result<Vec<RawChange>, doc::DocError> {
 }
 
 /// Whether the server already stored a change.
-pub fn has_change(conn: &Connection, hash: &ChangeHash) -> Result<bool, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM change_hashes WHERE hash = ?1)")?;
-    Ok(stmt.query_row([hash.0.as_slice()], |r| r.get(0))?)
+pub fn has_change(conn: &Conn, hash: &ChangeHash) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row("SELECT EXISTS (SELECT 1 FROM change_hashes WHERE hash = ?1)", [hash.0.as_slice()], |r| r.get(0))?)
 }
 
 /// What an accepted document writes.
@@ -202,34 +220,44 @@ pub struct Accepted<'a> {
 
 /// Files an accepted document: its row (created with `origin` as author, or updated),
 /// one log row with the new changes, and their hashes. Returns the new `seq`.
-pub fn append(conn: &Connection, a: &Accepted<'_>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, StoreError> {
+pub fn append(conn: &Conn, a: &Accepted<'_>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, StoreError> {
     let id = RecordId(uuid::Uuid::from_bytes(a.meta.id)).to_string();
     let committee = CommitteeId(uuid::Uuid::from_bytes(a.meta.committee_id)).to_string();
     let region = if a.kind == RecordKind::Committee { a.meta.region.clone() } else { None };
     let at = store::timestamp(now);
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO docs (id, kind, committee_id, sensitivity, region, author_device, heads, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
          ON CONFLICT (id) DO UPDATE SET sensitivity = excluded.sensitivity,
              region = COALESCE(excluded.region, docs.region), heads = excluded.heads, updated_at = excluded.updated_at",
-    )?
-    .execute(rusqlite::params![
-        id,
-        a.kind.code(),
-        committee,
-        a.sensitivity.code(),
-        region,
-        a.origin.to_string(),
-        doc::encode_heads(a.heads),
-        at,
-    ])?;
+        crate::params![
+            id,
+            a.kind.code(),
+            committee,
+            a.sensitivity.code(),
+            region,
+            a.origin.to_string(),
+            doc::encode_heads(a.heads),
+            at,
+        ],
+    )?;
     let bytes: Vec<u8> = a.changes.iter().flat_map(|c| c.bytes.iter().copied()).collect();
-    conn.prepare_cached("INSERT INTO log (doc_id, origin_device, bytes, at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(rusqlite::params![id, a.origin.to_string(), bytes, at])?;
-    let seq = conn.last_insert_rowid();
-    let mut insert_hash = conn.prepare_cached("INSERT OR IGNORE INTO change_hashes (hash, seq) VALUES (?1, ?2)")?;
+    // On PostgreSQL the row's cursor number is given after commit (the sequencer in
+    // `db::postgres`): what is returned there is its insertion id.
+    let seq: i64 = conn.query_row(
+        conn.pick(
+            "INSERT INTO log (doc_id, origin_device, bytes, at) VALUES (?1, ?2, ?3, ?4) RETURNING seq",
+            "INSERT INTO log (doc_id, origin_device, bytes, at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        ),
+        crate::params![id, a.origin.to_string(), bytes, at],
+        |r| r.get(0),
+    )?;
+    let insert_hash = conn.pick(
+        "INSERT INTO change_hashes (hash, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        "INSERT INTO change_hashes (hash, log_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    );
     for change in a.changes {
-        insert_hash.execute(rusqlite::params![change.hash.0.as_slice(), seq])?;
+        conn.execute(insert_hash, crate::params![change.hash.0.as_slice(), seq])?;
     }
     Ok(seq.max(0) as u64)
 }

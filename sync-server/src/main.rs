@@ -21,6 +21,7 @@ use ccs_core::model::{CommitteeId, Role};
 use ccs_sync_server::admin;
 use ccs_sync_server::devices::Revocation;
 use ccs_sync_server::enrollment::Grant;
+use ccs_sync_server::store::Location;
 use ccs_sync_server::{Config, Limits, TlsFiles};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -30,6 +31,10 @@ struct Cli {
     /// Data directory (holds the server database).
     #[arg(long, env = "CCS_DATA", global = true)]
     data: Option<PathBuf>,
+    /// A PostgreSQL database to use instead of the data directory's SQLite file:
+    /// `postgres://user@host/db` or `host=/run/postgresql user=ccs dbname=ccs`.
+    #[arg(long, env = "CCS_DATABASE", global = true)]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -99,8 +104,12 @@ enum Command {
         #[command(subcommand)]
         command: CommitteesCommand,
     },
-    /// Write a consistent copy of the database (safe while serving).
+    /// Write a consistent copy of the database (safe while serving). On PostgreSQL:
+    /// prints the pg_dump and pg_restore commands instead.
     Backup { file: PathBuf },
+    /// Give the log a new epoch, after restoring a PostgreSQL dump: devices holding a
+    /// cursor into the lost part of the log repair on their next sync.
+    NewEpoch,
 }
 
 #[derive(Subcommand)]
@@ -187,7 +196,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let data = cli.data.context("the data directory is required: --data DIR or CCS_DATA")?;
+    let data = match (cli.data, &cli.database) {
+        (Some(dir), _) => dir,
+        // On PostgreSQL the data directory holds nothing the server needs.
+        (None, Some(_)) => PathBuf::from("."),
+        (None, None) => anyhow::bail!("the data directory is required: --data DIR or CCS_DATA (or --database)"),
+    };
+    let data = Location { data_dir: data, database: cli.database };
     let now = chrono::Utc::now();
     match cli.command {
         Command::Serve { listen, tls_cert, tls_key, max_body_bytes, max_docs_per_request, page_bytes } => {
@@ -202,7 +217,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
                 _ => None,
             };
-            serve(Config { data_dir: data, limits }, listen, tls)
+            serve(Config { data_dir: data.data_dir, database: data.database, limits }, listen, tls)
         }
         Command::Enroll { role, committee, region, expires, label, slip, address, slip_page } => {
             let role = Role::from(role);
@@ -354,6 +369,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { file } => {
             admin::backup(&data, &file)?;
             out!("Backup written to {}.", file.display());
+            Ok(())
+        }
+        Command::NewEpoch => {
+            let epoch = admin::new_epoch(&data)?;
+            out!("The log's epoch is now {epoch}: devices repair on their next sync.");
             Ok(())
         }
     }

@@ -10,10 +10,10 @@
 //! Everything is read in one transaction, so the log's end and the entries come from the
 //! same snapshot: the cursor handed back never skips an entry committed meanwhile.
 
+use crate::db::{Conn, Mode};
 use ccs_core::model::Role;
 use ccs_core::sync::scope::{self, DeviceScope};
 use ccs_core::sync::wire::LogEntry;
-use rusqlite::Connection;
 
 use crate::log::{self, DOC_COLUMNS};
 use crate::store::{self, StoreError};
@@ -29,13 +29,18 @@ pub struct Page {
 
 /// The entries after `cursor` in `device`'s scope, excluding its own pushes, up to
 /// `page_bytes` of change bytes (always at least one entry when any is waiting).
-pub fn page(conn: &mut Connection, device: &DeviceScope, cursor: u64, page_bytes: usize) -> Result<Page, StoreError> {
-    let tx = conn.transaction()?;
+pub fn page(conn: &mut Conn, device: &DeviceScope, cursor: u64, page_bytes: usize) -> Result<Page, StoreError> {
+    let tx = conn.transaction(Mode::Read)?;
     let end = store::last_seq(&tx)?;
     if cursor >= end {
         return Ok(Page { entries: Vec::new(), cursor, more: false });
     }
-    let sql = query(device.role);
+    let mut sql = query(device.role);
+    if tx.kind() == crate::db::Kind::Postgres {
+        // CROSS JOIN … ON is SQLite's way to fix the loop order; PostgreSQL's planner
+        // picks it from the indexes.
+        sql = sql.replace("CROSS JOIN", "JOIN");
+    }
     let area: Option<String> = match device.role {
         Role::Reviewer | Role::Admin => None,
         Role::Member => Some(device.committee_id.map(|c| c.to_string()).unwrap_or_default()),
@@ -45,14 +50,13 @@ pub fn page(conn: &mut Connection, device: &DeviceScope, cursor: u64, page_bytes
     let mut total = 0usize;
     let mut more = false;
     {
-        let mut stmt = tx.prepare(&sql)?;
-        let mut rows = stmt.query(rusqlite::params![
+        let params = crate::params![
             i64::try_from(cursor).unwrap_or(i64::MAX),
             i64::try_from(end).unwrap_or(i64::MAX),
             device.device_id.to_string(),
             area,
-        ])?;
-        while let Some(r) = rows.next()? {
+        ];
+        tx.query_each(&sql, params, |r| -> Result<bool, StoreError> {
             let seq: i64 = r.get(0)?;
             let len: i64 = r.get(1)?;
             let doc = log::doc_row(r, 2)??;
@@ -61,16 +65,17 @@ pub fn page(conn: &mut Connection, device: &DeviceScope, cursor: u64, page_bytes
             if !scope::may_read(device, &doc.routing(registry_region, contributors)) {
                 // The SQL filter and the shared rule disagree: trust the rule.
                 tracing::warn!(doc = %doc.id, seq, "entry filtered by may_read after the SQL scope filter");
-                continue;
+                return Ok(true);
             }
             let len = usize::try_from(len).unwrap_or(usize::MAX);
             if !chosen.is_empty() && total.saturating_add(len) > page_bytes {
                 more = true;
-                break;
+                return Ok(false);
             }
             total = total.saturating_add(len);
             chosen.push((seq, doc.meta()));
-        }
+            Ok(true)
+        })?;
     }
     let cursor = match (more, chosen.last()) {
         (true, Some((seq, _))) => u64::try_from(*seq).unwrap_or(cursor),
@@ -78,9 +83,8 @@ pub fn page(conn: &mut Connection, device: &DeviceScope, cursor: u64, page_bytes
     };
     let mut entries = Vec::with_capacity(chosen.len());
     {
-        let mut bytes_of = tx.prepare_cached("SELECT bytes FROM log WHERE seq = ?1")?;
         for (seq, meta) in chosen {
-            let changes: Vec<u8> = bytes_of.query_row([seq], |r| r.get(0))?;
+            let changes: Vec<u8> = tx.query_row("SELECT bytes FROM log WHERE seq = ?1", [seq], |r| r.get(0))?;
             entries.push(LogEntry { seq: u64::try_from(seq).unwrap_or(0), meta, changes });
         }
     }
@@ -101,7 +105,7 @@ fn query(role: Role) -> String {
     match role {
         Role::Reviewer | Role::Admin => format!(
             "{select} FROM log l JOIN docs d ON d.id = l.doc_id LEFT JOIN committees c ON c.id = d.committee_id
-             WHERE {own} AND ?4 IS NULL ORDER BY l.seq"
+             WHERE {own} AND CAST(?4 AS TEXT) IS NULL ORDER BY l.seq"
         ),
         Role::Member => format!(
             "{select} FROM docs d CROSS JOIN log l ON l.doc_id = d.id LEFT JOIN committees c ON c.id = d.committee_id
@@ -122,10 +126,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(dir.path()).unwrap();
         let conn = store.conn().unwrap();
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", query(role))).unwrap();
-        let none = rusqlite::types::Null;
-        let rows = stmt.query_map(rusqlite::params![none, none, none, none], |r| r.get::<_, String>(3)).unwrap();
-        rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+        let none = crate::db::Value::Null;
+        let rows = conn
+            .query_map(
+                &format!("EXPLAIN QUERY PLAN {}", query(role)),
+                [none.clone(), none.clone(), none.clone(), none],
+                |r| r.get::<String>(3),
+            )
+            .unwrap();
+        rows.join("\n")
     }
 
     /// A member's pull goes from its committee's documents to their entries: it never

@@ -48,6 +48,7 @@
 //! The server reads the document only to enforce rules; filing and answering pulls
 //! never need it. The same admission serves the repair path ([`crate::repair`]).
 
+use crate::db::{Conn, Mode};
 use ccs_core::doc::limits::{self, ChangeLimits};
 use ccs_core::doc::{DocError, RecordDoc};
 use ccs_core::error_code::ErrorCode;
@@ -55,7 +56,6 @@ use ccs_core::model::{CommitteeId, DeviceId, Record, RecordId, RecordKind, Revie
 use ccs_core::sync::scope::{self, DeviceScope, DocRouting};
 use ccs_core::sync::wire::{DocMeta, DocPush, PushResult};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, TransactionBehavior};
 
 use crate::committees::{self, CommitteeEntry};
 use crate::log::{self, DocRow, RawChange};
@@ -78,7 +78,7 @@ pub const SENSITIVITY_LOWERED: Rejection = ErrorCode::DocSensitivityLowered;
 /// (The sync round goes through [`crate::writer`], which groups requests; the relay
 /// and the repair path file one request at a time here.)
 pub fn push(
-    conn: &mut Connection,
+    conn: &mut Conn,
     device: &DeviceScope,
     pushes: &[DocPush],
     limits: &Limits,
@@ -88,7 +88,7 @@ pub fn push(
         return Ok(Vec::new());
     }
     let plans = prepare(conn, device, pushes, limits)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction(Mode::Write)?;
     let results = file_prepared(&tx, device, pushes, plans, limits, now)?;
     tx.commit()?;
     Ok(results)
@@ -100,13 +100,13 @@ pub type Planned = Result<Option<Plan>, Rejection>;
 /// The checks of every document of a request, on a read snapshot: no write lock while
 /// documents are rebuilt.
 pub fn prepare(
-    conn: &mut Connection,
+    conn: &mut Conn,
     device: &DeviceScope,
     pushes: &[DocPush],
     limits: &Limits,
 ) -> Result<Vec<Planned>, StoreError> {
     let mut plans = Vec::with_capacity(pushes.len());
-    let tx = conn.transaction()?;
+    let tx = conn.transaction(Mode::Read)?;
     for p in pushes {
         plans.push(plan_push(&tx, device, p, limits)?);
     }
@@ -117,13 +117,17 @@ pub fn prepare(
 /// Files prepared plans inside the caller's write transaction: a plan whose document
 /// moved since its snapshot is checked again, under the lock.
 pub fn file_prepared(
-    tx: &Connection,
+    tx: &Conn,
     device: &DeviceScope,
     pushes: &[DocPush],
     plans: Vec<Planned>,
     limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<Vec<PushResult>, StoreError> {
+    // On PostgreSQL other instances file at the same time: the re-check below and the
+    // filing happen under each document's lock (see `db::Conn::lock_docs`).
+    let ids: Vec<String> = pushes.iter().map(|p| uuid::Uuid::from_bytes(p.meta.id).to_string()).collect();
+    tx.lock_docs(&ids)?;
     let mut results = Vec::with_capacity(pushes.len());
     for (p, plan) in pushes.iter().zip(plans) {
         let plan = match plan {
@@ -174,7 +178,7 @@ pub fn change_check_rejection(e: &DocError) -> Rejection {
 /// Everything one pushed document must pass, up to what filing it would write.
 /// `Ok(None)`: nothing new to store.
 fn plan_push(
-    conn: &Connection,
+    conn: &Conn,
     device: &DeviceScope,
     p: &DocPush,
     limits: &Limits,
@@ -232,7 +236,7 @@ fn plan_push(
 /// a complete history. Filing the part that stands on what the server holds lets the
 /// two complete it turn by turn, each with its own changes, instead of refusing each
 /// other for ever.
-fn ready_part(conn: &Connection, new: Vec<RawChange>) -> Result<Result<(Vec<RawChange>, bool), Rejection>, StoreError> {
+fn ready_part(conn: &Conn, new: Vec<RawChange>) -> Result<Result<(Vec<RawChange>, bool), Rejection>, StoreError> {
     let mut known: std::collections::HashSet<automerge::ChangeHash> = std::collections::HashSet::new();
     let mut ready = Vec::with_capacity(new.len());
     let mut waiting = 0;
@@ -259,7 +263,7 @@ fn ready_part(conn: &Connection, new: Vec<RawChange>) -> Result<Result<(Vec<RawC
 }
 
 /// Drops the changes the server already holds (and duplicates within `changes`).
-pub fn only_new(conn: &Connection, changes: Vec<RawChange>) -> Result<Vec<RawChange>, StoreError> {
+pub fn only_new(conn: &Conn, changes: Vec<RawChange>) -> Result<Vec<RawChange>, StoreError> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for c in changes {
@@ -309,11 +313,7 @@ impl Target {
     /// Checks `meta` against itself and against the stored row, and works out routing:
     /// a stored document keeps its contributors and sensitivity for the write check (a
     /// device cannot lower a record's sensitivity to get write access to it).
-    pub fn resolve(
-        conn: &Connection,
-        device: &DeviceScope,
-        meta: &DocMeta,
-    ) -> Result<Result<Target, Rejection>, StoreError> {
+    pub fn resolve(conn: &Conn, device: &DeviceScope, meta: &DocMeta) -> Result<Result<Target, Rejection>, StoreError> {
         let (Some(kind), Some(claimed)) =
             (RecordKind::from_code(&meta.kind), Sensitivity::from_code(&meta.sensitivity))
         else {
@@ -345,7 +345,7 @@ impl Target {
     }
 
     /// The document as the server holds it (empty when new).
-    pub fn load(&self, conn: &Connection) -> Result<RecordDoc, StoreError> {
+    pub fn load(&self, conn: &Conn) -> Result<RecordDoc, StoreError> {
         match self.stored {
             Some(_) => log::load_doc(conn, &self.id),
             None => Ok(RecordDoc::empty()),
@@ -367,7 +367,7 @@ pub struct Plan {
 
 impl Plan {
     /// Whether the stored document is still the one the checks saw.
-    fn still_current(&self, conn: &Connection) -> Result<bool, StoreError> {
+    fn still_current(&self, conn: &Conn) -> Result<bool, StoreError> {
         let now = log::find_doc(conn, &self.target.id)?;
         Ok(match (&self.target.stored, now) {
             (None, None) => true,
@@ -446,7 +446,7 @@ pub fn evaluate(
 
 /// Files a planned document: its row, one log entry with the new changes, its
 /// contributors, and for a committee record the registry.
-pub fn file(conn: &Connection, device: &DeviceScope, plan: &Plan, now: DateTime<Utc>) -> Result<u64, StoreError> {
+pub fn file(conn: &Conn, device: &DeviceScope, plan: &Plan, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let target = &plan.target;
     let seq = log::append(
         conn,

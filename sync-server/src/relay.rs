@@ -26,6 +26,7 @@
 //! itself, so a lost return bundle costs nothing. A device outside the courier's area is
 //! left out without a word: a courier learns nothing of devices it does not serve.
 
+use crate::db::{Conn, Mode, Optional};
 use ccs_core::error_code::ErrorCode;
 use ccs_core::model::{DeviceId, Role};
 use ccs_core::relay::api::{OutboxBundle, ReceiptStatus, RelayReceipt, Roster, RosterDevice};
@@ -35,7 +36,6 @@ use ccs_core::relay::{PublicKeys, Receipt, SignerKey, UpPayload};
 use ccs_core::sync::scope::DeviceScope;
 use ccs_core::sync::wire::{PushResult, SyncResponse};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -108,7 +108,7 @@ fn device_text(id: [u8; 16]) -> String {
 ///
 /// Errors are the server's own (database); every refusal of the bundle is a receipt.
 pub fn receive(
-    conn: &mut Connection,
+    conn: &mut Conn,
     server_keys: &DeviceKeys,
     bytes: &[u8],
     carrier: &Carrier,
@@ -139,8 +139,7 @@ pub fn receive(
     if let Some(e) = lookup_error {
         return Err(e);
     }
-    let refuse =
-        |conn: &mut Connection, code: ErrorCode| quarantine_bundle(conn, bytes, &sha, claimed, code, &courier, now);
+    let refuse = |conn: &mut Conn, code: ErrorCode| quarantine_bundle(conn, bytes, &sha, claimed, code, &courier, now);
     let (header, payload) = match opened {
         Ok(opened) => opened,
         Err(e) => {
@@ -206,14 +205,14 @@ fn authentic_signer(bytes: &[u8], e: &BundleError) -> Option<([u8; 16], String)>
 /// Keeps a refusal for the device's return bundles, apart from the accepted receipts: it
 /// claims no bundle id, so the device's own bundle under that id is still read.
 fn record_refusal(
-    conn: &Connection,
+    conn: &Conn,
     (id, device): &([u8; 16], String),
     code: ErrorCode,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT OR IGNORE INTO relay_refusals (bundle_id, device_id, code, at) VALUES (?1, ?2, ?3, ?4)",
-        rusqlite::params![id.as_slice(), device, code.as_str(), store::timestamp(now)],
+        "INSERT INTO relay_refusals (bundle_id, device_id, code, at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        crate::params![id.as_slice(), device, code.as_str(), store::timestamp(now)],
     )?;
     Ok(())
 }
@@ -222,7 +221,7 @@ fn accepted_receipt(id: &[u8; 16], device: &str) -> RelayReceipt {
     RelayReceipt { bundle: hex_id(id), status: ReceiptStatus::Accepted, code: None, device: Some(device.to_string()) }
 }
 
-fn accepted_by_hash(conn: &Connection, sha: &[u8; 32]) -> Result<Option<([u8; 16], String)>, StoreError> {
+fn accepted_by_hash(conn: &Conn, sha: &[u8; 32]) -> Result<Option<([u8; 16], String)>, StoreError> {
     let row: Option<(Vec<u8>, String)> = conn
         .query_row("SELECT id, device_id FROM relay_bundles WHERE sha256 = ?1", [sha.as_slice()], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -231,7 +230,7 @@ fn accepted_by_hash(conn: &Connection, sha: &[u8; 32]) -> Result<Option<([u8; 16
     row.map(|(id, device)| Ok((id16(id)?, device))).transpose()
 }
 
-fn accepted_by_id(conn: &Connection, id: &[u8; 16]) -> Result<bool, StoreError> {
+fn accepted_by_id(conn: &Conn, id: &[u8; 16]) -> Result<bool, StoreError> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM relay_bundles WHERE id = ?1)", [id.as_slice()], |r| r.get(0))?)
 }
 
@@ -241,7 +240,7 @@ fn id16(bytes: Vec<u8>) -> Result<[u8; 16], StoreError> {
 
 /// Keeps a refused bundle (once per content) and answers its refusal.
 fn quarantine_bundle(
-    conn: &mut Connection,
+    conn: &mut Conn,
     bytes: &[u8],
     sha: &[u8; 32],
     claimed: Option<([u8; 16], Option<[u8; 16]>)>,
@@ -251,14 +250,14 @@ fn quarantine_bundle(
 ) -> Result<RelayReceipt, StoreError> {
     let id = claimed.map(|(id, _)| id);
     let device = claimed.and_then(|(_, d)| d).map(device_text);
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let kept: i64 = tx.query_row("SELECT COALESCE(SUM(length(bytes)), 0) FROM relay_quarantine", [], |r| r.get(0))?;
+    let tx = conn.transaction(Mode::Write)?;
+    let kept: i64 = tx.query_row("SELECT COALESCE(SUM(length(bytes)), 0) FROM relay_quarantine", (), |r| r.get(0))?;
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let stored: &[u8] = if kept.saturating_add(size) > MAX_QUARANTINE_BYTES { &[] } else { bytes };
     tx.execute(
-        "INSERT OR IGNORE INTO relay_quarantine (bundle_id, device_id, sha256, code, courier, size, bytes, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        rusqlite::params![
+        "INSERT INTO relay_quarantine (bundle_id, device_id, sha256, code, courier, size, bytes, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+        crate::params![
             id.as_ref().map(|i| i.as_slice()),
             device,
             sha.as_slice(),
@@ -286,7 +285,7 @@ fn quarantine_bundle(
 }
 
 fn log_delivery(
-    conn: &Connection,
+    conn: &Conn,
     id: Option<&[u8; 16]>,
     device: Option<&str>,
     courier: &str,
@@ -295,7 +294,7 @@ fn log_delivery(
 ) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO relay_deliveries (bundle_id, device_id, courier, status, code, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![
+        crate::params![
             id.map(|i| i.as_slice()),
             device,
             courier,
@@ -313,13 +312,13 @@ fn log_delivery(
 /// already registered; a new key under a used code is refused (whoever saw the slip
 /// cannot take the device over).
 fn enroll_offline(
-    conn: &mut Connection,
+    conn: &mut Conn,
     device: DeviceId,
     enrolling: &OfflineEnrollment,
     now: DateTime<Utc>,
 ) -> Result<(), EnrollError> {
     enrolling.keys.check().map_err(|e| KeysError::BadKey(e.to_string()))?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+    let tx = conn.transaction(Mode::Write).map_err(StoreError::from)?;
     if enrollment::redeemed_by(&tx, &enrolling.code, device)? {
         let registered = keys::of_device(&tx, &device.to_string())?;
         if !registered.contains(&enrolling.keys) {
@@ -332,7 +331,7 @@ fn enroll_offline(
     keys::register(&tx, &redeemed.device_id, &enrolling.keys, now)?;
     tx.execute(
         "INSERT INTO relay_grants (device_id, token, created_at) VALUES (?1, ?2, ?3)",
-        rusqlite::params![redeemed.device_id, redeemed.token, store::timestamp(now)],
+        crate::params![redeemed.device_id, redeemed.token, store::timestamp(now)],
     )
     .map_err(StoreError::from)?;
     tx.commit().map_err(StoreError::from)?;
@@ -341,7 +340,7 @@ fn enroll_offline(
 }
 
 /// A device's scope and whether it is revoked.
-fn scope_of(conn: &Connection, device: &str) -> Result<Option<(DeviceScope, bool)>, StoreError> {
+fn scope_of(conn: &Conn, device: &str) -> Result<Option<(DeviceScope, bool)>, StoreError> {
     type Row = (String, String, Option<String>, Option<String>, Option<String>);
     let row: Option<Row> = conn
         .query_row("SELECT id, role, committee_id, region, revoked_at FROM devices WHERE id = ?1", [device], |r| {
@@ -355,7 +354,7 @@ fn scope_of(conn: &Connection, device: &str) -> Result<Option<(DeviceScope, bool
 /// Files an applied up-bundle: its receipt, the courier, the declared cursor and the
 /// return bundles it says the device applied. One transaction.
 fn record_accepted(
-    conn: &mut Connection,
+    conn: &mut Conn,
     id: &[u8; 16],
     payload: &UpPayload,
     sha: &[u8; 32],
@@ -365,11 +364,11 @@ fn record_accepted(
 ) -> Result<(), StoreError> {
     let device = device_text(payload.device);
     let results = serde_json::to_string(results).map_err(|e| StoreError::Internal(e.to_string()))?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction(Mode::Write)?;
     tx.execute(
-        "INSERT OR IGNORE INTO relay_bundles (id, device_id, sha256, results, courier, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![id.as_slice(), device, sha.as_slice(), results, courier, store::timestamp(now)],
+        "INSERT INTO relay_bundles (id, device_id, sha256, results, courier, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        crate::params![id.as_slice(), device, sha.as_slice(), results, courier, store::timestamp(now)],
     )?;
     // Refused once (e.g. before its keys were registered), accepted now.
     tx.execute("DELETE FROM relay_quarantine WHERE sha256 = ?1", [sha.as_slice()])?;
@@ -385,7 +384,7 @@ fn record_accepted(
 /// device repaired, arriving late); a cursor of another epoch is kept only to answer
 /// `repair_needed`.
 fn declare_cursor(
-    conn: &Connection,
+    conn: &Conn,
     device: &str,
     epoch: Option<[u8; 16]>,
     cursor: u64,
@@ -412,7 +411,7 @@ fn declare_cursor(
         conn.execute(
             "INSERT INTO relay_cursors (device_id, epoch, cursor, declared_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (device_id) DO UPDATE SET epoch = ?2, cursor = ?3, declared_at = ?4",
-            rusqlite::params![
+            crate::params![
                 device,
                 declared_epoch.as_slice(),
                 i64::try_from(cursor).unwrap_or(i64::MAX),
@@ -425,17 +424,12 @@ fn declare_cursor(
 
 /// The device applied these return bundles: the receipts they carried are delivered,
 /// and so is the enrollment grant.
-fn confirm_applied(
-    conn: &Connection,
-    device: &str,
-    applied: &[[u8; 16]],
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+fn confirm_applied(conn: &Conn, device: &str, applied: &[[u8; 16]], now: DateTime<Utc>) -> Result<(), StoreError> {
     for id in applied {
         let row: Option<(String, bool)> = conn
             .query_row(
                 "SELECT receipts, has_grant FROM relay_down WHERE id = ?1 AND device_id = ?2",
-                rusqlite::params![id.as_slice(), device],
+                crate::params![id.as_slice(), device],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
@@ -445,12 +439,12 @@ fn confirm_applied(
             let Ok(bytes) = hex::decode(&r) else { continue };
             conn.execute(
                 "UPDATE relay_bundles SET confirmed_at = ?1 WHERE id = ?2 AND device_id = ?3 AND confirmed_at IS NULL",
-                rusqlite::params![store::timestamp(now), bytes, device],
+                crate::params![store::timestamp(now), bytes, device],
             )?;
             conn.execute(
                 "UPDATE relay_refusals SET confirmed_at = ?1
                  WHERE bundle_id = ?2 AND device_id = ?3 AND confirmed_at IS NULL",
-                rusqlite::params![store::timestamp(now), bytes, device],
+                crate::params![store::timestamp(now), bytes, device],
             )?;
         }
         if grant {
@@ -461,12 +455,11 @@ fn confirm_applied(
 }
 
 /// A device that syncs directly holds its token: the offline grant is no longer needed.
-pub fn forget_grant(conn: &Connection, device: &DeviceId) -> Result<(), StoreError> {
+pub fn forget_grant(conn: &Conn, device: &DeviceId) -> Result<(), StoreError> {
     // Read first: a DELETE takes the write lock even when it deletes nothing, and every
     // sync round passes here (the writer thread must stay the only routine writer).
     let id = device.to_string();
-    let held: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM relay_grants WHERE device_id = ?1)", [&id], |r| r.get(0))?;
+    let held = conn.query_opt("SELECT 1 FROM relay_grants WHERE device_id = ?1", [&id], |r| r.get::<i64>(0))?.is_some();
     if held {
         conn.execute("DELETE FROM relay_grants WHERE device_id = ?1", [&id])?;
     }
@@ -482,7 +475,7 @@ struct AreaDevice {
 
 /// The devices `carrier` serves: a facilitator its region's committees, a member its
 /// committee, the CRSS (reviewers), administrators and the admin's import every device.
-fn area(conn: &Connection, carrier: &Carrier) -> Result<Vec<AreaDevice>, StoreError> {
+fn area(conn: &Conn, carrier: &Carrier) -> Result<Vec<AreaDevice>, StoreError> {
     let select = "SELECT id, role, committee_id, region, label, revoked_at FROM devices";
     let (sql, param): (String, Option<String>) = match carrier {
         Carrier::AdminImport => (format!("{select} ORDER BY enrolled_at, id"), None),
@@ -500,14 +493,13 @@ fn area(conn: &Connection, carrier: &Carrier) -> Result<Vec<AreaDevice>, StoreEr
             ),
         },
     };
-    let mut stmt = conn.prepare(&sql)?;
     type Row = (String, String, Option<String>, Option<String>, Option<String>, Option<String>);
-    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Row> {
+    let read = |r: &crate::db::Row| -> crate::db::Result<Row> {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
     };
     let rows: Vec<Row> = match &param {
-        Some(p) => stmt.query_map([p], read)?.collect::<Result<_, _>>()?,
-        None => stmt.query_map([], read)?.collect::<Result<_, _>>()?,
+        Some(p) => conn.query_map(&sql, [p], read)?,
+        None => conn.query_map(&sql, (), read)?,
     };
     rows.into_iter()
         .map(|(id, role, committee, region, label, revoked_at)| {
@@ -522,12 +514,7 @@ fn area(conn: &Connection, carrier: &Carrier) -> Result<Vec<AreaDevice>, StoreEr
 
 /// The roster for `carrier`'s area: the server's keys and every device's keys by epoch,
 /// revoked ones included (a courier must refuse their bundles).
-pub fn roster(
-    conn: &Connection,
-    server: &PublicKeys,
-    carrier: &Carrier,
-    now: DateTime<Utc>,
-) -> Result<Roster, StoreError> {
+pub fn roster(conn: &Conn, server: &PublicKeys, carrier: &Carrier, now: DateTime<Utc>) -> Result<Roster, StoreError> {
     let mut devices = Vec::new();
     for d in area(conn, carrier)? {
         let id = d.scope.device_id.to_string();
@@ -546,7 +533,7 @@ pub fn roster(
 /// Return bundles for the devices `carrier` asks for (empty: every device of its area
 /// that declared a cursor), each sealed to the device's newest key.
 pub fn outbox(
-    conn: &mut Connection,
+    conn: &mut Conn,
     server_keys: &DeviceKeys,
     carrier: &Carrier,
     devices: &[[u8; 16]],
@@ -581,7 +568,7 @@ pub fn outbox(
 /// `budget` entry bytes are reached (the last part says `more`).
 #[allow(clippy::too_many_arguments)]
 pub fn return_bundles(
-    conn: &mut Connection,
+    conn: &mut Conn,
     server_keys: &DeviceKeys,
     scope: &DeviceScope,
     skip_empty: bool,
@@ -654,37 +641,37 @@ pub fn return_bundles(
             .map_err(|e| StoreError::Internal(format!("sealing a return bundle: {e}")))?;
         conn.execute(
             "INSERT INTO relay_down (id, device_id, receipts, has_grant, made_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![id.as_slice(), device, receipt_ids, grant.is_some(), store::timestamp(now)],
+            crate::params![id.as_slice(), device, receipt_ids, grant.is_some(), store::timestamp(now)],
         )?;
         out.push(OutboxBundle { device: payload.device, id, bytes });
     }
     Ok(out)
 }
 
-fn pending_receipts(conn: &Connection, device: &str) -> Result<Vec<Receipt>, StoreError> {
-    let mut stmt = conn.prepare_cached(
+fn pending_receipts(conn: &Conn, device: &str) -> Result<Vec<Receipt>, StoreError> {
+    let rows = conn.query_map(
         "SELECT id, results FROM relay_bundles WHERE device_id = ?1 AND confirmed_at IS NULL ORDER BY received_at, id",
+        [device],
+        |r| Ok((r.get::<Vec<u8>>(0)?, r.get::<String>(1)?)),
     )?;
-    let rows = stmt.query_map([device], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, results) = row?;
+    for (id, results) in rows {
         let results: Vec<PushResult> =
             serde_json::from_str(&results).map_err(|e| StoreError::Corrupt(format!("relay receipt: {e}")))?;
         out.push(Receipt { bundle: id16(id)?, refused: None, results });
     }
-    let mut stmt = conn.prepare_cached(
+    let rows = conn.query_map(
         "SELECT bundle_id, code FROM relay_refusals WHERE device_id = ?1 AND confirmed_at IS NULL ORDER BY at, bundle_id",
+        [device],
+        |r| Ok((r.get::<Vec<u8>>(0)?, r.get::<String>(1)?)),
     )?;
-    let rows = stmt.query_map([device], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))?;
-    for row in rows {
-        let (id, code) = row?;
+    for (id, code) in rows {
         out.push(Receipt { bundle: id16(id)?, refused: Some(code), results: vec![] });
     }
     Ok(out)
 }
 
-fn pending_grant(conn: &Connection, scope: &DeviceScope) -> Result<Option<EnrollmentGrant>, StoreError> {
+fn pending_grant(conn: &Conn, scope: &DeviceScope) -> Result<Option<EnrollmentGrant>, StoreError> {
     let token: Option<String> = conn
         .query_row("SELECT token FROM relay_grants WHERE device_id = ?1", [scope.device_id.to_string()], |r| r.get(0))
         .optional()?;
@@ -697,32 +684,33 @@ fn pending_grant(conn: &Connection, scope: &DeviceScope) -> Result<Option<Enroll
 }
 
 /// Every refused bundle, newest first.
-pub fn quarantine(conn: &Connection) -> Result<Vec<QuarantinedBundle>, StoreError> {
-    let mut stmt = conn.prepare(
+pub fn quarantine(conn: &Conn) -> Result<Vec<QuarantinedBundle>, StoreError> {
+    let rows = conn.query_map(
         "SELECT seq, bundle_id, device_id, code, courier, size, length(bytes) > 0, received_at
          FROM relay_quarantine ORDER BY seq DESC",
+        (),
+        |r| {
+            Ok(QuarantinedBundle {
+                seq: r.get(0)?,
+                bundle: r.get::<Option<Vec<u8>>>(1)?.map(hex::encode),
+                device: r.get(2)?,
+                code: r.get(3)?,
+                courier: r.get(4)?,
+                size: r.get::<i64>(5)?.max(0) as u64,
+                kept: r.get(6)?,
+                received_at: r.get(7)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(QuarantinedBundle {
-            seq: r.get(0)?,
-            bundle: r.get::<_, Option<Vec<u8>>>(1)?.map(hex::encode),
-            device: r.get(2)?,
-            code: r.get(3)?,
-            courier: r.get(4)?,
-            size: r.get::<_, i64>(5)?.max(0) as u64,
-            kept: r.get(6)?,
-            received_at: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 /// The bytes of a quarantined bundle, for an administrator who wants to look closer.
-pub fn quarantined_bytes(conn: &Connection, seq: i64) -> Result<Option<Vec<u8>>, StoreError> {
+pub fn quarantined_bytes(conn: &Conn, seq: i64) -> Result<Option<Vec<u8>>, StoreError> {
     Ok(conn.query_row("SELECT bytes FROM relay_quarantine WHERE seq = ?1", [seq], |r| r.get(0)).optional()?)
 }
 
 /// The scope of an enrolled device by id, for `relay outbox --device`.
-pub fn device_scope(conn: &Connection, device: &str) -> Result<Option<DeviceScope>, StoreError> {
+pub fn device_scope(conn: &Conn, device: &str) -> Result<Option<DeviceScope>, StoreError> {
     Ok(scope_of(conn, &device.trim().to_ascii_lowercase())?.filter(|(_, revoked)| !revoked).map(|(s, _)| s))
 }

@@ -41,6 +41,7 @@
 
 use std::collections::HashMap;
 
+use crate::db::{Conn, Mode};
 use automerge::sync::{self, Message, SyncDoc};
 use automerge::ChangeHash;
 use ccs_core::doc::limits::{self, ChangeLimits};
@@ -50,7 +51,6 @@ use ccs_core::model::{RecordId, RecordKind, Role};
 use ccs_core::sync::scope::{self, DeviceScope};
 use ccs_core::sync::wire::{DocMeta, PushResult, RepairRequest, RepairResponse};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, TransactionBehavior};
 
 use crate::log::{self, RawChange, DOC_COLUMNS};
 use crate::push::{self, Before, Rejection, Target, FOREIGN_ACTOR, MALFORMED, TOO_LARGE};
@@ -62,7 +62,7 @@ pub const UNKNOWN_DOC: Rejection = ErrorCode::RepairUnknownDoc;
 
 /// Answers one repair round of `device`.
 pub fn round(
-    conn: &mut Connection,
+    conn: &mut Conn,
     device: &DeviceScope,
     request: &RepairRequest,
     limits: &Limits,
@@ -87,19 +87,19 @@ fn first_message(doc: &mut automerge::AutoCommit) -> Option<Vec<u8>> {
 }
 
 fn first_round(
-    conn: &mut Connection,
+    conn: &mut Conn,
     device: &DeviceScope,
     request: &RepairRequest,
     limit: usize,
 ) -> Result<RepairResponse, StoreError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction(Mode::Read)?;
     let epoch = store::epoch(&tx)?;
     let cursor = store::last_seq(&tx)?;
     let listed: HashMap<[u8; 16], Vec<u8>> = request.docs.iter().map(|(m, h)| (m.id, sorted_heads(h))).collect();
 
     // The server's documents in scope that the device lacks or holds at other heads.
     let area = match device.role {
-        Role::Reviewer | Role::Admin => "?2 IS NULL",
+        Role::Reviewer | Role::Admin => "CAST(?2 AS TEXT) IS NULL",
         Role::Member => "d.committee_id = ?2",
         Role::Facilitator => "COALESCE(c.region, d.region) = ?2",
     };
@@ -110,27 +110,30 @@ fn first_round(
     };
     let sql = format!(
         "SELECT {DOC_COLUMNS}, c.region FROM docs d LEFT JOIN committees c ON c.id = d.committee_id
-         WHERE {area} AND (d.sensitivity <> 'confidential' OR ?2 IS NULL
+         WHERE {area} AND (d.sensitivity <> 'confidential' OR CAST(?2 AS TEXT) IS NULL
              OR EXISTS (SELECT 1 FROM contributors k WHERE k.doc_id = d.id AND k.device_id = ?1)) ORDER BY d.id"
     );
     let mut differing = Vec::new();
     {
-        let mut stmt = tx.prepare(&sql)?;
-        let mut rows = stmt.query(rusqlite::params![device.device_id.to_string(), area_param])?;
-        while let Some(r) = rows.next()? {
-            if differing.len() >= limit {
-                break;
-            }
-            let row = log::doc_row(r, 0)??;
-            let registry_region: Option<String> = r.get(7)?;
-            let contributors = log::contributors_if_confidential(&tx, &row)?;
-            if !scope::may_read(device, &row.routing(registry_region, contributors)) {
-                continue;
-            }
-            if listed.get(row.id.as_uuid().as_bytes()) != Some(&row.heads) {
-                differing.push(row);
-            }
-        }
+        tx.query_each(
+            &sql,
+            crate::params![device.device_id.to_string(), area_param],
+            |r| -> Result<bool, StoreError> {
+                if differing.len() >= limit {
+                    return Ok(false);
+                }
+                let row = log::doc_row(r, 0)??;
+                let registry_region: Option<String> = r.get(7)?;
+                let contributors = log::contributors_if_confidential(&tx, &row)?;
+                if !scope::may_read(device, &row.routing(registry_region, contributors)) {
+                    return Ok(true);
+                }
+                if listed.get(row.id.as_uuid().as_bytes()) != Some(&row.heads) {
+                    differing.push(row);
+                }
+                Ok(true)
+            },
+        )?;
     }
     let mut missing = Vec::with_capacity(differing.len());
     let mut messages = Vec::with_capacity(differing.len());
@@ -171,13 +174,15 @@ fn first_round(
 }
 
 fn exchange(
-    conn: &mut Connection,
+    conn: &mut Conn,
     device: &DeviceScope,
     request: &RepairRequest,
     limits: &Limits,
     now: DateTime<Utc>,
 ) -> Result<RepairResponse, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction(Mode::Write)?;
+    let ids: Vec<String> = request.messages.iter().map(|(id, _)| uuid::Uuid::from_bytes(*id).to_string()).collect();
+    tx.lock_docs(&ids)?;
     let epoch = store::epoch(&tx)?;
     let cursor = store::last_seq(&tx)?;
     let listed: HashMap<[u8; 16], &DocMeta> = request.docs.iter().map(|(m, _)| (m.id, m)).collect();
@@ -198,7 +203,7 @@ fn exchange(
 /// the two sides still differ.
 #[allow(clippy::too_many_arguments)]
 fn exchange_one(
-    conn: &Connection,
+    conn: &Conn,
     device: &DeviceScope,
     id: [u8; 16],
     bytes: &[u8],

@@ -8,9 +8,9 @@
 //! letters, its QR code, the last day it may be used and what to do. No committee name,
 //! no person: what the code grants is decided by the server when the code arrives.
 
+use crate::db::Conn;
 use ccs_core::relay::{PublicKeys, Slip};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
 use crate::enrollment::{self, EnrollError, Grant, IssuedCode};
 use crate::store;
@@ -20,7 +20,7 @@ pub const DEFAULT_VALIDITY_DAYS: i64 = 90;
 
 /// Issues a code for `grant` and the slip that carries it.
 pub fn issue(
-    conn: &Connection,
+    conn: &Conn,
     grant: &Grant,
     address: &str,
     server_keys: &PublicKeys,

@@ -10,55 +10,57 @@
 //! does not load is ignored (the whole log is replayed) and replaced at the next
 //! refresh.
 
+use crate::db::Conn;
+use crate::store::StoreError;
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::RecordId;
-use rusqlite::{Connection, OptionalExtension};
-
-use crate::store::StoreError;
 
 /// A document gets a new snapshot once this many log entries follow its last one: a
 /// rebuild then applies at most this many entries after loading the snapshot.
 pub const REFRESH_AFTER: i64 = 8;
 
 /// The document as its log rows make it, starting from its snapshot when it has one.
-pub fn load(conn: &Connection, id: &RecordId) -> Result<RecordDoc, StoreError> {
+pub fn load(conn: &Conn, id: &RecordId) -> Result<RecordDoc, StoreError> {
     let key = id.to_string();
-    let saved: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached("SELECT upto_seq, bytes FROM doc_snapshots WHERE doc_id = ?1")?
-        .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let saved: Option<(i64, Vec<u8>)> =
+        conn.query_opt("SELECT upto_seq, bytes FROM doc_snapshots WHERE doc_id = ?1", [&key], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     let (mut doc, after) = match saved.and_then(|(upto, bytes)| Some((RecordDoc::load_stored(&bytes).ok()?, upto))) {
         Some((doc, upto)) => (doc, upto),
         None => (RecordDoc::empty(), 0),
     };
-    let mut stmt = conn.prepare_cached("SELECT seq, bytes FROM log WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq")?;
-    let mut rows = stmt.query(rusqlite::params![key, after])?;
-    while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
-        let bytes: Vec<u8> = row.get(1)?;
-        doc.apply(&bytes).map_err(|e| StoreError::Corrupt(format!("log entry {seq}: {e}")))?;
-    }
+    conn.query_each(
+        "SELECT seq, bytes FROM log WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq",
+        crate::params![key, after],
+        |row| -> Result<bool, StoreError> {
+            let seq: i64 = row.get(0)?;
+            let bytes: Vec<u8> = row.get(1)?;
+            doc.apply(&bytes).map_err(|e| StoreError::Corrupt(format!("log entry {seq}: {e}")))?;
+            Ok(true)
+        },
+    )?;
     Ok(doc)
 }
 
 /// Saves a new snapshot of the document when [`REFRESH_AFTER`] entries or more follow
 /// its last one. Run by the writer inside its transaction.
-pub fn refresh(conn: &Connection, id: &RecordId) -> Result<bool, StoreError> {
+pub fn refresh(conn: &Conn, id: &RecordId) -> Result<bool, StoreError> {
     let key = id.to_string();
-    let (behind, last): (i64, i64) = conn
-        .prepare_cached(
-            "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM log
-             WHERE doc_id = ?1 AND seq > COALESCE((SELECT upto_seq FROM doc_snapshots WHERE doc_id = ?1), 0)",
-        )?
-        .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (behind, last): (i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM log
+         WHERE doc_id = ?1 AND seq > COALESCE((SELECT upto_seq FROM doc_snapshots WHERE doc_id = ?1), 0)",
+        [&key],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     if behind < REFRESH_AFTER {
         return Ok(false);
     }
     let mut doc = load(conn, id)?;
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO doc_snapshots (doc_id, upto_seq, bytes) VALUES (?1, ?2, ?3)
          ON CONFLICT (doc_id) DO UPDATE SET upto_seq = excluded.upto_seq, bytes = excluded.bytes",
-    )?
-    .execute(rusqlite::params![key, last, doc.save()])?;
+        crate::params![key, last, doc.save()],
+    )?;
     Ok(true)
 }

@@ -18,6 +18,8 @@ use std::time::Duration;
 use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+use crate::db::{self, postgres::PgPool, Conn};
+
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "server.db";
 
@@ -31,6 +33,10 @@ const IDLE_CONNECTIONS: usize = 8;
 
 /// Concurrent database work when not configured ([`Store::with_gate`]).
 const DEFAULT_SLOTS: usize = 16;
+
+/// PostgreSQL connections per server instance (the work slots above bound how many are
+/// busy at once).
+const PG_CONNECTIONS: usize = 16;
 
 /// Schema migrations, applied in order; `user_version` is the number applied. Only ever
 /// add to this list: a shipped migration is never edited, so every server file in the
@@ -217,7 +223,7 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Db(#[from] db::Error),
     #[error("data directory {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("the database was written by a newer server (schema {found}; this build knows {known})")]
@@ -231,10 +237,69 @@ pub enum StoreError {
     Overloaded,
 }
 
-/// The database of one data directory, with idle connections ready for reuse.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(db::Error::Sqlite(e))
+    }
+}
+
+impl StoreError {
+    /// Whether the database asked to come back later (answered `server.busy`).
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Db(e) => e.is_busy(),
+            StoreError::Overloaded => true,
+            _ => false,
+        }
+    }
+}
+
+/// Where a server keeps its data: the data directory (the SQLite file, and on
+/// PostgreSQL nothing but what the administrator puts there), and the PostgreSQL
+/// database when one is configured (`--database`, `CCS_DATABASE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub data_dir: PathBuf,
+    /// A `postgres://` URL or `host=… user=… dbname=…`; `None`: the embedded SQLite.
+    pub database: Option<String>,
+}
+
+impl Location {
+    pub fn sqlite(data_dir: impl Into<PathBuf>) -> Location {
+        Location { data_dir: data_dir.into(), database: None }
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(p: &Path) -> Location {
+        Location::sqlite(p)
+    }
+}
+impl From<&PathBuf> for Location {
+    fn from(p: &PathBuf) -> Location {
+        Location::sqlite(p.clone())
+    }
+}
+impl From<PathBuf> for Location {
+    fn from(p: PathBuf) -> Location {
+        Location::sqlite(p)
+    }
+}
+impl From<&Location> for Location {
+    fn from(l: &Location) -> Location {
+        l.clone()
+    }
+}
+
+enum Backend {
+    Sqlite { path: PathBuf, idle: Mutex<Vec<Connection>> },
+    Postgres(PgPool),
+}
+
+/// The database of one server, with idle connections ready for reuse.
 pub struct Store {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    backend: Backend,
+    location: Location,
     /// Slots for database work ([`Store::run`]): one device's heavy pushes cannot take
     /// every blocking thread; the others queue for `queue_wait`, then are told busy.
     gate: Arc<tokio::sync::Semaphore>,
@@ -243,39 +308,26 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Store").field("data_dir", &self.location.data_dir).finish_non_exhaustive()
     }
 }
 
 impl Store {
-    /// Opens (creating if needed) the database in `data_dir`, applies pending
-    /// migrations and makes the log epoch on first start.
-    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        create_private_dir(data_dir)?;
-        let path = data_dir.join(DB_FILE);
-        // Switching a new database to WAL needs an exclusive lock, and SQLite answers
-        // "busy" at once there instead of waiting (seen when `serve` and an admin
-        // command open a fresh data directory together): retry for a while.
-        let mut attempts = 0;
-        let conn = loop {
-            let opened = connect(&path).and_then(|mut c| migrate(&mut c).map(|_| c));
-            match opened {
-                Err(StoreError::Sqlite(e))
-                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) && attempts < 100 =>
-                {
-                    attempts += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => break other?,
-            }
+    /// Opens (creating if needed) the server's database, applies pending migrations
+    /// and makes the log epoch on first start: the SQLite file in the data directory,
+    /// or the configured PostgreSQL database.
+    pub fn open(at: impl Into<Location>) -> Result<Store, StoreError> {
+        let location = at.into();
+        let backend = match &location.database {
+            None => open_sqlite(&location.data_dir)?,
+            Some(url) => open_postgres(url)?,
         };
-        let store = Store {
-            path,
-            idle: Mutex::new(vec![conn]),
+        Ok(Store {
+            backend,
+            location,
             gate: Arc::new(tokio::sync::Semaphore::new(DEFAULT_SLOTS)),
             queue_wait: Duration::from_secs(10),
-        };
-        Ok(store)
+        })
     }
 
     /// Bounds concurrent database work to `slots`; a request waits at most `queue_wait`
@@ -286,16 +338,36 @@ impl Store {
         self
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    pub fn kind(&self) -> db::Kind {
+        match self.backend {
+            Backend::Sqlite { .. } => db::Kind::Sqlite,
+            Backend::Postgres(_) => db::Kind::Postgres,
+        }
+    }
+
+    /// The SQLite file (`None` on PostgreSQL).
+    pub fn path(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => Some(path),
+            Backend::Postgres(_) => None,
+        }
     }
 
     /// A connection for the caller's exclusive use, returned to the pool on drop.
     pub fn conn(&self) -> Result<Pooled<'_>, StoreError> {
-        let reused = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
-        let conn = match reused {
-            Some(c) => c,
-            None => connect(&self.path)?,
+        let conn = match &self.backend {
+            Backend::Sqlite { path, idle } => {
+                let reused = idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+                match reused {
+                    Some(c) => Conn::Sqlite(c),
+                    None => Conn::Sqlite(connect(path)?),
+                }
+            }
+            Backend::Postgres(pool) => Conn::Postgres(pool.get()?),
         };
         Ok(Pooled { store: self, conn: Some(conn) })
     }
@@ -306,7 +378,7 @@ impl Store {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
     {
         let store = Arc::clone(self);
         let span = tracing::Span::current();
@@ -327,22 +399,22 @@ impl Store {
     }
 }
 
-/// A pooled connection; derefs to [`Connection`].
+/// A pooled connection; derefs to [`Conn`].
 pub struct Pooled<'a> {
     store: &'a Store,
-    conn: Option<Connection>,
+    conn: Option<Conn>,
 }
 
 impl std::ops::Deref for Pooled<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
         // Only `drop` takes the connection out.
         self.conn.as_ref().unwrap_or_else(|| unreachable!("pooled connection used after drop"))
     }
 }
 
 impl std::ops::DerefMut for Pooled<'_> {
-    fn deref_mut(&mut self) -> &mut Connection {
+    fn deref_mut(&mut self) -> &mut Conn {
         self.conn.as_mut().unwrap_or_else(|| unreachable!("pooled connection used after drop"))
     }
 }
@@ -350,16 +422,56 @@ impl std::ops::DerefMut for Pooled<'_> {
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        // A connection left inside a transaction (a panic mid-request) is not reused.
-        if !conn.is_autocommit() {
-            return;
-        }
-        if let Ok(mut idle) = self.store.idle.lock() {
-            if idle.len() < IDLE_CONNECTIONS {
-                idle.push(conn);
+        match conn {
+            // A connection left inside a transaction (a panic mid-request) is not reused.
+            Conn::Sqlite(c) if c.is_autocommit() => {
+                if let Backend::Sqlite { idle, .. } = &self.store.backend {
+                    if let Ok(mut idle) = idle.lock() {
+                        if idle.len() < IDLE_CONNECTIONS {
+                            idle.push(c);
+                        }
+                    }
+                }
             }
+            Conn::Sqlite(_) => {}
+            Conn::Postgres(c) => c.release(),
         }
     }
+}
+
+fn open_sqlite(data_dir: &Path) -> Result<Backend, StoreError> {
+    create_private_dir(data_dir)?;
+    let path = data_dir.join(DB_FILE);
+    // Switching a new database to WAL needs an exclusive lock, and SQLite answers
+    // "busy" at once there instead of waiting (seen when `serve` and an admin
+    // command open a fresh data directory together): retry for a while.
+    let mut attempts = 0;
+    let conn = loop {
+        let opened = connect(&path).and_then(|mut c| migrate(&mut c).map(|_| c));
+        match opened {
+            Err(StoreError::Db(db::Error::Sqlite(e)))
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) && attempts < 100 =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other?,
+        }
+    };
+    Ok(Backend::Sqlite { path, idle: Mutex::new(vec![conn]) })
+}
+
+fn open_postgres(url: &str) -> Result<Backend, StoreError> {
+    let pool = PgPool::connect(url, PG_CONNECTIONS)?;
+    let mut conn = Conn::Postgres(pool.get()?);
+    if let Conn::Postgres(c) = &mut conn {
+        if let Err(found) = c.migrate()? {
+            return Err(StoreError::NewerSchema { found, known: db::postgres::known_version() });
+        }
+    }
+    ensure_epoch(&mut conn)?;
+    drop(conn);
+    Ok(Backend::Postgres(pool))
 }
 
 /// Makes the data directory private (owner only, 0700): it holds token hashes and
@@ -424,23 +536,43 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     if epoch.is_none() {
         // A new log gets a new epoch, so devices holding a cursor into another log (an
         // older server, a restored backup of a different one) know to repair.
-        let mut fresh = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut fresh);
-        tx.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?1)", [fresh.as_slice()])?;
+        tx.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?1)", [fresh_epoch().as_slice()])?;
     }
     tx.commit()?;
     Ok(())
 }
 
+fn fresh_epoch() -> [u8; 16] {
+    let mut fresh = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut fresh);
+    fresh
+}
+
+/// Makes the epoch of a new PostgreSQL log (two instances starting together agree on
+/// the first one written).
+fn ensure_epoch(conn: &mut Conn) -> Result<(), StoreError> {
+    conn.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?1) ON CONFLICT (key) DO NOTHING", [fresh_epoch()])?;
+    Ok(())
+}
+
+/// Gives the log a new epoch: every device's cursor is then into another log, and it
+/// repairs. For a PostgreSQL database restored from a dump, whose log may be shorter
+/// than what devices were served (`ccs-sync-server new-epoch`).
+pub fn new_epoch(conn: &Conn) -> Result<[u8; 16], StoreError> {
+    let fresh = fresh_epoch();
+    conn.execute("UPDATE meta SET value = ?1 WHERE key = 'epoch'", [fresh])?;
+    Ok(fresh)
+}
+
 /// The epoch of this server's log.
-pub fn epoch(conn: &Connection) -> Result<[u8; 16], StoreError> {
-    let bytes: Vec<u8> = conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?;
+pub fn epoch(conn: &Conn) -> Result<[u8; 16], StoreError> {
+    let bytes: Vec<u8> = conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", (), |r| r.get(0))?;
     bytes.try_into().map_err(|_| StoreError::Corrupt("epoch is not 16 bytes".into()))
 }
 
 /// The last sequence number of the log (0 when empty).
-pub fn last_seq(conn: &Connection) -> Result<u64, StoreError> {
-    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
+pub fn last_seq(conn: &Conn) -> Result<u64, StoreError> {
+    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", (), |r| r.get(0))?;
     Ok(seq.max(0) as u64)
 }
 
@@ -469,7 +601,7 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let conn = store.conn().unwrap();
         assert_eq!(epoch(&conn).unwrap(), first);
-        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let version: u32 = conn.query_row("PRAGMA user_version", (), |r| r.get(0)).unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
         assert_eq!(last_seq(&conn).unwrap(), 0);
     }

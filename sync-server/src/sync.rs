@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
+use crate::db::Conn;
 use ccs_core::sync::scope::DeviceScope;
 use ccs_core::sync::wire::{DocPush, SyncRequest, SyncResponse};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
 use crate::push::Planned;
 use crate::store::{self, Store, StoreError};
@@ -20,7 +20,7 @@ use crate::{pull, push, relay, Limits};
 
 /// Answers one sync request of `device`.
 pub fn round(
-    conn: &mut Connection,
+    conn: &mut Conn,
     device: &DeviceScope,
     request: &SyncRequest,
     limits: &Limits,
@@ -45,7 +45,7 @@ pub fn round(
 /// This log's epoch when the device's cursor belongs to it; otherwise the answer that
 /// sends the device to repair.
 fn check_cursor(
-    conn: &Connection,
+    conn: &Conn,
     device: &DeviceScope,
     request: &SyncRequest,
 ) -> Result<Result<[u8; 16], SyncResponse>, StoreError> {

@@ -33,10 +33,10 @@ use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 
+use crate::db::{Conn, Mode};
 use ccs_core::sync::scope::DeviceScope;
 use ccs_core::sync::wire::{DocPush, PushResult};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, TransactionBehavior};
 
 use crate::push::{self, Planned};
 use crate::store::{Store, StoreError};
@@ -149,10 +149,10 @@ fn run(store: &Store, jobs: &Receiver<Job>, max_batch: usize) {
 }
 
 /// Files one batch; false when the connection is left in an unknown state.
-fn batch(conn: &mut Connection, first: Job, jobs: &Receiver<Job>, max_batch: usize) -> bool {
+fn batch(conn: &mut Conn, first: Job, jobs: &Receiver<Job>, max_batch: usize) -> bool {
     // The lock first: requests that queue while the writer waits for it (an admin
     // command or a relay push holding it) join this batch.
-    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+    let tx = match conn.transaction(Mode::Write) {
         Ok(tx) => tx,
         Err(e) => {
             let mut waiting = vec![first];
@@ -168,9 +168,9 @@ fn batch(conn: &mut Connection, first: Job, jobs: &Receiver<Job>, max_batch: usi
         let span = batch[i].span.clone();
         let _in_request = span.enter();
         let outcome = file_job(&tx, &mut batch[i]);
-        if outcome.is_err() && tx.is_autocommit() {
-            // SQLite rolled the whole transaction back on its own (a full disk, an I/O
-            // error): what the batch filed so far is gone too.
+        if outcome.is_err() && tx.is_idle() {
+            // The database rolled the whole transaction back on its own (SQLite on a
+            // full disk or an I/O error): what the batch filed so far is gone too.
             let e = outcome.err().unwrap_or_else(|| StoreError::Internal("transaction lost".into()));
             tracing::error!(error = %e, "write transaction lost: the whole batch is refused");
             drop(tx);
@@ -196,13 +196,13 @@ fn batch(conn: &mut Connection, first: Job, jobs: &Receiver<Job>, max_batch: usi
             let e = StoreError::from(e);
             tracing::error!(error = %e, requests = size, "batch commit failed");
             answer_all(batch, &e);
-            conn.is_autocommit()
+            conn.is_idle()
         }
     }
 }
 
 /// Files one request inside a savepoint: its error (or panic) undoes its own rows only.
-fn file_job(tx: &Connection, job: &mut Job) -> Result<Vec<PushResult>, StoreError> {
+fn file_job(tx: &Conn, job: &mut Job) -> Result<Vec<PushResult>, StoreError> {
     tx.execute_batch("SAVEPOINT request")?;
     let plans = std::mem::take(&mut job.plans);
     let filed = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -211,13 +211,13 @@ fn file_job(tx: &Connection, job: &mut Job) -> Result<Vec<PushResult>, StoreErro
     .unwrap_or_else(|_| Err(StoreError::Internal("filing a request panicked".into())));
     match filed {
         Ok(results) => {
-            tx.execute_batch("RELEASE request")?;
+            tx.execute_batch("RELEASE SAVEPOINT request")?;
             Ok(results)
         }
         Err(e) => {
             tracing::warn!(error = %e, "request not filed; the rest of the batch goes on");
-            if !tx.is_autocommit() {
-                tx.execute_batch("ROLLBACK TO request; RELEASE request")?;
+            if !tx.is_idle() {
+                tx.execute_batch("ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request")?;
             }
             Err(e)
         }
@@ -227,12 +227,17 @@ fn file_job(tx: &Connection, job: &mut Job) -> Result<Vec<PushResult>, StoreErro
 /// Refreshes the compacted snapshots of the documents the batch filed
 /// ([`crate::snapshots`]), in the batch's transaction (so a snapshot never runs ahead
 /// of the committed log). A cache: its failure is logged and undone, the pushes stand.
-fn refresh_snapshots(tx: &Connection, batch: &[Job], outcomes: &[Result<Vec<PushResult>, StoreError>]) {
+fn refresh_snapshots(tx: &Conn, batch: &[Job], outcomes: &[Result<Vec<PushResult>, StoreError>]) {
     let mut ids = std::collections::BTreeSet::new();
     for (job, outcome) in batch.iter().zip(outcomes) {
         if outcome.is_ok() {
             ids.extend(job.pushes.iter().map(|p| ccs_core::model::RecordId(uuid::Uuid::from_bytes(p.meta.id))));
         }
+    }
+    if tx.kind() != crate::db::Kind::Sqlite {
+        // Snapshots count log rows by `seq`, which PostgreSQL numbers after commit: there
+        // a document is rebuilt from its rows in insertion order ([`crate::log::load_doc`]).
+        return;
     }
     let refreshed = (|| -> Result<usize, StoreError> {
         tx.execute_batch("SAVEPOINT snapshots")?;
@@ -240,7 +245,7 @@ fn refresh_snapshots(tx: &Connection, batch: &[Job], outcomes: &[Result<Vec<Push
         for id in &ids {
             n += usize::from(crate::snapshots::refresh(tx, id)?);
         }
-        tx.execute_batch("RELEASE snapshots")?;
+        tx.execute_batch("RELEASE SAVEPOINT snapshots")?;
         Ok(n)
     })();
     match refreshed {
@@ -248,8 +253,8 @@ fn refresh_snapshots(tx: &Connection, batch: &[Job], outcomes: &[Result<Vec<Push
         Ok(_) => {}
         Err(e) => {
             tracing::warn!(error = %e, "refreshing document snapshots failed; the log is unchanged");
-            if !tx.is_autocommit() {
-                let _ = tx.execute_batch("ROLLBACK TO snapshots; RELEASE snapshots");
+            if !tx.is_idle() {
+                let _ = tx.execute_batch("ROLLBACK TO SAVEPOINT snapshots; RELEASE SAVEPOINT snapshots");
             }
         }
     }
@@ -265,12 +270,10 @@ fn answer_all(jobs: Vec<Job>, e: &StoreError) {
 /// A copy of `e` for each request of a failed batch: the busy and constraint codes are
 /// kept, so the device is told busy (and retries) when the lock was the cause.
 fn copy_error(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::Sqlite(rusqlite::Error::SqliteFailure(code, message)) => {
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(*code, message.clone()))
-        }
-        StoreError::Overloaded => StoreError::Overloaded,
-        other => StoreError::Internal(other.to_string()),
+    if e.is_busy() {
+        StoreError::Overloaded
+    } else {
+        StoreError::Internal(e.to_string())
     }
 }
 
@@ -281,13 +284,19 @@ mod tests {
 
     #[test]
     fn a_batch_refused_for_a_locked_database_is_answered_busy_to_each_request() {
-        let busy = StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None));
+        let busy = StoreError::Db(crate::db::Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(5),
+            None,
+        )));
         for e in [copy_error(&busy), copy_error(&StoreError::Overloaded)] {
             let answer = AppError::from(e);
             assert_eq!((answer.status().as_u16(), answer.code().as_str()), (503, "server.busy"));
             assert_eq!(answer.retry_after_secs(), Some(RETRY_AFTER_SECS));
         }
-        let constraint = StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(19), None));
+        let constraint = StoreError::Db(crate::db::Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(19),
+            None,
+        )));
         assert_eq!(AppError::from(copy_error(&constraint)).code().as_str(), "server.internal");
     }
 }

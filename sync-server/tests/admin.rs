@@ -11,18 +11,20 @@ use ccs_sync_server::committees::RegistryError;
 use ccs_sync_server::devices::Revocation;
 use chrono::Utc;
 use common::*;
+use rstest::rstest;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
 }
 
-#[test]
-fn devices_are_listed_and_revoked() {
+#[rstest]
+fn devices_are_listed_and_revoked(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let member = server.enroll(Role::Member, Some(goundam()), None);
     let facilitator = server.enroll(Role::Facilitator, None, Some("gao"));
-    let devices = admin::list_devices(&server.dir()).unwrap();
+    let devices = admin::list_devices(server.at()).unwrap();
     assert_eq!(devices.len(), 2);
     let m = devices.iter().find(|d| d.id == member.id.to_string()).unwrap();
     assert_eq!(
@@ -35,35 +37,50 @@ fn devices_are_listed_and_revoked() {
 
     let dir = server.dir();
     let id = member.id.to_string();
-    assert_eq!(admin::revoke_device(&dir, &id.to_uppercase(), Utc::now()).unwrap(), Revocation::Revoked);
-    assert_eq!(admin::revoke_device(&dir, &id, Utc::now()).unwrap(), Revocation::AlreadyRevoked);
-    assert_eq!(admin::revoke_device(&dir, "nobody", Utc::now()).unwrap(), Revocation::UnknownDevice);
-    let devices = admin::list_devices(&dir).unwrap();
+    let at = server.at();
+    assert_eq!(admin::revoke_device(&at, &id.to_uppercase(), Utc::now()).unwrap(), Revocation::Revoked);
+    assert_eq!(admin::revoke_device(&at, &id, Utc::now()).unwrap(), Revocation::AlreadyRevoked);
+    assert_eq!(admin::revoke_device(&at, "nobody", Utc::now()).unwrap(), Revocation::UnknownDevice);
+    let devices = admin::list_devices(&at).unwrap();
     assert!(devices.iter().find(|d| d.id == id).unwrap().revoked_at.is_some());
 
     // The same through the binary, against the running server's directory.
-    let out = bin().args(["devices", "list", "--json"]).env("CCS_DATA", &dir).output().unwrap();
+    let out =
+        bin().args(["devices", "list", "--json"]).args(server.database_args()).env("CCS_DATA", &dir).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
-    let out = bin().arg("--data").arg(&dir).args(["devices", "list"]).output().unwrap();
+    let out = bin().arg("--data").arg(&dir).args(server.database_args()).args(["devices", "list"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains(&facilitator.id.to_string()) && text.contains("region gao"), "{text}");
-    let out = bin().arg("--data").arg(&dir).args(["devices", "revoke", &facilitator.id.to_string()]).output().unwrap();
+    let out = bin()
+        .arg("--data")
+        .arg(&dir)
+        .args(server.database_args())
+        .args(["devices", "revoke", &facilitator.id.to_string()])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let out = bin().arg("--data").arg(&dir).args(["devices", "revoke", "nobody"]).output().unwrap();
+    let out = bin()
+        .arg("--data")
+        .arg(&dir)
+        .args(server.database_args())
+        .args(["devices", "revoke", "nobody"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no enrolled device"));
 }
 
-#[test]
-fn committee_import_refuses_bad_files_whole() {
+#[rstest]
+fn committee_import_refuses_bad_files_whole(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     let dir = server.dir();
     let file = dir.join("bad.json");
     std::fs::write(&file, "[{\"id\": \"x\"").unwrap();
     assert!(matches!(
-        admin::import_committees(&dir, &file, Utc::now()),
+        admin::import_committees(server.at(), &file, Utc::now()),
         Err(AdminError::Registry(RegistryError::Parse(_)))
     ));
     std::fs::write(
@@ -75,10 +92,10 @@ fn committee_import_refuses_bad_files_whole() {
         .to_string(),
     )
     .unwrap();
-    let err = admin::import_committees(&dir, &file, Utc::now()).unwrap_err();
+    let err = admin::import_committees(server.at(), &file, Utc::now()).unwrap_err();
     assert!(matches!(err, AdminError::Registry(RegistryError::Invalid { index: 2, .. })), "{err}");
     assert!(err.to_string().contains("atlantis"));
-    let missing = admin::import_committees(&dir, &dir.join("nope.json"), Utc::now()).unwrap_err();
+    let missing = admin::import_committees(server.at(), &dir.join("nope.json"), Utc::now()).unwrap_err();
     assert!(matches!(missing, AdminError::ReadFile { .. }));
 
     // Nothing was imported: a Tombouctou facilitator gets nothing from Goundam.
@@ -89,7 +106,14 @@ fn committee_import_refuses_bad_files_whole() {
     assert!(facilitator.pulled_docs().is_empty());
 
     // The binary reports the error and fails; a good file then routes Goundam.
-    let out = bin().arg("--data").arg(&dir).args(["committees", "import"]).arg(&file).output().unwrap();
+    let out = bin()
+        .arg("--data")
+        .arg(&dir)
+        .args(server.database_args())
+        .args(["committees", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("committee #2"));
     server.import_committees();
@@ -112,10 +136,11 @@ fn backup_while_serving_holds_the_log() {
         member
     });
     let file = server.dir().join("backup-1.db");
-    let out = bin().arg("--data").arg(server.dir()).arg("backup").arg(&file).output().unwrap();
+    let out =
+        bin().arg("--data").arg(server.dir()).args(server.database_args()).arg("backup").arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let _member = pusher.join().unwrap();
-    assert!(matches!(admin::backup(&server.dir(), &file), Err(AdminError::BackupExists(_))));
+    assert!(matches!(admin::backup(server.at(), &file), Err(AdminError::BackupExists(_))));
 
     let copy = rusqlite::Connection::open(&file).unwrap();
     let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
@@ -127,7 +152,7 @@ fn backup_while_serving_holds_the_log() {
 
     // A backup taken once the pushes are done holds all of them, and opens as a server.
     let file = server.dir().join("backup-2.db");
-    admin::backup(&server.dir(), &file).unwrap();
+    admin::backup(server.at(), &file).unwrap();
     let restored = tempfile::tempdir().unwrap();
     std::fs::copy(&file, restored.path().join(ccs_sync_server::store::DB_FILE)).unwrap();
     let again = TestServer::on(restored, ccs_sync_server::Limits::default());
@@ -226,7 +251,8 @@ fn backups_and_the_data_directory_are_private() {
     let server = TestServer::start();
     server.import_committees();
     let file = server.dir().join("backup.db");
-    let out = bin().arg("--data").arg(server.dir()).arg("backup").arg(&file).output().unwrap();
+    let out =
+        bin().arg("--data").arg(server.dir()).args(server.database_args()).arg("backup").arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     assert_eq!(std::fs::metadata(server.dir()).unwrap().permissions().mode() & 0o777, 0o700);
@@ -241,8 +267,9 @@ fn backups_and_the_data_directory_are_private() {
 
 /// L4: a device chooses its label; a hostile one (terminal escapes, a forged line,
 /// kilobytes of text) is stored and printed cleaned and bounded.
-#[test]
-fn a_hostile_device_label_is_cleaned_and_bounded() {
+#[rstest]
+fn a_hostile_device_label_is_cleaned_and_bounded(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let code = server.code(Role::Member, Some(goundam()), None);
@@ -250,12 +277,13 @@ fn a_hostile_device_label_is_cleaned_and_bounded() {
     let body = serde_json::json!({"code": code, "device_id": DeviceId::new().to_string(), "label": label}).to_string();
     let (status, bytes) = post(&server.url, "/v1/enroll", None, "application/json", body.as_bytes());
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
-    let devices = admin::list_devices(&server.dir()).unwrap();
+    let devices = admin::list_devices(server.at()).unwrap();
     let stored = devices[0].label.clone().unwrap();
     assert!(stored.chars().all(|c| !c.is_control()), "{stored:?}");
     assert_eq!(stored.chars().count(), ccs_sync_server::enrollment::MAX_LABEL_CHARS);
     assert!(stored.starts_with("[2J[31mAwaxxxxxxxxxx revoked: no"), "{stored:?}");
-    let out = bin().arg("--data").arg(server.dir()).args(["devices", "list"]).output().unwrap();
+    let out =
+        bin().arg("--data").arg(server.dir()).args(server.database_args()).args(["devices", "list"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains('\u{1b}'), "{text:?}");
     assert_eq!(text.lines().count(), 2, "{text}");

@@ -9,6 +9,7 @@ use ccs_sync_server::enrollment::{EnrollResponse, Grant};
 use ccs_sync_server::{admin, Limits};
 use chrono::Utc;
 use common::*;
+use rstest::rstest;
 
 fn enroll_with(server: &TestServer, code: &str, device: DeviceId) -> (u16, Vec<u8>) {
     let body = serde_json::json!({"code": code, "device_id": device.to_string()}).to_string();
@@ -22,8 +23,9 @@ fn still_serving(server: &TestServer, device: &mut TestDevice) {
     assert!(!r.repair_needed);
 }
 
-#[test]
-fn healthz_answers_ok() {
+#[rstest]
+fn healthz_answers_ok(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     assert_eq!(get(&server.url, "/healthz"), (200, "ok".to_string()));
     let (status, body) = get(&server.url, "/nowhere");
@@ -31,8 +33,9 @@ fn healthz_answers_ok() {
     assert_eq!(error_body(body.as_bytes()).code, "request.not_found");
 }
 
-#[test]
-fn enrollment_code_is_exchanged_once_for_a_token() {
+#[rstest]
+fn enrollment_code_is_exchanged_once_for_a_token(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let code = server.code(Role::Member, Some(goundam()), None);
@@ -72,7 +75,7 @@ fn enrollment_code_is_exchanged_once_for_a_token() {
     // An expired code.
     let grant = Grant { role: Role::Reviewer, committee_id: None, region: None, label: None };
     let old = admin::create_enrollment_code(
-        &server.dir(),
+        server.at(),
         &grant,
         chrono::Duration::hours(1),
         Utc::now() - chrono::Duration::hours(2),
@@ -97,8 +100,11 @@ fn enrollment_code_is_exchanged_once_for_a_token() {
     still_serving(&server, &mut member);
 }
 
-#[test]
-fn sync_needs_a_known_unrevoked_token_checked_on_every_request() {
+#[rstest]
+fn sync_needs_a_known_unrevoked_token_checked_on_every_request(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -116,7 +122,7 @@ fn sync_needs_a_known_unrevoked_token_checked_on_every_request() {
 
     // Works, then revoked: the very next request is refused.
     still_serving(&server, &mut member);
-    let revoked = admin::revoke_device(&server.dir(), &member.id.to_string(), Utc::now()).unwrap();
+    let revoked = admin::revoke_device(server.at(), &member.id.to_string(), Utc::now()).unwrap();
     assert_eq!(revoked, ccs_sync_server::devices::Revocation::Revoked);
     let (status, body) = member.sync_raw(&empty);
     assert_eq!((status, error_body(&body).code.as_str()), (403, "auth.revoked"));
@@ -127,8 +133,9 @@ fn sync_needs_a_known_unrevoked_token_checked_on_every_request() {
     still_serving(&server, &mut other);
 }
 
-#[test]
-fn bad_frames_are_refused_with_wire_codes() {
+#[rstest]
+fn bad_frames_are_refused_with_wire_codes(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     let mut reviewer = server.enroll(Role::Reviewer, None, None);
     let good = wire::encode(&SyncRequest { epoch: None, cursor: 0, push: vec![] });
@@ -159,8 +166,9 @@ fn bad_frames_are_refused_with_wire_codes() {
     still_serving(&server, &mut reviewer);
 }
 
-#[test]
-fn oversize_body_is_refused_413() {
+#[rstest]
+fn oversize_body_is_refused_413(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::with_limits(Limits { max_body_bytes: 64 * 1024, ..Limits::default() });
     let mut reviewer = server.enroll(Role::Reviewer, None, None);
     let (status, body) = reviewer.sync_raw(&vec![7u8; 100 * 1024]);
@@ -168,8 +176,9 @@ fn oversize_body_is_refused_413() {
     still_serving(&server, &mut reviewer);
 }
 
-#[test]
-fn too_many_docs_in_one_request_is_refused_422() {
+#[rstest]
+fn too_many_docs_in_one_request_is_refused_422(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::with_limits(Limits { max_docs_per_request: 3, ..Limits::default() });
     server.import_committees();
     let mut reviewer = server.enroll(Role::Reviewer, None, None);
@@ -186,8 +195,11 @@ fn too_many_docs_in_one_request_is_refused_422() {
     assert_eq!(other.pull_all().len(), 3);
 }
 
-#[test]
-fn chunks_that_are_not_changes_refuse_only_their_document() {
+#[rstest]
+fn chunks_that_are_not_changes_refuse_only_their_document(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -211,8 +223,11 @@ fn chunks_that_are_not_changes_refuse_only_their_document() {
     still_serving(&server, &mut member);
 }
 
-#[test]
-fn unknown_kind_or_changed_committee_is_a_meta_mismatch() {
+#[rstest]
+fn unknown_kind_or_changed_committee_is_a_meta_mismatch(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut reviewer = server.enroll(Role::Reviewer, None, None);

@@ -16,6 +16,7 @@ use ccs_sync_server::enrollment::{EnrollResponse, Grant};
 use ccs_sync_server::{admin, Limits};
 use chrono::Utc;
 use common::*;
+use rstest::rstest;
 
 /// A device enrolled with relay keys, as a member's app does it.
 struct KeyedDevice {
@@ -125,8 +126,11 @@ fn submitted_session(device: DeviceId) -> LocalDoc {
     s
 }
 
-#[test]
-fn a_members_bundle_carried_by_the_facilitator_reaches_a_colleagues_direct_sync() {
+#[rstest]
+fn a_members_bundle_carried_by_the_facilitator_reaches_a_colleagues_direct_sync(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     let mut s = submitted_session(c.member.device.id);
     let (id, bytes) = c.member.bundle(0, vec![s.push()], vec![]);
@@ -137,8 +141,11 @@ fn a_members_bundle_carried_by_the_facilitator_reaches_a_colleagues_direct_sync(
     assert_eq!(c.colleague.pulled_docs(), vec![s.id()]);
 }
 
-#[test]
-fn the_same_bundle_brought_twice_gets_the_same_receipt_and_is_applied_once() {
+#[rstest]
+fn the_same_bundle_brought_twice_gets_the_same_receipt_and_is_applied_once(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     let mut s = submitted_session(c.member.device.id);
     let (_, bytes) = c.member.bundle(0, vec![s.push()], vec![]);
@@ -154,17 +161,20 @@ fn the_same_bundle_brought_twice_gets_the_same_receipt_and_is_applied_once() {
     assert_eq!(c.member.open(&back.bundles[0].bytes).receipts.len(), 1);
 }
 
-#[test]
-fn a_revoked_members_bundle_is_refused_quarantined_and_listed() {
+#[rstest]
+fn a_revoked_members_bundle_is_refused_quarantined_and_listed(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     let mut s = submitted_session(c.member.device.id);
     let (id, bytes) = c.member.bundle(0, vec![s.push()], vec![]);
-    admin::revoke_device(&c.server.dir(), &c.member.device.id.to_string(), Utc::now()).unwrap();
+    admin::revoke_device(c.server.at(), &c.member.device.id.to_string(), Utc::now()).unwrap();
     let receipt = carry(&c.facilitator, &bytes);
     refused(&receipt, "bundle.revoked_signer");
     assert_eq!(receipt.bundle, hex::encode(id));
     assert!(c.colleague.pull_all().is_empty(), "nothing of it applied");
-    let listed = admin::relay_quarantine(&c.server.dir()).unwrap();
+    let listed = admin::relay_quarantine(c.server.at()).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].code, "bundle.revoked_signer");
     assert_eq!(listed[0].device, Some(c.member.device.id.to_string()));
@@ -175,8 +185,9 @@ fn a_revoked_members_bundle_is_refused_quarantined_and_listed() {
     assert!(outbox(&c.facilitator, vec![c.member.id()]).bundles.is_empty());
 }
 
-#[test]
-fn a_bundle_signed_by_an_unknown_key_is_refused() {
+#[rstest]
+fn a_bundle_signed_by_an_unknown_key_is_refused(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     // A device the server never enrolled, and an enrolled one that never registered keys.
     let stranger = KeyedDevice {
@@ -208,7 +219,7 @@ fn a_bundle_signed_by_an_unknown_key_is_refused() {
     let (_, bytes) = epoch2.bundle(0, vec![s.push()], vec![]);
     refused(&carry(&c.facilitator, &bytes), "bundle.unknown_signer");
     assert!(c.colleague.pull_all().is_empty());
-    assert_eq!(admin::relay_quarantine(&c.server.dir()).unwrap().len(), 3);
+    assert_eq!(admin::relay_quarantine(c.server.at()).unwrap().len(), 3);
 }
 
 fn clone_device(d: &TestDevice) -> TestDevice {
@@ -235,8 +246,11 @@ fn resign(bytes: &[u8], signer: &DeviceKeys, sender: Sender, id: [u8; 16]) -> Ve
     out
 }
 
-#[test]
-fn a_courier_resigning_a_members_ciphertext_is_refused_and_nothing_applied() {
+#[rstest]
+fn a_courier_resigning_a_members_ciphertext_is_refused_and_nothing_applied(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     let courier = enroll_keyed(&c.server, Role::Member, Some(goundam()), None);
     let mut s = submitted_session(c.member.device.id);
@@ -259,8 +273,11 @@ fn a_courier_resigning_a_members_ciphertext_is_refused_and_nothing_applied() {
     assert_eq!(down.receipts.iter().map(|r| (r.bundle, r.refused.clone())).collect::<Vec<_>>(), vec![(id, None)]);
 }
 
-#[test]
-fn a_members_bundle_sealed_to_another_servers_key_is_refused_and_the_member_told() {
+#[rstest]
+fn a_members_bundle_sealed_to_another_servers_key_is_refused_and_the_member_told(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let c = cast();
     let mut s = submitted_session(c.member.device.id);
     let elsewhere = KeyedDevice { server: DeviceKeys::generate(1).public(), ..clone_keyed(&c.member) };
@@ -292,8 +309,11 @@ fn clone_keyed(d: &KeyedDevice) -> KeyedDevice {
     }
 }
 
-#[test]
-fn a_members_bundle_touching_another_committees_record_gets_scope_outside_in_its_receipt() {
+#[rstest]
+fn a_members_bundle_touching_another_committees_record_gets_scope_outside_in_its_receipt(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let c = cast();
     let me = c.member.device.id;
     let mut own = submitted_session(me);
@@ -315,8 +335,7 @@ fn a_members_bundle_touching_another_committees_record_gets_scope_outside_in_its
 /// A slip printed for Goundam, and a device's first bundle enrolling with it.
 fn slip(server: &TestServer, valid_for: chrono::Duration) -> Slip {
     let grant = Grant { role: Role::Member, committee_id: Some(goundam()), region: None, label: None };
-    let (_, slip) =
-        admin::create_slip(&server.dir(), &grant, "https://crss.example.ml", valid_for, Utc::now()).unwrap();
+    let (_, slip) = admin::create_slip(server.at(), &grant, "https://crss.example.ml", valid_for, Utc::now()).unwrap();
     Slip::parse(&slip.to_text()).unwrap()
 }
 
@@ -337,8 +356,11 @@ fn enrolling_bundle(slip: &Slip, device: DeviceId, keys: &DeviceKeys, push: Vec<
     seal_up(&payload, keys, &slip.server_keys, slip.epoch, 1, 1).unwrap()
 }
 
-#[test]
-fn a_device_enrolled_offline_from_a_slip_is_enrolled_through_a_courier_once() {
+#[rstest]
+fn a_device_enrolled_offline_from_a_slip_is_enrolled_through_a_courier_once(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     let slip = slip(&c.server, chrono::Duration::days(90));
     assert_eq!(slip.valid_until, (Utc::now() + chrono::Duration::days(90) - chrono::Duration::seconds(1)).date_naive());
@@ -386,8 +408,11 @@ fn a_device_enrolled_offline_from_a_slip_is_enrolled_through_a_courier_once() {
     assert_eq!(later.receipts.len(), 1, "only the confirming bundle's own receipt");
 }
 
-#[test]
-fn a_device_enrolled_offline_that_syncs_directly_no_longer_gets_its_grant() {
+#[rstest]
+fn a_device_enrolled_offline_that_syncs_directly_no_longer_gets_its_grant(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let c = cast();
     let slip = slip(&c.server, chrono::Duration::days(90));
     let binta = KeyedDevice {
@@ -411,14 +436,18 @@ fn a_device_enrolled_offline_that_syncs_directly_no_longer_gets_its_grant() {
     assert_eq!(down.enrollment, None, "the token reached the device: no need to carry it again");
 }
 
-#[test]
-fn a_slip_is_printed_by_the_enroll_command_with_its_page() {
+#[rstest]
+fn a_slip_is_printed_by_the_enroll_command_with_its_page(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let page = server.dir().join("fiche.html");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
         .arg("--data")
         .arg(server.dir())
+        .args(server.database_args())
         .args(["enroll", "--role", "member", "--committee", GOUNDAM, "--slip", "--address", "https://crss.example.ml"])
         .arg("--slip-page")
         .arg(&page)
@@ -442,6 +471,7 @@ fn a_slip_is_printed_by_the_enroll_command_with_its_page() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
         .arg("--data")
         .arg(server.dir())
+        .args(server.database_args())
         .args(["enroll", "--role", "member", "--committee", GOUNDAM, "--slip"])
         .env_remove("CCS_PUBLIC_ADDRESS")
         .output()
@@ -450,24 +480,27 @@ fn a_slip_is_printed_by_the_enroll_command_with_its_page() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--address"));
 }
 
-#[test]
-fn the_quarantine_is_listed_by_the_relay_command() {
+#[rstest]
+fn the_quarantine_is_listed_by_the_relay_command(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let c = cast();
     carry(&c.facilitator, b"CCSB\x01\x01garbage");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
         .arg("--data")
         .arg(c.server.dir())
+        .args(c.server.database_args())
         .args(["relay", "quarantine"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("bundle.") && text.contains(&c.facilitator.id.to_string()), "{text}");
-    let seq = admin::relay_quarantine(&c.server.dir()).unwrap()[0].seq;
+    let seq = admin::relay_quarantine(c.server.at()).unwrap()[0].seq;
     let file = c.server.dir().join("q.ccsb");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-sync-server"))
         .arg("--data")
         .arg(c.server.dir())
+        .args(c.server.database_args())
         .args(["relay", "quarantine", "--export", &seq.to_string(), "--out"])
         .arg(&file)
         .output()
@@ -476,8 +509,9 @@ fn the_quarantine_is_listed_by_the_relay_command() {
     assert_eq!(std::fs::read(&file).unwrap(), b"CCSB\x01\x01garbage");
 }
 
-#[test]
-fn an_expired_slip_is_refused_and_kept_in_quarantine() {
+#[rstest]
+fn an_expired_slip_is_refused_and_kept_in_quarantine(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let c = cast();
     let slip = slip(&c.server, chrono::Duration::days(90));
     let awa = DeviceId::new();
@@ -485,15 +519,18 @@ fn an_expired_slip_is_refused_and_kept_in_quarantine() {
     std::fs::write(&file, enrolling_bundle(&slip, awa, &DeviceKeys::generate(1), vec![])).unwrap();
     // Brought to the server on a stick four months later.
     let later = Utc::now() + chrono::Duration::days(120);
-    let receipts = admin::relay_import(&c.server.dir(), &[file], &Limits::default(), later).unwrap();
+    let receipts = admin::relay_import(c.server.at(), &[file], &Limits::default(), later).unwrap();
     refused(&receipts[0].1, "enroll.expired");
-    let listed = admin::relay_quarantine(&c.server.dir()).unwrap();
+    let listed = admin::relay_quarantine(c.server.at()).unwrap();
     assert_eq!((listed[0].code.as_str(), listed[0].courier.as_str()), ("enroll.expired", "admin import"));
-    assert!(!admin::list_devices(&c.server.dir()).unwrap().iter().any(|d| d.id == awa.to_string()));
+    assert!(!admin::list_devices(c.server.at()).unwrap().iter().any(|d| d.id == awa.to_string()));
 }
 
-#[test]
-fn the_return_bundle_carries_the_reviewers_correction_and_not_the_members_own_changes() {
+#[rstest]
+fn the_return_bundle_carries_the_reviewers_correction_and_not_the_members_own_changes(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     let me = c.member.device.id;
     let mut s = submitted_session(me);
@@ -549,8 +586,11 @@ fn the_return_bundle_carries_the_reviewers_correction_and_not_the_members_own_ch
     assert_ne!(again.bundles[0].id, mine[0].id);
 }
 
-#[test]
-fn an_older_up_bundle_arriving_after_a_newer_one_does_not_move_the_cursor_back() {
+#[rstest]
+fn an_older_up_bundle_arriving_after_a_newer_one_does_not_move_the_cursor_back(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     let mut other = submitted_session(c.colleague.id);
     c.colleague.push_ok(vec![other.push()]);
@@ -570,8 +610,11 @@ fn an_older_up_bundle_arriving_after_a_newer_one_does_not_move_the_cursor_back()
     assert!(!down.response.repair_needed);
 }
 
-#[test]
-fn a_cursor_from_another_server_log_gets_repair_needed_in_the_return() {
+#[rstest]
+fn a_cursor_from_another_server_log_gets_repair_needed_in_the_return(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let c = cast();
     let id = bundle::new_id();
     let payload = UpPayload {
@@ -588,8 +631,11 @@ fn a_cursor_from_another_server_log_gets_repair_needed_in_the_return() {
     assert!(down.response.entries.is_empty());
 }
 
-#[test]
-fn key_registration_is_idempotent_replaces_upward_and_refuses_conflicts() {
+#[rstest]
+fn key_registration_is_idempotent_replaces_upward_and_refuses_conflicts(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let c = cast();
     let d = &c.member.device;
     let (status, body) = register_keys(d, &c.member.keys.public());
@@ -613,8 +659,11 @@ fn key_registration_is_idempotent_replaces_upward_and_refuses_conflicts() {
     assert_eq!(serde_json::from_slice::<KeysResponse>(&body).unwrap().server_keys, c.member.server);
 }
 
-#[test]
-fn a_key_replaced_while_a_bundle_is_in_transit_still_verifies_and_returns_go_to_the_new_key() {
+#[rstest]
+fn a_key_replaced_while_a_bundle_is_in_transit_still_verifies_and_returns_go_to_the_new_key(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     let mut s = submitted_session(c.member.device.id);
     let (_, in_transit) = c.member.bundle(0, vec![s.push()], vec![]);
@@ -632,11 +681,12 @@ fn a_key_replaced_while_a_bundle_is_in_transit_still_verifies_and_returns_go_to_
     assert_eq!(down.receipts.len(), 1);
 }
 
-#[test]
-fn the_roster_lists_the_area_keys_and_revoked_devices() {
+#[rstest]
+fn the_roster_lists_the_area_keys_and_revoked_devices(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let c = cast();
     let ansongo_member = enroll_keyed(&c.server, Role::Member, Some(ansongo()), None);
-    admin::revoke_device(&c.server.dir(), &c.member.device.id.to_string(), Utc::now()).unwrap();
+    admin::revoke_device(c.server.at(), &c.member.device.id.to_string(), Utc::now()).unwrap();
     let r = roster(&c.facilitator);
     assert_eq!(r.server_keys, c.member.server);
     assert_eq!(r.epoch, c.member.epoch);
@@ -655,8 +705,11 @@ fn the_roster_lists_the_area_keys_and_revoked_devices() {
     assert!(from_colleague.devices.iter().all(|d| d.device != ansongo_member.id()));
 }
 
-#[test]
-fn a_stick_brought_to_the_server_is_imported_and_answered_with_return_bundles() {
+#[rstest]
+fn a_stick_brought_to_the_server_is_imported_and_answered_with_return_bundles(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast();
     let mut s = submitted_session(c.member.device.id);
     let (_, bytes) = c.member.bundle(0, vec![s.push()], vec![]);
@@ -665,13 +718,13 @@ fn a_stick_brought_to_the_server_is_imported_and_answered_with_return_bundles() 
     let cut = stick.path().join("paquet-b.ccsb");
     std::fs::write(&good, &bytes).unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let receipts = admin::relay_import(&c.server.dir(), &[good, cut], &Limits::default(), Utc::now()).unwrap();
+    let receipts = admin::relay_import(c.server.at(), &[good, cut], &Limits::default(), Utc::now()).unwrap();
     accepted(&receipts[0].1);
     refused(&receipts[1].1, "bundle.truncated");
     assert_eq!(c.colleague.pulled_docs(), vec![s.id()]);
     let out = stick.path().join("retour");
     let written =
-        admin::relay_outbox(&c.server.dir(), &[c.member.device.id.to_string()], &out, &Limits::default(), Utc::now())
+        admin::relay_outbox(c.server.at(), &[c.member.device.id.to_string()], &out, &Limits::default(), Utc::now())
             .unwrap();
     assert_eq!(written.len(), 1);
     let name = written[0].file_name().unwrap().to_str().unwrap().to_string();
@@ -681,8 +734,11 @@ fn a_stick_brought_to_the_server_is_imported_and_answered_with_return_bundles() 
     assert_eq!(bundle::file_name(&down.bundle), name);
 }
 
-#[test]
-fn a_large_backlog_goes_back_as_parts_each_starting_where_the_last_ended() {
+#[rstest]
+fn a_large_backlog_goes_back_as_parts_each_starting_where_the_last_ended(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let limits = Limits { page_bytes: 2048, ..Limits::default() };
     let server = TestServer::with_limits(limits);
     server.import_committees();
@@ -707,8 +763,11 @@ fn a_large_backlog_goes_back_as_parts_each_starting_where_the_last_ended() {
     assert_eq!(docs, 6);
 }
 
-#[test]
-fn the_server_keeps_its_keys_across_restarts_and_a_bad_device_key_does_not_cost_the_code() {
+#[rstest]
+fn the_server_keeps_its_keys_across_restarts_and_a_bad_device_key_does_not_cost_the_code(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let first = enroll_keyed(&server, Role::Member, Some(goundam()), None);
@@ -729,8 +788,11 @@ fn the_server_keeps_its_keys_across_restarts_and_a_bad_device_key_does_not_cost_
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
 }
 
-#[test]
-fn a_bundle_with_more_records_than_one_direct_request_is_applied_whole() {
+#[rstest]
+fn a_bundle_with_more_records_than_one_direct_request_is_applied_whole(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let limits = Limits { max_docs_per_request: 2, ..Limits::default() };
     let server = TestServer::with_limits(limits);
     server.import_committees();

@@ -11,8 +11,9 @@ use automerge::sync::{Message, State, SyncDoc};
 use automerge::AutoCommit;
 use ccs_core::model::*;
 use ccs_core::sync::wire::{self, DocMeta, RepairRequest, RepairResponse};
-use ccs_sync_server::{admin, Limits};
+use ccs_sync_server::Limits;
 use common::*;
+use rstest::rstest;
 
 fn repair_call(device: &TestDevice, request: &RepairRequest) -> RepairResponse {
     let (status, body) =
@@ -87,8 +88,11 @@ fn replica_of(docs: &mut [&mut LocalDoc]) -> Replica {
     }
 }
 
-#[test]
-fn cursor_of_another_log_gets_repair_needed_and_nothing_applied() {
+#[rstest]
+fn cursor_of_another_log_gets_repair_needed_and_nothing_applied(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -115,8 +119,11 @@ fn cursor_of_another_log_gets_repair_needed_and_nothing_applied() {
     assert_eq!(reviewer.pull_all().len(), 1, "the push sent with a foreign epoch was applied");
 }
 
-#[test]
-fn device_repairs_against_a_server_restored_from_backup() {
+#[rstest]
+fn device_repairs_against_a_server_restored_from_backup(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -138,7 +145,7 @@ fn device_repairs_against_a_server_restored_from_backup() {
     theirs_on_member.doc.apply(&pulled[0].changes).unwrap();
 
     let backup = server.dir().join("backup.db");
-    admin::backup(&server.dir(), &backup).unwrap();
+    server.backup_to(&backup);
 
     // After the backup, lost when the server is restored: an edit and a new record.
     early.edit(me, |r| {
@@ -159,8 +166,7 @@ fn device_repairs_against_a_server_restored_from_backup() {
     });
 
     // The server is rebuilt from the backup.
-    let restored_dir = tempfile::tempdir().unwrap();
-    std::fs::copy(&backup, restored_dir.path().join(ccs_sync_server::store::DB_FILE)).unwrap();
+    let restored_dir = restore(&backup);
     drop(server);
     let server = TestServer::on(restored_dir, Limits::default());
     member.url = server.url.clone();
@@ -209,8 +215,9 @@ fn device_repairs_against_a_server_restored_from_backup() {
     assert!(again.missing.is_empty() && again.messages.is_empty(), "{:?}", again.missing);
 }
 
-#[test]
-fn repair_answers_nothing_outside_scope() {
+#[rstest]
+fn repair_answers_nothing_outside_scope(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut outsider = server.enroll(Role::Member, Some(ansongo()), None);
@@ -233,8 +240,11 @@ fn repair_answers_nothing_outside_scope() {
     assert!(outsider.sync(vec![]).entries.is_empty());
 }
 
-#[test]
-fn device_that_lost_everything_repairs_in_bounded_rounds() {
+#[rstest]
+fn device_that_lost_everything_repairs_in_bounded_rounds(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::with_limits(Limits { repair_docs_per_round: 3, ..Limits::default() });
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -272,15 +282,16 @@ fn device_that_lost_everything_repairs_in_bounded_rounds() {
 /// S1 on the repair path: after a restore, a member holding a colleague's change the
 /// server lost cannot relay it (nor forge one) in the colleague's name; the colleague
 /// brings it back by its own repair, after which the member's repair goes through.
-#[test]
-fn repair_relays_no_change_in_another_devices_name() {
+#[rstest]
+fn repair_relays_no_change_in_another_devices_name(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
     let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
     let reviewer = server.enroll(Role::Reviewer, None, None);
     let backup = server.dir().join("backup.db");
-    admin::backup(&server.dir(), &backup).unwrap();
+    server.backup_to(&backup);
 
     // After the backup: the colleague's record, which the member receives.
     let other = colleague.id;
@@ -291,8 +302,7 @@ fn repair_relays_no_change_in_another_devices_name() {
         LocalDoc { record: theirs.record.clone(), doc: ccs_core::doc::RecordDoc::empty(), acked: vec![] };
     on_member.doc.apply(&pulled[0].changes).unwrap();
 
-    let restored_dir = tempfile::tempdir().unwrap();
-    std::fs::copy(&backup, restored_dir.path().join(ccs_sync_server::store::DB_FILE)).unwrap();
+    let restored_dir = restore(&backup);
     drop(server);
     let server = TestServer::on(restored_dir, Limits::default());
     member.url = server.url.clone();

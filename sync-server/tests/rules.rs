@@ -14,6 +14,7 @@ use ccs_core::model::*;
 use ccs_core::sync::wire::{DocPush, LogEntry};
 use ccs_sync_server::Limits;
 use common::*;
+use rstest::rstest;
 
 /// A device's copy of a record, rebuilt from the entries it pulled.
 fn replica(entries: &[LogEntry], id: RecordId) -> LocalDoc {
@@ -88,8 +89,9 @@ type Forgery = Box<dyn Fn(&mut ReviewEvent)>;
 
 /// H1: the reviewer's decision cannot be rewritten (decision, role, device, time,
 /// comment, heads) nor deleted by a member, and nothing of the attempts reaches anyone.
-#[test]
-fn rewriting_or_deleting_a_review_event_is_refused() {
+#[rstest]
+fn rewriting_or_deleting_a_review_event_is_refused(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let (_server, mut member, mut reviewer, mut colleague, mut s) = reviewed_session();
     let me = member.id;
     let before_trail = s.record.review.clone();
@@ -136,8 +138,11 @@ fn rewriting_or_deleting_a_review_event_is_refused() {
 
 /// H1: what the CRSS approved stays on file: an edit without a `reopened` event is
 /// refused, from a member as from the reviewer itself; reopening first is accepted.
-#[test]
-fn editing_an_approved_record_without_reopen_is_refused() {
+#[rstest]
+fn editing_an_approved_record_without_reopen_is_refused(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -180,8 +185,9 @@ fn editing_an_approved_record_without_reopen_is_refused() {
 /// S1 and rule 3: a member cannot push a change in the name (Automerge actor) of
 /// another device; the victim's own offline edits still go through afterwards, and
 /// every device in scope still applies every entry.
-#[test]
-fn change_with_another_devices_actor_is_refused() {
+#[rstest]
+fn change_with_another_devices_actor_is_refused(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut victim = server.enroll(Role::Member, Some(goundam()), None);
@@ -225,8 +231,11 @@ fn change_with_another_devices_actor_is_refused() {
 /// member who adds an allegation against the security forces to a colleague's
 /// restricted record keeps editing it, and so does the colleague; other members of
 /// the committee no longer receive it and cannot write it.
-#[test]
-fn a_member_who_makes_a_colleagues_record_confidential_keeps_editing_it() {
+#[rstest]
+fn a_member_who_makes_a_colleagues_record_confidential_keeps_editing_it(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut author = server.enroll(Role::Member, Some(goundam()), None);
@@ -282,8 +291,9 @@ fn a_member_who_makes_a_colleagues_record_confidential_keeps_editing_it() {
 /// M3: the sensitivity a record is filed under is its content's, not the device's
 /// claim: claiming `confidential` on a restricted session cannot lock the committee
 /// out of it.
-#[test]
-fn claiming_confidential_cannot_lock_colleagues_out() {
+#[rstest]
+fn claiming_confidential_cannot_lock_colleagues_out(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -350,8 +360,9 @@ fn pad(d: &mut LocalDoc, key: &str, n: usize, seed: u64) {
 
 /// S2, S3, M7: hostile documents are refused at the door with stable codes, and the
 /// server keeps serving everyone.
-#[test]
-fn hostile_documents_are_refused_at_the_door() {
+#[rstest]
+fn hostile_documents_are_refused_at_the_door(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::with_limits(Limits { max_doc_bytes: 256 * 1024, ..Limits::default() });
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -407,8 +418,11 @@ fn hostile_documents_are_refused_at_the_door() {
 /// M7: a device pushing many large documents does not stall another device's sync,
 /// and a device sending too many requests is answered 429 with a stable code while
 /// the others are served.
-#[test]
-fn a_device_pushing_many_large_documents_does_not_stall_another() {
+#[rstest]
+fn a_device_pushing_many_large_documents_does_not_stall_another(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::with_limits(Limits { device_burst: 40, device_refill_per_sec: 10, ..Limits::default() });
     server.import_committees();
     let mut heavy = server.enroll(Role::Member, Some(goundam()), None);
@@ -468,8 +482,11 @@ fn a_device_pushing_many_large_documents_does_not_stall_another() {
 
 /// M7: a request past the deadline is answered 503 server.timeout, and the server
 /// keeps serving.
-#[test]
-fn a_request_past_the_deadline_is_answered_server_timeout() {
+#[rstest]
+fn a_request_past_the_deadline_is_answered_server_timeout(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::with_limits(Limits { request_timeout: Duration::from_millis(200), ..Limits::default() });
     server.import_committees();
     let member = server.enroll(Role::Member, Some(goundam()), None);
@@ -501,8 +518,11 @@ fn catch_up(device: &mut TestDevice, s: &mut LocalDoc) {
 /// committee submitted it, a member (its author, a colleague) may no longer delete it,
 /// whatever its client lets through; a facilitator of the region may, and every device
 /// then holds the deletion with who made it and when, the content kept for the trail.
-#[test]
-fn a_member_cannot_delete_a_submitted_record_and_a_facilitators_deletion_reaches_everyone() {
+#[rstest]
+fn a_member_cannot_delete_a_submitted_record_and_a_facilitators_deletion_reaches_everyone(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -543,8 +563,11 @@ fn a_member_cannot_delete_a_submitted_record_and_a_facilitators_deletion_reaches
 
 /// Issue 11: before submission, the committee deletes its own draft; a reviewer may not
 /// delete a draft it has no business checking yet.
-#[test]
-fn a_member_deletes_a_draft_saved_by_mistake_and_a_reviewer_may_not() {
+#[rstest]
+fn a_member_deletes_a_draft_saved_by_mistake_and_a_reviewer_may_not(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);
@@ -568,8 +591,11 @@ fn a_member_deletes_a_draft_saved_by_mistake_and_a_reviewer_may_not() {
 /// Issue 11: a member withdraws a submission no reviewer decided on (the record is a
 /// draft again, the withdrawal in the trail). Once a reviewer decided, a withdrawal
 /// made offline is refused, even one stamped before the decision.
-#[test]
-fn a_submission_is_withdrawn_before_a_decision_and_not_after() {
+#[rstest]
+fn a_submission_is_withdrawn_before_a_decision_and_not_after(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let server = TestServer::start();
     server.import_committees();
     let mut member = server.enroll(Role::Member, Some(goundam()), None);

@@ -6,6 +6,7 @@ mod common;
 use ccs_core::model::*;
 use ccs_sync_server::Limits;
 use common::*;
+use rstest::rstest;
 
 struct Cast {
     server: TestServer,
@@ -31,8 +32,11 @@ fn cast(limits: Limits) -> Cast {
     }
 }
 
-#[test]
-fn member_push_reaches_reviewer_and_regional_facilitator_only() {
+#[rstest]
+fn member_push_reaches_reviewer_and_regional_facilitator_only(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast(Limits::default());
     let me = c.goundam_member.id;
     let mut s = LocalDoc::new(session(goundam(), me), me);
@@ -65,8 +69,11 @@ fn member_push_reaches_reviewer_and_regional_facilitator_only() {
     assert!(c.goundam_member.pulled_docs().is_empty(), "own edits are never echoed");
 }
 
-#[test]
-fn push_into_another_committee_is_refused_outside_scope() {
+#[rstest]
+fn push_into_another_committee_is_refused_outside_scope(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast(Limits::default());
     let me = c.goundam_member.id;
     let mut mine = LocalDoc::new(session(goundam(), me), me);
@@ -87,8 +94,11 @@ fn push_into_another_committee_is_refused_outside_scope() {
     assert_eq!(codes, vec![None, Some("scope.outside"), Some("scope.registry_read_only")]);
 }
 
-#[test]
-fn confidential_record_reaches_only_reviewers_and_its_author() {
+#[rstest]
+fn confidential_record_reaches_only_reviewers_and_its_author(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast(Limits::default());
     let me = c.goundam_member.id;
     let mut secret = LocalDoc::new(fds_assessment(goundam(), me), me);
@@ -122,8 +132,11 @@ fn confidential_record_reaches_only_reviewers_and_its_author() {
     assert_eq!(r.results[0].rejected.as_deref(), Some("scope.outside"));
 }
 
-#[test]
-fn sensitivity_forced_by_content_holds_even_if_the_device_claims_less() {
+#[rstest]
+fn sensitivity_forced_by_content_holds_even_if_the_device_claims_less(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast(Limits::default());
     let me = c.goundam_member.id;
     let mut secret = LocalDoc::new(fds_assessment(goundam(), me), me);
@@ -136,8 +149,9 @@ fn sensitivity_forced_by_content_holds_even_if_the_device_claims_less() {
     assert_eq!(entries[0].meta.sensitivity, "confidential");
 }
 
-#[test]
-fn replaying_a_push_stores_nothing_twice() {
+#[rstest]
+fn replaying_a_push_stores_nothing_twice(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast(Limits::default());
     let me = c.goundam_member.id;
     let mut s = LocalDoc::new(session(goundam(), me), me);
@@ -168,8 +182,11 @@ fn replaying_a_push_stores_nothing_twice() {
     assert_eq!(doc.read().unwrap(), s.record);
 }
 
-#[test]
-fn pages_cover_every_entry_once_with_increasing_cursors() {
+#[rstest]
+fn pages_cover_every_entry_once_with_increasing_cursors(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast(Limits { page_bytes: 3000, ..Limits::default() });
     let me = c.goundam_member.id;
     let mut docs: Vec<LocalDoc> = (0..30)
@@ -224,8 +241,9 @@ fn pages_cover_every_entry_once_with_increasing_cursors() {
     assert_eq!(c.reviewer.sync(vec![]).cursor, end);
 }
 
-#[test]
-fn member_cannot_approve_its_own_record() {
+#[rstest]
+fn member_cannot_approve_its_own_record(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast(Limits::default());
     let me = c.goundam_member.id;
     let mut s = LocalDoc::new(session(goundam(), me), me);
@@ -258,8 +276,11 @@ fn member_cannot_approve_its_own_record() {
     assert_eq!(entries.len(), 1);
 }
 
-#[test]
-fn reviewer_pushes_a_committee_record_that_routes_its_region() {
+#[rstest]
+fn reviewer_pushes_a_committee_record_that_routes_its_region(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast(Limits::default());
     let rid = c.reviewer.id;
     let mut dire = LocalDoc::new(committee_record(rid), rid);
@@ -283,8 +304,11 @@ fn reviewer_pushes_a_committee_record_that_routes_its_region() {
 /// refuses the decrease; the record is shared as a copy of its current state in a new
 /// document, and no change any committee device receives, read at its own heads,
 /// holds the security-forces threat.
-#[test]
-fn record_made_less_sensitive_is_refused_and_its_past_never_reaches_the_committee() {
+#[rstest]
+fn record_made_less_sensitive_is_refused_and_its_past_never_reaches_the_committee(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
     let mut c = cast(Limits::default());
     let me = c.goundam_member.id;
     let mut secret = LocalDoc::new(fds_assessment(goundam(), me), me);
@@ -350,8 +374,9 @@ fn record_made_less_sensitive_is_refused_and_its_past_never_reaches_the_committe
     assert_eq!(original, vec!["confidential", "confidential"]);
 }
 
-#[test]
-fn concurrent_pushes_are_all_filed_in_order() {
+#[rstest]
+fn concurrent_pushes_are_all_filed_in_order(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some(_db) = backend.enter() else { return };
     let c = cast(Limits::default());
     let workers: Vec<_> = (0..4)
         .map(|_| {

@@ -53,7 +53,7 @@ impl InProcessServer {
 
     /// Serves `data` at a given address (a server restored where the old one stood).
     pub fn on_addr(data: TempDir, limits: Limits, addr: SocketAddr) -> InProcessServer {
-        let config = Config { data_dir: data.path().to_path_buf(), limits };
+        let config = Config { data_dir: data.path().to_path_buf(), database: None, limits };
         let server = Background::spawn(config, addr).unwrap();
         InProcessServer { addr: server.addr, data, _server: server }
     }

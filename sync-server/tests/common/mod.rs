@@ -11,6 +11,7 @@ use ccs_core::model::*;
 pub use ccs_core::samples::{assessment_body, recommendation_body, session_body};
 use ccs_core::sync::wire::{self, DocMeta, DocPush, ErrorBody, LogEntry, SyncRequest, SyncResponse};
 use ccs_sync_server::enrollment::{EnrollResponse, Grant};
+use ccs_sync_server::store::Location;
 use ccs_sync_server::{admin, Config, Limits};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use tempfile::TempDir;
@@ -24,6 +25,125 @@ pub fn goundam() -> CommitteeId {
 
 pub fn ansongo() -> CommitteeId {
     ANSONGO.parse().unwrap()
+}
+
+/// Which database a test's servers run on: every test runs once on each
+/// (`#[values(Backend::Sqlite, Backend::Postgres)]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+thread_local! {
+    /// The PostgreSQL database of the test running on this thread, if any: every
+    /// server the test starts (and restarts) serves it.
+    static DATABASE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// Databases restored from a dump during the test, dropped with its own.
+    static RESTORED: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A test's own PostgreSQL database, dropped at the end of the test.
+pub struct TestDatabase {
+    admin: Option<String>,
+    name: String,
+}
+
+impl Backend {
+    /// Prepares the backend for the test on this thread; `None`: skip the test (no
+    /// PostgreSQL configured; said once on stderr).
+    pub fn enter(self) -> Option<TestDatabase> {
+        match self {
+            Backend::Sqlite => {
+                DATABASE.with(|d| *d.borrow_mut() = None);
+                Some(TestDatabase { admin: None, name: String::new() })
+            }
+            Backend::Postgres => {
+                let Ok(admin) = std::env::var("CCS_TEST_POSTGRES") else {
+                    static SAID: std::sync::Once = std::sync::Once::new();
+                    // Straight to stderr: the test harness captures `eprintln!` of passing
+                    // tests, and this must be seen.
+                    SAID.call_once(|| {
+                        use std::io::Write as _;
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "PostgreSQL tests skipped: CCS_TEST_POSTGRES is not set \
+                             (scripts/test.sh starts a private cluster and sets it)"
+                        );
+                    });
+                    return None;
+                };
+                let name = format!("ccs_t_{}", uuid::Uuid::new_v4().simple());
+                ccs_sync_server::db::postgres::admin_statement(&admin, &format!("CREATE DATABASE {name}")).unwrap();
+                let url = ccs_sync_server::db::postgres::with_dbname(&admin, &name);
+                DATABASE.with(|d| *d.borrow_mut() = Some(url));
+                Some(TestDatabase { admin: Some(admin), name })
+            }
+        }
+    }
+}
+
+impl TestDatabase {
+    /// The connection string of this test's database (PostgreSQL only).
+    pub fn url(&self) -> Option<String> {
+        self.admin.as_ref().map(|a| ccs_sync_server::db::postgres::with_dbname(a, &self.name))
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        DATABASE.with(|d| *d.borrow_mut() = None);
+        let restored = RESTORED.with(|r| std::mem::take(&mut *r.borrow_mut()));
+        if let Some(admin) = &self.admin {
+            for name in std::iter::once(self.name.clone()).chain(restored) {
+                let _ = ccs_sync_server::db::postgres::admin_statement(
+                    admin,
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                );
+            }
+        }
+    }
+}
+
+/// The database the current test's servers use.
+pub fn current_database() -> Option<String> {
+    DATABASE.with(|d| d.borrow().clone())
+}
+
+fn pg_tool(name: &str) -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path().join("bin"))).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs.pop().map(|d| d.join(name)).unwrap_or_else(|| PathBuf::from(name))
+}
+
+/// Restores a backup made by [`TestServer::backup_to`] into a new data directory (and
+/// on PostgreSQL a new database, the way `backup` tells an administrator: pg_restore,
+/// then `new-epoch`); the next server the test starts serves it.
+pub fn restore(file: &std::path::Path) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    match current_database() {
+        None => {
+            std::fs::copy(file, dir.path().join(ccs_sync_server::store::DB_FILE)).unwrap();
+        }
+        Some(_) => {
+            let admin = std::env::var("CCS_TEST_POSTGRES").unwrap();
+            let name = format!("ccs_t_{}", uuid::Uuid::new_v4().simple());
+            ccs_sync_server::db::postgres::admin_statement(&admin, &format!("CREATE DATABASE {name}")).unwrap();
+            RESTORED.with(|r| r.borrow_mut().push(name.clone()));
+            let url = ccs_sync_server::db::postgres::with_dbname(&admin, &name);
+            let out = std::process::Command::new(pg_tool("pg_restore"))
+                .args(["--no-owner", "--dbname", &url])
+                .arg(file)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "pg_restore: {}", String::from_utf8_lossy(&out.stderr));
+            DATABASE.with(|d| *d.borrow_mut() = Some(url.clone()));
+            admin::new_epoch(Location { data_dir: dir.path().to_path_buf(), database: Some(url) }).unwrap();
+        }
+    }
+    dir
 }
 
 /// A running server over a temporary data directory; stopped on drop.
@@ -45,13 +165,50 @@ impl TestServer {
 
     /// Serves an existing data directory (e.g. a restored backup).
     pub fn on(data: TempDir, limits: Limits) -> TestServer {
-        let config = Config { data_dir: data.path().to_path_buf(), limits };
+        let config = Config { data_dir: data.path().to_path_buf(), database: current_database(), limits };
         let server = ccs_sync_server::background::Background::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
         TestServer { url: format!("http://{}", server.addr), data, server: Some(server) }
     }
 
     pub fn dir(&self) -> PathBuf {
         self.data.path().to_path_buf()
+    }
+
+    /// Where the server keeps its data, for the admin commands.
+    pub fn at(&self) -> Location {
+        Location { data_dir: self.dir(), database: current_database() }
+    }
+
+    /// A consistent copy of the server's database while it serves: `admin::backup` on
+    /// SQLite, on PostgreSQL `pg_dump` as `backup` tells the administrator.
+    pub fn backup_to(&self, file: &std::path::Path) {
+        match current_database() {
+            None => admin::backup(self.at(), file).unwrap(),
+            Some(url) => {
+                let err = admin::backup(self.at(), file).unwrap_err();
+                assert!(err.to_string().contains("pg_dump"), "{err}");
+                let out = std::process::Command::new(pg_tool("pg_dump"))
+                    .args(["--format=custom", "--file"])
+                    .arg(file)
+                    .arg(&url)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+    }
+
+    /// `--database URL` for the binary when the test runs on PostgreSQL.
+    pub fn database_args(&self) -> Vec<String> {
+        current_database().map(|url| vec!["--database".to_string(), url]).unwrap_or_default()
+    }
+
+    pub fn backend(&self) -> Backend {
+        if current_database().is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
     }
 
     /// Stops the server and hands back its data directory.
@@ -81,12 +238,12 @@ impl TestServer {
             .to_string(),
         )
         .unwrap();
-        assert_eq!(admin::import_committees(self.data.path(), &file, Utc::now()).unwrap(), 2);
+        assert_eq!(admin::import_committees(self.at(), &file, Utc::now()).unwrap(), 2);
     }
 
     pub fn code(&self, role: Role, committee: Option<CommitteeId>, region: Option<&str>) -> String {
         let grant = Grant { role, committee_id: committee, region: region.map(str::to_string), label: None };
-        admin::create_enrollment_code(self.data.path(), &grant, chrono::Duration::hours(1), Utc::now()).unwrap().code
+        admin::create_enrollment_code(self.at(), &grant, chrono::Duration::hours(1), Utc::now()).unwrap().code
     }
 
     /// Enrolls a new device over HTTP.
