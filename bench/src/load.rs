@@ -28,6 +28,8 @@ pub const SYNCS_PER_DEVICE: usize = 3;
 
 #[derive(Debug, Clone, Default)]
 pub struct LoadFigures {
+    /// "SQLite" or "PostgreSQL".
+    pub backend: &'static str,
     pub devices: usize,
     /// Syncs that push nothing (and find nothing to pull): the read path alone.
     pub pull_only: bool,
@@ -48,6 +50,7 @@ pub struct LoadFigures {
 /// The server's memory at one corpus size.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryFigures {
+    pub backend: &'static str,
     pub docs: usize,
     pub rss_idle_mb: f64,
     pub peak_mb: f64,
@@ -60,8 +63,8 @@ struct Prepared {
 }
 
 /// The current end of the server's log and its epoch, read from its database.
-pub fn log_end(data: &Path) -> anyhow::Result<RawCursor> {
-    let store = ccs_sync_server::store::Store::open(data)?;
+pub fn log_end(server: &Server) -> anyhow::Result<RawCursor> {
+    let store = ccs_sync_server::store::Store::open(server.location())?;
     let conn = store.conn()?;
     Ok(RawCursor { epoch: Some(ccs_sync_server::store::epoch(&conn)?), seq: ccs_sync_server::store::last_seq(&conn)? })
 }
@@ -128,7 +131,7 @@ pub fn run(
 ) -> anyhow::Result<LoadFigures> {
     let now = Utc::now();
     let prepared = prepare(server, committees, devices, seed, now)?;
-    let start = log_end(&server.data)?;
+    let start = log_end(server)?;
     let barrier = Arc::new(Barrier::new(devices + 1));
     let url = server.url();
     let mut threads = Vec::with_capacity(devices);
@@ -199,6 +202,7 @@ pub fn run(
     let elapsed = t0.elapsed().as_secs_f64();
     latencies.sort_by(|a, b| a.total_cmp(b));
     Ok(LoadFigures {
+        backend: if server.database.is_some() { "PostgreSQL" } else { "SQLite" },
         devices,
         pull_only,
         docs,
@@ -218,9 +222,20 @@ pub fn run(
 /// administrator device in batches (as `ccs-sync-server` receives them). Generation is
 /// streamed: memory holds one batch, not the corpus.
 pub fn seed_large(n: usize, seed: u64, log: &dyn Fn(&str)) -> anyhow::Result<(tempfile::TempDir, Vec<CommitteeInfo>)> {
+    seed_large_on(n, seed, None, log)
+}
+
+/// [`seed_large`] on a PostgreSQL database when `database` is given (the returned data
+/// directory then holds nothing but what `serve` writes beside the database).
+pub fn seed_large_on(
+    n: usize,
+    seed: u64,
+    database: Option<&str>,
+    log: &dyn Fn(&str),
+) -> anyhow::Result<(tempfile::TempDir, Vec<CommitteeInfo>)> {
     let now = Utc::now();
     let data = tempfile::tempdir()?;
-    let server = Server::start(data.path())?;
+    let server = Server::start_on(data.path(), database)?;
     let agent = server::agent(Duration::from_secs(300));
     let admin = server::enroll_raw(&agent, &server, &server::grant(Role::Admin, None))?;
     let mut gen = Generator::new(seed, n, now);
@@ -246,8 +261,20 @@ pub fn seed_large(n: usize, seed: u64, log: &dyn Fn(&str)) -> anyhow::Result<(te
     Ok((data, committees))
 }
 
-/// Size of the server's database files, in MB.
-pub fn db_mb(data: &Path) -> f64 {
+/// Size of the server's database, in MB: its SQLite files, or the PostgreSQL
+/// database's size as PostgreSQL reports it.
+pub fn db_mb(data: &Path, database: Option<&str>) -> f64 {
+    if let Some(url) = database {
+        let size = (|| -> anyhow::Result<i64> {
+            let store = ccs_sync_server::store::Store::open(ccs_sync_server::store::Location {
+                data_dir: data.to_path_buf(),
+                database: Some(url.to_string()),
+            })?;
+            let conn = store.conn()?;
+            Ok(conn.query_row("SELECT pg_database_size(current_database())", (), |r| r.get::<i64>(0))?)
+        })();
+        return size.map(|b| b as f64 / 1e6).unwrap_or(0.0);
+    }
     let mut total = 0u64;
     for suffix in ["", "-wal", "-shm"] {
         if let Ok(m) = std::fs::metadata(data.join(format!("{}{suffix}", ccs_sync_server::store::DB_FILE))) {

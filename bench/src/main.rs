@@ -54,6 +54,12 @@ struct Cli {
     /// (100 by A, 50 by B): the bytes of an edit at a smaller size.
     #[arg(long)]
     sync_n: Option<usize>,
+    /// Also run part 2 on PostgreSQL, side by side with SQLite: a connection string to
+    /// a server where databases may be created (`host=/run/postgresql user=postgres`), or
+    /// `auto` for a private cluster started and stopped by the bench
+    /// (scripts/postgres-test-cluster.sh; Debian's `postgresql` package).
+    #[arg(long)]
+    postgres: Option<String>,
     /// Store sizes to measure instead of the plan's (e.g. 10000).
     #[arg(long, value_delimiter = ',')]
     store_sizes: Vec<usize>,
@@ -178,7 +184,25 @@ fn main() -> anyhow::Result<()> {
     // Part 2.
     if wants("server") {
         match &seeded {
-            Some(s) => server_part(&plan, s, &mut r, &log),
+            Some(s) => {
+                // PostgreSQL beside SQLite when asked: a private cluster for `auto`.
+                let cluster = match cli.postgres.as_deref() {
+                    Some("auto") => match server::PgCluster::start(&repo) {
+                        Ok(c) => Some(c),
+                        Err(e) => {
+                            r.server_notes.push(format!("PostgreSQL not measured: {e:#}"));
+                            None
+                        }
+                    },
+                    _ => None,
+                };
+                let postgres = match (&cluster, cli.postgres.as_deref()) {
+                    (Some(c), _) => Some(c.conninfo.clone()),
+                    (None, Some(p)) if p != "auto" => Some(p.to_string()),
+                    _ => None,
+                };
+                server_part(&plan, s, postgres.as_deref(), &mut r, &log);
+            }
             None => r.server_notes.push("skipped: part 1 did not produce a server data directory".into()),
         }
     }
@@ -261,7 +285,7 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn server_part(plan: &Plan, seeded: &sync_bench::Seeded, r: &mut Results, log: &dyn Fn(&str)) {
+fn server_part(plan: &Plan, seeded: &sync_bench::Seeded, postgres: Option<&str>, r: &mut Results, log: &dyn Fn(&str)) {
     if server::server_binary().is_none() {
         r.server_notes.push(
             "the ccs-sync-server binary is not built next to ccs-bench: the server ran in this process and its \
@@ -269,55 +293,81 @@ fn server_part(plan: &Plan, seeded: &sync_bench::Seeded, r: &mut Results, log: &
                 .into(),
         );
     }
-    measure(plan, r, log, seeded.data.path(), seeded.docs, &seeded.committees, 100);
+    measure(plan, r, log, seeded.data.path(), None, seeded.docs, &seeded.committees, 100);
     log(&format!("part 2: seeding a server with {} documents", int(plan.large_docs)));
     match load::seed_large(plan.large_docs, 7, log) {
-        Ok((data, committees)) => measure(plan, r, log, data.path(), plan.large_docs, &committees, 200),
+        Ok((data, committees)) => measure(plan, r, log, data.path(), None, plan.large_docs, &committees, 200),
         Err(e) => r.server_notes.push(format!("seeding {} documents failed: {e:#}", int(plan.large_docs))),
+    }
+    let Some(admin) = postgres else { return };
+    // The same loads on PostgreSQL, each size on a database of its own seeded through
+    // the server (the same generator as the SQLite server of the large size).
+    for (docs, seed) in [(plan.n, 100), (plan.large_docs, 200)] {
+        let name = format!("ccs_bench_{:016x}", rand::random::<u64>());
+        let result = (|| -> anyhow::Result<()> {
+            ccs_sync_server::db::postgres::admin_statement(admin, &format!("CREATE DATABASE {name}"))?;
+            let url = ccs_sync_server::db::postgres::with_dbname(admin, &name);
+            log(&format!("part 2: seeding PostgreSQL with {} documents", int(docs)));
+            let (data, committees) = load::seed_large_on(docs, 7, Some(&url), log)?;
+            measure(plan, r, log, data.path(), Some(&url), docs, &committees, seed);
+            Ok(())
+        })();
+        if let Err(e) = result {
+            r.server_notes.push(format!("PostgreSQL, {} documents: {e:#}", int(docs)));
+        }
+        let _ = ccs_sync_server::db::postgres::admin_statement(admin, &format!("DROP DATABASE IF EXISTS {name}"));
     }
 }
 
-/// Loads and memory on a fresh server process over `data`.
+/// Loads and memory on a fresh server process over `data` (or the PostgreSQL
+/// `database`).
+#[allow(clippy::too_many_arguments)]
 fn measure(
     plan: &Plan,
     r: &mut Results,
     log: &dyn Fn(&str),
     data: &Path,
+    database: Option<&str>,
     docs: usize,
     committees: &[corpus::CommitteeInfo],
     seed: u64,
 ) {
+    let backend = if database.is_some() { "PostgreSQL" } else { "SQLite" };
     let result = (|| -> anyhow::Result<()> {
-        let server = server::Server::start(data)?;
+        let server = server::Server::start_on(data, database)?;
         std::thread::sleep(std::time::Duration::from_millis(300));
         let idle = server.pid().and_then(|p| server::proc_status_kb(p, "VmRSS"));
         for (i, d) in plan.devices.iter().enumerate() {
-            log(&format!("part 2: {} devices at once, {} documents on the server", int(*d), int(docs)));
+            log(&format!("part 2: {backend}, {} devices at once, {} documents on the server", int(*d), int(docs)));
             let f = load::run(&server, committees, *d, docs, seed + i as u64, false)?;
-            log(&format!("  p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s", f.p50_ms, f.p99_ms, f.syncs_per_s));
+            log(&format!(
+                "  p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s, {} failed",
+                f.p50_ms, f.p99_ms, f.syncs_per_s, f.failures
+            ));
             r.loads.push(f);
         }
         // The same number of devices with nothing to push: the read path alone.
         if let Some(d) = plan.devices.last().filter(|_| docs == plan.n) {
-            log(&format!("part 2: {} devices at once, pull only", int(*d)));
+            log(&format!("part 2: {backend}, {} devices at once, pull only", int(*d)));
             let f = load::run(&server, committees, *d, docs, seed + 50, true)?;
             log(&format!("  p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s", f.p50_ms, f.p99_ms, f.syncs_per_s));
             r.loads.push(f);
         }
         if let Some(pid) = server.pid() {
             r.memory.push(MemoryFigures {
+                backend,
                 docs,
                 rss_idle_mb: idle.unwrap_or(0) as f64 / 1024.0,
                 peak_mb: server::proc_status_kb(pid, "VmHWM").unwrap_or(0) as f64 / 1024.0,
-                db_mb: load::db_mb(data),
+                db_mb: load::db_mb(data, database),
             });
         }
         server.stop();
         Ok(())
     })();
     if let Err(e) = result {
-        log(&format!("part 2 failed at {docs} documents: {e:#}"));
-        r.server_notes.push(format!("{} documents: {e:#}", int(docs)));
+        log(&format!("part 2 failed at {docs} documents ({backend}): {e:#}"));
+        r.server_notes.push(format!("{backend}, {} documents: {e:#}", int(docs)));
     }
 }
 
@@ -462,10 +512,22 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
                 "2. Server under load ({} syncs per device, loopback, server as a child process)",
                 load::SYNCS_PER_DEVICE
             ),
-            &["devices at once", "documents", "syncs", "failed", "syncs/s", "p50", "p99", "max", "entries pulled"],
+            &[
+                "database",
+                "devices at once",
+                "documents",
+                "syncs",
+                "failed",
+                "syncs/s",
+                "p50",
+                "p99",
+                "max",
+                "entries pulled",
+            ],
         );
         for l in &r.loads {
             t.row(vec![
+                l.backend.to_string(),
                 if l.pull_only { format!("{} (pull only)", int(l.devices)) } else { int(l.devices) },
                 int(l.docs),
                 int(l.syncs),
@@ -483,10 +545,11 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
                 "2b. Server memory (peak over start and both loads, up to {} devices)",
                 int(*plan.devices.last().unwrap_or(&0))
             ),
-            &["documents", "database", "RSS after start", "peak RSS (VmHWM)"],
+            &["database", "documents", "database size", "RSS after start", "peak RSS (VmHWM)"],
         );
         for x in &r.memory {
             m.row(vec![
+                x.backend.to_string(),
                 int(x.docs),
                 format!("{:.0} MB", x.db_mb),
                 format!("{:.1} MB", x.rss_idle_mb),
@@ -654,7 +717,8 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
         }
     }
     let big = *plan.devices.last().unwrap_or(&0);
-    if let Some(l) = r.loads.iter().find(|l| l.devices == big && !l.pull_only) {
+    let sqlite_loads: Vec<&LoadFigures> = r.loads.iter().filter(|l| l.backend == "SQLite").collect();
+    if let Some(l) = sqlite_loads.iter().find(|l| l.devices == big && !l.pull_only) {
         let mut line = format!(
             "{}: p99 under 500 ms with {} devices at once ({:.0} ms; {} documents on the server)",
             verdict(l.p99_ms < 500.0),
@@ -663,7 +727,7 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
             int(l.docs)
         );
         if l.p99_ms >= 500.0 {
-            let reads = r.loads.iter().find(|x| x.pull_only && x.devices == big);
+            let reads = sqlite_loads.iter().find(|x| x.pull_only && x.devices == big);
             line.push_str(&format!(
                 ". What holds it back: writes, which SQLite runs one at a time. Each push is a write transaction \
                  (checking the pushed Automerge changes, rebuilding the document from its log to check it, \
@@ -693,7 +757,8 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
         }
         g.push(line);
     }
-    if let (Some(a), Some(b)) = (r.memory.first(), r.memory.last()) {
+    let sqlite_memory: Vec<&MemoryFigures> = r.memory.iter().filter(|x| x.backend == "SQLite").collect();
+    if let (Some(a), Some(b)) = (sqlite_memory.first(), sqlite_memory.last()) {
         if a.docs != b.docs {
             let growth = b.peak_mb / a.peak_mb.max(0.1);
             g.push(format!(
@@ -1002,9 +1067,10 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
     let num = |v: Option<f64>| v.map(|x| json!((x * 1000.0).round() / 1000.0)).unwrap_or(Value::Null);
     let s = r.sync.as_ref();
     let big = *plan.devices.last().unwrap_or(&0);
-    let load_big = r.loads.iter().find(|l| l.devices == big && l.docs == plan.n && !l.pull_only);
+    let load_big =
+        r.loads.iter().find(|l| l.backend == "SQLite" && l.devices == big && l.docs == plan.n && !l.pull_only);
     let store_n = r.stores.iter().find(|x| x.records == plan.n);
-    let mem = |docs: usize| r.memory.iter().find(|x| x.docs == docs).map(|x| x.peak_mb);
+    let mem = |docs: usize| r.memory.iter().find(|x| x.backend == "SQLite" && x.docs == docs).map(|x| x.peak_mb);
     let scenario = |sc: &sync_bench::Scenario| {
         json!({
             "ours": {"round_trips": sc.ours.round_trips, "bytes_up": sc.ours.bytes_up, "bytes_down": sc.ours.bytes_down,
@@ -1038,12 +1104,12 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
             })),
             "sync_error": r.sync_error,
             "server_loads": r.loads.iter().map(|l| json!({
-                "devices": l.devices, "pull_only": l.pull_only, "documents": l.docs, "syncs": l.syncs, "failures": l.failures,
+                "database": l.backend, "devices": l.devices, "pull_only": l.pull_only, "documents": l.docs, "syncs": l.syncs, "failures": l.failures,
                 "elapsed_s": l.elapsed_s, "syncs_per_s": l.syncs_per_s, "p50_ms": l.p50_ms, "p99_ms": l.p99_ms,
                 "max_ms": l.max_ms, "entries_pulled": l.received, "first_error": l.first_error,
             })).collect::<Vec<_>>(),
             "server_memory": r.memory.iter().map(|x| json!({
-                "documents": x.docs, "db_mb": x.db_mb, "rss_after_start_mb": x.rss_idle_mb, "peak_rss_mb": x.peak_mb,
+                "database": x.backend, "documents": x.docs, "db_mb": x.db_mb, "rss_after_start_mb": x.rss_idle_mb, "peak_rss_mb": x.peak_mb,
             })).collect::<Vec<_>>(),
             "server_notes": r.server_notes,
             "stores": r.stores.iter().map(|x| json!({

@@ -31,32 +31,43 @@ enum Running {
 pub struct Server {
     pub addr: SocketAddr,
     pub data: PathBuf,
+    /// The PostgreSQL database served instead of the data directory's SQLite file.
+    pub database: Option<String>,
     running: Option<Running>,
 }
 
 impl Server {
     /// Starts the child process if the binary exists, else an in-process server.
     pub fn start(data: &Path) -> anyhow::Result<Server> {
+        Server::start_on(data, None)
+    }
+
+    /// The same on a PostgreSQL database when `database` is given.
+    pub fn start_on(data: &Path, database: Option<&str>) -> anyhow::Result<Server> {
         match server_binary() {
-            Some(bin) => Server::start_child(&bin, data),
-            None => Server::start_in_process(data),
+            Some(bin) => Server::start_child(&bin, data, database),
+            None => Server::start_in_process(data, database),
         }
     }
 
-    pub fn start_in_process(data: &Path) -> anyhow::Result<Server> {
-        let config = Config { data_dir: data.to_path_buf(), database: None, limits: Limits::default() };
+    pub fn start_in_process(data: &Path, database: Option<&str>) -> anyhow::Result<Server> {
+        let database = database.map(str::to_string);
+        let config = Config { data_dir: data.to_path_buf(), database: database.clone(), limits: Limits::default() };
         let bg = Background::spawn(config, "127.0.0.1:0".parse()?)?;
-        let s = Server { addr: bg.addr, data: data.to_path_buf(), running: Some(Running::InProcess(bg)) };
+        let s = Server { addr: bg.addr, data: data.to_path_buf(), database, running: Some(Running::InProcess(bg)) };
         s.wait_healthy()?;
         Ok(s)
     }
 
-    pub fn start_child(bin: &Path, data: &Path) -> anyhow::Result<Server> {
+    pub fn start_child(bin: &Path, data: &Path, database: Option<&str>) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let child = Command::new(bin)
-            .arg("--data")
-            .arg(data)
+        let mut command = Command::new(bin);
+        command.arg("--data").arg(data);
+        if let Some(url) = database {
+            command.args(["--database", url]);
+        }
+        let child = command
             .args(["serve", "--listen", &addr.to_string()])
             // Request logs at info would measure the terminal, not the server.
             .env("RUST_LOG", "warn")
@@ -65,9 +76,19 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
-        let s = Server { addr, data: data.to_path_buf(), running: Some(Running::Child(child)) };
+        let s = Server {
+            addr,
+            data: data.to_path_buf(),
+            database: database.map(str::to_string),
+            running: Some(Running::Child(child)),
+        };
         s.wait_healthy()?;
         Ok(s)
+    }
+
+    /// Where the server's database is, for reading it from the bench.
+    pub fn location(&self) -> ccs_sync_server::store::Location {
+        ccs_sync_server::store::Location { data_dir: self.data.clone(), database: self.database.clone() }
     }
 
     fn wait_healthy(&self) -> anyhow::Result<()> {
@@ -236,4 +257,34 @@ pub fn seed(
         send(&mut batch, &mut cursor)?;
     }
     Ok(cursor)
+}
+
+/// A private PostgreSQL cluster for the bench (`--postgres auto`), on a Unix socket in a
+/// temporary folder, started by the test script's `scripts/postgres-test-cluster.sh` and
+/// stopped when dropped.
+pub struct PgCluster {
+    pub conninfo: String,
+    script: PathBuf,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl PgCluster {
+    pub fn start(repo: &Path) -> anyhow::Result<PgCluster> {
+        let script = repo.join("scripts/postgres-test-cluster.sh");
+        let dir = tempfile::tempdir()?;
+        let out = Command::new("bash").arg(&script).arg("start").arg(dir.path()).output()?;
+        if !out.status.success() {
+            bail!("starting PostgreSQL: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        let conninfo = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok(PgCluster { conninfo, script, dir: Some(dir) })
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = Command::new("bash").arg(&self.script).arg("stop").arg(dir.path()).status();
+        }
+    }
 }
