@@ -729,14 +729,12 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
         if l.p99_ms >= 500.0 {
             let reads = sqlite_loads.iter().find(|x| x.pull_only && x.devices == big);
             line.push_str(&format!(
-                ". What holds it back: writes, which SQLite runs one at a time. Each push is a write transaction \
-                 (checking the pushed Automerge changes, rebuilding the document from its log to check it, \
-                 appending, committing); with pushes the server completes {:.0} syncs/s, so {} devices pushing at \
-                 the same moment make a queue of {} write transactions that takes about {:.1} s to drain, and \
-                 SQLite's busy handler (sleep and retry, not first come first served) makes the wait uneven; the \
-                 median sync ({:.0} ms) finds little queue{}{}. Cutting the tail needs less work per push inside \
-                 the write lock (checks before taking it, group commit of the pushes waiting together) or fewer \
-                 devices pushing at the same second",
+                ". What holds it back: the work per push rather than the lock. Pushes are checked side by side on \
+                 read snapshots (the pushed Automerge changes verified, the document rebuilt for the rules) and \
+                 filed by one writer thread in batches, one transaction and one fsync per batch (group commit); \
+                 with pushes the server completes {:.0} syncs/s, so {} devices pushing at the same moment make {} \
+                 syncs that take about {:.1} s to drain on this machine's cores; the median sync ({:.0} ms) waits \
+                 for about half of them{}{}. Cutting the tail further needs cheaper checks per push, or more cores",
                 l.syncs_per_s,
                 int(big),
                 int(l.syncs),
@@ -1042,7 +1040,12 @@ of the corpus committees, each with its own enrollment token, thread and connect
 start at once behind a barrier and make three syncs in a row (push a new session record,
 then two edits of it, each sync also pulling what the other members of the committee
 pushed). Latency is per sync, until the server has no more to send. The bench's devices
-run on the same two cores as the server. Server logs at `warn`.
+run on the same two cores as the server. Server logs at `warn`. With `--postgres` the
+same loads run on PostgreSQL (`--postgres auto`: a private cluster from
+`scripts/postgres-test-cluster.sh`, on a Unix socket, with the test cluster's settings:
+fsync and synchronous commit off, so PostgreSQL's figures are if anything flattering),
+each size on a database of its own seeded through the server; PostgreSQL's own processes
+are not in the server's memory figures.
 
 **3. Store.** Stores created with the app's default Argon2id cost (128 MiB, 5 passes) and
 filled through `Store::apply_batch` (the sync path, 500 documents per transaction; the

@@ -171,7 +171,8 @@ pub struct RawDevice {
 
 /// Issues a code with the admin functions and redeems it over HTTP.
 pub fn enroll_raw(agent: &ureq::Agent, server: &Server, grant: &Grant) -> anyhow::Result<RawDevice> {
-    let code = admin::create_enrollment_code(&server.data, grant, chrono::Duration::hours(2), chrono::Utc::now())?.code;
+    let code =
+        admin::create_enrollment_code(server.location(), grant, chrono::Duration::hours(2), chrono::Utc::now())?.code;
     let id = DeviceId::new();
     let body = serde_json::json!({ "code": code, "device_id": id.to_string(), "label": "bench" });
     let mut resp = agent
