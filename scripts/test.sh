@@ -42,9 +42,10 @@ command -v clippy-driver >/dev/null || rustup component add clippy
 export RUSTC_WORKSPACE_WRAPPER="$(command -v clippy-driver)"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 export CARGO_INCREMENTAL=0
-# Every binary (ccs-app, ccs, ccs-sync-server) once, with the workspace's feature set,
-# so that the end-to-end run below finds them and rebuilds nothing shared.
-cargo build --workspace --all-targets
+# Every binary (ccs-app, ccs, ccs-sync-server) and every test, the end-to-end ones too,
+# once, with the workspace's feature set (the `e2e` feature only enables ccs-e2e's test
+# targets): nothing below compiles anything shared again.
+cargo build --workspace --all-targets --features ccs-e2e/e2e
 # A private PostgreSQL cluster for the server's tests (a Unix socket in a temporary
 # folder), stopped on exit; each test makes and drops its own database in it.
 pg_dir=$(mktemp -d /tmp/ccs-pg.XXXXXX)
@@ -53,11 +54,20 @@ CCS_TEST_POSTGRES=$(scripts/postgres-test-cluster.sh start "$pg_dir")
 export CCS_TEST_POSTGRES
 cargo test --workspace
 
-# End to end: a virtual screen, the debug app built above. The same as
-# `cargo test -p ccs-e2e --features e2e`, but with the workspace's feature resolution, so
-# nothing built above is built again with other features: naming only the e2e targets
-# leaves out the dev-dependency that turns on ccs-core's `migration-tests` for the other
-# test targets, so it is named here (else ccs-core and everything above it is rebuilt).
-xvfb-run -a -s "-screen 0 1280x800x24" \
-  cargo test --workspace --features ccs-e2e/e2e,ccs-core/migration-tests \
-  --test app --test screenshots --test inbox -- --test-threads=1
+# End to end: a virtual screen, the debug app built above, the e2e test executables
+# built above run one test at a time. They are run directly rather than through
+# `cargo test --test app …`: naming some targets changes which dev-dependencies cargo
+# resolves, hence the features of shared crates, and cargo would compile most of the
+# workspace's dependencies a second time (half an hour from scratch).
+e2e_tests=$(cargo build --workspace --all-targets --features ccs-e2e/e2e --message-format=json | node -e '
+  let out = [];
+  require("readline").createInterface({ input: process.stdin }).on("line", (line) => {
+    const m = JSON.parse(line);
+    if (m.reason === "compiler-artifact" && m.executable && m.profile.test
+        && m.target.kind.includes("test") && m.package_id.includes("ccs-e2e")) out.push(m.executable);
+  }).on("close", () => { if (out.length === 0) process.exit(1); console.log(out.sort().join("\n")); });')
+# From the package's folder, as `cargo test` runs them.
+(cd tests/e2e && for t in $e2e_tests; do
+  echo "end to end: $(basename "$t")"
+  xvfb-run -a -s "-screen 0 1280x800x24" "$t" --test-threads=1
+done)
