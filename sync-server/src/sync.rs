@@ -32,14 +32,12 @@ pub fn round(
     };
     let results = push::push(conn, device, &request.push, limits, now)?;
     let page = pull::page(conn, device, request.cursor, limits.page_bytes)?;
-    Ok(SyncResponse {
-        epoch,
-        repair_needed: false,
-        results,
-        entries: page.entries,
-        cursor: page.cursor,
-        more: page.more,
-    })
+    Ok(answer(epoch, results, page))
+}
+
+/// The answer of a round on this log: the push results and one page of the log.
+fn answer(epoch: [u8; 16], results: Vec<ccs_core::sync::wire::PushResult>, page: pull::Page) -> SyncResponse {
+    SyncResponse { epoch, repair_needed: false, results, entries: page.entries, cursor: page.cursor, more: page.more }
 }
 
 /// This log's epoch when the device's cursor belongs to it; otherwise the answer that
@@ -116,12 +114,5 @@ pub async fn round_grouped(
     };
     let page_bytes = limits.page_bytes;
     let page = store.run(move |conn| pull::page(conn, &device, cursor, page_bytes)).await?;
-    Ok(SyncResponse {
-        epoch,
-        repair_needed: false,
-        results,
-        entries: page.entries,
-        cursor: page.cursor,
-        more: page.more,
-    })
+    Ok(answer(epoch, results, page))
 }
