@@ -7,9 +7,10 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
 use ccs_core::report::*;
-use ccs_core::store::Store;
+use ccs_core::store::{DocHeaderView, EntryOutcome, Store};
 use chrono::{Duration, NaiveDate};
 use common::*;
 use proptest::prelude::*;
@@ -197,4 +198,115 @@ proptest! {
             prop_assert_eq!(store.indicators(&filter, &params).unwrap(), scratch);
         }
     }
+}
+
+/// The stored sums, by basis, committee and month.
+fn stored_tallies(store: &Store) -> Tallies {
+    store
+        .indicator_tallies()
+        .unwrap()
+        .into_iter()
+        .map(|(basis, m)| ((basis, m.committee_id, m.month), m.tally))
+        .collect()
+}
+
+/// A sync page recomputes each committee and month once, at its commit, instead of
+/// after every record. The sums must still equal those of the same records filed one
+/// by one: with a hostile entry rolled back in the middle of the page, and after a page
+/// abandoned before its commit (a cut link), after which a plain local write must sum
+/// at once again rather than wait for a commit that never comes.
+#[test]
+fn a_page_sums_once_at_its_commit_and_equals_records_filed_one_by_one() {
+    let mut author = store_with(Role::Admin);
+    let mut committees = Vec::new();
+    for (n, region) in REGIONS.iter().enumerate() {
+        let c = Committee {
+            level: CommitteeLevel::Regional,
+            name: format!("CCS régional {n}"),
+            region: region.to_string(),
+            cercle: None,
+            commune: None,
+            installed_on: Some(day(0)),
+            membership: vec![],
+        };
+        let id = author.store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap();
+        committees.push(CommitteeId::from(id));
+    }
+    for n in 0..36 {
+        let committee = committees[n % committees.len()];
+        let id =
+            author.store.create_record(input(body((n % 4) as u8, day(n as i64 * 4), 2), committee), now()).unwrap();
+        if n % 3 == 0 {
+            let _ = author.store.review(id, Decision::Approved, None, now());
+        }
+    }
+    let entries: Vec<(DocHeaderView, Vec<u8>)> = author
+        .store
+        .document_ids()
+        .unwrap()
+        .into_iter()
+        .map(|id| {
+            let bytes = author.store.document_bytes(id).unwrap();
+            let header = DocHeaderView::from(RecordDoc::load(&bytes).unwrap().header().unwrap());
+            (header, bytes)
+        })
+        .collect();
+    // Committees first, as the server sends them.
+    let mut entries = entries;
+    entries.sort_by_key(|(h, _)| h.kind != RecordKind::Committee);
+
+    // One by one: every write sums its committee and month at once.
+    let mut single = store_with(Role::Admin);
+    for (hint, bytes) in &entries {
+        single.store.apply_changes(hint, bytes, now()).unwrap();
+    }
+    let expected = stored_tallies(&single.store);
+    assert!(expected.len() > 10, "the records spread over many committees and months: {}", expected.len());
+
+    // A page abandoned half way (the link cut before its commit) leaves nothing behind.
+    let mut paged = store_with(Role::Admin);
+    {
+        let page = paged.store.begin_page().unwrap();
+        for (hint, bytes) in &entries[..entries.len() / 2] {
+            page.merge_or_quarantine("https://ccs.example", hint, bytes, now()).unwrap();
+        }
+    }
+    assert!(stored_tallies(&paged.store).is_empty());
+    // And no batch is left open: a local record is summed at once.
+    let c = Committee {
+        level: CommitteeLevel::Regional,
+        name: "CCS local".into(),
+        region: "gao".into(),
+        cercle: None,
+        commune: None,
+        installed_on: Some(day(0)),
+        membership: vec![],
+    };
+    let own = paged.store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap();
+    let local = paged.store.create_record(input(body(0, day(10), 0), CommitteeId::from(own)), now()).unwrap();
+    assert!(!stored_tallies(&paged.store).is_empty(), "the local session counts at once");
+    paged.store.review(local, Decision::Deleted, None, now()).unwrap();
+    paged.store.review(own, Decision::Deleted, None, now()).unwrap();
+    assert!(stored_tallies(&paged.store).is_empty(), "a deleted record counts for nothing");
+
+    // The whole page, with a hostile entry in the middle rolled back to its savepoint.
+    let page = paged.store.begin_page().unwrap();
+    for (n, (hint, bytes)) in entries.iter().enumerate() {
+        if n == entries.len() / 2 {
+            let hostile = DocHeaderView { id: RecordId::new(), ..hint.clone() };
+            let outcome = page.merge_or_quarantine("https://ccs.example", &hostile, b"not a document", now()).unwrap();
+            assert!(matches!(outcome, EntryOutcome::Quarantined(_)), "{outcome:?}");
+        }
+        let outcome = page.merge_or_quarantine("https://ccs.example", hint, bytes, now()).unwrap();
+        assert!(matches!(outcome, EntryOutcome::Merged { .. }), "{outcome:?}");
+    }
+    page.commit().unwrap();
+    assert_eq!(stored_tallies(&paged.store), expected);
+
+    // After the commit, writes sum at once again.
+    let (hint, _) = entries.iter().find(|(h, _)| h.kind == RecordKind::Session).unwrap();
+    paged.store.review(hint.id, Decision::Deleted, None, now()).unwrap();
+    single.store.review(hint.id, Decision::Deleted, None, now()).unwrap();
+    assert_eq!(stored_tallies(&paged.store), stored_tallies(&single.store));
+    assert_ne!(stored_tallies(&paged.store), expected, "the deletion changed a sum");
 }

@@ -246,10 +246,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<MergeOutcome>, StoreError> {
         let tx = self.conn.transaction()?;
+        let sums = super::indicators::Batch::begin(&tx)?;
         let mut out = Vec::with_capacity(docs.len());
         for (hint, bytes) in docs {
             out.push(merge_into(&tx, hint, bytes, &self.reference, now, true)?);
         }
+        sums.finish(&tx)?;
         tx.commit()?;
         Ok(out)
     }
@@ -258,11 +260,13 @@ impl Store {
     pub fn rebuild_projections(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let ids = self.document_ids()?;
         let tx = self.conn.transaction()?;
+        let sums = super::indicators::Batch::begin(&tx)?;
         for id in &ids {
             let mut d = load(&tx, *id)?.ok_or_else(|| StoreError::RecordNotFound(id.to_string()))?;
             let hint = d.header().ok().map(DocHeaderView::from);
             projection::project(&tx, &mut d, hint.as_ref(), &self.reference, now)?;
         }
+        sums.finish(&tx)?;
         tx.commit()?;
         Ok(ids.len())
     }

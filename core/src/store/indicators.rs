@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::documents::load;
+use super::documents::{load, timed, Step};
 use super::{DocHeaderView, Store, StoreError};
 use crate::model::*;
 use crate::report::{
@@ -143,10 +143,76 @@ pub(super) fn refresh(
         slots.push((committee, m));
     }
     slots.dedup();
-    for slot in &slots {
-        resum(tx, slot)?;
+    for slot in slots {
+        resum_or_defer(tx, slot)?;
     }
     Ok(())
+}
+
+/// A batch of writes in one transaction (a sync page) whose sums are recomputed once
+/// per committee and month at its end instead of after every record: a first sync of
+/// a whole region files hundreds of records per slot, and summing the slot after each
+/// one made a page quadratic in the slot's size.
+///
+/// The slots to recompute are kept in a temporary table of the transaction's own
+/// connection (not in memory beside it): whatever thread runs the page's writes, the
+/// connection that writes a record is the one that knows a batch is open, and a
+/// rollback (of the page, or of one entry's savepoint) forgets its slots with its rows.
+/// [`Batch::finish`] must run before the commit so the invariant holds after the
+/// transaction.
+pub(super) struct Batch {
+    owner: bool,
+}
+
+impl Batch {
+    pub(super) fn begin(tx: &Connection) -> Result<Batch, StoreError> {
+        // A batch inside a batch leaves the sums to the outer one.
+        if batch_open(tx)? {
+            return Ok(Batch { owner: false });
+        }
+        tx.execute_batch(
+            "CREATE TEMP TABLE pending_sums (committee_id TEXT NOT NULL, month TEXT NOT NULL,
+                PRIMARY KEY (committee_id, month)) WITHOUT ROWID",
+        )?;
+        Ok(Batch { owner: true })
+    }
+
+    /// Recomputes every sum the batch touched and closes it.
+    pub(super) fn finish(self, tx: &Connection) -> Result<(), StoreError> {
+        if !self.owner {
+            return Ok(());
+        }
+        timed(Step::Indicators, || -> Result<(), StoreError> {
+            let slots: Vec<Slot> = {
+                let mut stmt = tx.prepare("SELECT committee_id, month FROM temp.pending_sums")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+                rows
+            };
+            tx.execute_batch("DROP TABLE temp.pending_sums")?;
+            slots.iter().try_for_each(|slot| resum(tx, slot))
+        })
+    }
+}
+
+fn batch_open(tx: &Connection) -> Result<bool, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = 'pending_sums'")?
+        .query_row([], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Recomputes a sum now, or at the end of the batch open on this connection.
+fn resum_or_defer(tx: &Connection, slot: Slot) -> Result<(), StoreError> {
+    if batch_open(tx)? {
+        tx.execute(
+            "INSERT OR IGNORE INTO temp.pending_sums (committee_id, month) VALUES (?1, ?2)",
+            params![slot.0, slot.1],
+        )?;
+        Ok(())
+    } else {
+        resum(tx, &slot)
+    }
 }
 
 /// A record replaced by its history-free copy counts no more (the copy counts).
@@ -163,7 +229,7 @@ pub(super) fn exclude(tx: &Transaction<'_>, id: RecordId) -> Result<(), StoreErr
             tx.prepare_cached("DELETE FROM indicator_committees WHERE committee_id = ?1")?.execute([id.to_string()])?;
         }
         if let Some(m) = month {
-            resum(tx, &(committee, m))?;
+            resum_or_defer(tx, (committee, m))?;
         }
     }
     Ok(())

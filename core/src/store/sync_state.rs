@@ -86,7 +86,8 @@ impl Store {
         // IMMEDIATE: the app's own writes run on the same file between rounds; take the
         // write lock now rather than fail to upgrade a read in the middle of the page.
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(PageWrite { tx, reference: &self.reference })
+        let sums = super::indicators::Batch::begin(&tx)?;
+        Ok(PageWrite { tx, reference: &self.reference, sums })
     }
 }
 
@@ -94,6 +95,8 @@ impl Store {
 pub struct PageWrite<'s> {
     tx: Transaction<'s>,
     reference: &'s ReferenceData,
+    /// The indicators' sums, recomputed once per committee and month at the commit.
+    sums: super::indicators::Batch,
 }
 
 /// What became of one received entry.
@@ -195,6 +198,7 @@ impl PageWrite<'_> {
 
     /// Keeps every write of the page.
     pub fn commit(self) -> Result<(), StoreError> {
+        self.sums.finish(&self.tx)?;
         self.tx.commit()?;
         Ok(())
     }
