@@ -454,12 +454,18 @@ fn data_dir<R: Runtime>(handle: &AppHandle<R>) -> PathBuf {
 
 /// Where the app keeps what must not live in its data folder (the second copy of the
 /// wrong-attempt counter, the pointer to a renamed data folder): `CCS_APP_STATE_DIR`,
-/// else the platform's config folder for the app.
+/// beside `CCS_APP_DATA_DIR` when only that is given (`<data>-state`: tests and
+/// portable installs keep both together), else the platform's config folder for the app.
 fn state_dir<R: Runtime>(handle: &AppHandle<R>) -> PathBuf {
-    match std::env::var_os("CCS_APP_STATE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => handle.path().app_config_dir().unwrap_or_else(|_| PathBuf::from("ccs-terrain-state")),
+    if let Some(d) = std::env::var_os("CCS_APP_STATE_DIR") {
+        return PathBuf::from(d);
     }
+    if let Some(d) = std::env::var_os("CCS_APP_DATA_DIR") {
+        let mut s = d;
+        s.push("-state");
+        return PathBuf::from(s);
+    }
+    handle.path().app_config_dir().unwrap_or_else(|_| PathBuf::from("ccs-terrain-state"))
 }
 
 /// The window left the front (lost focus, minimised; on Android the activity paused):

@@ -416,6 +416,10 @@ impl App {
         self.second = None;
         self.decoy = None;
         self.background_since = None;
+        // What the last probe and sync found belongs to the store just closed: the next
+        // store opened (the spare one, say) must not show it.
+        self.online = None;
+        self.last_error = None;
     }
 
     /// Stops the running sync, if any: it finds the flag set at its next step and ends
