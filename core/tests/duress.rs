@@ -270,6 +270,7 @@ fn copying_the_folder_back_after_wrong_attempts_does_not_reset_the_counter() {
     app.unlock("guess-three", now()).unwrap_err();
     assert_eq!(app.unlock("guess-four", now()).unwrap_err().code, ErrorCode::UnlockWiped);
     assert!(!data.join(STORE_FILE).exists() && !data.join("ccs.db.kdf").exists());
+    assert!(!spare_path(&data.join(STORE_FILE)).exists(), "the wipe takes the spare store too");
     // A right passphrase resets both counters.
     let data2 = root.path().join("data2");
     let mut app = real_app(&data2, fast());

@@ -452,7 +452,6 @@ impl App {
             presence::set_counter(dir, &tag, 0)?;
         }
         Store::wipe(&self.store_path())?;
-        Store::wipe_spare(&self.store_path())?;
         // A settings file cut short by a crash holds the server address too.
         match std::fs::remove_file(settings::tmp_path(&self.dir)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

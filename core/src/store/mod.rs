@@ -289,7 +289,8 @@ impl Store {
                 Err(e) => return Err(StoreError::Io(format!("{}: {e}", t.display()))),
             }
         }
-        Ok(())
+        // The spare store (second PIN) goes too: a wipe leaves nothing of the device.
+        Store::wipe_spare(path)
     }
 
     /// The key-derivation cost this store was made with.

@@ -178,12 +178,15 @@ impl Store {
     /// at worst the device then starts at the first start.
     pub fn take_over(db: &Path, second: &SecondKey) -> Result<Store, StoreError> {
         let file = KeyFile::read(db)?.promote_second(&second.key)?;
-        Store::wipe(db)?;
         let spare = spare_path(db);
         if !spare.exists() || open_connection(&spare, &second.key, false).is_err() {
             Store::make_spare(db, &second.key)?;
         }
-        std::fs::rename(&spare, db).map_err(io(db))?;
+        // Set aside first: the wipe takes the spare with everything else.
+        let aside = with_suffix(db, ".taking");
+        std::fs::rename(&spare, &aside).map_err(io(&aside))?;
+        Store::wipe(db)?;
+        std::fs::rename(&aside, db).map_err(io(db))?;
         file.write(db)?;
         // The new spare is made when the store is locked ([`Store::ensure_spare`]), not
         // now: the unlock must not take longer than any other.
