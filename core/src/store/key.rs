@@ -471,6 +471,24 @@ mod tests {
     }
 
     #[test]
+    fn both_slots_are_derived_and_each_seal_opens_only_with_its_key() {
+        let (file, real) = KeyFile::new("sahel-2026", KdfParams::insecure_fast_for_tests()).unwrap();
+        assert!(file.has_both_slots());
+        assert!(file.derive_both("sahel-2026").unwrap().second.is_none());
+        assert_eq!(file.second_use(&real), None);
+        let (file, _) = file.with_second(&real, "7391824650", SecondUse::Wipe).unwrap();
+        let both = file.derive_both("7391824650").unwrap();
+        assert_eq!(both.second.as_ref().map(|(_, u)| *u), Some(SecondUse::Wipe));
+        assert!(!file.matches(&both.real), "the second PIN is not the passphrase");
+        assert_eq!(file.second_use(&real), Some(SecondUse::Wipe));
+        assert_eq!(file.second_use(&Key::random()), None, "another key reads nothing");
+        assert!(file.derive_both("wrong-passphrase").unwrap().second.is_none());
+        let cleared = file.without_second(&real);
+        assert!(cleared.derive_both("7391824650").unwrap().second.is_none());
+        assert_eq!(cleared.second_use(&real), None);
+    }
+
+    #[test]
     fn same_passphrase_and_salt_give_same_key_and_check() {
         let (file, key) = KeyFile::new("sahel-2026", KdfParams::insecure_fast_for_tests()).unwrap();
         let again = file.derive("sahel-2026").unwrap();
