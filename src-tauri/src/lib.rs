@@ -489,6 +489,44 @@ pub fn on_background<R: Runtime>(handle: &AppHandle<R>) {
     });
 }
 
+/// The screen was locked: the store locks at once, whatever the grace.
+pub fn on_screen_locked<R: Runtime>(handle: &AppHandle<R>) {
+    let Some(state) = handle.try_state::<Shared>() else { return };
+    let locked = state.0.lock().unwrap_or_else(|p| p.into_inner()).screen_locked();
+    if locked {
+        let _ = handle.emit("locked", ());
+    }
+}
+
+/// Linux: the session's screen saver announces the screen lock on the session bus
+/// (`ActiveChanged(true)` of `org.freedesktop.ScreenSaver`, or GNOME's own); the store
+/// locks then. Without a session bus nothing is heard, and the focus lost when the
+/// screen locks still locks after the grace. The callbacks run on GTK's main loop.
+#[cfg(target_os = "linux")]
+fn watch_screen_lock<R: Runtime>(handle: &AppHandle<R>) {
+    let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE) else { return };
+    for interface in ["org.freedesktop.ScreenSaver", "org.gnome.ScreenSaver"] {
+        let h = handle.clone();
+        // The subscription lives as long as the shared session connection: the process.
+        bus.signal_subscribe(
+            None,
+            Some(interface),
+            Some("ActiveChanged"),
+            None,
+            None,
+            gio::DBusSignalFlags::NONE,
+            move |_, _, _, _, _, params| {
+                if params.get::<(bool,)>().is_some_and(|(active,)| active) {
+                    on_screen_locked(&h);
+                }
+            },
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn watch_screen_lock<R: Runtime>(_handle: &AppHandle<R>) {}
+
 /// The window is in front again: locks at once if it was away past the grace.
 pub fn on_foreground<R: Runtime>(handle: &AppHandle<R>) {
     let Some(state) = handle.try_state::<Shared>() else { return };
@@ -564,8 +602,9 @@ pub fn run() {
             let state = Shared::new(core);
             let settings = state.0.lock().unwrap_or_else(|p| p.into_inner()).settings().clone();
             apply_window_chrome(&handle, &settings);
-            background(handle, state.clone(), Duration::from_secs(10));
+            background(handle.clone(), state.clone(), Duration::from_secs(10));
             app.manage(state);
+            watch_screen_lock(&handle);
             app.manage(Serving::default());
             Ok(())
         })

@@ -153,3 +153,68 @@ async fn duress_pin_opens_an_empty_store_or_wipes_and_text_fields_are_quiet() {
     app.wait("unlock-error").await;
     app.quit().await;
 }
+
+/// A session bus of the test's own, as a desktop session has one.
+struct SessionBus {
+    child: std::process::Child,
+    address: String,
+}
+
+impl SessionBus {
+    fn start() -> SessionBus {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon (Debian's dbus-daemon package)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        SessionBus { child, address: line.trim().to_string() }
+    }
+
+    /// What the screen saver sends when the screen locks.
+    fn screen_locks(&self) {
+        let status = std::process::Command::new("gdbus")
+            .args(["emit", "--session", "--object-path", "/org/freedesktop/ScreenSaver"])
+            .args(["--signal", "org.freedesktop.ScreenSaver.ActiveChanged", "true"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_app_locks_when_the_screen_locks() {
+    let world = World::with_committees();
+    let bus = SessionBus::start();
+    let mut env = world.app_env();
+    env.push(("DBUS_SESSION_BUS_ADDRESS", bus.address.clone().into()));
+    let driver = Driver::start(&env);
+    let app = App::launch(&driver).await;
+    flows::demo(&app, "member").await;
+    app.wait("nav-home").await;
+    // Another signal on the bus (the screen saver going off) changes nothing.
+    let status = std::process::Command::new("gdbus")
+        .args(["emit", "--session", "--object-path", "/org/freedesktop/ScreenSaver"])
+        .args(["--signal", "org.freedesktop.ScreenSaver.ActiveChanged", "false"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(app.visible(&tid("nav-home")).await.is_some(), "still open");
+    bus.screen_locks();
+    app.wait("unlock-passphrase").await;
+    flows::unlock(&app, PASSPHRASE).await;
+    app.wait("nav-home").await;
+    app.quit().await;
+}
