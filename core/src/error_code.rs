@@ -215,6 +215,9 @@ error_codes! {
     ExportBadFilter => "export.bad_filter", "Filtre d’export invalide : rien n’a été écrit.", "Invalid export filter: nothing was written.";
     ExportDestination => "export.destination", "Impossible d’écrire le fichier d’export à cet endroit : choisissez un autre dossier. Rien n’a été écrit.", "The export file cannot be written there: choose another folder. Nothing was written.";
     ExportFailed => "export.failed", "L’export a échoué en cours d’écriture : aucun fichier n’a été laissé.", "The export failed while writing: no file was left behind.";
+    // duress (issue 14, parts 3 and 4)
+    DuressSameAsPassphrase => "duress.same_as_passphrase", "Le code de contrainte doit être différent du code de l’appareil.", "The duress PIN must differ from the device’s passphrase.";
+    SettingsBackgroundLock => "settings.background_lock", "Délai en arrière-plan hors limites.", "Background delay out of range.";
 }
 
 impl ErrorCode {

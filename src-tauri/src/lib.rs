@@ -110,6 +110,28 @@ async fn update_settings<R: Runtime>(
     Ok(settings)
 }
 
+/// The duress section of the settings: whether a second PIN is set and what it does.
+#[tauri::command]
+async fn duress_state(state: State<'_, Shared>) -> Reply<DuressState> {
+    state.run(|a| a.duress_state(Utc::now())).await
+}
+
+/// Sets the second PIN (the passphrase confirms; it must differ from it).
+#[tauri::command]
+async fn set_duress(
+    state: State<'_, Shared>,
+    current: Secret,
+    pin: Secret,
+    action: ccs_core::store::SecondUse,
+) -> Reply<DuressState> {
+    state.run(move |a| a.set_duress(&current, &pin, action, Utc::now())).await
+}
+
+#[tauri::command]
+async fn clear_duress(state: State<'_, Shared>, current: Secret) -> Reply<DuressState> {
+    state.run(move |a| a.clear_duress(&current, Utc::now())).await
+}
+
 #[tauri::command]
 async fn change_passphrase(state: State<'_, Shared>, current: Secret, next: Secret) -> Reply<()> {
     state.run(move |a| a.change_passphrase(&current, &next, Utc::now())).await
@@ -418,11 +440,99 @@ fn background<R: Runtime>(handle: AppHandle<R>, state: Shared, every: Duration) 
 }
 
 /// Where the app keeps its store and settings: `CCS_APP_DATA_DIR`, else the platform's
-/// app data folder.
+/// app data folder, or the folder with the neutral name it moved to
+/// ([`presence::settle_data_dir`]: the move happens at start, nothing open yet).
 fn data_dir<R: Runtime>(handle: &AppHandle<R>) -> PathBuf {
     match std::env::var_os("CCS_APP_DATA_DIR") {
         Some(d) => PathBuf::from(d),
-        None => handle.path().app_data_dir().unwrap_or_else(|_| PathBuf::from("ccs-terrain-data")),
+        None => {
+            let default = handle.path().app_data_dir().unwrap_or_else(|_| PathBuf::from("ccs-terrain-data"));
+            presence::settle_data_dir(&state_dir(handle), &default)
+        }
+    }
+}
+
+/// Where the app keeps what must not live in its data folder (the second copy of the
+/// wrong-attempt counter, the pointer to a renamed data folder): `CCS_APP_STATE_DIR`,
+/// beside `CCS_APP_DATA_DIR` when only that is given (`<data>-state`: tests and
+/// portable installs keep both together), else the platform's config folder for the app.
+fn state_dir<R: Runtime>(handle: &AppHandle<R>) -> PathBuf {
+    if let Some(d) = std::env::var_os("CCS_APP_STATE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("CCS_APP_DATA_DIR") {
+        let mut s = d;
+        s.push("-state");
+        return PathBuf::from(s);
+    }
+    handle.path().app_config_dir().unwrap_or_else(|_| PathBuf::from("ccs-terrain-state"))
+}
+
+/// The window left the front (lost focus, minimised; on Android the activity paused):
+/// the store locks once it stayed away longer than the settings' grace. The one call
+/// every platform's shell makes (`mobile.rs` calls it on Android's lifecycle events).
+pub fn on_background<R: Runtime>(handle: &AppHandle<R>) {
+    let Some(state) = handle.try_state::<Shared>() else { return };
+    let grace = {
+        let mut app = state.0.lock().unwrap_or_else(|p| p.into_inner());
+        app.went_to_background(Utc::now());
+        app.settings().background_lock_seconds
+    };
+    // Checked once the grace is over (the background thread checks too, every 10 s).
+    let (h, shared) = (handle.clone(), state.inner().clone());
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(u64::from(grace) * 1000 + 250));
+        let locked = shared.0.lock().unwrap_or_else(|p| p.into_inner()).lock_if_idle(Utc::now());
+        if locked {
+            let _ = h.emit("locked", ());
+        }
+    });
+}
+
+/// The screen was locked: the store locks at once, whatever the grace.
+pub fn on_screen_locked<R: Runtime>(handle: &AppHandle<R>) {
+    let Some(state) = handle.try_state::<Shared>() else { return };
+    let locked = state.0.lock().unwrap_or_else(|p| p.into_inner()).screen_locked();
+    if locked {
+        let _ = handle.emit("locked", ());
+    }
+}
+
+/// Linux: the session's screen saver announces the screen lock on the session bus
+/// (`ActiveChanged(true)` of `org.freedesktop.ScreenSaver`, or GNOME's own); the store
+/// locks then. Without a session bus nothing is heard, and the focus lost when the
+/// screen locks still locks after the grace. The callbacks run on GTK's main loop.
+#[cfg(target_os = "linux")]
+fn watch_screen_lock<R: Runtime>(handle: &AppHandle<R>) {
+    let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE) else { return };
+    for interface in ["org.freedesktop.ScreenSaver", "org.gnome.ScreenSaver"] {
+        let h = handle.clone();
+        // The subscription lives as long as the shared session connection: the process.
+        bus.signal_subscribe(
+            None,
+            Some(interface),
+            Some("ActiveChanged"),
+            None,
+            None,
+            gio::DBusSignalFlags::NONE,
+            move |_, _, _, _, _, params| {
+                if params.get::<(bool,)>().is_some_and(|(active,)| active) {
+                    on_screen_locked(&h);
+                }
+            },
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn watch_screen_lock<R: Runtime>(_handle: &AppHandle<R>) {}
+
+/// The window is in front again: locks at once if it was away past the grace.
+pub fn on_foreground<R: Runtime>(handle: &AppHandle<R>) {
+    let Some(state) = handle.try_state::<Shared>() else { return };
+    let locked = state.0.lock().unwrap_or_else(|p| p.into_inner()).came_to_foreground(Utc::now());
+    if locked {
+        let _ = handle.emit("locked", ());
     }
 }
 
@@ -439,6 +549,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         wipe_device,
         update_settings,
         change_passphrase,
+        duress_state,
+        set_duress,
+        clear_duress,
         home,
         vocabulary,
         list_records,
@@ -484,14 +597,25 @@ pub fn run() {
         .setup(|app| {
             let handle = app.handle().clone();
             let dir = data_dir(&handle);
-            let state =
-                Shared::new(App::new(dir, std::env::var("CCS_SERVER_URL").ok(), KdfParams::default(), Utc::now()));
+            let mut core = App::new(dir, std::env::var("CCS_SERVER_URL").ok(), KdfParams::default(), Utc::now());
+            core.set_state_dir(state_dir(&handle));
+            let state = Shared::new(core);
             let settings = state.0.lock().unwrap_or_else(|p| p.into_inner()).settings().clone();
             apply_window_chrome(&handle, &settings);
-            background(handle, state.clone(), Duration::from_secs(10));
+            background(handle.clone(), state.clone(), Duration::from_secs(10));
             app.manage(state);
+            watch_screen_lock(&handle);
             app.manage(Serving::default());
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Focused(focused) = event {
+                if *focused {
+                    on_foreground(window.app_handle());
+                } else {
+                    on_background(window.app_handle());
+                }
+            }
         })
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -507,3 +507,41 @@ fn the_inbox_through_the_window_follows_the_approval_levels() {
     call(&member, "create_demo", json!({"passphrase": "sahel-2026", "role": "member"})).unwrap();
     assert_eq!(call(&member, "inbox", json!({"filter": {}})).unwrap()["total"], 0);
 }
+
+/// The duress commands as the settings screen calls them: the second PIN equal to the
+/// passphrase is refused with its code; set, it opens an empty member's store through
+/// the same `unlock` command, same answer shape, with settings that show no second PIN;
+/// the real passphrase still opens the real records.
+#[test]
+fn duress_pin_through_the_commands() {
+    let w = window();
+    call(&w, "create_demo", json!({"passphrase": "sahel-2026", "role": "member"})).unwrap();
+    let total = |w: &Window| call(w, "list_records", json!({"filter": {}})).unwrap()["total"].as_u64().unwrap();
+    let records = total(&w);
+    assert!(records > 0);
+    assert_eq!(call(&w, "duress_state", json!({})).unwrap()["action"], Value::Null);
+    let same = call(&w, "set_duress", json!({"current": "sahel-2026", "pin": "sahel-2026", "action": "decoy"}));
+    assert_eq!(same.unwrap_err()["code"], "duress.same_as_passphrase");
+    let wrong = call(&w, "set_duress", json!({"current": "not-it-at-all", "pin": "7391824650", "action": "decoy"}));
+    assert_eq!(wrong.unwrap_err()["code"], "store.wrong_passphrase");
+    let set = call(&w, "set_duress", json!({"current": "sahel-2026", "pin": "7391824650", "action": "decoy"}));
+    assert_eq!(set.unwrap()["action"], "decoy");
+    call(&w, "lock", json!({})).unwrap();
+
+    let real_shape = call(&w, "app_status", json!({})).unwrap();
+    let decoy = call(&w, "unlock", json!({"passphrase": "7391824650"})).unwrap();
+    assert_eq!(decoy["stage"], "unlocked");
+    assert_eq!(decoy["identity"]["role"], "member");
+    assert_eq!(decoy["identity"]["committee_id"], Value::Null);
+    assert_eq!(decoy["settings"]["server_url"], Value::Null);
+    assert_eq!(total(&w), 0);
+    assert_eq!(call(&w, "duress_state", json!({})).unwrap()["action"], Value::Null);
+    // The same keys as any unlocked status: nothing says "decoy".
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&decoy), keys(&real_shape));
+    call(&w, "lock", json!({})).unwrap();
+    call(&w, "unlock", json!({"passphrase": "sahel-2026"})).unwrap();
+    assert_eq!(total(&w), records);
+    let cleared = call(&w, "clear_duress", json!({"current": "sahel-2026"})).unwrap();
+    assert_eq!(cleared["action"], Value::Null);
+}

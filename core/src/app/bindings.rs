@@ -19,6 +19,7 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
     AppError::export_all(&cfg)?;
     PassphraseCheck::export_all(&cfg)?;
     SettingsPatch::export_all(&cfg)?;
+    DuressState::export_all(&cfg)?;
     Home::export_all(&cfg)?;
     Vocabulary::export_all(&cfg)?;
     ListFilter::export_all(&cfg)?;

@@ -8,15 +8,18 @@
 
 pub mod bindings;
 pub mod courier;
+mod duress;
 mod error;
 mod export;
 mod handover;
+pub mod presence;
 mod quarterly;
 mod relay;
 mod settings;
 mod templates;
 mod views;
 
+pub use duress::DuressState;
 pub use error::{input_fields, quarantine_message, refusal_message, AppError};
 pub use handover::Distributed;
 pub use quarterly::{QuarterlyRequest, ReportWritten};
@@ -44,7 +47,8 @@ use crate::model::privacy::{text_warnings, Acknowledgement};
 use crate::model::review;
 use crate::model::*;
 use crate::store::{
-    check_strength, Draft, Identity, InboxFilter, InboxPage, KdfParams, ListFilter, Page, Store, StoreError,
+    check_strength, store_tag, Draft, Identity, InboxFilter, InboxPage, KdfParams, ListFilter, Opened, Page, SecondUse,
+    Store, StoreError,
 };
 use crate::sync::client::{self, HttpTransport, StoreAccess, SyncError, SyncProgress, SyncReport, Transport};
 use settings::SettingsFile;
@@ -84,6 +88,15 @@ pub struct App {
     /// The running sync's cancel flag: lock and wipe set it and drop the job at once.
     sync_job: Option<Arc<AtomicBool>>,
     transport: Arc<dyn Transport>,
+    /// The second copy of the attempt counter (and the data folder's pointer) lives
+    /// here, outside the data folder ([`presence`]); `None` keeps the folder's only.
+    state_dir: Option<PathBuf>,
+    /// What the real store's seal says of the second PIN, while it is open.
+    second: Option<SecondUse>,
+    /// Set while the open store is the spare one (the second PIN chose it).
+    decoy: Option<duress::Decoy>,
+    /// Since when the window is in the background, while unlocked.
+    background_since: Option<DateTime<Utc>>,
 }
 
 impl App {
@@ -104,7 +117,38 @@ impl App {
             last_error: None,
             sync_job: None,
             transport: Arc::new(HttpTransport::new(NETWORK_TIMEOUT)),
+            state_dir: None,
+            second: None,
+            decoy: None,
+            background_since: None,
         }
+    }
+
+    /// Keeps the second copy of the wrong-attempt counter in `dir`, outside the data
+    /// folder: a copy of the data folder put back does not reset it ([`presence`]).
+    pub fn set_state_dir(&mut self, dir: PathBuf) {
+        self.state_dir = Some(dir);
+        self.file.failed_attempts = self.failed_attempts();
+    }
+
+    /// Wrong attempts so far: the larger of the data folder's count and the one kept
+    /// outside it.
+    fn failed_attempts(&self) -> u32 {
+        let outside = match (&self.state_dir, store_tag(&self.store_path())) {
+            (Some(dir), Some(tag)) => presence::counter(dir, &tag),
+            _ => 0,
+        };
+        self.file.failed_attempts.max(outside)
+    }
+
+    /// Writes the attempt count in both places (always both, so a right and a wrong
+    /// passphrase write the same files).
+    fn record_attempts(&mut self, n: u32) -> Result<(), AppError> {
+        self.file.failed_attempts = n;
+        if let (Some(dir), Some(tag)) = (&self.state_dir, store_tag(&self.store_path())) {
+            presence::set_counter(dir, &tag, n)?;
+        }
+        self.save_file()
     }
 
     /// Replaces how the app reaches the server (tests put a slow or failing link here).
@@ -137,7 +181,7 @@ impl App {
     pub fn status(&self) -> AppStatus {
         AppStatus {
             stage: self.stage(),
-            settings: self.file.settings.clone(),
+            settings: self.shown_settings(),
             identity: self.store.as_ref().map(|s| self.identity_view(s)),
             attempts_left: self.file.settings.max_attempts.saturating_sub(self.file.failed_attempts),
         }
@@ -197,7 +241,11 @@ impl App {
         check_strength(passphrase)?;
         crate::store::files::private_dir(&self.dir)
             .map_err(|e| AppError::internal(ErrorCode::StoreIo, e.to_string()))?;
-        Ok(Store::create(&self.store_path(), passphrase, identity, self.kdf)?)
+        let store = Store::create(&self.store_path(), passphrase, identity, self.kdf)?;
+        // Every store has its spare, keyed at random until a second PIN is set: its
+        // presence says nothing.
+        Store::ensure_spare(&self.store_path())?;
+        Ok(store)
     }
 
     /// A store filled with demonstration data, not enrolled: to try the app. It holds what
@@ -267,37 +315,53 @@ impl App {
         Ok(self.status())
     }
 
-    /// Opens the store. Wrong passphrases are counted across restarts; at the limit the
-    /// store is wiped (`unlock.wiped`), as a phone taken at a checkpoint must not give
-    /// its data to whoever tries long enough.
+    /// Opens the store. Wrong passphrases are counted across restarts, in the data
+    /// folder and outside it (the larger counts); at the limit the store is wiped
+    /// (`unlock.wiped`), as a phone taken at a checkpoint must not give its data to
+    /// whoever tries long enough.
+    ///
+    /// The second PIN (duress) opens the spare store, or wipes the real one and opens
+    /// the spare in its place, as chosen: same derivations, same answer, same screens
+    /// as the real passphrase ([`duress`]).
     pub fn unlock(&mut self, passphrase: &str, now: DateTime<Utc>) -> Result<AppStatus, AppError> {
         if self.store.is_some() {
             return Ok(self.status());
         }
-        match Store::open(&self.store_path(), passphrase) {
-            Ok(mut store) => {
+        let failed = self.failed_attempts();
+        match Store::unlock(&self.store_path(), passphrase) {
+            Ok(Opened::Real { mut store, second }) => {
                 // A store made with the cheap test cost (`ccs init` under CCS_KDF_FAST=1)
                 // is re-keyed at this app's cost before any use, not left cheap to guess.
+                let mut second = second;
                 if store.kdf_params().is_ok_and(|p| p.weaker_than(&self.kdf)) {
                     store.strengthen_key(passphrase, self.kdf)?;
+                    second = None;
                 }
+                Store::ensure_spare(&self.store_path())?;
                 if let Ok(Some(link)) = store.server_link() {
                     self.file.settings.server_url = Some(link.url);
                 }
-                self.store = Some(store);
-                self.file.failed_attempts = 0;
-                self.last_activity = now;
-                self.save_file()?;
-                Ok(self.status())
+                self.opened(store, second, None, now)
+            }
+            Ok(Opened::Second(key)) => {
+                let store = match key.use_() {
+                    SecondUse::Decoy => Store::open_spare(&self.store_path(), &key)?,
+                    SecondUse::Wipe => {
+                        self.file.last_sync_at = None;
+                        Store::take_over(&self.store_path(), &key)?
+                    }
+                };
+                let decoy = (key.use_() == SecondUse::Decoy).then(duress::Decoy::default);
+                self.opened(store, None, decoy, now)
             }
             Err(StoreError::WrongPassphrase) => {
-                self.file.failed_attempts += 1;
-                let left = self.file.settings.max_attempts.saturating_sub(self.file.failed_attempts);
+                let failed = failed + 1;
+                let left = self.file.settings.max_attempts.saturating_sub(failed);
                 if left == 0 {
                     self.wipe_files()?;
                     return Err(AppError::of(ErrorCode::UnlockWiped));
                 }
-                self.save_file()?;
+                self.record_attempts(failed)?;
                 let wrong = ErrorCode::StoreWrongPassphrase;
                 Err(AppError::new(
                     wrong,
@@ -311,12 +375,51 @@ impl App {
         }
     }
 
+    /// The end of every unlock that opened something, real or spare: the same steps
+    /// and the same writes.
+    fn opened(
+        &mut self,
+        store: Store,
+        second: Option<SecondUse>,
+        decoy: Option<duress::Decoy>,
+        now: DateTime<Utc>,
+    ) -> Result<AppStatus, AppError> {
+        self.store = Some(store);
+        self.second = second;
+        self.decoy = decoy;
+        self.background_since = None;
+        self.last_activity = now;
+        self.record_attempts(0)?;
+        Ok(self.status())
+    }
+
     /// Closes the store: the connection and its key are dropped, now, even while a sync
     /// runs (the sync holds no store between its steps and stops at the next one).
     pub fn lock(&mut self) -> AppStatus {
+        self.close_store();
+        self.after_close();
+        self.status()
+    }
+
+    /// After a lock: a store whose spare took the real one's place (second PIN, wipe)
+    /// gets its new spare now, where the time it takes shows nowhere.
+    fn after_close(&mut self) {
+        if self.store_path().exists() {
+            let _ = Store::ensure_spare(&self.store_path());
+        }
+    }
+
+    /// Drops the open store (real or spare) and what is known of it.
+    fn close_store(&mut self) {
         self.cancel_sync();
         self.store = None;
-        self.status()
+        self.second = None;
+        self.decoy = None;
+        self.background_since = None;
+        // What the last probe and sync found belongs to the store just closed: the next
+        // store opened (the spare one, say) must not show it.
+        self.online = None;
+        self.last_error = None;
     }
 
     /// Stops the running sync, if any: it finds the flag set at its next step and ends
@@ -332,17 +435,22 @@ impl App {
     /// or not. Returns whether it locked now.
     pub fn lock_if_idle(&mut self, now: DateTime<Utc>) -> bool {
         let limit = chrono::Duration::minutes(i64::from(self.file.settings.lock_minutes));
-        if self.store.is_some() && now - self.last_activity >= limit {
-            self.cancel_sync();
-            self.store = None;
+        let grace = chrono::Duration::seconds(i64::from(self.file.settings.background_lock_seconds));
+        let idle = now - self.last_activity >= limit;
+        let away = self.background_since.is_some_and(|since| now - since >= grace);
+        if self.store.is_some() && (idle || away) {
+            self.close_store();
+            self.after_close();
             return true;
         }
         false
     }
 
     fn wipe_files(&mut self) -> Result<(), AppError> {
-        self.cancel_sync();
-        self.store = None;
+        self.close_store();
+        if let (Some(dir), Some(tag)) = (&self.state_dir, store_tag(&self.store_path())) {
+            presence::set_counter(dir, &tag, 0)?;
+        }
         Store::wipe(&self.store_path())?;
         // A settings file cut short by a crash holds the server address too.
         match std::fs::remove_file(settings::tmp_path(&self.dir)) {
@@ -381,7 +489,15 @@ impl App {
     }
 
     pub fn change_passphrase(&mut self, current: &str, next: &str, now: DateTime<Utc>) -> Result<(), AppError> {
-        Ok(self.unlocked(now, true)?.change_passphrase(current, next)?)
+        let db = self.store_path();
+        let decoy = self.decoy.is_some();
+        let store = self.unlocked(now, true)?;
+        if decoy {
+            // The spare store's passphrase is the second PIN: changing it changes that.
+            return Ok(store.change_second(&db, current, next)?);
+        }
+        store.change_passphrase(current, next)?;
+        Ok(())
     }
 
     // ------------------------------------------------------------ reading
@@ -602,10 +718,10 @@ impl App {
         let refused = store.held_back(now)?.into_iter().map(|r| refusal_view(store, r.id, &r.code)).collect();
         let quarantined = store.quarantined()?.into_iter().map(|q| quarantine_view(store, &q)).collect();
         Ok(SyncState {
-            server_url: link.as_ref().map(|l| l.url.clone()).or_else(|| self.file.settings.server_url.clone()),
+            server_url: link.as_ref().map(|l| l.url.clone()).or_else(|| self.shown_settings().server_url),
             enrolled: link.is_some(),
             online: self.online,
-            last_sync_at: self.file.last_sync_at,
+            last_sync_at: if self.decoy.is_some() { None } else { self.file.last_sync_at },
             pending,
             refused,
             quarantined,

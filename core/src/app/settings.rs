@@ -35,6 +35,9 @@ pub struct Settings {
     /// The window's title: can be set to something neutral ("Carnet").
     pub window_name: String,
     pub icon: AppIcon,
+    /// Seconds the window may stay in the background (minimised, behind another
+    /// window) before the store locks; 0 locks as soon as it leaves the front.
+    pub background_lock_seconds: u32,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             max_attempts: 5,
             window_name: "CCS Terrain".into(),
             icon: AppIcon::Standard,
+            background_lock_seconds: 30,
         }
     }
 }
@@ -66,11 +70,14 @@ pub struct SettingsPatch {
     pub window_name: Option<String>,
     #[ts(optional)]
     pub icon: Option<AppIcon>,
+    #[ts(optional)]
+    pub background_lock_seconds: Option<u32>,
 }
 
 pub const LOCK_MINUTES: std::ops::RangeInclusive<u32> = 1..=240;
 pub const MAX_ATTEMPTS: std::ops::RangeInclusive<u32> = 3..=20;
 pub const MAX_NAME_CHARS: usize = 40;
+pub const BACKGROUND_LOCK_SECONDS: std::ops::RangeInclusive<u32> = 0..=600;
 
 /// Checks a server address: https, or plain http to this machine only
 /// ([`crate::sync::address`]).
@@ -128,6 +135,26 @@ impl Settings {
                 ));
             }
             next.window_name = n;
+        }
+        if let Some(b) = patch.background_lock_seconds {
+            if !BACKGROUND_LOCK_SECONDS.contains(&b) {
+                return Err(AppError::new(
+                    ErrorCode::SettingsBackgroundLock,
+                    Message::new(
+                        format!(
+                            "Délai en arrière-plan entre {} et {} secondes.",
+                            BACKGROUND_LOCK_SECONDS.start(),
+                            BACKGROUND_LOCK_SECONDS.end()
+                        ),
+                        format!(
+                            "Background delay between {} and {} seconds.",
+                            BACKGROUND_LOCK_SECONDS.start(),
+                            BACKGROUND_LOCK_SECONDS.end()
+                        ),
+                    ),
+                ));
+            }
+            next.background_lock_seconds = b;
         }
         if let Some(i) = patch.icon {
             next.icon = i;

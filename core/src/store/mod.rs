@@ -56,6 +56,7 @@ mod records;
 mod reference;
 pub mod relay;
 mod schema;
+mod second;
 mod sync_state;
 mod values;
 
@@ -64,11 +65,14 @@ pub use drafts::Draft;
 pub use export_log::{ExportLogRow, ExportScan, Scanned};
 pub use identity::{Identity, ServerLink};
 pub use inbox::{InboxCount, InboxFilter, InboxItem, InboxPage, InboxReason};
-pub use key::{check_strength, weakness, KdfParams, Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS};
+pub use key::{
+    check_strength, store_tag, weakness, KdfParams, SecondUse, Weakness, MIN_PASSPHRASE_CHARS, MIN_PIN_DIGITS,
+};
 pub use list::{ListFilter, Page, RecordSummary, MAX_PAGE};
 pub use quarantine::{held_back, QuarantinedEntry, RefusedDoc, REFUSAL_RETRY};
 pub use records::{Edited, StoredRecord};
 pub use schema::SCHEMA_VERSION as STORE_SCHEMA_VERSION;
+pub use second::{check_second, spare_path, Opened, SecondKey};
 pub use sync_state::{EntryOutcome, PageWrite, ENTRY_MISSING_DEPS, ENTRY_PANICKED};
 
 use std::path::{Path, PathBuf};
@@ -242,48 +246,14 @@ impl Store {
         Ok(Store { conn, path: path.to_path_buf(), identity, reference: ReferenceData::builtin(), keys })
     }
 
-    /// Opens and unlocks the store at `path`. A wrong passphrase changes nothing.
+    /// Opens and unlocks the store at `path`. A wrong passphrase changes nothing; the
+    /// second PIN (duress) counts as wrong here: only the app opens what it leads to
+    /// ([`Store::unlock`]).
     pub fn open(path: &Path, passphrase: &str) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::NotFound(path.display().to_string()));
+        match Store::unlock(path, passphrase)? {
+            Opened::Real { store, .. } => Ok(store),
+            Opened::Second(_) => Err(StoreError::WrongPassphrase),
         }
-        let mut file = KeyFile::read(path)?;
-        let mut key = file.derive(passphrase)?;
-        let mut opened = open_connection(path, &key, false);
-        // A re-keying cut short after the database was re-encrypted: its next key file
-        // holds the salt that opens it now.
-        let next = key::next_path(path);
-        if opened.is_err() && next.exists() {
-            let next_file = KeyFile::read_at(&next)?;
-            let next_key = next_file.derive(passphrase)?;
-            if let Ok(conn) = open_connection(path, &next_key, false) {
-                std::fs::rename(&next, key::key_file_path(path)).map_err(|e| StoreError::Io(e.to_string()))?;
-                (file, key, opened) = (next_file, next_key, Ok(conn));
-            }
-        }
-        let mut conn = match opened {
-            Ok(c) => c,
-            Err(e) => {
-                return Err(match e {
-                    _ if !file.matches(&key) => StoreError::WrongPassphrase,
-                    StoreError::Corrupt(_) => e,
-                    other => StoreError::Corrupt(other.to_string()),
-                })
-            }
-        };
-        if !file.matches(&key) {
-            // The database opened, so the passphrase is right and the key file is from
-            // before an interrupted passphrase change: bring it up to date.
-            file.with_key(&key).write(path)?;
-        }
-        schema::migrate(&mut conn)?;
-        // The review columns first: the indicators' facts are made from the projection.
-        projection::backfill_review_columns(&mut conn)?;
-        indicators::fill_if_stale(&mut conn)?;
-        let identity = identity::read(&conn)?;
-        let reference = reference::load(&conn)?;
-        let keys = relay::load_or_make_keys(&conn)?;
-        Ok(Store { conn, path: path.to_path_buf(), identity, reference, keys })
     }
 
     /// Deletes a store: the key file first (without its salt the database can no longer
@@ -319,7 +289,8 @@ impl Store {
                 Err(e) => return Err(StoreError::Io(format!("{}: {e}", t.display()))),
             }
         }
-        Ok(())
+        // The spare store (second PIN) goes too: a wipe leaves nothing of the device.
+        Store::wipe_spare(path)
     }
 
     /// The key-derivation cost this store was made with.
@@ -356,7 +327,7 @@ impl Store {
         // SQLCipher's rekey rewrites every page in one transaction.
         let sql = zeroize::Zeroizing::new(format!("PRAGMA rekey = \"{}\";", new_key.pragma_value().as_str()));
         self.conn.execute_batch(sql.as_str())?;
-        file.with_key(&new_key).write(&self.path)?;
+        file.with_key(Some(&old_key), &new_key).write(&self.path)?;
         Ok(())
     }
 

@@ -18,4 +18,9 @@ max_attempts: number,
 /**
  * The window's title: can be set to something neutral ("Carnet").
  */
-window_name: string, icon: AppIcon, };
+window_name: string, icon: AppIcon, 
+/**
+ * Seconds the window may stay in the background (minimised, behind another
+ * window) before the store locks; 0 locks as soon as it leaves the front.
+ */
+background_lock_seconds: number, };

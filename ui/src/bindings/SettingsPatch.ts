@@ -5,4 +5,4 @@ import type { Lang } from "./Lang";
 /**
  * A change to the settings: only the fields given change.
  */
-export type SettingsPatch = { lang?: Lang, server_url?: string, lock_minutes?: number, max_attempts?: number, window_name?: string, icon?: AppIcon, };
+export type SettingsPatch = { lang?: Lang, server_url?: string, lock_minutes?: number, max_attempts?: number, window_name?: string, icon?: AppIcon, background_lock_seconds?: number, };

@@ -27,12 +27,14 @@ const fail = (code: ErrorCode, fr: string, en: string) => ({ code, message: msg(
 
 let stage = (params.get('stage') ?? 'setup') as Stage;
 let attempts = 5;
+let duress: 'decoy' | 'wipe' | null = null;
 const settings: Settings = {
   lang: params.get('lang') === 'en' ? 'en' : 'fr',
   server_url: 'https://srv.example.ml',
   lock_minutes: Number(params.get('lock') ?? 5),
   max_attempts: 5,
   window_name: 'Carnet',
+  background_lock_seconds: 30,
   icon: 'standard',
 };
 let identity: IdentityView = {
@@ -133,6 +135,17 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
       Object.assign(settings, args.patch as Partial<Settings>);
       if (settings.server_url === '') settings.server_url = null;
       return settings;
+    case 'duress_state':
+      return { action: duress };
+    case 'set_duress':
+      if (args.current !== passphrase) throw fail('store.wrong_passphrase', 'Code secret actuel incorrect.', 'Current passphrase is wrong.');
+      if (args.pin === passphrase)
+        throw fail('duress.same_as_passphrase', 'Le code de contrainte doit être différent du code de l’appareil.', 'The duress PIN must differ from the device’s passphrase.');
+      duress = args.action as 'decoy' | 'wipe';
+      return { action: duress };
+    case 'clear_duress':
+      duress = null;
+      return { action: null };
     case 'change_passphrase':
       if (args.current !== passphrase) throw fail('store.wrong_passphrase', 'Code secret actuel incorrect.', 'Current passphrase is wrong.');
       passphrase = String(args.next);

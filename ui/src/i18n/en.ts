@@ -285,6 +285,27 @@ export const en: Dict = {
     wipeTypeLabel: (word: string) => `To confirm, type ${word}`,
     wipeConfirm: 'Erase for good',
     wiping: 'Erasing…',
+    backgroundSeconds: 'Lock in the background (seconds)',
+    backgroundSecondsHelp:
+      'When the app goes to the background (minimised, another window in front), it locks after this delay. 0: at once. Between 0 and 600.',
+    duressTitle: 'Duress PIN',
+    duressExplain:
+      'A second PIN, to give if you are forced to open the app. It opens an empty notebook with ordinary screens, or first wipes your data, as you choose. Nothing shows that it exists.',
+    duressNone: 'No duress PIN.',
+    duressIsSet: (wipe: boolean) =>
+      wipe ? 'A duress PIN is set: it wipes the data.' : 'A duress PIN is set: it opens an empty notebook.',
+    duressCurrent: 'The device’s passphrase (to confirm)',
+    duressPin: 'Duress PIN',
+    duressConfirm: 'Confirm the duress PIN',
+    duressAction: 'When this PIN is typed',
+    duressActions: {
+      decoy: 'Open an empty notebook (your data stays, hidden)',
+      wipe: 'Wipe your data, then open an empty notebook',
+    },
+    duressSave: 'Set the duress PIN',
+    duressClear: 'Remove the duress PIN',
+    duressDone: 'Duress PIN saved.',
+    duressCleared: 'Duress PIN removed.',
   },
   idle: {
     warning: 'Locking soon for lack of activity.',

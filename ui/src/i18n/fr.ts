@@ -288,6 +288,27 @@ export const fr = withFrenchSpacing({
     wipeTypeLabel: (word: string) => `Pour confirmer, tapez ${word}`,
     wipeConfirm: 'Effacer définitivement',
     wiping: 'Effacement…',
+    backgroundSeconds: 'Verrouillage en arrière-plan (secondes)',
+    backgroundSecondsHelp:
+      'Quand l’application passe en arrière-plan (réduite, une autre fenêtre devant), elle se verrouille après ce délai. 0 : aussitôt. Entre 0 et 600.',
+    duressTitle: 'Code de contrainte',
+    duressExplain:
+      'Un second code, à donner si l’on vous force à ouvrir l’application. Il ouvre un carnet vide, aux écrans ordinaires, ou efface d’abord vos données, selon votre choix. Rien ne montre qu’il existe.',
+    duressNone: 'Aucun code de contrainte.',
+    duressIsSet: (wipe: boolean) =>
+      wipe ? 'Un code de contrainte est défini : il efface les données.' : 'Un code de contrainte est défini : il ouvre un carnet vide.',
+    duressCurrent: 'Code secret de l’appareil (pour confirmer)',
+    duressPin: 'Code de contrainte',
+    duressConfirm: 'Confirmer le code de contrainte',
+    duressAction: 'Quand ce code est saisi',
+    duressActions: {
+      decoy: 'Ouvrir un carnet vide (vos données restent, cachées)',
+      wipe: 'Effacer vos données, puis ouvrir un carnet vide',
+    },
+    duressSave: 'Définir le code de contrainte',
+    duressClear: 'Retirer le code de contrainte',
+    duressDone: 'Code de contrainte enregistré.',
+    duressCleared: 'Code de contrainte retiré.',
   },
   idle: {
     warning: 'Verrouillage imminent faute d’activité.',

@@ -9,6 +9,8 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 import type { AppError } from '../bindings/AppError';
 import type { AppStatus } from '../bindings/AppStatus';
+import type { DuressState } from '../bindings/DuressState';
+import type { SecondUse } from '../bindings/SecondUse';
 import type { Decision } from '../bindings/Decision';
 import type { DraftInput } from '../bindings/DraftInput';
 import type { DraftOutcome } from '../bindings/DraftOutcome';
@@ -128,6 +130,10 @@ export const wipeDevice = () => call<AppStatus>('wipe_device');
 export const updateSettings = (patch: SettingsPatch) => call<Settings>('update_settings', { patch });
 export const changePassphrase = (current: string, next: string) =>
   call<void>('change_passphrase', { current, next });
+export const duressState = () => call<DuressState>('duress_state');
+export const setDuress = (current: string, pin: string, action: SecondUse) =>
+  call<DuressState>('set_duress', { current, pin, action });
+export const clearDuress = (current: string) => call<DuressState>('clear_duress', { current });
 export const home = () => call<Home>('home');
 export const vocabulary = () => call<Vocabulary>('vocabulary');
 export const listRecords = (filter: Partial<ListFilter> = {}) =>

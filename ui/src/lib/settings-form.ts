@@ -8,12 +8,15 @@ import { normalizeServerUrl } from './enrollment';
 export const LOCK_MINUTES = { min: 1, max: 240 } as const;
 export const MAX_ATTEMPTS = { min: 3, max: 20 } as const;
 export const MAX_NAME_CHARS = 40;
+export const BACKGROUND_SECONDS = { min: 0, max: 600 } as const;
 
 export interface SettingsForm {
   server: string;
   lockMinutes: string;
   maxAttempts: string;
   name: string;
+  /** Seconds in the background before the lock; absent leaves it unchanged. */
+  backgroundSeconds?: string;
 }
 
 export type SettingsField = keyof SettingsForm;
@@ -25,6 +28,7 @@ export interface CheckedSettings {
   lock_minutes: number;
   max_attempts: number;
   window_name: string;
+  background_lock_seconds?: number;
 }
 
 export type SettingsCheck =
@@ -53,8 +57,16 @@ export function checkSettings(form: SettingsForm): SettingsCheck {
   const window_name = form.name.trim();
   if (window_name === '') problems.name = 'nameRequired';
   else if ([...window_name].length > MAX_NAME_CHARS) problems.name = 'nameTooLong';
+  let background_lock_seconds: number | undefined;
+  if (form.backgroundSeconds !== undefined) {
+    const b = intIn(form.backgroundSeconds, BACKGROUND_SECONDS);
+    if (b === null) problems.backgroundSeconds = 'outOfRange';
+    else background_lock_seconds = b;
+  }
   if (Object.keys(problems).length > 0) return { ok: false, problems };
-  return { ok: true, value: { server_url, lock_minutes: lock_minutes!, max_attempts: max_attempts!, window_name } };
+  const value: CheckedSettings = { server_url, lock_minutes: lock_minutes!, max_attempts: max_attempts!, window_name };
+  if (background_lock_seconds !== undefined) value.background_lock_seconds = background_lock_seconds;
+  return { ok: true, value };
 }
 
 /** The wipe dialog's typed confirmation: the word, in any case, with stray spaces. */
