@@ -231,7 +231,7 @@ fn main() -> anyhow::Result<()> {
         let store = store.is_file().then_some((store.as_path(), plan.app_records));
         r.app = Some(app_bench::run(store));
         let builds = app_bench::app_builds();
-        if builds.len() > 1 {
+        if !builds.is_empty() {
             log(&format!("part 4: the app's builds side by side ({})", builds.len()));
             r.app_builds = app_bench::compare(&builds, if cli.quick { 3 } else { 5 });
         }
