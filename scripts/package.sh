@@ -3,7 +3,7 @@
 # - the desktop app « CCS Terrain »: a .deb (and an AppImage where its tools can be had)
 #   made by Tauri's bundler, with the name, icon and desktop entry of
 #   src-tauri/tauri.conf.json (`bundle`); the app built in the `release-app` profile
-#   (Cargo.toml: the release build, stripped) unless told otherwise;
+#   (Cargo.toml: fat LTO, stripped) unless told otherwise;
 # - the sync server: a .deb made by cargo-deb (sync-server/Cargo.toml,
 #   `[package.metadata.deb]`) with ccs-sync-server, the `ccs` CLI and a systemd unit
 #   (packaging/server).
@@ -70,7 +70,7 @@ if [ "$app_profile" = debug ]; then
   echo "== the app: the .deb of the debug build"
   "${tauri[@]}" bundle --ci --debug --no-binary-patching --bundles deb
 else
-  echo "== the app: cargo build --profile $app_profile, then the .deb"
+  echo "== the app: cargo build --profile $app_profile (fat LTO: its link alone takes minutes), then the .deb"
   "${tauri[@]}" build --ci --no-binary-patching --bundles deb -- --profile "$app_profile"
 fi
 # Named as Debian names packages (Tauri names it after the product, with its space).

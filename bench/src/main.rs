@@ -1108,8 +1108,8 @@ Memory is the resident set of the app process and of its process tree (the WebKi
 and network processes) three seconds after the first screen, and after unlocking a store
 of the part 3 size and opening the session list through `tauri-driver` (WebDriver).
 When both builds of the app are there, `target/release/ccs-app` (scripts/run.sh) and
-`target/release-app/ccs-app` (the installers, `scripts/package.sh`: the release build,
-stripped), table 4b sets them side by side: size, and 3 (quick) or 5 starts of each,
+`target/release-app/ccs-app` (the installers, `scripts/package.sh`: fat LTO, one codegen
+unit, stripped), table 4b sets them side by side: size, and 3 (quick) or 5 starts of each,
 alternated, to the first screen, with the memory after each start.
 "#;
 
