@@ -3,7 +3,8 @@
 # tests and build; formatting, lints with warnings denied, and every test of the
 # workspace (unit, property, store, CLI, crash, sync and fault tests); then the desktop
 # app end to end under Xvfb (tests/e2e: the real app driven through tauri-driver and
-# WebKitWebDriver against a real sync server on loopback).
+# WebKitWebDriver against a real sync server on loopback); then the installers made from
+# the debug build and installed in a throwaway root (scripts/package.sh --debug).
 # Needs Rust (cargo, rustfmt, clippy), Node with npm, and Debian's packages below
 # (installed here when missing). SQLCipher is built from source by rusqlite.
 set -euo pipefail
@@ -71,3 +72,12 @@ e2e_tests=$(cargo build --workspace --all-targets --features ccs-e2e/e2e --messa
   echo "end to end: $(basename "$t")"
   xvfb-run -a -s "-screen 0 1280x800x24" "$t" --test-threads=1
 done)
+
+# ---- The installers ---------------------------------------------------------------
+# The debug binaries built above packaged as the app's and the server's .deb files
+# (scripts/package.sh --debug: Tauri's bundler, cargo-deb) and installed in a throwaway
+# root (scripts/install-test.sh: the desktop entry, the systemd unit's user, paths and
+# hardening, the maintainer scripts, and every binary run with --version and --help).
+# The optimised build the packages are handed out from (`bash scripts/package.sh`) is
+# not repeated here: it is a second build of everything, with LTO.
+bash scripts/package.sh --debug

@@ -364,3 +364,85 @@ pub fn run(store_for_app: Option<(&Path, usize)>) -> AppFigures {
     }
     f
 }
+
+/// One build of the app (a cargo profile) measured beside the others.
+#[derive(Debug, Clone, Default)]
+pub struct BuildFigures {
+    /// The cargo profile: `release` (scripts/run.sh) or `release-app` (the installers).
+    pub profile: String,
+    pub binary_mb: Option<f64>,
+    /// Start to first screen, one figure per start, in the order measured.
+    pub first_screen_ms: Vec<f64>,
+    /// Memory of the app's process tree after each start.
+    pub rss_start_total_mb: Vec<f64>,
+    pub notes: Vec<String>,
+}
+
+impl BuildFigures {
+    pub fn first_screen_median(&self) -> Option<f64> {
+        median(&self.first_screen_ms)
+    }
+    pub fn rss_median(&self) -> Option<f64> {
+        median(&self.rss_start_total_mb)
+    }
+}
+
+pub fn median(v: &[f64]) -> Option<f64> {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    match v.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(v[n / 2]),
+        n => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+/// The app's builds found in the target folder beside the bench's own
+/// (`target/<profile>/ccs-app`), for the profiles that ship it.
+pub fn app_builds() -> Vec<(String, PathBuf)> {
+    let Some(target) = std::env::current_exe().ok().and_then(|e| Some(e.parent()?.parent()?.to_path_buf())) else {
+        return Vec::new();
+    };
+    ["release", "release-app"]
+        .into_iter()
+        .map(|p| (p.to_string(), target.join(p).join("ccs-app")))
+        .filter(|(_, path)| path.is_file())
+        .collect()
+}
+
+/// Size and start of each build side by side, in one run under one Xvfb: the starts
+/// alternate between the builds (`rounds` each) so that a busy moment of the machine
+/// falls on both rather than on one.
+pub fn compare(builds: &[(String, PathBuf)], rounds: usize) -> Vec<BuildFigures> {
+    let mut out: Vec<BuildFigures> = builds
+        .iter()
+        .map(|(profile, path)| BuildFigures {
+            profile: profile.clone(),
+            binary_mb: std::fs::metadata(path).ok().map(|m| m.len() as f64 / 1e6),
+            ..Default::default()
+        })
+        .collect();
+    let xvfb = match Xvfb::start() {
+        Ok(x) => x,
+        Err(e) => {
+            for b in &mut out {
+                b.notes.push(format!("start not measured: {e}"));
+            }
+            return out;
+        }
+    };
+    for _ in 0..rounds {
+        for (b, (_, path)) in out.iter_mut().zip(builds) {
+            let Ok(path) = path.canonicalize() else { continue };
+            let mut f = AppFigures::default();
+            match first_screen(&path, &xvfb.display, &mut f) {
+                Ok(()) => {
+                    b.first_screen_ms.extend(f.first_screen_ms);
+                    b.rss_start_total_mb.extend(f.rss_start_total_mb);
+                }
+                Err(e) => b.notes.push(format!("a start failed: {e:#}")),
+            }
+        }
+    }
+    out
+}

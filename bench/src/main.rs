@@ -124,6 +124,8 @@ struct Results {
     /// Binaries older than the sources they are built from.
     stale: Vec<String>,
     app: Option<AppFigures>,
+    /// The app's builds (cargo profiles) side by side: size and start.
+    app_builds: Vec<app_bench::BuildFigures>,
     relay: Option<relay_bench::RelayFigures>,
     relay_error: Option<String>,
     reports: Vec<report_bench::ReportFigures>,
@@ -228,6 +230,11 @@ fn main() -> anyhow::Result<()> {
         let store = store_dir.path().join(format!("store-{}.db", plan.app_records));
         let store = store.is_file().then_some((store.as_path(), plan.app_records));
         r.app = Some(app_bench::run(store));
+        let builds = app_bench::app_builds();
+        if !builds.is_empty() {
+            log(&format!("part 4: the app's builds side by side ({})", builds.len()));
+            r.app_builds = app_bench::compare(&builds, if cli.quick { 3 } else { 5 });
+        }
     }
     drop(store_dir);
 
@@ -630,6 +637,23 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
         t.row(vec!["  with its WebKit processes".into(), opt(a.rss_records_total_mb, |v| format!("{v:.0} MB"))]);
         out.push(t);
     }
+    if !r.app_builds.is_empty() {
+        let mut headers = vec!["measure"];
+        headers.extend(r.app_builds.iter().map(|b| b.profile.as_str()));
+        let mut t = Table::new("4b. The app's builds side by side (one run, starts alternated)", &headers);
+        let row = |t: &mut Table, name: &str, f: &dyn Fn(&app_bench::BuildFigures) -> String| {
+            let mut cells = vec![name.to_string()];
+            cells.extend(r.app_builds.iter().map(f));
+            t.row(cells);
+        };
+        row(&mut t, "binary size", &|b| opt(b.binary_mb, |v| format!("{v:.1} MB")));
+        row(&mut t, "start to first screen (median)", &|b| opt(b.first_screen_median(), ms));
+        row(&mut t, "  each start", &|b| {
+            b.first_screen_ms.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(" / ") + " ms"
+        });
+        row(&mut t, "memory after start, with WebKit (median)", &|b| opt(b.rss_median(), |v| format!("{v:.0} MB")));
+        out.push(t);
+    }
     out
 }
 
@@ -643,6 +667,22 @@ fn verdict(ok: bool) -> &'static str {
 
 fn goals(plan: &Plan, r: &Results) -> Vec<String> {
     let mut g = Vec::new();
+    let build = |p: &str| r.app_builds.iter().find(|b| b.profile == p);
+    if let Some(small) = build("release-app") {
+        if let Some(mb) = small.binary_mb {
+            g.push(format!("{}: the installed app's binary under 15 MB ({mb:.1} MB, release-app)", verdict(mb < 15.0)));
+        }
+        if let (Some(after), Some(before)) =
+            (small.first_screen_median(), build("release").and_then(|b| b.first_screen_median()))
+        {
+            // Within one screen capture (the measure's own step) of the other build.
+            let step = r.app.as_ref().and_then(|a| a.capture_ms).unwrap_or(0.0);
+            g.push(format!(
+                "{}: its start to first screen not slower than the release build's ({after:.0} ms against {before:.0} ms, medians)",
+                verdict(after <= before + step)
+            ));
+        }
+    }
     if let Some(f) = r.reports.iter().max_by_key(|f| f.stored) {
         let worst = f.national_year_ms.max(f.region_quarter_ms);
         g.push(format!(
@@ -988,6 +1028,9 @@ fn notes(r: &Results) -> Vec<String> {
     }
     out.extend(r.stale.iter().cloned());
     out.extend(r.store_notes.iter().map(|n| format!("store: {n}")));
+    for b in &r.app_builds {
+        out.extend(b.notes.iter().map(|n| format!("app ({}): {n}", b.profile)));
+    }
     if let Some(a) = &r.app {
         out.extend(a.notes.iter().map(|n| format!("app: {n}")));
     }
@@ -1064,6 +1107,10 @@ until it holds more than a few colours (text drawn); the time is the end of that
 Memory is the resident set of the app process and of its process tree (the WebKit web
 and network processes) three seconds after the first screen, and after unlocking a store
 of the part 3 size and opening the session list through `tauri-driver` (WebDriver).
+When both builds of the app are there, `target/release/ccs-app` (scripts/run.sh) and
+`target/release-app/ccs-app` (the installers, `scripts/package.sh`: fat LTO, one codegen
+unit, stripped), table 4b sets them side by side: size, and 3 (quick) or 5 starts of each,
+alternated, to the first screen, with the memory after each start.
 "#;
 
 fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results, total_s: f64) -> Value {
@@ -1128,6 +1175,11 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
                 "rebuild_estimate_s": x.rebuild_estimate_s,
             })).collect::<Vec<_>>(),
             "store_notes": r.store_notes,
+            "app_builds": r.app_builds.iter().map(|b| json!({
+                "profile": b.profile, "binary_mb": b.binary_mb, "first_screen_ms": b.first_screen_ms,
+                "first_screen_median_ms": b.first_screen_median(), "rss_after_start_total_mb": b.rss_start_total_mb,
+                "notes": b.notes,
+            })).collect::<Vec<_>>(),
             "app": r.app.as_ref().map(|a| json!({
                 "binary_mb": a.binary_mb, "first_screen_ms": a.first_screen_ms, "capture_ms": a.capture_ms,
                 "rss_after_start_app_mb": a.rss_start_app_mb, "rss_after_start_total_mb": a.rss_start_total_mb,

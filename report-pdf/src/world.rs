@@ -2,8 +2,8 @@
 //!
 //! Typst asks its world for the main source, every other file, the fonts and today's
 //! date. Ours answers from what the binary carries and what the caller passed in, and
-//! from nothing else: the template is compiled in (`include_str!`), the fonts are
-//! `typst-assets`' (compiled in too), the data and the charts are virtual files made
+//! from nothing else: the template is compiled in (`include_str!`), the fonts too (the
+//! four Libertinus Serif faces the template sets, [`FONT_FILES`]), the data and the charts are virtual files made
 //! for this one report. There is no file system access and no package download: an
 //! `#import "@preview/…"` or a path outside the virtual files is an error, so a report
 //! renders the same on a phone at a checkpoint as in Bamako, offline, and the same
@@ -19,6 +19,17 @@ use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
+/// The faces the template and the charts use (Libertinus Serif: regular, bold, italic),
+/// from typst-assets 0.14.2 (`report-pdf/fonts`, SIL Open Font License in `OFL.txt`). Only
+/// these are compiled in: all of typst-assets' fonts (its math and monospace families
+/// too) weighed 8.7 MB of a 22 MB app; the report sets its font and uses no math.
+pub const FONT_FILES: [&[u8]; 4] = [
+    include_bytes!("../fonts/LibertinusSerif-Regular.otf"),
+    include_bytes!("../fonts/LibertinusSerif-Bold.otf"),
+    include_bytes!("../fonts/LibertinusSerif-Italic.otf"),
+    include_bytes!("../fonts/LibertinusSerif-BoldItalic.otf"),
+];
+
 /// The fonts, parsed once per process: parsing them is the slow part of a first render.
 struct Fonts {
     book: LazyHash<FontBook>,
@@ -28,7 +39,7 @@ struct Fonts {
 fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| {
-        let fonts: Vec<Font> = typst_assets::fonts().flat_map(|data| Font::iter(Bytes::new(data))).collect();
+        let fonts: Vec<Font> = FONT_FILES.into_iter().flat_map(|data| Font::iter(Bytes::new(data))).collect();
         Fonts { book: LazyHash::new(FontBook::from_fonts(&fonts)), fonts }
     })
 }
@@ -120,8 +131,27 @@ mod tests {
 
     #[test]
     fn the_embedded_fonts_are_found() {
-        assert!(fonts().fonts.len() >= 4, "typst-assets' fonts are compiled in");
-        assert!(fonts().book.select_family("libertinus serif").next().is_some());
+        assert_eq!(fonts().fonts.len(), 4, "the four faces are compiled in, and only they");
+        assert_eq!(fonts().book.select_family("libertinus serif").count(), 4);
+    }
+
+    /// Every character the report writes itself (the template, the labels and the
+    /// charts' texts) is drawn by the one family compiled in: there is no other font to
+    /// fall back on. The typography of French (’ « » — …) and the letters of Malian
+    /// place names (é è ê à ç ï ô) included.
+    #[test]
+    fn the_compiled_in_faces_cover_every_character_the_report_writes() {
+        let sources =
+            [crate::TEMPLATE, include_str!("view.rs"), include_str!("charts.rs"), "’«»—–…éèêëàâçïîôûùœÉÈÀÇ€°"];
+        for font in &fonts().fonts {
+            let face = font.ttf();
+            let missing: std::collections::BTreeSet<char> = sources
+                .iter()
+                .flat_map(|s| s.chars())
+                .filter(|c| !c.is_control() && face.glyph_index(*c).is_none())
+                .collect();
+            assert!(missing.is_empty(), "{:?} has no glyph for {missing:?}", font.info().family);
+        }
     }
 
     #[test]

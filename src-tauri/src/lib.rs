@@ -21,6 +21,8 @@ use ccs_core::sync::client::SyncProgress;
 use chrono::Utc;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
+pub mod mobile;
+
 /// The app's state, shared by commands and the background thread.
 #[derive(Clone)]
 pub struct Shared(pub Arc<Mutex<App>>);
@@ -590,10 +592,11 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     ])
 }
 
-/// Starts the desktop app.
+/// Starts the app (the desktop binary's `main`, or Tauri's activity on a phone).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let result = builder(tauri::Builder::default())
+        .on_window_event(mobile::on_window_event)
         .setup(|app| {
             let handle = app.handle().clone();
             let dir = data_dir(&handle);

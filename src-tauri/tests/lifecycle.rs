@@ -1,0 +1,67 @@
+//! The lock on the phone's lifecycle (`ccs_app::mobile`): going to the background closes
+//! an open store and tells the window, through Tauri's mock runtime over a real
+//! encrypted store. The suspended event itself exists only in mobile builds; what it
+//! calls is tested here.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use ccs_app::Shared;
+use ccs_core::app::App;
+use ccs_core::store::KdfParams;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn going_to_the_background_locks_an_open_store_and_tells_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path().to_path_buf(), None, KdfParams::insecure_fast_for_tests(), chrono::Utc::now());
+    let built = ccs_app::builder(mock_builder()).build(mock_context(noop_assets())).unwrap();
+    let handle = built.handle().clone();
+
+    // Before the state exists (the first instants of a start): nothing to lock, no panic.
+    assert!(!ccs_app::mobile::went_to_background(&handle));
+
+    built.manage(Shared::new(app));
+    let window = WebviewWindowBuilder::new(&built, "main", Default::default()).build().unwrap();
+    let told = Arc::new(AtomicUsize::new(0));
+    let seen = told.clone();
+    handle.listen_any("locked", move |_| {
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+
+    let status = invoke(&window, "create_demo", json!({"passphrase": "sahel-2026", "role": "member"})).unwrap();
+    assert_eq!(status["stage"], "unlocked");
+    assert!(invoke(&window, "home", json!({})).is_ok());
+
+    assert!(ccs_app::mobile::went_to_background(&handle), "an open store was locked");
+    assert_eq!(invoke(&window, "app_status", json!({})).unwrap()["stage"], "locked");
+    // The store is closed, not just hidden: reading it now is refused.
+    assert!(invoke(&window, "home", json!({})).is_err());
+    assert_eq!(told.load(Ordering::SeqCst), 1, "the window was told once");
+
+    // Paused again while locked (the screen turning off twice): nothing more to do,
+    // and the window is not told again.
+    assert!(!ccs_app::mobile::went_to_background(&handle));
+    assert_eq!(told.load(Ordering::SeqCst), 1);
+
+    // The right passphrase opens it again.
+    let status = invoke(&window, "unlock", json!({"passphrase": "sahel-2026"})).unwrap();
+    assert_eq!(status["stage"], "unlocked");
+}
