@@ -83,7 +83,7 @@ export const en: Dict = {
     admin: 'Administrator',
   },
   topbar: {
-    demo: 'Demonstration: nothing is sent',
+    demo: 'no sync yet',
     unknown: 'Network not checked',
     lock: 'Lock',
     lockHint: 'Lock now (the passphrase will be asked again)',
@@ -186,7 +186,7 @@ export const en: Dict = {
     lastSync: (when: string) => `Last sync: ${when}`,
     pending: (n: number) =>
       n === 0 ? 'All changes have been sent.' : `${n} ${plural(n, 'change is', 'changes are')} waiting to be sent.`,
-    notEnrolled: 'Demonstration: this device is linked to no server; nothing is sent and nothing waits to be sent.',
+    notEnrolled: 'No sync yet: nothing is sent and nothing waits to be sent.',
     onlineUnknown: 'Network: not checked yet',
     lastError: 'Last error:',
     draftsTitle: 'Unfinished forms',

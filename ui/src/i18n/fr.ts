@@ -83,7 +83,7 @@ export const fr = withFrenchSpacing({
     admin: 'Administrateur',
   },
   topbar: {
-    demo: 'Démonstration : rien n’est envoyé',
+    demo: 'pas encore de synchronisation',
     unknown: 'Réseau non vérifié',
     lock: 'Verrouiller',
     lockHint: 'Verrouiller maintenant (le code sera redemandé)',
@@ -189,7 +189,9 @@ export const fr = withFrenchSpacing({
       n === 0
         ? 'Toutes les modifications ont été envoyées.'
         : `${n} ${plural(n, 'modification attend', 'modifications attendent')} d’être ${plural(n, 'envoyée', 'envoyées')}.`,
-    notEnrolled: 'Démonstration : cet appareil n’est relié à aucun serveur, rien n’est envoyé et rien n’attend d’être envoyé.',
+    // Neutral on purpose: the duress PIN's empty notebook is a store never enrolled, and
+    // the word « Démonstration » told whoever forced it open that it was not the real one.
+    notEnrolled: 'Pas encore de synchronisation : rien n’est envoyé et rien n’attend d’être envoyé.',
     onlineUnknown: 'Réseau : pas encore vérifié',
     lastError: 'Dernière erreur :',
     draftsTitle: 'Formulaires non terminés',

@@ -12,7 +12,7 @@ export const relay = {
     'Without a network, your records travel with the facilitator: they carry an encrypted bundle they cannot read, hand it to the server, and bring back the answers (records to correct, receipts).',
   link: 'Send or receive through the facilitator',
   noNetworkHint: 'No network? Your records can travel with the facilitator.',
-  demo: 'Demonstration: this device is linked to no server; it has nothing to send through the facilitator.',
+  demo: 'No sync yet: nothing to send through the facilitator.',
   pendingTitle: 'Enrollment pending',
   pending:
     'This device works normally. Its enrollment is confirmed when the facilitator brings back the server’s answer: send a bundle, then receive the return.',

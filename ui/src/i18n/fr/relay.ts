@@ -15,7 +15,7 @@ export const relay = {
     'Sans réseau, vos fiches partent avec le facilitateur : il emporte un paquet chiffré qu’il ne peut pas lire, le remet au serveur, et rapporte les réponses (fiches à corriger, accusés de réception).',
   link: 'Envoyer ou recevoir par le facilitateur',
   noNetworkHint: 'Pas de réseau ? Vos fiches peuvent partir avec le facilitateur.',
-  demo: 'Démonstration : cet appareil n’est relié à aucun serveur, il n’a rien à envoyer par le facilitateur.',
+  demo: 'Pas encore de synchronisation : rien à envoyer par le facilitateur.',
   pendingTitle: 'Inscription en attente',
   pending:
     'Cet appareil fonctionne normalement. Son inscription sera confirmée quand le facilitateur rapportera la réponse du serveur : envoyez un paquet, puis recevez le retour.',
