@@ -67,7 +67,10 @@ e2e_tests=$(cargo build --workspace --all-targets --features ccs-e2e/e2e --messa
     if (m.reason === "compiler-artifact" && m.executable && m.profile.test
         && m.target.kind.includes("test") && m.package_id.includes("ccs-e2e")) out.push(m.executable);
   }).on("close", () => { if (out.length === 0) process.exit(1); console.log(out.sort().join("\n")); });')
-# From the package's folder, as `cargo test` runs them.
+# From the package's folder, as `cargo test` runs them. WebKit's GL compositor runs on
+# Mesa's software rasteriser under Xvfb, where it once segfaulted mid-test (swrast_dri.so
+# in WebKit's compositor thread; the app itself was fine): the tests draw without it.
+export WEBKIT_DISABLE_COMPOSITING_MODE=1
 (cd tests/e2e && for t in $e2e_tests; do
   echo "end to end: $(basename "$t")"
   xvfb-run -a -s "-screen 0 1280x800x24" "$t" --test-threads=1
