@@ -72,6 +72,19 @@ fn body(kind: u8, on: NaiveDate, follow_up: u8) -> RecordBody {
     }
 }
 
+/// A regional committee installed on `installed`.
+fn regional(name: &str, region: &str, installed: NaiveDate) -> Committee {
+    Committee {
+        level: CommitteeLevel::Regional,
+        name: name.to_string(),
+        region: region.to_string(),
+        cercle: None,
+        commune: None,
+        installed_on: Some(installed),
+        membership: vec![],
+    }
+}
+
 fn patch(store: &mut Store, id: RecordId, fields: serde_json::Value) {
     let _ = store.patch_record(id, fields.as_object().unwrap().clone(), now());
 }
@@ -120,15 +133,7 @@ proptest! {
         let store = &mut t.store;
         let mut committees = Vec::new();
         for (n, region) in REGIONS.iter().enumerate() {
-            let c = Committee {
-                level: CommitteeLevel::Regional,
-                name: format!("CCS régional {n}"),
-                region: region.to_string(),
-                cercle: None,
-                commune: None,
-                installed_on: Some(day(n as i64 * 40)),
-                membership: vec![],
-            };
+            let c = regional(&format!("CCS régional {n}"), region, day(n as i64 * 40));
             let id = store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap();
             committees.push(CommitteeId::from(id));
         }
@@ -220,15 +225,7 @@ fn a_page_sums_once_at_its_commit_and_equals_records_filed_one_by_one() {
     let mut author = store_with(Role::Admin);
     let mut committees = Vec::new();
     for (n, region) in REGIONS.iter().enumerate() {
-        let c = Committee {
-            level: CommitteeLevel::Regional,
-            name: format!("CCS régional {n}"),
-            region: region.to_string(),
-            cercle: None,
-            commune: None,
-            installed_on: Some(day(0)),
-            membership: vec![],
-        };
+        let c = regional(&format!("CCS régional {n}"), region, day(0));
         let id = author.store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap();
         committees.push(CommitteeId::from(id));
     }
@@ -273,15 +270,7 @@ fn a_page_sums_once_at_its_commit_and_equals_records_filed_one_by_one() {
     }
     assert!(stored_tallies(&paged.store).is_empty());
     // And no batch is left open: a local record is summed at once.
-    let c = Committee {
-        level: CommitteeLevel::Regional,
-        name: "CCS local".into(),
-        region: "gao".into(),
-        cercle: None,
-        commune: None,
-        installed_on: Some(day(0)),
-        membership: vec![],
-    };
+    let c = regional("CCS local", "gao", day(0));
     let own = paged.store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap();
     let local = paged.store.create_record(input(body(0, day(10), 0), CommitteeId::from(own)), now()).unwrap();
     assert!(!stored_tallies(&paged.store).is_empty(), "the local session counts at once");
