@@ -7,7 +7,7 @@ mod common;
 
 use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
-use ccs_core::store::DocHeaderView;
+use ccs_core::store::{DocHeaderView, ListFilter};
 use ccs_core::sync::{Cursor, SyncPage};
 use common::*;
 
@@ -110,4 +110,55 @@ fn a_refused_document_is_held_back_until_it_changes() {
     let (heads, _) = t.store.heads(id).unwrap();
     t.store.apply_sync_page(&SyncPage { acked: vec![(id, heads)], ..page(2, vec![]) }, now()).unwrap();
     assert!(t.store.refused_docs().unwrap().is_empty());
+}
+
+#[test]
+fn a_bad_entry_among_hundreds_is_set_aside_alone_and_its_neighbours_merge_once() {
+    // Entries are merged in groups under one savepoint each (`merge_all_or_quarantine`):
+    // a bad entry rolls its whole group back, which is then merged again entry by
+    // entry. Every good entry must be there exactly once, with its search row, and the
+    // bad ones nowhere.
+    let (mut colleague, committee) = store_with_committee(Role::Member);
+    let committee_bytes = colleague.store.document_bytes(RecordId(committee.0)).unwrap();
+    let mut entries = vec![(header_of(&committee_bytes), committee_bytes)];
+    let mut good = vec![RecordId(committee.0)];
+    for i in 0..150 {
+        let mut session = session_body();
+        session.summary = format!("compte rendu numéro{i}");
+        let id = colleague.store.create_record(input(RecordBody::Session(session), committee), now()).unwrap();
+        let bytes = colleague.store.document_bytes(id).unwrap();
+        entries.push((header_of(&bytes), bytes));
+        good.push(id);
+    }
+    // One entry that cannot be read in the second group, one sent under another
+    // record's id (it parses, then fails its check) in the third, and the last one
+    // garbage: three groups that roll back, whole groups between them that do not.
+    let garbage =
+        DocHeaderView { id: RecordId::new(), kind: RecordKind::Session, committee_id: committee, schema_version: 1 };
+    let mut lying = entries[5].0.clone();
+    lying.id = RecordId::new();
+    let lying_bytes = entries[5].1.clone();
+    entries.insert(70, (garbage.clone(), b"not automerge at all".to_vec()));
+    entries.insert(140, (lying.clone(), lying_bytes));
+    let last = DocHeaderView { id: RecordId::new(), ..garbage.clone() };
+    entries.push((last.clone(), vec![0x85, 0x6f, 0x4a, 0x83]));
+
+    let mut device = store_with(Role::Member);
+    let outcome = device.store.apply_sync_page(&page(9, entries), now()).unwrap();
+
+    assert_eq!(outcome.merged.iter().map(|m| m.id).collect::<Vec<_>>(), good, "every good entry, in order, once");
+    assert!(outcome.merged.iter().all(|m| m.created));
+    assert_eq!(outcome.quarantined.iter().map(|q| q.doc_id).collect::<Vec<_>>(), vec![garbage.id, lying.id, last.id]);
+    assert_eq!(device.store.quarantined().unwrap().len(), 3);
+    for bad in [garbage.id, lying.id, last.id] {
+        assert!(device.store.summary(bad).is_err(), "nothing of a bad entry was written");
+    }
+    let sessions = ListFilter { kind: Some(RecordKind::Session), limit: 500, ..Default::default() };
+    assert_eq!(device.store.list(&sessions).unwrap().items.len(), 150, "no record twice, none lost");
+    // The search rows were written once per record, rolled-back groups included.
+    for i in [0, 69, 70, 139, 149] {
+        let found = ListFilter { text: Some(format!("numéro{i}")), limit: 10, ..Default::default() };
+        assert_eq!(device.store.list(&found).unwrap().items.len(), 1, "search finds record {i} once");
+    }
+    assert_eq!(device.store.cursor(SERVER).unwrap().seq, 9);
 }

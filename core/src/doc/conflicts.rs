@@ -337,11 +337,18 @@ mod deep_tests {
             chrono::Utc::now(),
         );
         let mut hostile = RecordDoc::create(&record, record.created_by).unwrap();
+        // A concurrent edit from a second device, so the history is not one chain and
+        // the search walks every object.
+        let mut side = RecordDoc::load(&hostile.save()).unwrap();
+        side.set_device(DeviceId::new());
+        side.inner().put(ROOT, "y", 1).unwrap();
+        side.inner().commit();
         let mut obj = hostile.inner().put_object(ROOT, "x", ObjType::Map).unwrap();
         for _ in 0..20_000 {
             obj = hostile.inner().put_object(&obj, "a", ObjType::Map).unwrap();
         }
         hostile.inner().commit();
+        hostile.merge(&mut side).unwrap();
         let bytes = hostile.save_after(&[]);
         let worker = std::thread::Builder::new()
             .stack_size(2 * 1024 * 1024)

@@ -63,6 +63,21 @@ pub struct ChangeStats {
 /// checksum, and says what they hold. Nothing of them reaches Automerge before the
 /// caps are checked.
 pub fn check_changes_with_limits(bytes: &[u8], limits: &ChangeLimits) -> Result<ChangeStats, DocError> {
+    let stats = check_bounds_with_limits(bytes, limits)?;
+    for (kind, chunk) in split_chunks(bytes)? {
+        if kind == CHUNK_DOCUMENT {
+            AutoCommit::load(chunk).map_err(|e| DocError::Corrupt(e.to_string()))?;
+        } else {
+            automerge::Change::try_from(chunk).map_err(|e| DocError::Corrupt(e.to_string()))?;
+        }
+    }
+    Ok(stats)
+}
+
+/// The caps of [`check_changes_with_limits`] alone, without Automerge parsing the
+/// chunks: for a caller that parses them strictly right after (a received document
+/// loaded once, [`crate::doc::RecordDoc::from_received`]), so they are not parsed twice.
+pub fn check_bounds_with_limits(bytes: &[u8], limits: &ChangeLimits) -> Result<ChangeStats, DocError> {
     let mut stats = ChangeStats::default();
     for (kind, chunk) in split_chunks(bytes)? {
         match kind {
@@ -88,7 +103,6 @@ pub fn check_changes_with_limits(bytes: &[u8], limits: &ChangeLimits) -> Result<
                 }
                 stats.inflated_bytes = stats.inflated_bytes.saturating_add(body.len() as u64);
                 stats.changes += 1;
-                automerge::Change::try_from(chunk).map_err(|e| DocError::Corrupt(e.to_string()))?;
             }
             CHUNK_DOCUMENT => {
                 let body = chunk_body(chunk)?;
@@ -98,7 +112,6 @@ pub fn check_changes_with_limits(bytes: &[u8], limits: &ChangeLimits) -> Result<
                     return Err(DocError::TooLarge(format!("more than {} operations at once", limits.max_ops)));
                 }
                 stats.inflated_bytes = stats.inflated_bytes.saturating_add(counts.inflated);
-                AutoCommit::load(chunk).map_err(|e| DocError::Corrupt(e.to_string()))?;
             }
             other => return Err(DocError::Corrupt(format!("unsupported Automerge chunk type {other}"))),
         }

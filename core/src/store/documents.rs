@@ -296,6 +296,23 @@ pub(super) fn write_document(
     now: DateTime<Utc>,
     hint: Option<&DocHeaderView>,
 ) -> Result<(), StoreError> {
+    write_received(tx, d, reference, now, hint, None)
+}
+
+/// [`write_document`] of a document received whole: `ready` holds the bytes it was
+/// loaded from (stored as its base, not saved again) and the record already read.
+fn write_received(
+    tx: &Transaction<'_>,
+    d: &mut RecordDoc,
+    reference: &ReferenceData,
+    now: DateTime<Utc>,
+    hint: Option<&DocHeaderView>,
+    ready: Option<(&[u8], Result<Record, DocError>)>,
+) -> Result<(), StoreError> {
+    let (base, read) = match ready {
+        Some((base, read)) => (Some(base), Some(read)),
+        None => (None, None),
+    };
     let header = match d.header() {
         Ok(h) => DocHeaderView::from(h),
         Err(e) => hint.cloned().ok_or(e)?,
@@ -315,7 +332,12 @@ pub(super) fn write_document(
         .optional()?;
     match stored {
         None => {
-            let bytes = timed(Step::Encode, || d.save());
+            // Received bytes that loaded strictly into this document load into it
+            // again: they are its base as they are.
+            let bytes = match base {
+                Some(b) => b.to_vec(),
+                None => timed(Step::Encode, || d.save()),
+            };
             timed(Step::Write, || {
                 tx.prepare_cached(
                     "INSERT INTO documents (id, kind, committee_id, bytes, heads, updated_at)
@@ -361,9 +383,28 @@ pub(super) fn write_document(
             })?;
         }
     }
-    projection::project(tx, d, Some(&header), reference, now)?;
+    projection::project_read(tx, d, Some(&header), reference, now, read)?;
     declassify::note_lineage(tx, d, &header)?;
     Ok(())
+}
+
+/// A received entry of a document the device did not hold, made ready away from the
+/// page's connection (on another core, see `PageWrite::merge_all_or_quarantine`):
+/// the document loaded from the entry and its record read, the two costliest steps of
+/// filing it, which need no database.
+pub(super) struct Received {
+    doc: RecordDoc,
+    read: Result<Record, DocError>,
+}
+
+impl Received {
+    /// `None` when the bytes do not load: the entry is then merged the ordinary way,
+    /// which finds and reports the same failure.
+    pub(super) fn prepare(bytes: &[u8]) -> Option<Received> {
+        let doc = RecordDoc::from_received(bytes).ok()?;
+        let read = doc.read();
+        Some(Received { doc, read })
+    }
 }
 
 pub(super) fn merge_into(
@@ -374,19 +415,44 @@ pub(super) fn merge_into(
     now: DateTime<Utc>,
     ack_if_clean: bool,
 ) -> Result<MergeOutcome, StoreError> {
+    merge_ready(tx, hint, bytes, reference, now, ack_if_clean, None)
+}
+
+/// [`merge_into`] with the entry made ready beforehand when the document was new
+/// ([`Received`]); ignored if the document is stored by now (an earlier entry of the
+/// same page made it).
+pub(super) fn merge_ready(
+    tx: &Transaction<'_>,
+    hint: &DocHeaderView,
+    bytes: &[u8],
+    reference: &ReferenceData,
+    now: DateTime<Utc>,
+    ack_if_clean: bool,
+    ready: Option<Received>,
+) -> Result<MergeOutcome, StoreError> {
     let existing: Option<(Vec<u8>, Vec<u8>)> = tx
         .prepare_cached("SELECT heads, acked_heads FROM documents WHERE id = ?1")?
         .query_row([hint.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let created = existing.is_none();
+    let mut read = None;
     let (mut d, before, was_clean) = match &existing {
         Some((h, a)) => {
-            let d = load(tx, hint.id)?.ok_or_else(|| StoreError::RecordNotFound(hint.id.to_string()))?;
+            let mut d = load(tx, hint.id)?.ok_or_else(|| StoreError::RecordNotFound(hint.id.to_string()))?;
+            d.apply(bytes)?;
             (d, h.clone(), h == a)
         }
-        None => (RecordDoc::empty(), Vec::new(), true),
+        None => {
+            let d = match ready {
+                Some(r) => {
+                    read = Some(r.read);
+                    r.doc
+                }
+                None => RecordDoc::from_received(bytes)?,
+            };
+            (d, Vec::new(), true)
+        }
     };
-    d.apply(bytes)?;
     // Changes whose dependencies this device lacks wait in Automerge's queue and would
     // be dropped on save: refuse them, so the sync keeps them aside instead.
     if !d.inner().get_missing_deps(&[]).is_empty() {
@@ -399,14 +465,18 @@ pub(super) fn merge_into(
     }
     let heads = d.heads();
     let changed = doc::encode_heads(&heads) != before;
-    if changed || created {
+    if created {
+        let read = read.unwrap_or_else(|| d.read());
+        write_received(tx, &mut d, reference, now, Some(hint), Some((bytes, read)))?;
+    } else if changed {
         write_document(tx, &mut d, reference, now, Some(hint))?;
     }
     if ack_if_clean && was_clean {
-        tx.execute("UPDATE documents SET acked_heads = heads WHERE id = ?1", [hint.id.to_string()])?;
+        tx.prepare_cached("UPDATE documents SET acked_heads = heads WHERE id = ?1")?.execute([hint.id.to_string()])?;
     }
     let error_count: i64 = tx
-        .query_row("SELECT error_count FROM records WHERE id = ?1", [hint.id.to_string()], |r| r.get(0))
+        .prepare_cached("SELECT error_count FROM records WHERE id = ?1")?
+        .query_row([hint.id.to_string()], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
     Ok(MergeOutcome { id: hint.id, created, changed, error_count: error_count as usize })

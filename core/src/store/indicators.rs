@@ -205,10 +205,8 @@ fn batch_open(tx: &Connection) -> Result<bool, StoreError> {
 /// Recomputes a sum now, or at the end of the batch open on this connection.
 fn resum_or_defer(tx: &Connection, slot: Slot) -> Result<(), StoreError> {
     if batch_open(tx)? {
-        tx.execute(
-            "INSERT OR IGNORE INTO temp.pending_sums (committee_id, month) VALUES (?1, ?2)",
-            params![slot.0, slot.1],
-        )?;
+        tx.prepare_cached("INSERT OR IGNORE INTO temp.pending_sums (committee_id, month) VALUES (?1, ?2)")?
+            .execute(params![slot.0, slot.1])?;
         Ok(())
     } else {
         resum(tx, &slot)

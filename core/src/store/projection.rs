@@ -132,11 +132,8 @@ fn location(tx: &Transaction<'_>, record: &Record, reference: &ReferenceData) ->
 
 fn committee_location(tx: &Transaction<'_>, committee: CommitteeId) -> Result<Location, StoreError> {
     Ok(tx
-        .query_row(
-            "SELECT region, cercle, commune FROM records WHERE id = ?1 AND kind = 'committee'",
-            [committee.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT region, cercle, commune FROM records WHERE id = ?1 AND kind = 'committee'")?
+        .query_row([committee.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
         .unwrap_or((None, None, None)))
 }
@@ -149,13 +146,25 @@ pub(super) fn project(
     reference: &ReferenceData,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    project_read(tx, d, hint, reference, now, None)
+}
+
+/// [`project`] with the record already read from `d` when `read` is given.
+pub(super) fn project_read(
+    tx: &Transaction<'_>,
+    d: &mut RecordDoc,
+    hint: Option<&DocHeaderView>,
+    reference: &ReferenceData,
+    now: DateTime<Utc>,
+    read: Option<Result<Record, DocError>>,
+) -> Result<(), StoreError> {
     let started = std::time::Instant::now();
     let header = match d.header() {
         Ok(h) => DocHeaderView::from(h),
         Err(e) => hint.cloned().ok_or(e)?,
     };
     let conflict_count = d.conflicts().len() as i64;
-    let read = d.read();
+    let read = read.unwrap_or_else(|| d.read());
     let row = match &read {
         Ok(record) => {
             let errors = validate(record, &ValidationContext { today: now.date_naive(), reference });

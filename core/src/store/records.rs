@@ -134,7 +134,7 @@ impl Store {
 
     /// Reads a record with its flags, conflicts and errors.
     pub fn get(&self, id: RecordId, now: DateTime<Utc>) -> Result<StoredRecord, StoreError> {
-        let d = self.load_doc(id)?;
+        let mut d = self.load_doc(id)?;
         let header: DocHeaderView = d.header()?.into();
         let dirty: bool =
             self.conn.query_row("SELECT heads != acked_heads FROM documents WHERE id = ?1", [id.to_string()], |r| {

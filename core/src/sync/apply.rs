@@ -43,8 +43,8 @@ pub(crate) fn write_page(
         write.remember_refusal(*id, heads, code, now)?;
     }
     let mut out = PageOutcome { merged: Vec::with_capacity(page.entries.len()), ..Default::default() };
-    for (hint, bytes) in &page.entries {
-        match write.merge_or_quarantine(&page.server, hint, bytes, now)? {
+    for merged in write.merge_all_or_quarantine(&page.server, &page.entries, now)? {
+        match merged {
             EntryOutcome::Merged { outcome, released } => {
                 out.released += released;
                 out.merged.push(outcome);
