@@ -52,6 +52,9 @@ for deb in "$@"; do
   case "$name" in
     ccs-terrain)
       [ -x "$dest/usr/bin/ccs-app" ] && ok "/usr/bin/ccs-app" || fail "/usr/bin/ccs-app missing"
+      # The report helper beside the app, where the app looks for it (run above with
+      # --version and --help like every binary).
+      [ -x "$dest/usr/bin/ccs-report-pdf" ] && ok "/usr/bin/ccs-report-pdf" || fail "/usr/bin/ccs-report-pdf missing"
       desktop=$(find "$dest" -path '*/usr/share/applications/*.desktop' | head -1)
       if [ -z "$desktop" ]; then
         fail "no desktop entry"

@@ -61,6 +61,17 @@ tauri=(ui/node_modules/.bin/tauri)
 app_profile=release-app server_profile=release server_cargo_profile=release
 [ -n "$debug" ] && app_profile=debug server_profile=debug server_cargo_profile=dev
 
+# The app's report helper (ccs-report-pdf: Typst, which the app does not carry, see
+# report-pdf/src/helper.rs), installed beside the app in /usr/bin, where the app looks
+# for it. Built first: the bundler copies it in.
+helper="$target_dir/$app_profile/ccs-report-pdf"
+if [ -z "$debug" ]; then
+  echo "== the report helper: cargo build --profile $app_profile -p ccs-report-pdf"
+  cargo build --profile "$app_profile" -p ccs-report-pdf --bin ccs-report-pdf
+fi
+[ -x "$helper" ] || { echo "$helper is not built" >&2; exit 1; }
+with_helper=(--config "{\"bundle\":{\"linux\":{\"deb\":{\"files\":{\"/usr/bin/ccs-report-pdf\":\"$helper\"}}}}}")
+
 # The app. `tauri build` compiles it in the profile (nothing if it is up to date) and
 # bundles it; the debug build is bundled as it is (`tauri bundle --debug`).
 app_deb_dir="$target_dir/$app_profile/bundle/deb"
@@ -68,10 +79,10 @@ rm -rf "$target_dir/$app_profile/bundle"
 if [ "$app_profile" = debug ]; then
   [ -x "$target_dir/debug/ccs-app" ] || { echo "$target_dir/debug/ccs-app is not built" >&2; exit 1; }
   echo "== the app: the .deb of the debug build"
-  "${tauri[@]}" bundle --ci --debug --no-binary-patching --bundles deb
+  "${tauri[@]}" bundle --ci --debug --no-binary-patching --bundles deb "${with_helper[@]}"
 else
   echo "== the app: cargo build --profile $app_profile (fat LTO: its link alone takes minutes), then the .deb"
-  "${tauri[@]}" build --ci --no-binary-patching --bundles deb -- --profile "$app_profile"
+  "${tauri[@]}" build --ci --no-binary-patching --bundles deb "${with_helper[@]}" -- --profile "$app_profile"
 fi
 # Named as Debian names packages (Tauri names it after the product, with its space).
 for deb in "$app_deb_dir"/*.deb; do
@@ -87,7 +98,7 @@ if [ "$app_profile" = debug ] || [ "${CCS_SKIP_APPIMAGE:-}" = 1 ]; then
   echo "== AppImage skipped (debug build or CCS_SKIP_APPIMAGE=1)"
 else
   echo "== the AppImage (Tauri's bundler downloads linuxdeploy and AppRun for it)"
-  if "${tauri[@]}" build --ci --no-binary-patching --bundles appimage -- --profile "$app_profile" >"$dist/appimage.log" 2>&1; then
+  if "${tauri[@]}" build --ci --no-binary-patching --bundles appimage "${with_helper[@]}" -- --profile "$app_profile" >"$dist/appimage.log" 2>&1; then
     cp "$target_dir/$app_profile/bundle/appimage/"*.AppImage "$dist/"
     rm "$dist/appimage.log"
   else

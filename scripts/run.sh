@@ -26,7 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # The app embeds ui/dist when it is compiled: the front end first.
 (cd ui && npm ci --no-audit --no-fund && npm run build)
-cargo build --release -p ccs-cli -p ccs-sync-server -p ccs-app
+# ccs-report-pdf: the helper that typesets the quarterly report, beside the app.
+cargo build --release -p ccs-cli -p ccs-sync-server -p ccs-app -p ccs-report-pdf
 bin=target/release
 data=${CCS_DEMO_DIR:-demo-data}
 listen=${CCS_LISTEN:-127.0.0.1:8787}

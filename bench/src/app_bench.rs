@@ -371,6 +371,8 @@ pub struct BuildFigures {
     /// The cargo profile: `release` (scripts/run.sh) or `release-app` (the installers).
     pub profile: String,
     pub binary_mb: Option<f64>,
+    /// The report helper beside it (`ccs-report-pdf`: Typst, run only to make a PDF).
+    pub helper_mb: Option<f64>,
     /// Start to first screen, one figure per start, in the order measured.
     pub first_screen_ms: Vec<f64>,
     /// Memory of the app's process tree after each start.
@@ -419,6 +421,7 @@ pub fn compare(builds: &[(String, PathBuf)], rounds: usize) -> Vec<BuildFigures>
         .map(|(profile, path)| BuildFigures {
             profile: profile.clone(),
             binary_mb: std::fs::metadata(path).ok().map(|m| m.len() as f64 / 1e6),
+            helper_mb: std::fs::metadata(path.with_file_name("ccs-report-pdf")).ok().map(|m| m.len() as f64 / 1e6),
             ..Default::default()
         })
         .collect();

@@ -647,6 +647,7 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
             t.row(cells);
         };
         row(&mut t, "binary size", &|b| opt(b.binary_mb, |v| format!("{v:.1} MB")));
+        row(&mut t, "report helper beside it (ccs-report-pdf)", &|b| opt(b.helper_mb, |v| format!("{v:.1} MB")));
         row(&mut t, "start to first screen (median)", &|b| opt(b.first_screen_median(), ms));
         row(&mut t, "  each start", &|b| {
             b.first_screen_ms.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(" / ") + " ms"
@@ -670,7 +671,14 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
     let build = |p: &str| r.app_builds.iter().find(|b| b.profile == p);
     if let Some(small) = build("release-app") {
         if let Some(mb) = small.binary_mb {
-            g.push(format!("{}: the installed app's binary under 15 MB ({mb:.1} MB, release-app)", verdict(mb < 15.0)));
+            let helper = small
+                .helper_mb
+                .map(|h| format!("; the report helper installed beside it, run only to make a PDF: {h:.1} MB"))
+                .unwrap_or_default();
+            g.push(format!(
+                "{}: the installed app's binary under 15 MB ({mb:.1} MB, release-app{helper})",
+                verdict(mb < 15.0)
+            ));
         }
         if let (Some(after), Some(before)) =
             (small.first_screen_median(), build("release").and_then(|b| b.first_screen_median()))
@@ -1176,7 +1184,7 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
             })).collect::<Vec<_>>(),
             "store_notes": r.store_notes,
             "app_builds": r.app_builds.iter().map(|b| json!({
-                "profile": b.profile, "binary_mb": b.binary_mb, "first_screen_ms": b.first_screen_ms,
+                "profile": b.profile, "binary_mb": b.binary_mb, "helper_mb": b.helper_mb, "first_screen_ms": b.first_screen_ms,
                 "first_screen_median_ms": b.first_screen_median(), "rss_after_start_total_mb": b.rss_start_total_mb,
                 "notes": b.notes,
             })).collect::<Vec<_>>(),

@@ -208,6 +208,7 @@ error_codes! {
     ReportPdfRender => "report.pdf_render", "Le rapport n’a pas pu être mis en page.", "The report could not be typeset.";
     ReportUnknownRegion => "report.unknown_region", "Région inconnue dans les données de référence.", "Unknown region in the reference data.";
     ReportPdfWrite => "report.pdf_write", "Le rapport n’a pas pu être enregistré dans le fichier choisi.", "The report could not be saved to the chosen file.";
+    ReportPdfHelper => "report.pdf_helper", "Le composant qui met en page les rapports PDF (ccs-report-pdf) est absent ou ne répond pas : réinstallez l’application. Rien n’a été écrit.", "The component that typesets PDF reports (ccs-report-pdf) is missing or failed: reinstall the application. Nothing was written.";
     // ---------------------------------------------------------------- exports (issue 12)
     ExportRoleNotAllowed => "export.role_not_allowed", "Ce rôle ne peut pas exporter de fiches : un export est une copie non chiffrée des données, et le téléphone d’un membre est le plus exposé. Rien n’a été écrit.", "This role may not export records: an export is an unencrypted copy of the data, and a member’s phone is the most exposed. Nothing was written.";
     ExportConfidentialRefused => "export.confidential_refused", "Ce rôle ne peut pas exporter les fiches confidentielles ni les listes nominatives : seule la CRSS le peut. Rien n’a été écrit.", "This role may not export confidential records or named attendance lists: only the CRSS may. Nothing was written.";

@@ -7,14 +7,23 @@
 //! - [`view`]: the report's figures turned into French text for the template;
 //! - [`world`]: the Typst world, in memory (template, fonts, data and charts compiled in
 //!   or passed in; nothing read from disk, nothing fetched);
+//! - [`job`]: what Typst is given for one report (template data and charts), the
+//!   boundary between the app and the `ccs-report-pdf` helper;
+//! - [`helper`]: the app's side of that boundary (runs the helper, reads the PDF back);
 //! - [`render`] and [`write_quarterly`]: a [`QuarterlyReport`] in, PDF bytes or a file out.
 //!
 //! The data comes from `ccs_core::report::quarterly` (assembled from the indicators);
 //! this crate adds no figure of its own. It is its own crate because Typst is heavy to
-//! build: only the binaries that make the report (the CLI, the desktop app) depend on it.
+//! build, and Typst sits behind the `typeset` feature because it is heavy to ship: it was
+//! two thirds of the desktop app's binary. The app builds this crate without it and runs
+//! the `ccs-report-pdf` helper binary (`src/bin`) when a report is made; the CLI and the
+//! helper typeset in process.
 
 pub mod charts;
+pub mod helper;
+pub mod job;
 pub mod view;
+#[cfg(feature = "typeset")]
 pub mod world;
 
 use std::path::Path;
@@ -23,10 +32,11 @@ use ccs_core::app::{App, AppError, QuarterlyRequest, ReportWritten};
 use ccs_core::error_code::ErrorCode;
 use ccs_core::report::quarterly::QuarterlyReport;
 use chrono::{DateTime, Utc};
-use typst::foundations::Smart;
-use typst::layout::PagedDocument;
 
-/// The template, compiled into the binary.
+pub use job::TypesetJob;
+
+/// The template, compiled into the binaries that typeset.
+#[cfg(feature = "typeset")]
 const TEMPLATE: &str = include_str!("../templates/rapport-trimestriel.typ");
 
 /// Why a report could not be made.
@@ -37,6 +47,9 @@ pub enum PdfError {
     Render(String),
     #[error("the report could not be written to {path}: {source}")]
     Write { path: String, source: std::io::Error },
+    /// The `ccs-report-pdf` helper is missing, could not be run, or broke off.
+    #[error("the report helper failed: {0}")]
+    Helper(String),
 }
 
 impl PdfError {
@@ -44,6 +57,7 @@ impl PdfError {
         match self {
             PdfError::Render(_) => ErrorCode::ReportPdfRender,
             PdfError::Write { .. } => ErrorCode::ReportPdfWrite,
+            PdfError::Helper(_) => ErrorCode::ReportPdfHelper,
         }
     }
 }
@@ -53,32 +67,29 @@ impl From<PdfError> for AppError {
         match &e {
             PdfError::Render(detail) => AppError::internal(e.code(), detail.clone()),
             PdfError::Write { path, .. } => AppError::with_detail(e.code(), path),
+            PdfError::Helper(detail) => AppError::internal(e.code(), detail.clone()),
         }
     }
 }
 
-/// The PDF of a report. The same report gives the same bytes: the date is the report's
-/// own, the document id is derived from the quarter, and nothing else varies.
+/// The PDF of a report, typeset in this process. The same report gives the same bytes:
+/// the date is the report's own, the document id is derived from the quarter, and
+/// nothing else varies.
+#[cfg(feature = "typeset")]
 pub fn render(report: &QuarterlyReport) -> Result<Vec<u8>, PdfError> {
-    let view = view::view(report);
-    let mut files =
-        vec![("/data.json".to_string(), serde_json::to_vec(&view).map_err(|e| PdfError::Render(e.to_string()))?)];
-    files.extend(view.charts.iter().map(|c| (c.file.clone(), c.svg.clone().into_bytes())));
-    let world = world::ReportWorld::new(TEMPLATE, files, report.scope.generated_on);
-    let document = typst::compile::<PagedDocument>(&world).output.map_err(diagnostics)?;
-    let ident = format!("ccs-rapport-trimestriel-{}", report.scope.quarter);
-    let options = typst_pdf::PdfOptions { ident: Smart::Custom(&ident), ..Default::default() };
-    typst_pdf::pdf(&document, &options).map_err(diagnostics)
+    TypesetJob::of(report)?.typeset()
 }
 
-fn diagnostics(errors: typst::ecow::EcoVec<typst::diag::SourceDiagnostic>) -> PdfError {
-    PdfError::Render(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
-}
-
-/// Writes the PDF of `report` to `path`.
+/// Writes the PDF of `report` to `path`, typeset in this process.
+#[cfg(feature = "typeset")]
 pub fn write_pdf(report: &QuarterlyReport, path: &Path) -> Result<ReportWritten, PdfError> {
     let pdf = render(report)?;
-    std::fs::write(path, &pdf).map_err(|source| PdfError::Write { path: path.display().to_string(), source })?;
+    write_file(report, path, &pdf)
+}
+
+/// Writes `pdf`, the PDF of `report`, to `path`.
+fn write_file(report: &QuarterlyReport, path: &Path, pdf: &[u8]) -> Result<ReportWritten, PdfError> {
+    std::fs::write(path, pdf).map_err(|source| PdfError::Write { path: path.display().to_string(), source })?;
     Ok(ReportWritten {
         path: path.display().to_string(),
         bytes: pdf.len() as u64,
@@ -87,14 +98,17 @@ pub fn write_pdf(report: &QuarterlyReport, path: &Path) -> Result<ReportWritten,
     })
 }
 
-/// Assembles the report from the app's unlocked store and writes its PDF to `path`:
-/// what the desktop app's `report_pdf` command calls.
+/// Assembles the report from the app's unlocked store, has the `helper` binary typeset
+/// it and writes the PDF to `path`: what the desktop app's `report_pdf` command calls.
+/// Nothing is written when the helper fails.
 pub fn write_quarterly(
     app: &mut App,
     request: &QuarterlyRequest,
+    helper: &Path,
     path: &Path,
     now: DateTime<Utc>,
 ) -> Result<ReportWritten, AppError> {
     let report = app.quarterly_report(request, now)?;
-    Ok(write_pdf(&report, path)?)
+    let pdf = helper::typeset(helper, &TypesetJob::of(&report)?)?;
+    Ok(write_file(&report, path, &pdf)?)
 }

@@ -89,6 +89,11 @@ fn text_of(pdf: &Path) -> String {
     raw.replace(['\u{a0}', '\u{202f}'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The `ccs-report-pdf` helper built with this crate: what the desktop app runs.
+fn helper() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_ccs-report-pdf"))
+}
+
 fn render_to(report: &QuarterlyReport, dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
     let written = ccs_report_pdf::write_pdf(report, &path).unwrap();
@@ -265,23 +270,91 @@ fn the_app_writes_the_report_and_refuses_a_bad_quarter_or_region_with_a_code() {
         region: region.map(str::to_string),
         basis: Basis::All,
     };
-    let written = ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", None), &path, now()).unwrap();
+    let written = ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", None), helper(), &path, now()).unwrap();
     assert_eq!(written.quarter, "2026-T4");
-    assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF-"));
+    // The helper's PDF is the very one typeset in process.
+    let report = app.quarterly_report(&ask("2026-T4", None), now()).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), ccs_report_pdf::render(&report).unwrap());
 
     for bad in ["2026-T5", "T4", "2026-T0"] {
-        let e = ccs_report_pdf::write_quarterly(&mut app, &ask(bad, None), &path, now()).unwrap_err();
+        let e = ccs_report_pdf::write_quarterly(&mut app, &ask(bad, None), helper(), &path, now()).unwrap_err();
         assert_eq!(e.code, "report.bad_quarter", "{bad}");
         assert!(e.message.fr.contains("2026-T4"), "the message shows the form expected");
     }
-    let e = ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", Some("atlantide")), &path, now()).unwrap_err();
+    let e = ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", Some("atlantide")), helper(), &path, now())
+        .unwrap_err();
     assert_eq!(e.code, "report.unknown_region");
-    let e =
-        ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", None), &dir.path().join("no/such/dir.pdf"), now())
-            .unwrap_err();
+    let nowhere = dir.path().join("no/such/dir.pdf");
+    let e = ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", None), helper(), &nowhere, now()).unwrap_err();
     assert_eq!(e.code, "report.pdf_write");
 
     app.lock();
-    let e = ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", None), &path, now()).unwrap_err();
+    let e = ccs_report_pdf::write_quarterly(&mut app, &ask("2026-T4", None), helper(), &path, now()).unwrap_err();
     assert_eq!(e.code, "app.locked", "a locked app makes no report");
+}
+
+/// A helper missing, failing, or answering something else than a PDF: a clear code, and
+/// no file at the destination (an older one is left as it was).
+#[test]
+fn a_missing_or_broken_helper_is_a_clear_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(dir.path().to_path_buf(), None, KdfParams::insecure_fast_for_tests(), now());
+    app.create_demo(PASS, Role::Reviewer, now()).unwrap();
+    let ask = QuarterlyRequest { quarter: "2026-T4".into(), region: None, basis: Basis::All };
+    let path = dir.path().join("rapport.pdf");
+    let echo = dir.path().join("echo-helper");
+    // Answers its input back: JSON, not a PDF.
+    std::fs::write(&echo, "#!/bin/sh\nexec cat\n").unwrap();
+    std::fs::set_permissions(&echo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for broken in [dir.path().join("absent"), PathBuf::from("/bin/false"), echo] {
+        let e = ccs_report_pdf::write_quarterly(&mut app, &ask, &broken, &path, now()).unwrap_err();
+        assert_eq!(e.code, "report.pdf_helper", "{}", broken.display());
+        assert!(e.message.fr.contains("réinstallez"), "{}", e.message.fr);
+        assert!(!path.exists(), "{} left a file", broken.display());
+    }
+}
+
+/// The helper reads only a job, bounded, and says what is wrong on its standard error
+/// with nothing on its standard output: garbage, an oversize input, data the template
+/// cannot read.
+#[test]
+fn the_helper_refuses_bad_input_with_a_message_and_no_output() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let run = |input: &[u8]| {
+        let mut child =
+            Command::new(helper()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        out
+    };
+    let garbage = run(b"%PDF- not a job");
+    assert_eq!(garbage.status.code(), Some(2));
+    assert!(garbage.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&garbage.stderr).contains("not a report job"));
+
+    let oversize = run(&vec![b' '; ccs_report_pdf::job::MAX_JOB_BYTES + 10]);
+    assert_eq!(oversize.status.code(), Some(2));
+    assert!(oversize.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&oversize.stderr).contains("bytes"));
+
+    // A job whose data the template cannot read: Typst's refusal, its own exit code.
+    let job = ccs_report_pdf::TypesetJob {
+        files: vec![("/data.json".into(), "{ not json".into())],
+        today: now().date_naive(),
+        ident: "x".into(),
+    };
+    let refused = run(&job.to_bytes());
+    assert_eq!(refused.status.code(), Some(ccs_report_pdf::helper::EXIT_RENDER));
+    assert!(refused.stdout.is_empty());
+    assert!(!refused.stderr.is_empty());
+
+    let version = Command::new(helper()).arg("--version").output().unwrap();
+    assert!(version.status.success());
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("ccs-report-pdf "));
 }

@@ -259,8 +259,9 @@ async fn relay_export_to(state: State<'_, Shared>, folder: String) -> Reply<Rela
     state.run(move |a| a.relay_export_to(std::path::Path::new(&folder), Utc::now())).await
 }
 
-/// « Rapport trimestriel »: the quarterly report typeset as a PDF and written to `path`
-/// (the file the user picked). `basis` defaults to approved records only.
+/// « Rapport trimestriel »: the quarterly report typeset as a PDF (by the
+/// `ccs-report-pdf` helper) and written to `path` (the file the user picked). `basis`
+/// defaults to approved records only.
 #[tauri::command]
 async fn report_pdf(
     state: State<'_, Shared>,
@@ -270,7 +271,19 @@ async fn report_pdf(
     basis: Option<ccs_core::report::Basis>,
 ) -> Reply<ReportWritten> {
     let request = QuarterlyRequest { quarter, region, basis: basis.unwrap_or(ccs_core::report::Basis::Approved) };
-    state.run(move |a| ccs_report_pdf::write_quarterly(a, &request, std::path::Path::new(&path), Utc::now())).await
+    state
+        .run(move |a| {
+            // Typst is not in the app: the helper installed beside it typesets the report.
+            let helper =
+                std::env::current_exe().ok().and_then(|exe| ccs_report_pdf::helper::locate(&exe)).ok_or_else(|| {
+                    ccs_report_pdf::PdfError::Helper(format!(
+                        "{} is not beside the app",
+                        ccs_report_pdf::helper::HELPER_NAME
+                    ))
+                })?;
+            ccs_report_pdf::write_quarterly(a, &request, &helper, std::path::Path::new(&path), Utc::now())
+        })
+        .await
 }
 
 /// « Exporter »: the records of the filter at `path` (CSV: one file per sheet beside it),

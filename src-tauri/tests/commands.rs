@@ -454,6 +454,29 @@ fn indicators_through_ipc_for_a_reviewer_and_a_bad_period_refused() {
     assert_eq!(bad.unwrap_err()["code"], "report.bad_period");
 }
 
+/// « Rapport trimestriel » through IPC: the app carries no Typst, so this is the helper
+/// built beside it (`target/debug/ccs-report-pdf`, found one folder up from the test)
+/// that typesets; a bad quarter is refused before it runs, and nothing is written.
+#[test]
+fn the_quarterly_report_through_ipc_is_typeset_by_the_helper_beside_the_app() {
+    let w = window();
+    call(&w, "create_demo", json!({"passphrase": "sahel-2026", "role": "reviewer"})).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let quarter = format!("{}-T{}", chrono::Datelike::year(&today), (chrono::Datelike::month(&today) - 1) / 3 + 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rapport.pdf");
+    let written = call(&w, "report_pdf", json!({"quarter": quarter, "path": path, "basis": "all"})).unwrap();
+    assert_eq!(written["quarter"], quarter.as_str());
+    let pdf = std::fs::read(&path).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(written["bytes"], pdf.len() as u64);
+
+    let other = dir.path().join("autre.pdf");
+    let bad = call(&w, "report_pdf", json!({"quarter": "2026-T5", "path": other}));
+    assert_eq!(bad.unwrap_err()["code"], "report.bad_quarter");
+    assert!(!other.exists());
+}
+
 /// The inbox through IPC: a CRSS reviewer's demonstration lists what waits, oldest
 /// first, filters it, refuses a direct approval without a reason with its code, and
 /// the record decided on leaves the inbox; a facilitator sees its region only; a
