@@ -46,21 +46,28 @@ pub fn typeset(helper: &Path, job: &TypesetJob) -> Result<Vec<u8>, PdfError> {
     let mut stdin = child.stdin.take().ok_or_else(|| PdfError::Helper("no input pipe".into()))?;
     let input = job.to_bytes();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
+    // Its error text is read on a third thread: a long one must not block the helper
+    // while the PDF is read here.
+    let errors = child.stderr.take().map(|mut e| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = e.by_ref().take(16 * 1024).read_to_string(&mut text);
+            let _ = std::io::copy(&mut e, &mut std::io::sink());
+            text
+        })
+    });
     let mut pdf = Vec::new();
     let mut stdout = child.stdout.take().ok_or_else(|| PdfError::Helper("no output pipe".into()))?;
     let read = stdout.by_ref().take(MAX_PDF_BYTES + 1).read_to_end(&mut pdf);
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.by_ref().take(16 * 1024).read_to_string(&mut stderr);
-    }
     if read.is_err() || pdf.len() as u64 > MAX_PDF_BYTES {
         let _ = child.kill();
     }
+    drop(stdout);
     let status = child.wait().map_err(|e| broke("lost", e))?;
     // A write error is the helper's having stopped reading: its status says why.
     let _ = writer.join();
+    let stderr = errors.and_then(|t| t.join().ok()).unwrap_or_default().trim().to_string();
     read.map_err(|e| broke("unreadable output of", e))?;
-    let stderr = stderr.trim().to_string();
     match status.code() {
         Some(0) if pdf.starts_with(b"%PDF-") && pdf.len() as u64 <= MAX_PDF_BYTES => Ok(pdf),
         Some(0) => Err(PdfError::Helper(format!("{} answered something else than a PDF", helper.display()))),
