@@ -11,6 +11,7 @@ use ccs_core::doc::RecordDoc;
 use ccs_core::model::*;
 use ccs_core::report::*;
 use ccs_core::store::{DocHeaderView, EntryOutcome, Store};
+use ccs_core::sync::{Cursor, SyncPage};
 use chrono::{Duration, NaiveDate};
 use common::*;
 use proptest::prelude::*;
@@ -298,4 +299,81 @@ fn a_page_sums_once_at_its_commit_and_equals_records_filed_one_by_one() {
     single.store.review(hint.id, Decision::Deleted, None, now()).unwrap();
     assert_eq!(stored_tallies(&paged.store), stored_tallies(&single.store));
     assert_ne!(stored_tallies(&paged.store), expected, "the deletion changed a sum");
+}
+
+/// A record new to the device is added to its month's stored sum at the page's commit
+/// rather than the month summed again. The sums must still be those of the records
+/// filed one by one when the months already hold records from an earlier page, when a
+/// page brings a later version of a record it filed before (it moved month, it was
+/// approved), when one record comes twice in the same page, and when a hostile entry
+/// rolls back the group of new records around it.
+#[test]
+fn new_records_add_to_sums_already_stored_and_changed_ones_are_summed_again() {
+    let mut author = store_with(Role::Admin);
+    let mut committees = Vec::new();
+    for (n, region) in REGIONS.iter().enumerate() {
+        let c = regional(&format!("CCS régional {n}"), region, day(0));
+        let id = author.store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap();
+        committees.push(CommitteeId::from(id));
+    }
+    let mut records = Vec::new();
+    for n in 0..150 {
+        let committee = committees[n % committees.len()];
+        // Few months, so every month gets records from both pages.
+        let on = day((n % 5) as i64 * 31);
+        let id = author.store.create_record(input(body((n % 4) as u8, on, 2), committee), now()).unwrap();
+        records.push(id);
+    }
+    let snapshot = |store: &Store, ids: &[RecordId]| -> Vec<(DocHeaderView, Vec<u8>)> {
+        ids.iter()
+            .map(|id| {
+                let bytes = store.document_bytes(*id).unwrap();
+                (DocHeaderView::from(RecordDoc::load(&bytes).unwrap().header().unwrap()), bytes)
+            })
+            .collect()
+    };
+    let committee_ids: Vec<RecordId> = committees.iter().map(|c| RecordId::from(*c)).collect();
+    let first: Vec<RecordId> = committee_ids.iter().copied().chain(records[..90].iter().copied()).collect();
+    let first_page = snapshot(&author.store, &first);
+    // A record of the second page as first seen, before it moves month.
+    let twice = records[120];
+    let twice_before = snapshot(&author.store, &[twice]);
+    // Then the author moves sessions of each page to other months, approves one record
+    // of each page and deletes one.
+    for (k, id) in [records[4], records[40], twice, records[128]].into_iter().enumerate() {
+        patch(&mut author.store, id, serde_json::json!({ "date": day(200 + k as i64).to_string() }));
+    }
+    for id in [records[7], records[131]] {
+        author.store.review(id, Decision::Submitted, None, now()).unwrap();
+        author.store.review(id, Decision::Approved, Some("Facilitateur absent".into()), now()).unwrap();
+    }
+    author.store.review(records[11], Decision::Deleted, None, now()).unwrap();
+    let mut second_page = twice_before;
+    second_page.extend(snapshot(&author.store, &records[90..]));
+    second_page.extend(snapshot(&author.store, &[records[4], records[7], records[11], records[40]]));
+    // A hostile entry among the new records: its group of 64 is rolled back and merged
+    // again one by one.
+    let hostile = DocHeaderView { id: RecordId::new(), ..second_page[10].0.clone() };
+    second_page.insert(20, (hostile.clone(), b"not a document".to_vec()));
+
+    let pages = [first_page, second_page];
+    let mut paged = store_with(Role::Admin);
+    for (seq, entries) in pages.iter().enumerate() {
+        let page = SyncPage {
+            server: "https://ccs.example".into(),
+            cursor: Cursor { epoch: Some([7; 16]), seq: seq as u64 + 1 },
+            entries: entries.clone(),
+            ..Default::default()
+        };
+        let outcome = paged.store.apply_sync_page(&page, now()).unwrap();
+        assert_eq!(outcome.quarantined.len(), usize::from(seq == 1), "only the hostile entry is set aside");
+    }
+    // One by one, every write summing its month at once.
+    let mut single = store_with(Role::Admin);
+    for (hint, bytes) in pages.iter().flatten().filter(|(h, _)| h.id != hostile.id) {
+        single.store.apply_changes(hint, bytes, now()).unwrap();
+    }
+    let expected = stored_tallies(&single.store);
+    assert!(stored_tallies(&paged.store) == expected, "the paged sums differ from those filed one by one");
+    assert!(expected.len() >= 15, "many months, on both bases: {}", expected.len());
 }

@@ -307,10 +307,10 @@ fn write_received(
     reference: &ReferenceData,
     now: DateTime<Utc>,
     hint: Option<&DocHeaderView>,
-    ready: Option<(&[u8], Result<Record, DocError>)>,
+    ready: Option<(&[u8], projection::Derived)>,
 ) -> Result<(), StoreError> {
-    let (base, read) = match ready {
-        Some((base, read)) => (Some(base), Some(read)),
+    let (base, derived) = match ready {
+        Some((base, derived)) => (Some(base), Some(derived)),
         None => (None, None),
     };
     let header = match d.header() {
@@ -383,27 +383,27 @@ fn write_received(
             })?;
         }
     }
-    projection::project_read(tx, d, Some(&header), reference, now, read)?;
+    projection::project_derived(tx, d, Some(&header), reference, now, derived)?;
     declassify::note_lineage(tx, d, &header)?;
     Ok(())
 }
 
 /// A received entry of a document the device did not hold, made ready away from the
 /// page's connection (on another core, see `PageWrite::merge_all_or_quarantine`):
-/// the document loaded from the entry and its record read, the two costliest steps of
-/// filing it, which need no database.
+/// the document loaded from the entry, its record read and the row's own part made
+/// ([`projection::Derived`]), the costliest steps of filing it, which need no database.
 pub(super) struct Received {
     doc: RecordDoc,
-    read: Result<Record, DocError>,
+    derived: projection::Derived,
 }
 
 impl Received {
     /// `None` when the bytes do not load: the entry is then merged the ordinary way,
     /// which finds and reports the same failure.
-    pub(super) fn prepare(bytes: &[u8]) -> Option<Received> {
-        let doc = RecordDoc::from_received(bytes).ok()?;
-        let read = doc.read();
-        Some(Received { doc, read })
+    pub(super) fn prepare(bytes: &[u8], reference: &ReferenceData, now: DateTime<Utc>) -> Option<Received> {
+        let mut doc = RecordDoc::from_received(bytes).ok()?;
+        let derived = projection::derive(&mut doc, reference, now, None).ok()?;
+        Some(Received { doc, derived })
     }
 }
 
@@ -435,7 +435,7 @@ pub(super) fn merge_ready(
         .query_row([hint.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let created = existing.is_none();
-    let mut read = None;
+    let mut derived = None;
     let (mut d, before, was_clean) = match &existing {
         Some((h, a)) => {
             let mut d = load(tx, hint.id)?.ok_or_else(|| StoreError::RecordNotFound(hint.id.to_string()))?;
@@ -445,7 +445,7 @@ pub(super) fn merge_ready(
         None => {
             let d = match ready {
                 Some(r) => {
-                    read = Some(r.read);
+                    derived = Some(r.derived);
                     r.doc
                 }
                 None => RecordDoc::from_received(bytes)?,
@@ -466,8 +466,11 @@ pub(super) fn merge_ready(
     let heads = d.heads();
     let changed = doc::encode_heads(&heads) != before;
     if created {
-        let read = read.unwrap_or_else(|| d.read());
-        write_received(tx, &mut d, reference, now, Some(hint), Some((bytes, read)))?;
+        let derived = match derived {
+            Some(derived) => derived,
+            None => projection::derive(&mut d, reference, now, None)?,
+        };
+        write_received(tx, &mut d, reference, now, Some(hint), Some((bytes, derived)))?;
     } else if changed {
         write_document(tx, &mut d, reference, now, Some(hint))?;
     }

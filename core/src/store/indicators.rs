@@ -135,6 +135,22 @@ pub(super) fn refresh(
             }
         }
     }
+    // A record new to this store only adds to its slot: inside a batch its tally is
+    // added to the slot's sum at the end instead of the slot being summed again.
+    if previous.is_none() && batch_open(tx)? {
+        if let (Some(m), true) = (month, counted) {
+            tx.prepare_cached(
+                "INSERT INTO temp.pending_adds (committee_id, month, approved, tally) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                committee,
+                m,
+                facts.as_ref().is_some_and(|f| f.approved),
+                encode(&tally)?
+            ])?;
+        }
+        return Ok(());
+    }
     let mut slots: Vec<Slot> = Vec::with_capacity(2);
     if let Some((Some(m), c, _)) = previous {
         slots.push((c, m));
@@ -154,10 +170,15 @@ pub(super) fn refresh(
 /// a whole region files hundreds of records per slot, and summing the slot after each
 /// one made a page quadratic in the slot's size.
 ///
-/// The slots to recompute are kept in a temporary table of the transaction's own
-/// connection (not in memory beside it): whatever thread runs the page's writes, the
-/// connection that writes a record is the one that knows a batch is open, and a
-/// rollback (of the page, or of one entry's savepoint) forgets its slots with its rows.
+/// A slot that only gained records new to this store (most of a first sync) is not
+/// summed again either: their tallies are added to its stored sum, so a page costs
+/// its own records, not every record filed before it. A slot where a record changed
+/// or left is summed again from its facts rows.
+///
+/// The slots and the added tallies are kept in temporary tables of the transaction's
+/// own connection (not in memory beside it): whatever thread runs the page's writes,
+/// the connection that writes a record is the one that knows a batch is open, and a
+/// rollback (of the page, or of one entry's savepoint) forgets them with its rows.
 /// [`Batch::finish`] must run before the commit so the invariant holds after the
 /// transaction.
 pub(super) struct Batch {
@@ -172,7 +193,9 @@ impl Batch {
         }
         tx.execute_batch(
             "CREATE TEMP TABLE pending_sums (committee_id TEXT NOT NULL, month TEXT NOT NULL,
-                PRIMARY KEY (committee_id, month)) WITHOUT ROWID",
+                PRIMARY KEY (committee_id, month)) WITHOUT ROWID;
+             CREATE TEMP TABLE pending_adds (committee_id TEXT NOT NULL, month TEXT NOT NULL,
+                approved INTEGER NOT NULL, tally BLOB NOT NULL);",
         )?;
         Ok(Batch { owner: true })
     }
@@ -188,8 +211,27 @@ impl Batch {
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
                 rows
             };
-            tx.execute_batch("DROP TABLE temp.pending_sums")?;
-            slots.iter().try_for_each(|slot| resum(tx, slot))
+            // The added tallies of the slots not summed again, grouped by slot.
+            let mut added: BTreeMap<Slot, (Tally, Tally)> = BTreeMap::new();
+            {
+                let mut stmt = tx.prepare(
+                    "SELECT a.committee_id, a.month, a.approved, a.tally FROM temp.pending_adds a
+                     WHERE NOT EXISTS (SELECT 1 FROM temp.pending_sums s
+                        WHERE s.committee_id = a.committee_id AND s.month = a.month)",
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let t = decode(row.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?)?;
+                    let (all, approved) = added.entry((row.get(0)?, row.get(1)?)).or_default();
+                    if row.get::<_, bool>(2)? {
+                        approved.add(&t);
+                    }
+                    all.add(&t);
+                }
+            }
+            tx.execute_batch("DROP TABLE temp.pending_sums; DROP TABLE temp.pending_adds")?;
+            slots.iter().try_for_each(|slot| resum(tx, slot))?;
+            added.into_iter().try_for_each(|(slot, (all, approved))| add_to_sums(tx, &slot, all, approved))
         })
     }
 }
@@ -233,6 +275,22 @@ pub(super) fn exclude(tx: &Transaction<'_>, id: RecordId) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Adds the tallies of records new to a slot to its stored sums.
+fn add_to_sums(tx: &Connection, (committee, month): &Slot, all: Tally, approved: Tally) -> Result<(), StoreError> {
+    let stored = |basis: Basis, mut t: Tally| -> Result<Tally, StoreError> {
+        let before: Option<Vec<u8>> = tx
+            .prepare_cached("SELECT tally FROM indicator_months WHERE basis = ?1 AND month = ?2 AND committee_id = ?3")?
+            .query_row(params![basis.code(), month, committee], |r| r.get(0))
+            .optional()?;
+        if let Some(bytes) = before {
+            t.add(&decode(&bytes)?);
+        }
+        Ok(t)
+    };
+    let sums = [(Basis::All, stored(Basis::All, all)?), (Basis::Approved, stored(Basis::Approved, approved)?)];
+    write_sums(tx, committee, month, sums)
+}
+
 /// Recomputes the sums of one committee and month from its facts rows.
 fn resum(tx: &Connection, (committee, month): &Slot) -> Result<(), StoreError> {
     let mut all = Tally::default();
@@ -250,7 +308,12 @@ fn resum(tx: &Connection, (committee, month): &Slot) -> Result<(), StoreError> {
             all.add(&t);
         }
     }
-    for (basis, mut t) in [(Basis::All, all), (Basis::Approved, approved)] {
+    write_sums(tx, committee, month, [(Basis::All, all), (Basis::Approved, approved)])
+}
+
+/// Stores the sums of a slot, normalised; an empty sum has no row.
+fn write_sums(tx: &Connection, committee: &str, month: &str, sums: [(Basis, Tally); 2]) -> Result<(), StoreError> {
+    for (basis, mut t) in sums {
         t.normalize();
         if t.is_empty() {
             tx.prepare_cached("DELETE FROM indicator_months WHERE basis = ?1 AND month = ?2 AND committee_id = ?3")?

@@ -146,34 +146,38 @@ pub(super) fn project(
     reference: &ReferenceData,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    project_read(tx, d, hint, reference, now, None)
+    project_derived(tx, d, hint, reference, now, None)
 }
 
-/// [`project`] with the record already read from `d` when `read` is given.
-pub(super) fn project_read(
-    tx: &Transaction<'_>,
+/// What a projection row takes from the document alone, with no database: for a new
+/// document it is made on another core while the page's connection writes
+/// ([`super::documents::Received`]); the committee's place is read at the write.
+pub(super) struct Derived {
+    read: Result<Record, DocError>,
+    row: Row,
+    conflict_count: i64,
+    errors_json: String,
+    /// The record's kept value ([`super::values`]); `None` when it does not read.
+    value: Option<Vec<u8>>,
+}
+
+/// The [`Derived`] part of `d`'s row, from `read` when the record was read already.
+pub(super) fn derive(
     d: &mut RecordDoc,
-    hint: Option<&DocHeaderView>,
     reference: &ReferenceData,
     now: DateTime<Utc>,
     read: Option<Result<Record, DocError>>,
-) -> Result<(), StoreError> {
-    let started = std::time::Instant::now();
-    let header = match d.header() {
-        Ok(h) => DocHeaderView::from(h),
-        Err(e) => hint.cloned().ok_or(e)?,
-    };
+) -> Result<Derived, StoreError> {
     let conflict_count = d.conflicts().len() as i64;
     let read = read.unwrap_or_else(|| d.read());
     let row = match &read {
         Ok(record) => {
             let errors = validate(record, &ValidationContext { today: now.date_naive(), reference });
-            let (region, cercle, commune) = location(tx, record, reference)?;
             let (status_since, modified_after_approval) = review_columns(d, record);
             Row {
-                region,
-                cercle,
-                commune,
+                region: None,
+                cercle: None,
+                commune: None,
                 date: record.date().map(|d| d.to_string()),
                 title: record.title(Lang::Fr),
                 title_en: record.title(Lang::En),
@@ -193,12 +197,11 @@ pub(super) fn project_read(
             }
         }
         Err(e) => {
-            let (region, cercle, commune) = committee_location(tx, header.committee_id)?;
             let field = doc_error_field(e);
             Row {
-                region,
-                cercle,
-                commune,
+                region: None,
+                cercle: None,
+                commune: None,
                 date: None,
                 title: field.message.fr.clone(),
                 title_en: field.message.en.clone(),
@@ -216,8 +219,38 @@ pub(super) fn project_read(
             }
         }
     };
-    let id = header.id.to_string();
     let errors_json = serde_json::to_string(&row.errors).unwrap_or_else(|_| "[]".into());
+    let value = match &read {
+        Ok(record) => Some(super::values::encode(record)?),
+        Err(_) => None,
+    };
+    Ok(Derived { read, row, conflict_count, errors_json, value })
+}
+
+/// [`project`] with the document's own part of the row made beforehand when `derived`
+/// is given.
+pub(super) fn project_derived(
+    tx: &Transaction<'_>,
+    d: &mut RecordDoc,
+    hint: Option<&DocHeaderView>,
+    reference: &ReferenceData,
+    now: DateTime<Utc>,
+    derived: Option<Derived>,
+) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let header = match d.header() {
+        Ok(h) => DocHeaderView::from(h),
+        Err(e) => hint.cloned().ok_or(e)?,
+    };
+    let Derived { read, mut row, conflict_count, errors_json, value } = match derived {
+        Some(derived) => derived,
+        None => derive(d, reference, now, None)?,
+    };
+    (row.region, row.cercle, row.commune) = match &read {
+        Ok(record) => location(tx, record, reference)?,
+        Err(_) => committee_location(tx, header.committee_id)?,
+    };
+    let id = header.id.to_string();
     tx.prepare_cached(
         "INSERT INTO records (id, kind, committee_id, region, cercle, commune, date, title, title_en, status,
             followup_status, sensitivity, read_only, error_count, errors, conflict_count, created_by, updated_at)
@@ -250,7 +283,7 @@ pub(super) fn project_read(
             row.updated_at
     ])?;
     write_review_state(tx, &id, row.status_since.as_deref(), row.modified_after_approval)?;
-    super::values::write(tx, &id, read.as_ref().ok())?;
+    super::values::write(tx, &id, value)?;
     add(Step::Projection, started.elapsed());
     // The indicators' tallies follow the projection in the same transaction.
     timed(Step::Indicators, || super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now)))?;

@@ -179,22 +179,30 @@ impl PageWrite<'_> {
         let workers = if fresh.iter().filter(|f| **f).count() < MIN_PREPARED {
             0
         } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)).clamp(1, MAX_PREPARERS)
+            // As many as there are cores: loading and reading a document costs about
+            // twice what filing it does, so the writer mostly waits for them and the
+            // cores stay busy (two workers and the writer on two cores).
+            std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_PREPARERS)
         };
         std::thread::scope(|scope| {
             let mut ready = Vec::with_capacity(workers);
             for w in 0..workers {
-                // Bounded: a worker runs at most this far ahead of the writes, so memory
-                // holds a few dozen documents, not the page's.
-                let (send, receive) = std::sync::mpsc::sync_channel::<Option<Received>>(32);
+                // Bounded: a worker runs at most two groups ahead of the writes, so
+                // memory holds a hundred documents or so, not the page's. Less than a
+                // group would make the two threads take turns: the writer waits for a
+                // whole group before merging it, and the workers wait while it merges.
+                let ahead = (2 * GROUP).div_ceil(workers);
+                let (send, receive) = std::sync::mpsc::sync_channel::<Option<Received>>(ahead);
                 ready.push(receive);
-                let (entries, fresh) = (entries, &fresh);
+                let (entries, fresh, reference) = (entries, &fresh, self.reference);
                 scope.spawn(move || {
                     for (i, (_, bytes)) in entries.iter().enumerate().skip(w).step_by(workers) {
                         // A panic here is the entry's: it is merged again the ordinary
                         // way, which sets it aside.
                         let prepared = fresh[i]
-                            .then(|| std::panic::catch_unwind(|| Received::prepare(bytes)).ok().flatten())
+                            .then(|| {
+                                std::panic::catch_unwind(|| Received::prepare(bytes, reference, now)).ok().flatten()
+                            })
                             .flatten();
                         if send.send(prepared).is_err() {
                             return; // the page was abandoned

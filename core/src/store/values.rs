@@ -18,18 +18,23 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use super::{Store, StoreError};
 use crate::model::{Record, RecordId, SCHEMA_VERSION};
 
-/// Keeps (or, for a document that does not read, drops) the value of record `id`.
-pub(super) fn write(tx: &Transaction<'_>, id: &str, record: Option<&Record>) -> Result<(), StoreError> {
-    let Some(record) = record else {
+/// The kept value of `record`: its JSON, deflated.
+pub(super) fn encode(record: &Record) -> Result<Vec<u8>, StoreError> {
+    let json = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(format!("record {}: {e}", record.id)))?;
+    let mut deflate = DeflateEncoder::new(Vec::with_capacity(json.len() / 3), Compression::fast());
+    deflate
+        .write_all(&json)
+        .and_then(|_| deflate.finish())
+        .map_err(|e| StoreError::Corrupt(format!("record {}: {e}", record.id)))
+}
+
+/// Keeps the value of record `id` ([`encode`]), or drops it for a document that does
+/// not read (`None`).
+pub(super) fn write(tx: &Transaction<'_>, id: &str, value: Option<Vec<u8>>) -> Result<(), StoreError> {
+    let Some(value) = value else {
         tx.prepare_cached("DELETE FROM record_values WHERE id = ?1")?.execute([id])?;
         return Ok(());
     };
-    let json = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(format!("record {id}: {e}")))?;
-    let mut deflate = DeflateEncoder::new(Vec::with_capacity(json.len() / 3), Compression::fast());
-    let value = deflate
-        .write_all(&json)
-        .and_then(|_| deflate.finish())
-        .map_err(|e| StoreError::Corrupt(format!("record {id}: {e}")))?;
     tx.prepare_cached(
         "INSERT INTO record_values (id, schema, value) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET schema = excluded.schema, value = excluded.value",
