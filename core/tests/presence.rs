@@ -119,3 +119,80 @@ fn the_store_locks_when_the_window_stays_in_the_background_past_its_grace() {
     assert!(app.screen_locked());
     assert!(app.home(secs(90)).is_err());
 }
+
+/// Choosing a bundle file takes the focus from the window for as long as the user
+/// looks for the file: no background lock meanwhile (the file would be forgotten at
+/// the unlock screen), but the idle lock still runs, a chooser left open still locks,
+/// and the next departure counts again once the window is back in front.
+#[test]
+fn a_file_chooser_is_not_the_background_but_the_idle_lock_still_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(dir.path().to_path_buf(), None, KdfParams::insecure_fast_for_tests(), now());
+    app.create_demo(PASS, Role::Member, now()).unwrap();
+    let patch = SettingsPatch { background_lock_seconds: Some(20), lock_minutes: Some(5), ..Default::default() };
+    app.update_settings(patch, now()).unwrap();
+    let secs = |s: i64| now() + chrono::Duration::seconds(s);
+    // The chooser opens; a minute to find the file on the USB stick.
+    app.choosing_file(true, secs(0));
+    app.went_to_background(secs(0));
+    assert!(!app.lock_if_idle(secs(60)));
+    assert!(!app.came_to_foreground(secs(61)));
+    assert!(app.home(secs(61)).is_ok(), "still open with the file picked");
+    // The chooser's loss of focus heard just before the call: taken back.
+    app.went_to_background(secs(100));
+    app.choosing_file(true, secs(101));
+    assert!(!app.lock_if_idle(secs(150)));
+    assert!(!app.came_to_foreground(secs(150)));
+    // Once back in front, leaving counts again.
+    app.went_to_background(secs(160));
+    assert!(app.lock_if_idle(secs(181)), "an ordinary departure locks after the grace");
+    // A departure older than a chooser opened later is not taken back.
+    app.unlock(PASS, secs(200)).unwrap();
+    app.went_to_background(secs(200));
+    app.choosing_file(true, secs(215));
+    assert!(app.lock_if_idle(secs(221)));
+    // A chooser left open: the idle lock, five minutes after the last action.
+    app.unlock(PASS, secs(300)).unwrap();
+    app.choosing_file(true, secs(300));
+    app.went_to_background(secs(300));
+    assert!(!app.lock_if_idle(secs(599)));
+    assert!(app.lock_if_idle(secs(600)));
+    // Locked, then unlocked: the chooser's mark did not survive the lock.
+    app.unlock(PASS, secs(700)).unwrap();
+    app.went_to_background(secs(700));
+    assert!(app.lock_if_idle(secs(721)));
+    // Closed, a file picked: the next departure counts again, even before the window
+    // is heard back in front.
+    app.unlock(PASS, secs(720)).unwrap();
+    app.choosing_file(true, secs(720));
+    app.went_to_background(secs(720));
+    app.choosing_file(false, secs(730));
+    app.went_to_background(secs(740));
+    assert!(app.lock_if_idle(secs(761)));
+    // With no store open there is nothing to keep open.
+    app.choosing_file(true, secs(800));
+    app.went_to_background(secs(800));
+    assert!(!app.came_to_foreground(secs(900)));
+}
+
+/// On a phone a pause locks at once, except while the user's own file chooser covers
+/// the app; once it closed, a pause locks at once again.
+#[test]
+fn a_phone_pause_locks_at_once_unless_the_file_chooser_covers_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(dir.path().to_path_buf(), None, KdfParams::insecure_fast_for_tests(), now());
+    app.create_demo(PASS, Role::Member, now()).unwrap();
+    app.choosing_file(true, now());
+    assert!(!app.suspended(), "the chooser covers the app: still open");
+    assert!(app.home(now()).is_ok());
+    app.choosing_file(false, now());
+    assert!(app.suspended(), "an ordinary pause locks at once");
+    assert!(app.home(now()).is_err());
+    assert!(!app.suspended(), "nothing left to lock");
+    // A chooser mark does not outlive the store it was set for.
+    app.unlock(PASS, now()).unwrap();
+    app.choosing_file(true, now());
+    app.lock();
+    app.unlock(PASS, now()).unwrap();
+    assert!(app.suspended());
+}

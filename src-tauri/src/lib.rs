@@ -189,6 +189,18 @@ async fn touch(state: State<'_, Shared>) -> Reply<()> {
     state.run(|a| a.touch(Utc::now())).await
 }
 
+/// A file chooser opens over the window (`open`) or closed: while open, the focus it
+/// takes is not the background ([`App::choosing_file`]).
+#[tauri::command]
+async fn choosing_file(state: State<'_, Shared>, open: bool) -> Reply<()> {
+    state
+        .run(move |a| {
+            a.choosing_file(open, Utc::now());
+            Ok(())
+        })
+        .await
+}
+
 #[tauri::command]
 async fn discard_draft(state: State<'_, Shared>, draft_id: String) -> Reply<()> {
     state.run(move |a| a.discard_draft(&draft_id, Utc::now())).await
@@ -577,6 +589,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         save_draft,
         open_draft,
         touch,
+        choosing_file,
         discard_draft,
         decide,
         resolve_conflict,

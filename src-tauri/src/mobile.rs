@@ -26,18 +26,15 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
 #[cfg(not(mobile))]
 pub fn on_window_event<R: Runtime>(_window: &Window<R>, _event: &WindowEvent) {}
 
-/// Locks the store now and tells the window. Returns whether a store was open. Before
-/// the app's state exists (the first instants of a start) there is nothing to lock.
+/// Locks the store now and tells the window, unless the user's own file chooser is
+/// what covers the app ([`ccs_core::app::App::choosing_file`]). Returns whether a store
+/// was locked. Before the app's state exists (the first instants of a start) there is
+/// nothing to lock.
 pub fn went_to_background<R: Runtime>(handle: &AppHandle<R>) -> bool {
     let Some(state) = handle.try_state::<Shared>() else { return false };
-    let was_open = {
-        let mut app = state.0.lock().unwrap_or_else(|p| p.into_inner());
-        let open = app.status().identity.is_some();
-        app.lock();
-        open
-    };
-    if was_open {
+    let locked = state.0.lock().unwrap_or_else(|p| p.into_inner()).suspended();
+    if locked {
         let _ = handle.emit("locked", ());
     }
-    was_open
+    locked
 }

@@ -1,6 +1,6 @@
 //! The lock on the phone's lifecycle (`ccs_app::mobile`): going to the background closes
-//! an open store and tells the window, through Tauri's mock runtime over a real
-//! encrypted store. The suspended event itself exists only in mobile builds; what it
+//! an open store and tells the window (except while the user's own file chooser covers
+//! the app), through Tauri's mock runtime over a real encrypted store. The suspended event itself exists only in mobile builds; what it
 //! calls is tested here.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,4 +64,20 @@ fn going_to_the_background_locks_an_open_store_and_tells_the_window() {
     // The right passphrase opens it again.
     let status = invoke(&window, "unlock", json!({"passphrase": "sahel-2026"})).unwrap();
     assert_eq!(status["stage"], "unlocked");
+
+    // The user's own file chooser (a bundle to import) pauses the app too: that pause
+    // does not lock, and the next one, once the chooser closed, does.
+    invoke(&window, "choosing_file", json!({"open": true})).unwrap();
+    assert!(!ccs_app::mobile::went_to_background(&handle), "the chooser covers the app");
+    assert!(invoke(&window, "home", json!({})).is_ok());
+    invoke(&window, "choosing_file", json!({"open": false})).unwrap();
+    assert!(ccs_app::mobile::went_to_background(&handle));
+    assert!(invoke(&window, "home", json!({})).is_err());
+    assert_eq!(told.load(Ordering::SeqCst), 2);
+    // Told while locked: nothing to keep open, and a bad argument is refused.
+    invoke(&window, "choosing_file", json!({"open": true})).unwrap();
+    assert!(invoke(&window, "choosing_file", json!({"open": "yes"})).is_err());
+    let status = invoke(&window, "unlock", json!({"passphrase": "sahel-2026"})).unwrap();
+    assert_eq!(status["stage"], "unlocked");
+    assert!(ccs_app::mobile::went_to_background(&handle), "the mark did not outlive the lock");
 }

@@ -16,6 +16,9 @@ use super::{App, AppError, Settings};
 use crate::error_code::ErrorCode;
 use crate::store::{check_second, check_strength, SecondUse};
 
+/// How long before [`App::choosing_file`] a loss of focus is taken for the chooser's.
+const CHOOSER_FOCUS_SECONDS: i64 = 2;
+
 /// The spare store's state while it is open.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Decoy {
@@ -92,9 +95,39 @@ impl App {
     /// phone's home button): the store locks once it stayed there longer than the
     /// grace of the settings. The one call every platform's shell makes.
     pub fn went_to_background(&mut self, now: DateTime<Utc>) {
-        if self.store.is_some() && self.background_since.is_none() {
+        if self.store.is_some() && self.background_since.is_none() && !self.choosing_file {
             self.background_since = Some(now);
         }
+    }
+
+    /// The user opens a file chooser (a bundle to import; `open`), or it closed, a file
+    /// picked or not (`!open`). The window loses its focus to the chooser (on a phone
+    /// the app is paused), which is not going to the background: choosing may take
+    /// longer than the grace, and a store locked meanwhile would send the user back to
+    /// the unlock screen, the file forgotten. While it is open only the idle lock runs
+    /// (`lock_minutes`), so a chooser left open still locks. The mark also ends when
+    /// the window is in front again and when the store closes.
+    ///
+    /// The chooser's loss of focus may be heard just before this call (they travel by
+    /// different ways): a departure of the last seconds is taken back.
+    pub fn choosing_file(&mut self, open: bool, now: DateTime<Utc>) {
+        self.choosing_file = open && self.store.is_some();
+        if self.choosing_file
+            && self.background_since.is_some_and(|since| now - since < chrono::Duration::seconds(CHOOSER_FOCUS_SECONDS))
+        {
+            self.background_since = None;
+        }
+    }
+
+    /// The phone paused the app (another app in front, the screen off): the store locks
+    /// at once, unless it is the user's own file chooser that covers it. Returns whether
+    /// a store was open and locked.
+    pub fn suspended(&mut self) -> bool {
+        if self.store.is_none() || self.choosing_file {
+            return false;
+        }
+        self.lock();
+        true
     }
 
     /// The window is in front again: locks now if it was away longer than the grace.
@@ -102,6 +135,7 @@ impl App {
     pub fn came_to_foreground(&mut self, now: DateTime<Utc>) -> bool {
         let locked = self.lock_if_idle(now);
         self.background_since = None;
+        self.choosing_file = false;
         locked
     }
 

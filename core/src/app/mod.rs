@@ -97,6 +97,9 @@ pub struct App {
     decoy: Option<duress::Decoy>,
     /// Since when the window is in the background, while unlocked.
     background_since: Option<DateTime<Utc>>,
+    /// Set while a file chooser the user opened is over the window: the focus it took
+    /// is not the window going to the background ([`App::choosing_file`]).
+    choosing_file: bool,
 }
 
 impl App {
@@ -121,6 +124,7 @@ impl App {
             second: None,
             decoy: None,
             background_since: None,
+            choosing_file: false,
         }
     }
 
@@ -416,6 +420,7 @@ impl App {
         self.second = None;
         self.decoy = None;
         self.background_since = None;
+        self.choosing_file = false;
         // What the last probe and sync found belongs to the store just closed: the next
         // store opened (the spare one, say) must not show it.
         self.online = None;

@@ -125,6 +125,8 @@ async function handle(cmd: string, args: Any): Promise<unknown> {
       stage = 'unlocked';
       attempts = Number(settings.max_attempts);
       return status();
+    case 'choosing_file':
+      return null;
     case 'lock':
       if (stage === 'unlocked') stage = 'locked';
       return status();

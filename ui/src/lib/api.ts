@@ -147,6 +147,8 @@ export const saveDraft = (draft: DraftInput) => call<DraftOutcome>('save_draft',
 export const openDraft = (draftId: string) => call<DraftView>('open_draft', { draftId });
 /** User activity seen by the window (reading, scrolling): keeps the store unlocked. */
 export const touch = () => call<void>('touch');
+/** A file chooser opens over the window (or closed): the focus it takes does not lock the store. */
+export const choosingFile = (open: boolean) => call<void>('choosing_file', { open });
 export const discardDraft = (draftId: string) => call<void>('discard_draft', { draftId });
 export const decide = (id: string, decision: Decision, comment?: string | null) =>
   call<RecordView>('decide', { id, decision, comment: comment ?? null });
