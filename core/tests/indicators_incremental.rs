@@ -206,6 +206,18 @@ proptest! {
     }
 }
 
+/// One regional committee per region of [`REGIONS`], installed on day 0.
+fn regional_committees(store: &mut Store) -> Vec<CommitteeId> {
+    REGIONS
+        .iter()
+        .enumerate()
+        .map(|(n, region)| {
+            let c = regional(&format!("CCS régional {n}"), region, day(0));
+            CommitteeId::from(store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap())
+        })
+        .collect()
+}
+
 /// The stored sums, by basis, committee and month.
 fn stored_tallies(store: &Store) -> Tallies {
     store
@@ -224,12 +236,7 @@ fn stored_tallies(store: &Store) -> Tallies {
 #[test]
 fn a_page_sums_once_at_its_commit_and_equals_records_filed_one_by_one() {
     let mut author = store_with(Role::Admin);
-    let mut committees = Vec::new();
-    for (n, region) in REGIONS.iter().enumerate() {
-        let c = regional(&format!("CCS régional {n}"), region, day(0));
-        let id = author.store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap();
-        committees.push(CommitteeId::from(id));
-    }
+    let committees = regional_committees(&mut author.store);
     for n in 0..36 {
         let committee = committees[n % committees.len()];
         let id =
@@ -310,12 +317,7 @@ fn a_page_sums_once_at_its_commit_and_equals_records_filed_one_by_one() {
 #[test]
 fn new_records_add_to_sums_already_stored_and_changed_ones_are_summed_again() {
     let mut author = store_with(Role::Admin);
-    let mut committees = Vec::new();
-    for (n, region) in REGIONS.iter().enumerate() {
-        let c = regional(&format!("CCS régional {n}"), region, day(0));
-        let id = author.store.create_record(input(RecordBody::Committee(c), CommitteeId::new()), now()).unwrap();
-        committees.push(CommitteeId::from(id));
-    }
+    let committees = regional_committees(&mut author.store);
     let mut records = Vec::new();
     for n in 0..150 {
         let committee = committees[n % committees.len()];

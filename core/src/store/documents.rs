@@ -398,8 +398,9 @@ pub(super) struct Received {
 }
 
 impl Received {
-    /// `None` when the bytes do not load: the entry is then merged the ordinary way,
-    /// which finds and reports the same failure.
+    /// `None` when the bytes do not load (or, never expected, the record's value does
+    /// not encode): the entry is then merged the ordinary way, which finds and reports
+    /// the same failure.
     pub(super) fn prepare(bytes: &[u8], reference: &ReferenceData, now: DateTime<Utc>) -> Option<Received> {
         let mut doc = RecordDoc::from_received(bytes).ok()?;
         let derived = projection::derive(&mut doc, reference, now, None).ok()?;
