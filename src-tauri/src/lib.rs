@@ -534,7 +534,6 @@ fn watch_screen_lock<R: Runtime>(handle: &AppHandle<R>) {
     let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE) else { return };
     for interface in ["org.freedesktop.ScreenSaver", "org.gnome.ScreenSaver"] {
         let h = handle.clone();
-        // The subscription lives as long as the shared session connection: the process.
         bus.signal_subscribe(
             None,
             Some(interface),
@@ -549,10 +548,61 @@ fn watch_screen_lock<R: Runtime>(handle: &AppHandle<R>) {
             },
         );
     }
+    keep_for_the_process(bus);
+}
+
+/// Linux: logind announces a lock of the session on the system bus (`Lock` of
+/// `org.freedesktop.login1.Session`: `loginctl lock-session`, a lid closed or a lock
+/// key handled by the system), whatever the desktop and even with no screen saver; the
+/// store locks then. Only this process's session when logind names it; otherwise any
+/// session's lock, since locking when it need not is the safe side. Without a system
+/// bus nothing is heard.
+#[cfg(target_os = "linux")]
+pub fn watch_session_lock<R: Runtime>(handle: &AppHandle<R>) {
+    use gio::prelude::ToVariant;
+    let Ok(bus) = gio::bus_get_sync(gio::BusType::System, gio::Cancellable::NONE) else { return };
+    let session: Option<String> = bus
+        .call_sync(
+            Some("org.freedesktop.login1"),
+            "/org/freedesktop/login1",
+            "org.freedesktop.login1.Manager",
+            "GetSessionByPID",
+            Some(&(std::process::id(),).to_variant()),
+            None,
+            gio::DBusCallFlags::NONE,
+            1000,
+            gio::Cancellable::NONE,
+        )
+        .ok()
+        .and_then(|reply| reply.child_value(0).str().map(str::to_string));
+    let h = handle.clone();
+    bus.signal_subscribe(
+        None,
+        Some("org.freedesktop.login1.Session"),
+        Some("Lock"),
+        session.as_deref(),
+        None,
+        gio::DBusSignalFlags::NONE,
+        move |_, _, _, _, _, _| on_screen_locked(&h),
+    );
+    keep_for_the_process(bus);
+}
+
+/// GIO keeps only a weak reference to the shared bus connection: once the last strong
+/// one is dropped the connection closes, and the signal subscriptions with it. Nothing
+/// else in the app holds the system bus (the session bus is held by GTK, which is why
+/// the screen saver's subscription was heard without this), so the watchers keep theirs
+/// for the life of the process, on purpose.
+#[cfg(target_os = "linux")]
+fn keep_for_the_process(bus: gio::DBusConnection) {
+    std::mem::forget(bus);
 }
 
 #[cfg(not(target_os = "linux"))]
 fn watch_screen_lock<R: Runtime>(_handle: &AppHandle<R>) {}
+
+#[cfg(not(target_os = "linux"))]
+pub fn watch_session_lock<R: Runtime>(_handle: &AppHandle<R>) {}
 
 /// The window is in front again: locks at once if it was away past the grace.
 pub fn on_foreground<R: Runtime>(handle: &AppHandle<R>) {
@@ -634,6 +684,7 @@ pub fn run() {
             background(handle.clone(), state.clone(), Duration::from_secs(10));
             app.manage(state);
             watch_screen_lock(&handle);
+            watch_session_lock(&handle);
             app.manage(Serving::default());
             Ok(())
         })
