@@ -17,9 +17,10 @@ command -v cc >/dev/null || need_apt+=(gcc)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 # The Tauri app's libraries, Xvfb, the WebKit WebDriver, ImageMagick (screenshots) and
 # poppler-utils (the quarterly report's PDF read back as text and pictures in its tests),
-# PostgreSQL (the sync server's second backend: every server test runs on both).
+# PostgreSQL (the sync server's second backend: every server test runs on both), and a
+# D-Bus daemon with gdbus (the screen and session lock signals sent in the lock tests).
 for pkg in libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
-  xvfb webkit2gtk-driver imagemagick xauth poppler-utils postgresql; do
+  xvfb webkit2gtk-driver imagemagick xauth poppler-utils postgresql dbus-daemon libglib2.0-bin; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
