@@ -3,6 +3,8 @@
 //! over a real encrypted store in a temporary folder; a sync against a loopback server
 //! that answers nothing for 20 s must not hold up lock, wipe or autosave.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,10 +14,9 @@ use std::time::{Duration, Instant};
 use ccs_app::Shared;
 use ccs_core::app::App;
 use ccs_core::store::KdfParams;
+use common::invoke;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
+use tauri::test::{mock_builder, mock_context, noop_assets};
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
 struct Window {
@@ -36,19 +37,6 @@ fn window() -> Window {
 /// Invokes `cmd` with `args`; `Ok(value)` or `Err(error json)`.
 fn call(w: &Window, cmd: &str, args: Value) -> Result<Value, Value> {
     invoke(&w.window, cmd, args)
-}
-
-fn invoke(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! sent with gdbus, and GLib's main context turned as the app's GTK loop turns it.
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::io::BufRead;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -12,24 +14,10 @@ use std::time::{Duration, Instant};
 use ccs_app::Shared;
 use ccs_core::app::App;
 use ccs_core::store::KdfParams;
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Listener, Manager, WebviewWindow, WebviewWindowBuilder};
-
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
-}
+use common::invoke;
+use serde_json::json;
+use tauri::test::{mock_builder, mock_context, noop_assets};
+use tauri::{Listener, Manager, WebviewWindowBuilder};
 
 /// A private dbus-daemon, stopped with the test.
 struct Bus {
