@@ -45,6 +45,10 @@ pub struct LoadFigures {
     pub received: usize,
     /// The first failure, as the device saw it.
     pub first_error: Option<String>,
+    /// CPU seconds the server process used during the run (when it is a child process).
+    pub server_cpu_s: Option<f64>,
+    /// CPU seconds the bench's simulated devices used during the run (the same two cores).
+    pub devices_cpu_s: Option<f64>,
 }
 
 /// The server's memory at one corpus size.
@@ -110,6 +114,22 @@ fn prepare(
         out.push(Prepared { device, pushes });
     }
     Ok(out)
+}
+
+/// Where the CPU went during a load: the server's and the simulated devices' seconds,
+/// per sync, against what the machine's cores could give in that time.
+pub fn cpu_summary(f: &LoadFigures) -> String {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
+    let per_sync = |s: f64| s * 1000.0 / f.syncs.max(1) as f64;
+    match (f.server_cpu_s, f.devices_cpu_s) {
+        (Some(server), Some(devices)) => format!(
+            "CPU: server {server:.1} s ({:.2} ms a sync), devices {devices:.1} s ({:.2} ms a sync), of {:.1} s on {cores} cores",
+            per_sync(server),
+            per_sync(devices),
+            f.elapsed_s * cores
+        ),
+        _ => "CPU not measured (server in process)".into(),
+    }
 }
 
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -184,8 +204,11 @@ pub fn run(
         )?;
         threads.push(t);
     }
+    let server_pid = server.pid().map(|p| p.to_string());
+    let server_cpu = || server_pid.as_deref().and_then(server::proc_cpu_s);
     barrier.wait();
     let t0 = Instant::now();
+    let (server_cpu_0, devices_cpu_0) = (server_cpu(), server::proc_cpu_s("self"));
     let mut latencies = Vec::new();
     let mut failures = 0;
     let mut received = 0;
@@ -200,6 +223,9 @@ pub fn run(
         }
     }
     let elapsed = t0.elapsed().as_secs_f64();
+    let used = |before: Option<f64>, after: Option<f64>| Some(after? - before?);
+    let server_cpu_s = used(server_cpu_0, server_cpu());
+    let devices_cpu_s = used(devices_cpu_0, server::proc_cpu_s("self"));
     latencies.sort_by(|a, b| a.total_cmp(b));
     Ok(LoadFigures {
         backend: if server.database.is_some() { "PostgreSQL" } else { "SQLite" },
@@ -215,6 +241,8 @@ pub fn run(
         max_ms: latencies.last().copied().unwrap_or(0.0),
         received,
         first_error,
+        server_cpu_s,
+        devices_cpu_s,
     })
 }
 

@@ -348,8 +348,12 @@ fn measure(
             log(&format!("part 2: {backend}, {} devices at once, {} documents on the server", int(*d), int(docs)));
             let f = load::run(&server, committees, *d, docs, seed + i as u64, false)?;
             log(&format!(
-                "  p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s, {} failed",
-                f.p50_ms, f.p99_ms, f.syncs_per_s, f.failures
+                "  p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s, {} failed; {}",
+                f.p50_ms,
+                f.p99_ms,
+                f.syncs_per_s,
+                f.failures,
+                load::cpu_summary(&f)
             ));
             r.loads.push(f);
         }
@@ -357,7 +361,13 @@ fn measure(
         if let Some(d) = plan.devices.last().filter(|_| docs == plan.n) {
             log(&format!("part 2: {backend}, {} devices at once, pull only", int(*d)));
             let f = load::run(&server, committees, *d, docs, seed + 50, true)?;
-            log(&format!("  p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s", f.p50_ms, f.p99_ms, f.syncs_per_s));
+            log(&format!(
+                "  p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s; {}",
+                f.p50_ms,
+                f.p99_ms,
+                f.syncs_per_s,
+                load::cpu_summary(&f)
+            ));
             r.loads.push(f);
         }
         if let Some(pid) = server.pid() {
@@ -376,6 +386,11 @@ fn measure(
         log(&format!("part 2 failed at {docs} documents ({backend}): {e:#}"));
         r.server_notes.push(format!("{backend}, {} documents: {e:#}", int(docs)));
     }
+}
+
+/// The cores this machine gives (for the CPU figures of the load).
+fn cores() -> f64 {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64
 }
 
 fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
@@ -530,6 +545,7 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
                 "p99",
                 "max",
                 "entries pulled",
+                "CPU a sync: server / devices",
             ],
         );
         for l in &r.loads {
@@ -544,6 +560,14 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
                 ms(l.p99_ms),
                 ms(l.max_ms),
                 int(l.received),
+                match (l.server_cpu_s, l.devices_cpu_s) {
+                    (Some(s), Some(d)) => format!(
+                        "{:.2} / {:.2} ms",
+                        s * 1000.0 / l.syncs.max(1) as f64,
+                        d * 1000.0 / l.syncs.max(1) as f64
+                    ),
+                    _ => "-".into(),
+                },
             ]);
         }
         out.push(t);
@@ -800,6 +824,20 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
                     .map(|(p50, _)| format!("; the disk is not the limit (an fsync takes {p50:.1} ms here)"))
                     .unwrap_or_default(),
             ));
+            if let Some(cpu) = l.server_cpu_s {
+                // Little's law: with every device waiting at once, the last one waits for the
+                // whole queue; p99 under the goal needs the syncs to drain that fast.
+                let needed = big as f64 / 0.5;
+                line.push_str(&format!(
+                    " (the server used {:.2} ms of CPU a sync; {} devices answered within 500 ms need about {:.0} \
+                     syncs/s, {:.2} ms a sync on {} cores with nothing left for anything else)",
+                    cpu * 1000.0 / l.syncs.max(1) as f64,
+                    int(big),
+                    needed,
+                    1000.0 * cores() / needed,
+                    cores()
+                ));
+            }
         }
         g.push(line);
     }
@@ -1165,6 +1203,7 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
                 "database": l.backend, "devices": l.devices, "pull_only": l.pull_only, "documents": l.docs, "syncs": l.syncs, "failures": l.failures,
                 "elapsed_s": l.elapsed_s, "syncs_per_s": l.syncs_per_s, "p50_ms": l.p50_ms, "p99_ms": l.p99_ms,
                 "max_ms": l.max_ms, "entries_pulled": l.received, "first_error": l.first_error,
+                "server_cpu_s": l.server_cpu_s, "devices_cpu_s": l.devices_cpu_s,
             })).collect::<Vec<_>>(),
             "server_memory": r.memory.iter().map(|x| json!({
                 "database": x.backend, "documents": x.docs, "db_mb": x.db_mb, "rss_after_start_mb": x.rss_idle_mb, "peak_rss_mb": x.peak_mb,

@@ -154,6 +154,17 @@ pub fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
     line[field.len() + 1..].trim().trim_end_matches("kB").trim().parse().ok()
 }
 
+/// CPU time (user + system) a process has used so far, in seconds: `self` or a pid.
+pub fn proc_cpu_s(pid: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces: the fields counted start after its ')'.
+    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after ')'.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // Clock ticks are 100 a second on every Linux the bench runs on (USER_HZ).
+    Some(ticks as f64 / 100.0)
+}
+
 pub fn grant(role: Role, committee: Option<CommitteeId>) -> Grant {
     Grant { role, committee_id: committee, region: None, label: Some("bench".into()) }
 }
