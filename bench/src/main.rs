@@ -444,19 +444,19 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
                 ms(sc.ours.elapsed_ms),
                 String::new(),
             ]);
-            // The same exchange in frame format 1 (before format 2), beside.
-            let v1 = if std::ptr::eq(sc, &s.edit) {
-                Some((1, s.edit_v1.0, s.edit_v1.1, String::new()))
+            // The same exchange in the older frame formats, beside.
+            let older = if std::ptr::eq(sc, &s.edit) {
+                vec![(2, 1, s.edit_v2.0, s.edit_v2.1, String::new()), (1, 1, s.edit_v1.0, s.edit_v1.1, String::new())]
             } else if std::ptr::eq(sc, &s.first) {
                 let f = &s.first_v1;
-                Some((f.round_trips, f.bytes_up, f.bytes_down, ms(f.elapsed_ms)))
+                vec![(1, f.round_trips, f.bytes_up, f.bytes_down, ms(f.elapsed_ms))]
             } else {
-                None
+                vec![]
             };
-            if let Some((trips, up, down, wall)) = v1 {
+            for (version, trips, up, down, wall) in older {
                 t.row(vec![
                     String::new(),
-                    "ours, frame format 1 (before)".into(),
+                    format!("ours, frame format {version} (before)"),
                     int(trips),
                     bytes(up),
                     bytes(down),
@@ -498,8 +498,9 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
             bytes(s.limit),
             String::new(),
             format!(
-                "ours ÷ limit {:.2}× (format 1: {:.2}×)",
+                "ours ÷ limit {:.2}× (format 2: {:.2}×, format 1: {:.2}×)",
                 s.edit.ours.bytes() as f64 / s.limit.max(1) as f64,
+                (s.edit_v2.0 + s.edit_v2.1) as f64 / s.limit.max(1) as f64,
                 (s.edit_v1.0 + s.edit_v1.1) as f64 / s.limit.max(1) as f64
             ),
         ]);
@@ -507,12 +508,12 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
     }
     if !r.first_syncs.is_empty() {
         let mut t = Table::new(
-            "1b. A reviewer's first sync of a large server (frame format 2 with growing pages; format 1 with the \
+            "1b. A reviewer's first sync of a large server (frame format 3 with growing pages; format 1 with the \
              server's 1 MB pages)",
             &["records", "format", "round trips", "bytes down", "wall time", "records / s", "where the time goes"],
         );
         for f in &r.first_syncs {
-            let rows = [(2, Some(&f.v2), Some(&f.v2_profile)), (1, f.v1.as_ref(), f.v1_profile.as_ref())];
+            let rows = [(3, Some(&f.current), Some(&f.current_profile)), (1, f.v1.as_ref(), f.v1_profile.as_ref())];
             for (version, o, profile) in rows {
                 let (Some(o), Some(profile)) = (o, profile) else { continue };
                 t.row(vec![
@@ -762,20 +763,29 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
             int(s.limit),
             int(s.new_changes_raw)
         );
-        if vs > 1.3 {
-            let per_doc = s.edit_request_metadata_v2 as f64 / s.k.max(1) as f64;
-            line.push_str(&format!(
-                ". What holds it back: frame format 2 sends no heads and names committees, kinds and \
-                 sensitivities once per frame, so A's request without any change bytes is {} bytes ({per_doc:.0} \
-                 per document; {} in format 1); the rest of the gap is the ids of the {} documents (16 bytes \
-                 each, up and down) and the changes deflated in two frames, up and down, where the limit deflates \
-                 them in one stream; the changes themselves are small ({:.0} bytes deflated per edit)",
-                int(s.edit_request_metadata_v2),
-                int(s.edit_request_metadata),
-                s.k + s.others,
-                s.limit as f64 / (s.k + s.others).max(1) as f64
-            ));
-        }
+        let per_doc = s.edit_request_metadata_v3 as f64 / s.k.max(1) as f64;
+        line.push_str(&format!(
+            ". Frame format 3 names the {} records A edits by the numbers the server gave them, sends no heads, \
+             and names committees, kinds and sensitivities once per frame: A's request without any change bytes \
+             is {} bytes ({per_doc:.1} per document; {} in format 2, {} in format 1). {}",
+            s.k,
+            int(s.edit_request_metadata_v3),
+            int(s.edit_request_metadata_v2),
+            int(s.edit_request_metadata),
+            if vs > 1.3 {
+                format!(
+                    "What holds it back: the ids of the {} entries pulled (the device may not know them) and the \
+                     changes deflated in two frames, up and down, where the limit deflates them in one stream; the \
+                     changes themselves are small ({:.0} bytes deflated per edit)",
+                    s.others,
+                    s.limit as f64 / (s.k + s.others).max(1) as f64
+                )
+            } else {
+                "What remains above the limit: the ids of the entries pulled (the device may not know them) and \
+                 deflating up and down separately"
+                    .to_string()
+            }
+        ));
         g.push(line);
         let ratio = s.edit.ratio();
         g.push(format!(
@@ -1195,6 +1205,8 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
                 "limit_deflated": s.limit, "new_changes_raw": s.new_changes_raw,
                 "edit_request_without_changes": s.edit_request_metadata,
                 "edit_request_without_changes_v2": s.edit_request_metadata_v2,
+                "edit_request_without_changes_v3": s.edit_request_metadata_v3,
+                "edit_v2_up": s.edit_v2.0, "edit_v2_down": s.edit_v2.1,
                 "edit_v1_up": s.edit_v1.0, "edit_v1_down": s.edit_v1.1,
                 "first_v1_ms": s.first_v1.elapsed_ms, "first_v1_round_trips": s.first_v1.round_trips, "converged": s.converged,
             })),

@@ -221,6 +221,27 @@ pub fn sync_raw(
     Ok((wire::decode(&bytes)?, up, down))
 }
 
+/// [`sync_raw`] in frame format 3: the answer with the documents' numbers the server
+/// gave beside it.
+pub fn sync_raw_numbered(
+    agent: &ureq::Agent,
+    url: &str,
+    token: &str,
+    request: &SyncRequest,
+) -> anyhow::Result<(SyncResponse, wire::DocNumbers)> {
+    let body = wire::encode_sync_request(request, wire::FORMAT_V3, None);
+    let mut resp = agent
+        .post(format!("{url}/v1/sync"))
+        .header("Content-Type", "application/x-ccs-frame")
+        .header("Authorization", &format!("Bearer {token}"))
+        .send(&body[..])?;
+    let bytes = resp.body_mut().with_config().limit(64 * 1024 * 1024).read_to_vec()?;
+    if !resp.status().is_success() {
+        bail!("sync refused ({}): {}", resp.status(), String::from_utf8_lossy(&bytes));
+    }
+    Ok(wire::decode_sync_response_numbered(&bytes, request)?)
+}
+
 /// Where a raw device stands in the server's log.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RawCursor {
@@ -235,17 +256,34 @@ pub fn seed(
     agent: &ureq::Agent,
     url: &str,
     device: &RawDevice,
-    mut cursor: RawCursor,
+    cursor: RawCursor,
     pushes: impl IntoIterator<Item = DocPush>,
 ) -> anyhow::Result<RawCursor> {
+    Ok(seed_numbered(agent, url, device, cursor, pushes)?.0)
+}
+
+/// A document's id and the number the server's log gave it.
+pub type Numbered = ([u8; 16], u64);
+
+/// [`seed`], with the numbers the server gave the documents (as a device that pushed
+/// them keeps them).
+pub fn seed_numbered(
+    agent: &ureq::Agent,
+    url: &str,
+    device: &RawDevice,
+    mut cursor: RawCursor,
+    pushes: impl IntoIterator<Item = DocPush>,
+) -> anyhow::Result<(RawCursor, Vec<Numbered>)> {
     let mut batch: Vec<DocPush> = Vec::new();
     let mut bytes = 0usize;
-    let send = |batch: &mut Vec<DocPush>, cursor: &mut RawCursor| -> anyhow::Result<()> {
+    let mut numbers = Vec::new();
+    let mut send = |batch: &mut Vec<DocPush>, cursor: &mut RawCursor| -> anyhow::Result<()> {
         let request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push: std::mem::take(batch) };
-        let (resp, _, _) = sync_raw(agent, url, &device.token, &request)?;
+        let (resp, given) = sync_raw_numbered(agent, url, &device.token, &request)?;
         if let Some(bad) = resp.results.iter().find(|r| r.rejected.is_some()) {
             bail!("seeding: a document was refused: {:?}", bad.rejected);
         }
+        numbers.extend(resp.results.iter().map(|r| r.id).zip(given.results));
         *cursor = RawCursor { epoch: Some(resp.epoch), seq: resp.cursor };
         let mut more = resp.more;
         // Entries from others are waiting (a shared server): page through them.
@@ -268,7 +306,7 @@ pub fn seed(
     if !batch.is_empty() || cursor.epoch.is_none() {
         send(&mut batch, &mut cursor)?;
     }
-    Ok(cursor)
+    Ok((cursor, numbers))
 }
 
 /// A private PostgreSQL cluster for the bench (`--postgres auto`), on a Unix socket in a

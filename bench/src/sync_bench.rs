@@ -95,6 +95,10 @@ pub struct SyncFigures {
     /// A's edit sync, the same requests and answers written in frame format 1 (what a
     /// device or server before format 2 sends): (up, down).
     pub edit_v1: (usize, usize),
+    /// The same frames in format 2 (documents named by id), up and down.
+    pub edit_v2: (usize, usize),
+    /// A's request of the edits without any change bytes, in format 3.
+    pub edit_request_metadata_v3: usize,
     /// B's first sync in frame format 1 (the server's page size throughout): before.
     pub first_v1: Ours,
     pub first_profile: Profile,
@@ -224,23 +228,32 @@ fn last_profile() -> Profile {
     PROFILE.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
-/// The bytes format 1 takes for the format 2 frames of a sync: requests decoded and
-/// given back the heads format 2 leaves out (`pushes`, as the device built them), the
-/// answers decoded against them; both written again in format 1.
-fn as_format_1(frames: &[Exchange], pushes: &[DocPush]) -> anyhow::Result<(usize, usize)> {
+/// The bytes an older format (1 or 2) takes for the format 3 frames of a sync: requests
+/// decoded, the documents named by number given back their ids (`ids`, the device's
+/// numbers) and the heads format 2 leaves out (`pushes`, as the device built them), the
+/// answers decoded against them; both written again in `version`.
+fn as_format(
+    frames: &[Exchange],
+    pushes: &[DocPush],
+    ids: &HashMap<u64, [u8; 16]>,
+    version: u8,
+) -> anyhow::Result<(usize, usize)> {
     let heads: HashMap<[u8; 16], &DocPush> = pushes.iter().map(|p| (p.meta.id, p)).collect();
     let (mut up, mut down) = (0, 0);
     for (request, answer) in frames {
-        let mut decoded = wire::decode_sync_request(request)?.request;
-        for p in &mut decoded.push {
+        let wire::DecodedRequest { mut request, by_number, page_bytes, .. } = wire::decode_sync_request(request)?;
+        for (index, number) in by_number {
+            request.push[index].meta.id = *ids.get(&number).context("a number the device was not given")?;
+        }
+        for p in &mut request.push {
             if let Some(full) = heads.get(&p.meta.id) {
                 p.acked_heads = full.acked_heads.clone();
                 p.heads = full.heads.clone();
             }
         }
-        let response = wire::decode_sync_response(answer, &decoded)?;
-        up += wire::encode(&decoded).len();
-        down += wire::encode(&response).len();
+        let response = wire::decode_sync_response(answer, &request)?;
+        up += wire::encode_sync_request(&request, version, page_bytes).len();
+        down += wire::encode_sync_response(&response, version, &request).len();
     }
     Ok((up, down))
 }
@@ -287,14 +300,22 @@ pub fn run(n: usize, k: usize, others: usize, log: &dyn Fn(&str)) -> anyhow::Res
     enroll(&mut a, &server, Role::Admin, "A")?;
     let link = a.server_link()?.context("A is enrolled")?;
     let a_raw = RawDevice { id: a.identity().device_id, token: link.token.clone() };
-    let end = server::seed(&agent, &link.url, &a_raw, RawCursor::default(), docs.iter().map(GenDoc::push))?;
+    let (end, numbers) =
+        server::seed_numbered(&agent, &link.url, &a_raw, RawCursor::default(), docs.iter().map(GenDoc::push))?;
     for chunk in docs.chunks(500) {
         let batch: Vec<_> = chunk.iter().map(|d| (d.header.clone(), d.bytes.clone())).collect();
         a.apply_batch(&batch, now)?;
     }
-    // A's state after pushing them all: every document acknowledged, cursor at the end.
+    // A's state after pushing them all: every document acknowledged, cursor at the end,
+    // the numbers the server gave them kept (frame format 3 names them by number).
+    let ids_by_number: HashMap<u64, [u8; 16]> = numbers.iter().map(|(id, n)| (*n, *id)).collect();
     a.apply_sync_page(
-        &SyncPage { server: link.url.clone(), cursor: Cursor { epoch: end.epoch, seq: end.seq }, ..Default::default() },
+        &SyncPage {
+            server: link.url.clone(),
+            cursor: Cursor { epoch: end.epoch, seq: end.seq },
+            numbers: numbers.iter().map(|(id, n)| (RecordId(uuid::Uuid::from_bytes(*id)), *n)).collect(),
+            ..Default::default()
+        },
         now,
     )?;
 
@@ -302,9 +323,9 @@ pub fn run(n: usize, k: usize, others: usize, log: &dyn Fn(&str)) -> anyhow::Res
     log("B's first sync (ours)");
     let mut b = store(devices.path(), "b", Role::Reviewer)?;
     enroll(&mut b, &server, Role::Reviewer, "B")?;
-    let (r, t, _) = sync_in(&mut b, wire::FORMAT_V2, now)?;
+    let (r, t, _) = sync_in(&mut b, wire::FORMAT_V3, now)?;
     figures.first_profile = last_profile();
-    log(&format!("  format 2: {:.1} s, {} round trips; {}", t.as_secs_f64(), r.round_trips, figures.first_profile));
+    log(&format!("  format 3: {:.1} s, {} round trips; {}", t.as_secs_f64(), r.round_trips, figures.first_profile));
     ensure!(r.received == n, "B received {} of {n} documents", r.received);
     figures.first.ours = Ours::of(&r, t);
     log("a reviewer's first sync in frame format 1 (before)");
@@ -340,9 +361,13 @@ pub fn run(n: usize, k: usize, others: usize, log: &dyn Fn(&str)) -> anyhow::Res
     };
     figures.edit_request_metadata = wire::encode(&metadata_only).len();
     figures.edit_request_metadata_v2 = wire::encode_sync_request(&metadata_only, wire::FORMAT_V2, None).len();
-    let (r, t, frames) = sync_in(&mut a, wire::FORMAT_V2, now)?;
+    let by_id: HashMap<[u8; 16], u64> = numbers.iter().copied().collect();
+    figures.edit_request_metadata_v3 =
+        wire::encode_sync_request_numbered(&metadata_only, wire::FORMAT_V3, None, &by_id).len();
+    let (r, t, frames) = sync_in(&mut a, wire::FORMAT_V3, now)?;
     figures.edit.ours = Ours::of(&r, t);
-    figures.edit_v1 = as_format_1(&frames, &a_pushes)?;
+    figures.edit_v1 = as_format(&frames, &a_pushes, &ids_by_number, wire::FORMAT_VERSION)?;
+    figures.edit_v2 = as_format(&frames, &a_pushes, &ids_by_number, wire::FORMAT_V2)?;
     let all_new: Vec<u8> = a_changes.values().chain(b_changes.values()).flatten().copied().collect();
     figures.new_changes_raw = all_new.len();
     figures.limit = perdoc::deflated_len(&all_new);
@@ -401,13 +426,14 @@ pub fn run(n: usize, k: usize, others: usize, log: &dyn Fn(&str)) -> anyhow::Res
 pub struct FirstSync {
     pub n: usize,
     pub v1: Option<Ours>,
-    pub v2: Ours,
+    /// In the current format (3).
+    pub current: Ours,
     pub v1_profile: Option<Profile>,
-    pub v2_profile: Profile,
+    pub current_profile: Profile,
 }
 
 /// Seeds a server with `n` documents (as part 2 does) and times a reviewer's first
-/// sync in format 2, and in format 1 when `with_v1`.
+/// sync in the current format (3), and in format 1 when `with_v1`.
 pub fn first_sync(n: usize, with_v1: bool, log: &dyn Fn(&str)) -> anyhow::Result<FirstSync> {
     let now = Utc::now();
     log(&format!("first sync: seeding a server with {n} documents"));
@@ -415,7 +441,7 @@ pub fn first_sync(n: usize, with_v1: bool, log: &dyn Fn(&str)) -> anyhow::Result
     let server = Server::start(data.path())?;
     let devices = tempfile::tempdir()?;
     let mut out = FirstSync { n, ..Default::default() };
-    let mut versions = vec![wire::FORMAT_V2];
+    let mut versions = vec![wire::FORMAT_V3];
     if with_v1 {
         versions.push(wire::FORMAT_VERSION);
     }
@@ -432,9 +458,9 @@ pub fn first_sync(n: usize, with_v1: bool, log: &dyn Fn(&str)) -> anyhow::Result
             r.round_trips,
             r.bytes_down
         ));
-        if version == wire::FORMAT_V2 {
-            out.v2 = Ours::of(&r, t);
-            out.v2_profile = profile;
+        if version == wire::FORMAT_V3 {
+            out.current = Ours::of(&r, t);
+            out.current_profile = profile;
         } else {
             out.v1 = Some(Ours::of(&r, t));
             out.v1_profile = Some(profile);

@@ -141,6 +141,7 @@ error_codes! {
     WireBadFlags => "wire.bad_flags", "Message de synchronisation illisible (options inconnues).", "Unreadable sync message (unknown flags).";
     WireTooLarge => "wire.too_large", "Message de synchronisation trop volumineux.", "Sync message too large.";
     WireMalformed => "wire.malformed", "Message de synchronisation illisible.", "Unreadable sync message.";
+    WireUnknownNumber => "wire.unknown_number", "Le serveur ne connaît pas le numéro d’une fiche envoyée : l’appareil renvoie ses fiches avec leur identifiant.", "The server does not know the number of a record sent: the device sends its records again with their ids.";
     // ---------------------------------------------------------------- the relay
     BundleBadMagic => "bundle.bad_magic", "Ce fichier n’est pas un paquet CCS Terrain.", "This file is not a CCS Terrain bundle.";
     BundleUnsupportedVersion => "bundle.unsupported_version", "Paquet d’une version inconnue : mettez l’application à jour.", "Bundle of an unknown version: update the app.";
@@ -393,6 +394,7 @@ mod tests {
         "wire.bad_flags",
         "wire.too_large",
         "wire.malformed",
+        "wire.unknown_number",
         "auth.missing",
         "auth.unknown_token",
         "auth.revoked",

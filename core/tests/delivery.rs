@@ -17,6 +17,7 @@ fn acknowledge(t: &mut TestStore, id: RecordId) {
         reset: vec![],
         entries: vec![],
         refused: vec![],
+        numbers: vec![],
     };
     t.store.apply_sync_page(&page, now()).unwrap();
 }

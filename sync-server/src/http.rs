@@ -179,33 +179,19 @@ async fn sync_round(
     Device(device): Device,
     Body(body): Body,
 ) -> Result<Frame, AppError> {
-    // Format 1 or 2; the answer goes back in the format asked in (an old device).
-    let wire::DecodedRequest { request, version, page_bytes } = wire::decode_sync_request(&body)?;
+    // Format 1, 2 or 3; the answer goes back in the format asked in (an old device).
+    let wire::DecodedRequest { request, version, page_bytes, by_number } = wire::decode_sync_request(&body)?;
     let limit = state.limits.max_docs_per_request;
     if request.push.len() > limit {
         return Err(AppError::TooManyDocs { count: request.push.len(), limit });
     }
     let mut limits = state.limits.clone();
     limits.page_bytes = limits.granted_page_bytes(page_bytes);
-    // Format 2 answers results by position: what the encoder needs of the request (the
-    // pushed ids, in order) is kept, without the change bytes the writer takes.
-    let asked = wire::SyncRequest {
-        epoch: request.epoch,
-        cursor: request.cursor,
-        push: request
-            .push
-            .iter()
-            .map(|p| wire::DocPush {
-                meta: p.meta.clone(),
-                acked_heads: Vec::new(),
-                heads: Vec::new(),
-                changes: Vec::new(),
-            })
-            .collect(),
-    };
-    let response =
-        sync::round_grouped(&state.store, &state.writer, device, request, limits, chrono::Utc::now()).await?;
-    Ok(Frame(wire::encode_sync_response(&response, version, &asked)))
+    let answer =
+        sync::round_grouped(&state.store, &state.writer, device, request, by_number, limits, chrono::Utc::now())
+            .await?;
+    // Formats 2 and 3 answer results by position, read against the pushed ids.
+    Ok(Frame(wire::encode_sync_response_numbered(&answer.response, version, &answer.pushed, &answer.numbers)))
 }
 
 async fn repair_round(

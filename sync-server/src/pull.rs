@@ -22,6 +22,9 @@ use crate::store::{self, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub entries: Vec<LogEntry>,
+    /// Each entry's document number on this log, in the entries' order (frame format 3
+    /// sends them beside the entries).
+    pub numbers: Vec<u64>,
     /// The last sequence number examined, skipped entries included.
     pub cursor: u64,
     pub more: bool,
@@ -33,7 +36,7 @@ pub fn page(conn: &mut Conn, device: &DeviceScope, cursor: u64, page_bytes: usiz
     let tx = conn.transaction(Mode::Read)?;
     let end = store::last_seq(&tx)?;
     if cursor >= end {
-        return Ok(Page { entries: Vec::new(), cursor, more: false });
+        return Ok(Page { entries: Vec::new(), numbers: Vec::new(), cursor, more: false });
     }
     let mut sql = query(device.role);
     if tx.kind() == crate::db::Kind::Postgres {
@@ -61,6 +64,7 @@ pub fn page(conn: &mut Conn, device: &DeviceScope, cursor: u64, page_bytes: usiz
             let len: i64 = r.get(1)?;
             let doc = log::doc_row(r, 2)??;
             let registry_region: Option<String> = r.get(9)?;
+            let number: Option<i64> = r.get(10)?;
             let contributors = log::contributors_if_confidential(&tx, &doc)?;
             if !scope::may_read(device, &doc.routing(registry_region, contributors)) {
                 // The SQL filter and the shared rule disagree: trust the rule.
@@ -73,29 +77,29 @@ pub fn page(conn: &mut Conn, device: &DeviceScope, cursor: u64, page_bytes: usiz
                 return Ok(false);
             }
             total = total.saturating_add(len);
-            chosen.push((seq, doc.meta()));
+            chosen.push((seq, doc.meta(), number.and_then(|n| u64::try_from(n).ok()).unwrap_or(0)));
             Ok(true)
         })?;
     }
     let cursor = match (more, chosen.last()) {
-        (true, Some((seq, _))) => u64::try_from(*seq).unwrap_or(cursor),
+        (true, Some((seq, _, _))) => u64::try_from(*seq).unwrap_or(cursor),
         _ => end,
     };
     let mut entries = Vec::with_capacity(chosen.len());
-    {
-        for (seq, meta) in chosen {
-            let changes: Vec<u8> = tx.query_row("SELECT bytes FROM log WHERE seq = ?1", [seq], |r| r.get(0))?;
-            entries.push(LogEntry { seq: u64::try_from(seq).unwrap_or(0), meta, changes });
-        }
+    let mut numbers = Vec::with_capacity(chosen.len());
+    for (seq, meta, number) in chosen {
+        let changes: Vec<u8> = tx.query_row("SELECT bytes FROM log WHERE seq = ?1", [seq], |r| r.get(0))?;
+        entries.push(LogEntry { seq: u64::try_from(seq).unwrap_or(0), meta, changes });
+        numbers.push(number);
     }
     tx.commit()?;
-    Ok(Page { entries, cursor, more })
+    Ok(Page { entries, numbers, cursor, more })
 }
 
 /// The page query for a role: `?1` cursor, `?2` log end, `?3` device, `?4` its area
 /// (committee or region; NULL for reviewers and admins).
 fn query(role: Role) -> String {
-    let select = format!("SELECT l.seq, length(l.bytes), {DOC_COLUMNS}, c.region");
+    let select = format!("SELECT l.seq, length(l.bytes), {DOC_COLUMNS}, c.region, d.number");
     let own = "l.seq > ?1 AND l.seq <= ?2 AND l.origin_device <> ?3";
     // A confidential record goes beyond reviewers and admins only to its contributors.
     let confidential = "(d.sensitivity <> 'confidential'

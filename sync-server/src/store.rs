@@ -218,6 +218,18 @@ const MIGRATIONS: &[&str] = &[
         bytes    BLOB NOT NULL
     );
     "#,
+    // 5: each document's number on this log, given when it is first filed and never
+    // changed (frame format 3 names documents by it: `ccs_core::sync::compact`). A
+    // column of its own, not the rowid, which VACUUM may renumber. The trigger numbers
+    // a new row, so the insert is the same statement as on PostgreSQL (a sequence).
+    r#"
+    ALTER TABLE docs ADD COLUMN number INTEGER;
+    UPDATE docs SET number = rowid;
+    CREATE UNIQUE INDEX docs_number ON docs(number);
+    CREATE TRIGGER docs_numbered AFTER INSERT ON docs WHEN NEW.number IS NULL BEGIN
+        UPDATE docs SET number = (SELECT COALESCE(MAX(number), 0) + 1 FROM docs) WHERE id = NEW.id;
+    END;
+    "#,
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -8,35 +8,46 @@
 
 use std::sync::Arc;
 
-use crate::db::Conn;
-use ccs_core::sync::scope::DeviceScope;
-use ccs_core::sync::wire::{DocPush, SyncRequest, SyncResponse};
+use crate::db::{Conn, Optional};
+use ccs_core::model::RecordId;
+use ccs_core::sync::scope::{self, DeviceScope};
+use ccs_core::sync::wire::{DocNumbers, DocPush, PushResult, SyncRequest, SyncResponse, WireError};
 use chrono::{DateTime, Utc};
 
+use crate::error::AppError;
 use crate::push::Planned;
 use crate::store::{self, Store, StoreError};
 use crate::writer::Writer;
-use crate::{pull, push, relay, Limits};
+use crate::{log, pull, push, relay, Limits};
 
-/// Answers one sync request of `device`.
+/// Answers one sync request of `device` on one connection, in the same steps as
+/// [`round_grouped`] without the writer (the simulated server of the tests).
 pub fn round(
     conn: &mut Conn,
     device: &DeviceScope,
-    request: &SyncRequest,
+    mut request: SyncRequest,
+    by_number: &[(usize, u64)],
     limits: &Limits,
     now: DateTime<Utc>,
-) -> Result<SyncResponse, StoreError> {
-    let epoch = match check_cursor(conn, device, request)? {
+) -> Result<RoundAnswer, AppError> {
+    let asked: Vec<[u8; 16]> = request.push.iter().map(|p| p.meta.id).collect();
+    let epoch = match check_cursor(conn, device, &request)? {
         Ok(epoch) => epoch,
-        Err(repair) => return Ok(repair),
+        Err(response) => return Ok(RoundAnswer { response, numbers: DocNumbers::default(), pushed: asked }),
     };
+    if let Err(number) = resolve_numbers(conn, device, &mut request.push, by_number)? {
+        return Err(AppError::Wire(WireError::UnknownNumber(number)));
+    }
+    let pushed: Vec<[u8; 16]> = request.push.iter().map(|p| p.meta.id).collect();
     let results = push::push(conn, device, &request.push, limits, now)?;
+    let numbers = DocNumbers { results: result_numbers(conn, &results, by_number)?, entries: Vec::new() };
     let page = pull::page(conn, device, request.cursor, limits.page_bytes)?;
-    Ok(answer(epoch, results, page))
+    let numbers = DocNumbers { entries: page.numbers.clone(), ..numbers };
+    Ok(RoundAnswer { response: answer(epoch, results, page), numbers, pushed })
 }
 
 /// The answer of a round on this log: the push results and one page of the log.
-fn answer(epoch: [u8; 16], results: Vec<ccs_core::sync::wire::PushResult>, page: pull::Page) -> SyncResponse {
+fn answer(epoch: [u8; 16], results: Vec<PushResult>, page: pull::Page) -> SyncResponse {
     SyncResponse { epoch, repair_needed: false, results, entries: page.entries, cursor: page.cursor, more: page.more }
 }
 
@@ -69,26 +80,96 @@ fn check_cursor(
     }))
 }
 
+/// A round's answer as the server sends it.
+#[derive(Debug)]
+pub struct RoundAnswer {
+    pub response: SyncResponse,
+    /// The documents' numbers frame format 3 gives beside the answer.
+    pub numbers: DocNumbers,
+    /// The pushed documents' ids in the request's order, those named by number
+    /// resolved: what the answer's positional results are read against.
+    pub pushed: Vec<[u8; 16]>,
+}
+
 /// What the lock-free part of a round decided.
 enum Prepared {
     Repair(SyncResponse),
-    Push { epoch: [u8; 16], pushes: Vec<DocPush>, plans: Vec<Planned> },
+    Push {
+        epoch: [u8; 16],
+        pushes: Vec<DocPush>,
+        plans: Vec<Planned>,
+    },
+    /// A push named its document by a number this log never gave.
+    UnknownNumber(u64),
+}
+
+/// Puts in each push named by number (frame format 3) the id of the document that
+/// number stands for on this log; `Err(number)` for the first number it does not know.
+/// The rest of the round then sees the same request as one naming every document by id:
+/// every check runs on the id and the metadata, as before.
+///
+/// Numbers are small and dense, so unlike ids they can be guessed: a number whose
+/// document `device` may not read is answered as unknown, with the same code, so a
+/// member counting up learns nothing of the records outside its scope (not even that
+/// they exist). A device only ever learns the numbers of documents it reads.
+pub fn resolve_numbers(
+    conn: &Conn,
+    device: &DeviceScope,
+    push: &mut [DocPush],
+    by_number: &[(usize, u64)],
+) -> Result<Result<(), u64>, StoreError> {
+    for (index, number) in by_number {
+        let Ok(n) = i64::try_from(*number) else { return Ok(Err(*number)) };
+        let id: Option<String> =
+            conn.query_row("SELECT id FROM docs WHERE number = ?1", [n], |r| r.get(0)).optional()?;
+        let Some(id) = id.and_then(|id| id.parse::<RecordId>().ok()) else { return Ok(Err(*number)) };
+        let Some(row) = log::find_doc(conn, &id)? else { return Ok(Err(*number)) };
+        let (true, Some(p)) = (scope::may_read(device, &log::routing(conn, &row)?), push.get_mut(*index)) else {
+            return Ok(Err(*number));
+        };
+        p.meta.id = *id.0.as_bytes();
+    }
+    Ok(Ok(()))
+}
+
+/// The numbers on this log of the documents accepted by id in this round: a device
+/// names them by number from then on. None (0) for a refused push or one named by number.
+fn result_numbers(conn: &Conn, results: &[PushResult], by_number: &[(usize, u64)]) -> Result<Vec<u64>, StoreError> {
+    let mut out = Vec::with_capacity(results.len());
+    for (i, r) in results.iter().enumerate() {
+        let numbered = by_number.iter().any(|(index, _)| *index == i);
+        if r.rejected.is_some() || numbered {
+            out.push(0);
+            continue;
+        }
+        let id = uuid::Uuid::from_bytes(r.id).to_string();
+        let number: Option<Option<i64>> =
+            conn.query_row("SELECT number FROM docs WHERE id = ?1", [id], |row| row.get(0)).optional()?;
+        out.push(number.flatten().and_then(|n| u64::try_from(n).ok()).unwrap_or(0));
+    }
+    Ok(out)
 }
 
 /// One sync round as the server runs it (the same answer as [`round`]): the cursor
 /// check and the checks of every pushed document on a read snapshot in a database
 /// slot, the filing by the one [`Writer`] with other requests (group commit), then the
 /// page in a slot again. No write lock is taken by the request itself.
+///
+/// `by_number` are the pushes named by their number on this log (frame format 3,
+/// [`resolve_numbers`]); the answer comes with the numbers format 3 sends back.
 pub async fn round_grouped(
     store: &Arc<Store>,
     writer: &Writer,
     device: DeviceScope,
-    request: SyncRequest,
+    mut request: SyncRequest,
+    by_number: Vec<(usize, u64)>,
     limits: Limits,
     now: DateTime<Utc>,
-) -> Result<SyncResponse, StoreError> {
+) -> Result<RoundAnswer, AppError> {
     let cursor = request.cursor;
     let (scope, checks) = (device.clone(), limits.clone());
+    let numbered = by_number.clone();
+    let asked: Vec<[u8; 16]> = request.push.iter().map(|p| p.meta.id).collect();
     let prepared = store
         .run(move |conn| -> Result<Prepared, StoreError> {
             // A device that syncs directly holds its token: an offline grant is done.
@@ -97,14 +178,26 @@ pub async fn round_grouped(
                 Ok(epoch) => epoch,
                 Err(repair) => return Ok(Prepared::Repair(repair)),
             };
+            // Numbers belong to this log: only checked once the cursor says the device
+            // speaks of this log (a device of another epoch is sent to repair instead).
+            if let Err(number) = resolve_numbers(conn, &scope, &mut request.push, &numbered)? {
+                return Ok(Prepared::UnknownNumber(number));
+            }
             let plans = push::prepare(conn, &scope, &request.push, &checks)?;
             Ok(Prepared::Push { epoch, pushes: request.push, plans })
         })
         .await?;
     let (epoch, pushes, plans) = match prepared {
-        Prepared::Repair(response) => return Ok(response),
+        Prepared::Repair(response) => {
+            return Ok(RoundAnswer { response, numbers: DocNumbers::default(), pushed: asked })
+        }
+        Prepared::UnknownNumber(number) => {
+            tracing::info!(device = %device.device_id, number, "push named an unknown document number");
+            return Err(AppError::Wire(WireError::UnknownNumber(number)));
+        }
         Prepared::Push { epoch, pushes, plans } => (epoch, pushes, plans),
     };
+    let pushed: Vec<[u8; 16]> = pushes.iter().map(|p| p.meta.id).collect();
     let results = if plans.iter().any(|p| matches!(p, Ok(Some(_)))) {
         writer.submit(device.clone(), pushes, plans, limits.clone(), now).await?
     } else {
@@ -113,6 +206,12 @@ pub async fn round_grouped(
         pushes.iter().zip(plans).map(|(p, plan)| push::result(&device, p.meta.id, plan.map(|_| ()))).collect()
     };
     let page_bytes = limits.page_bytes;
-    let page = store.run(move |conn| pull::page(conn, &device, cursor, page_bytes)).await?;
-    Ok(answer(epoch, results, page))
+    let (page, results, result_numbers) = store
+        .run(move |conn| -> Result<_, StoreError> {
+            let numbers = result_numbers(conn, &results, &by_number)?;
+            Ok((pull::page(conn, &device, cursor, page_bytes)?, results, numbers))
+        })
+        .await?;
+    let numbers = DocNumbers { results: result_numbers, entries: page.numbers.clone() };
+    Ok(RoundAnswer { response: answer(epoch, results, page), numbers, pushed })
 }

@@ -91,13 +91,13 @@ impl SimServer {
         let scope = auth::device_scope(&conn, token.unwrap_or("")).map_err(|e| refused(401, &e.code().to_string()))?;
         match path {
             SYNC_PATH => {
-                let wire::DecodedRequest { request, version, page_bytes } =
+                let wire::DecodedRequest { request, version, page_bytes, by_number } =
                     wire::decode_sync_request(body).map_err(|e| refused(400, &e.code().to_string()))?;
                 let mut limits = self.limits.clone();
                 limits.page_bytes = limits.granted_page_bytes(page_bytes);
-                let response = server_sync::round(&mut conn, &scope, &request, &limits, self.now)
-                    .map_err(|_| refused(500, "server.internal"))?;
-                Ok(wire::encode_sync_response(&response, version, &request))
+                let answer = server_sync::round(&mut conn, &scope, request, &by_number, &limits, self.now)
+                    .map_err(|e| refused(e.status().as_u16(), &e.code().to_string()))?;
+                Ok(wire::encode_sync_response_numbered(&answer.response, version, &answer.pushed, &answer.numbers))
             }
             REPAIR_PATH => {
                 let request = wire::decode(body).map_err(|e| refused(400, &e.code().to_string()))?;

@@ -124,6 +124,7 @@ impl Store {
             ],
         )?;
         tx.execute("DELETE FROM sync_cursors WHERE server = ?1", [&link.url])?;
+        tx.execute("DELETE FROM sync_doc_numbers WHERE server = ?1", [&link.url])?;
         // Refusals were for the old scope.
         tx.execute("DELETE FROM sync_refusals", [])?;
         tx.commit()?;

@@ -334,6 +334,18 @@ const MIGRATIONS: &[&str] = &[
         value  BLOB NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 17: the numbers a server's log gave the documents (frame format 3 names a document
+    // the server holds by its number instead of its 16-byte id). They belong to one log:
+    // kept with its epoch, and forgotten when the position moves to another log.
+    r#"
+    CREATE TABLE IF NOT EXISTS sync_doc_numbers (
+        server TEXT NOT NULL,
+        epoch  BLOB NOT NULL,
+        id     TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        PRIMARY KEY (server, id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -87,6 +87,35 @@ impl Store {
         })
     }
 
+    /// The numbers `server`'s log of `epoch` gave the documents among `ids` that have one.
+    pub fn doc_numbers(
+        &self,
+        server: &str,
+        epoch: [u8; 16],
+        ids: &[RecordId],
+    ) -> Result<std::collections::HashMap<RecordId, u64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT number FROM sync_doc_numbers WHERE server = ?1 AND epoch = ?2 AND id = ?3")?;
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for id in ids {
+            let number: Option<i64> =
+                stmt.query_row(params![server, epoch.as_slice(), id.to_string()], |r| r.get(0)).optional()?;
+            if let Some(n) = number.and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0) {
+                out.insert(*id, n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Forgets every document number `server` gave (it said it does not know one of
+    /// them): the next requests name documents by id, and the answers give the numbers
+    /// again.
+    pub fn forget_doc_numbers(&mut self, server: &str) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM sync_doc_numbers WHERE server = ?1", [server])?;
+        Ok(())
+    }
+
     /// Starts the writes of one received page. Nothing of it is kept unless
     /// [`PageWrite::commit`] is called: dropping it (an error, a cancelled sync) rolls
     /// the whole page back.
@@ -318,11 +347,36 @@ impl PageWrite<'_> {
     /// starts from the beginning).
     pub fn set_position(&self, server: &str, epoch: Option<[u8; 16]>, seq: u64) -> Result<(), StoreError> {
         self.tx.execute("DELETE FROM sync_cursors WHERE server = ?1", [server])?;
+        // Numbers name documents on one log only.
+        self.tx.execute(
+            "DELETE FROM sync_doc_numbers WHERE server = ?1 AND epoch IS NOT ?2",
+            params![server, epoch.as_ref().map(|e| e.as_slice())],
+        )?;
         if let Some(epoch) = epoch {
             self.tx.execute(
                 "INSERT INTO sync_cursors (server, scope, seq) VALUES (?1, ?2, ?3)",
                 params![server, format!("{EPOCH_PREFIX}{}", hex::encode(epoch)), seq as i64],
             )?;
+        }
+        Ok(())
+    }
+
+    /// Keeps the numbers `server`'s log of `epoch` gave these documents.
+    pub fn remember_numbers(
+        &self,
+        server: &str,
+        epoch: [u8; 16],
+        numbers: &[(RecordId, u64)],
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO sync_doc_numbers (server, epoch, id, number) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (server, id) DO UPDATE SET epoch = excluded.epoch, number = excluded.number",
+        )?;
+        for (id, number) in numbers {
+            let Ok(number) = i64::try_from(*number) else { continue };
+            if number > 0 {
+                stmt.execute(params![server, epoch.as_slice(), id.to_string(), number])?;
+            }
         }
         Ok(())
     }

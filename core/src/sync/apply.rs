@@ -53,5 +53,8 @@ pub(crate) fn write_page(
         }
     }
     write.set_position(&page.server, page.cursor.epoch, page.cursor.seq)?;
+    if let Some(epoch) = page.cursor.epoch {
+        write.remember_numbers(&page.server, epoch, &page.numbers)?;
+    }
     Ok(out)
 }

@@ -366,6 +366,15 @@ pub fn run<A: StoreAccess + ?Sized>(
                 session.lost();
                 continue;
             }
+            // The server does not know a document number this device kept: the same
+            // request again, naming every document by id (nothing was applied).
+            Err(SyncError::Refused { code, .. })
+                if code.code() == ErrorCode::WireUnknownNumber && session.stop_numbering() =>
+            {
+                access.with(|s| Ok(s.forget_doc_numbers(&link.url)?))?;
+                session.lost();
+                continue;
+            }
             Err(e) => return Err(e),
         };
         session.timed(sent.elapsed());

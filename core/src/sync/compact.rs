@@ -17,10 +17,21 @@
 //! - lets the device ask for a page size (the server caps it), so a good link takes
 //!   few large pages.
 //!
-//! Versions: a device writes format 2 and the server answers in the format it was asked
-//! in, so an old device (format 1) is answered in format 1; an old server refuses
-//! format 2 with `wire.unsupported_version`, and the device asks again in format 1 for
-//! the rest of the sync ([`crate::sync::session::Session::fall_back`]). Everything read
+//! Format 3 is format 2 plus the documents' numbers on the server's log:
+//! - the server gives every document a number when it first files it, kept for the life
+//!   of its log (its epoch), and says it beside each entry it sends and each result of a
+//!   push that named the document by id;
+//! - a device names a document it knows the number of by that number (one to three
+//!   bytes) instead of its 16-byte id, which deflate cannot shrink: for a member's edits
+//!   of records the server holds, the id was the largest part of a push after the
+//!   changes. The server turns each number back into the id before any check, so every
+//!   rule sees the same request as in format 2; a number it does not know is
+//!   `wire.unknown_number`, and the device forgets its numbers and sends ids.
+//!
+//! Versions: a device writes format 3 and the server answers in the format it was asked
+//! in, so an old device (format 1 or 2) is answered in its format; an old server refuses
+//! a newer format with `wire.unsupported_version`, and the device asks again one format
+//! lower for the rest of the sync ([`crate::sync::session::Session::fall_back`]). Everything read
 //! from the wire is checked: an index past its table, a count that does not fit, a
 //! trailing byte are `wire.malformed`; sizes stay bounded by the frame's
 //! ([`super::wire::MAX_FRAME_BYTES`]).
@@ -36,8 +47,10 @@ use super::wire::{
 
 /// The compact format of the sync round.
 pub const FORMAT_V2: u8 = 2;
+/// The compact format with the documents' numbers on the server's log.
+pub const FORMAT_V3: u8 = 3;
 /// The formats of the sync round this build reads, oldest first.
-pub const SYNC_VERSIONS: &[u8] = &[FORMAT_VERSION, FORMAT_V2];
+pub const SYNC_VERSIONS: &[u8] = &[FORMAT_VERSION, FORMAT_V2, FORMAT_V3];
 
 /// A sync request as the server reads it, with what came beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +58,21 @@ pub struct DecodedRequest {
     pub request: SyncRequest,
     /// The format it came in: the answer goes back in the same one.
     pub version: u8,
-    /// The page size the device asks for (format 2), before the server's cap.
+    /// The page size the device asks for (format 2 and 3), before the server's cap.
     pub page_bytes: Option<u32>,
+    /// Pushes that named their document by its number on the server's log (format 3):
+    /// `(index in request.push, number)`. Their `meta.id` is all zeros until the
+    /// server puts the id the number stands for there.
+    pub by_number: Vec<(usize, u64)>,
+}
+
+/// The documents' numbers on the server's log that travel beside a sync answer in
+/// format 3: one per push result and one per entry, 0 where none is given (a push
+/// that named its document by number, a refused one). A number is positive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocNumbers {
+    pub results: Vec<u64>,
+    pub entries: Vec<u64>,
 }
 
 /// Words and committees named once per frame, referred to by index.
@@ -155,6 +181,22 @@ struct Request {
     changes: Vec<Vec<u8>>,
 }
 
+/// A request of format 3: format 2's, then one number per document (0 when named by
+/// id). `base.metas.ids` holds the ids of the documents named by id only, in order.
+#[derive(Debug, Serialize, Deserialize)]
+struct RequestV3 {
+    base: Request,
+    numbers: Vec<u64>,
+}
+
+/// An answer of format 3: format 2's, then the numbers of [`DocNumbers`].
+#[derive(Debug, Serialize, Deserialize)]
+struct ResponseV3 {
+    base: Response,
+    result_numbers: Vec<u64>,
+    entry_numbers: Vec<u64>,
+}
+
 /// The push results: one per push in the request's order (the refusal's word, if
 /// any), or listed with their ids.
 #[derive(Debug, Serialize, Deserialize)]
@@ -178,31 +220,80 @@ struct Response {
     more: bool,
 }
 
-/// A sync request as a frame of `version` (1 or 2; format 1 cannot carry `page_bytes`).
+/// A sync request as a frame of `version` (1, 2 or 3; format 1 cannot carry
+/// `page_bytes`), every document named by its id.
 pub fn encode_sync_request(request: &SyncRequest, version: u8, page_bytes: Option<u32>) -> Vec<u8> {
-    if version != FORMAT_V2 {
+    encode_sync_request_numbered(request, version, page_bytes, &HashMap::new())
+}
+
+/// The same, in format 3 naming by number the documents `numbers` gives one for (the
+/// numbers this server's log gave them: the caller keeps them per epoch).
+pub fn encode_sync_request_numbered(
+    request: &SyncRequest,
+    version: u8,
+    page_bytes: Option<u32>,
+    numbers: &HashMap<[u8; 16], u64>,
+) -> Vec<u8> {
+    if version != FORMAT_V2 && version != FORMAT_V3 {
         return super::wire::encode(request);
     }
     let mut interner = Interner::default();
     let mut metas = Metas::default();
+    let mut named = Vec::with_capacity(request.push.len());
     for p in &request.push {
         interner.meta(&mut metas, &p.meta);
+        let number = if version == FORMAT_V3 { numbers.get(&p.meta.id).copied().unwrap_or(0) } else { 0 };
+        named.push(number);
+    }
+    if version == FORMAT_V3 {
+        let mut n = named.iter();
+        metas.ids.retain(|_| n.next().is_none_or(|number| *number == 0));
     }
     let changes = request.push.iter().map(|p| p.changes.clone()).collect();
-    let compact =
+    let base =
         Request { epoch: request.epoch, cursor: request.cursor, page_bytes, tables: interner.tables, metas, changes };
-    frame(FORMAT_V2, &postcard::to_stdvec(&compact).unwrap_or_default())
+    let payload = if version == FORMAT_V3 {
+        postcard::to_stdvec(&RequestV3 { base, numbers: named })
+    } else {
+        postcard::to_stdvec(&base)
+    };
+    frame(version, &payload.unwrap_or_default())
 }
 
-/// A sync request in either format. From format 2, pushes have no heads (see the
-/// module's comment).
+/// A sync request in any format. From format 2, pushes have no heads (see the module's
+/// comment); from format 3, the pushes in `by_number` have no id yet.
 pub fn decode_sync_request(bytes: &[u8]) -> Result<DecodedRequest, WireError> {
     let (version, payload) = open(bytes, SYNC_VERSIONS)?;
     if version == FORMAT_VERSION {
-        return Ok(DecodedRequest { request: read_payload(&payload)?, version, page_bytes: None });
+        return Ok(DecodedRequest { request: read_payload(&payload)?, version, page_bytes: None, by_number: vec![] });
     }
-    let compact: Request = read_payload(&payload)?;
-    let metas = compact.tables.metas(compact.metas, compact.changes.len())?;
+    let (mut compact, numbers) = if version == FORMAT_V3 {
+        let v3: RequestV3 = read_payload(&payload)?;
+        (v3.base, Some(v3.numbers))
+    } else {
+        (read_payload::<Request>(&payload)?, None)
+    };
+    let n = compact.changes.len();
+    let mut by_number = Vec::new();
+    if let Some(numbers) = numbers {
+        if numbers.len() != n {
+            return Err(malformed(format!("{} document numbers for {n} documents", numbers.len())));
+        }
+        let by_id = numbers.iter().filter(|x| **x == 0).count();
+        if compact.metas.ids.len() != by_id {
+            return Err(malformed(format!("{} ids for {by_id} documents named by id", compact.metas.ids.len())));
+        }
+        let mut ids = std::mem::take(&mut compact.metas.ids).into_iter();
+        for (i, number) in numbers.into_iter().enumerate() {
+            if number == 0 {
+                compact.metas.ids.push(ids.next().unwrap_or_default());
+            } else {
+                by_number.push((i, number));
+                compact.metas.ids.push([0; 16]);
+            }
+        }
+    }
+    let metas = compact.tables.metas(compact.metas, n)?;
     let push = metas
         .into_iter()
         .zip(compact.changes)
@@ -212,18 +303,32 @@ pub fn decode_sync_request(bytes: &[u8]) -> Result<DecodedRequest, WireError> {
         request: SyncRequest { epoch: compact.epoch, cursor: compact.cursor, push },
         version,
         page_bytes: compact.page_bytes,
+        by_number,
     })
 }
 
 /// A sync answer as a frame of `version`, the format `request` came in; `request` lets
-/// format 2 leave out the ids of the push results.
+/// format 2 leave out the ids of the push results. No document number is given.
 pub fn encode_sync_response(response: &SyncResponse, version: u8, request: &SyncRequest) -> Vec<u8> {
-    if version != FORMAT_V2 {
+    let pushed: Vec<[u8; 16]> = request.push.iter().map(|p| p.meta.id).collect();
+    encode_sync_response_numbered(response, version, &pushed, &DocNumbers::default())
+}
+
+/// The same with the documents' numbers in format 3 (ignored by the older formats);
+/// `pushed` are the ids of the request's pushes in order. `numbers` shorter than the
+/// results or entries gives none for the rest.
+pub fn encode_sync_response_numbered(
+    response: &SyncResponse,
+    version: u8,
+    pushed: &[[u8; 16]],
+    numbers: &DocNumbers,
+) -> Vec<u8> {
+    if version != FORMAT_V2 && version != FORMAT_V3 {
         return super::wire::encode(response);
     }
     let mut interner = Interner::default();
-    let in_order = response.results.len() == request.push.len()
-        && response.results.iter().zip(&request.push).all(|(r, p)| r.id == p.meta.id);
+    let in_order =
+        response.results.len() == pushed.len() && response.results.iter().zip(pushed).all(|(r, id)| r.id == *id);
     let results = if in_order {
         Results::InOrder(response.results.iter().map(|r| r.rejected.as_deref().map(|w| interner.word(w))).collect())
     } else {
@@ -252,17 +357,57 @@ pub fn encode_sync_response(response: &SyncResponse, version: u8, request: &Sync
         cursor: response.cursor,
         more: response.more,
     };
-    frame(FORMAT_V2, &postcard::to_stdvec(&compact).unwrap_or_default())
+    let payload = if version == FORMAT_V3 {
+        let column = |given: &[u64], n: usize| (0..n).map(|i| given.get(i).copied().unwrap_or(0)).collect();
+        postcard::to_stdvec(&ResponseV3 {
+            base: compact,
+            result_numbers: column(&numbers.results, response.results.len()),
+            entry_numbers: column(&numbers.entries, response.entries.len()),
+        })
+    } else {
+        postcard::to_stdvec(&compact)
+    };
+    frame(version, &payload.unwrap_or_default())
 }
 
-/// A sync answer in either format, to `request` (the one this device sent: format 2
-/// gives the push results in its order).
+/// A sync answer in any format, to `request` (the one this device sent: format 2 gives
+/// the push results in its order).
 pub fn decode_sync_response(bytes: &[u8], request: &SyncRequest) -> Result<SyncResponse, WireError> {
+    Ok(decode_sync_response_numbered(bytes, request)?.0)
+}
+
+/// The same with the documents' numbers format 3 gives (none from the older formats).
+pub fn decode_sync_response_numbered(
+    bytes: &[u8],
+    request: &SyncRequest,
+) -> Result<(SyncResponse, DocNumbers), WireError> {
     let (version, payload) = open(bytes, SYNC_VERSIONS)?;
     if version == FORMAT_VERSION {
-        return read_payload(&payload);
+        return Ok((read_payload(&payload)?, DocNumbers::default()));
     }
-    let compact: Response = read_payload(&payload)?;
+    let (compact, numbers) = if version == FORMAT_V3 {
+        let v3: ResponseV3 = read_payload(&payload)?;
+        (v3.base, DocNumbers { results: v3.result_numbers, entries: v3.entry_numbers })
+    } else {
+        (read_payload::<Response>(&payload)?, DocNumbers::default())
+    };
+    let response = compact_response(compact, request)?;
+    if version == FORMAT_V3
+        && (numbers.results.len() != response.results.len() || numbers.entries.len() != response.entries.len())
+    {
+        return Err(malformed(format!(
+            "{} and {} document numbers for {} results and {} entries",
+            numbers.results.len(),
+            numbers.entries.len(),
+            response.results.len(),
+            response.entries.len()
+        )));
+    }
+    Ok((response, numbers))
+}
+
+/// A compact answer read against the request it answers.
+fn compact_response(compact: Response, request: &SyncRequest) -> Result<SyncResponse, WireError> {
     let tables = compact.tables;
     let refusal = |w: Option<u32>| w.map(|w| tables.word(w)).transpose();
     let results = match compact.results {
@@ -374,11 +519,14 @@ mod tests {
     fn both_formats_round_trip() {
         let r = request();
         let v1 = decode_sync_request(&encode_sync_request(&r, FORMAT_VERSION, Some(1 << 20))).unwrap();
-        assert_eq!(v1, DecodedRequest { request: r.clone(), version: 1, page_bytes: None });
+        assert_eq!(v1, DecodedRequest { request: r.clone(), version: 1, page_bytes: None, by_number: vec![] });
         // Format 1 is what every older build reads.
         assert_eq!(decode::<SyncRequest>(&encode_sync_request(&r, FORMAT_VERSION, None)).unwrap(), r);
         let v2 = decode_sync_request(&encode_sync_request(&r, FORMAT_V2, Some(1 << 20))).unwrap();
-        assert_eq!(v2, DecodedRequest { request: without_heads(&r), version: 2, page_bytes: Some(1 << 20) });
+        assert_eq!(
+            v2,
+            DecodedRequest { request: without_heads(&r), version: 2, page_bytes: Some(1 << 20), by_number: vec![] }
+        );
 
         let a = response(&r);
         for version in [FORMAT_VERSION, FORMAT_V2] {
@@ -390,6 +538,85 @@ mod tests {
         shuffled.results.reverse();
         let frame = encode_sync_response(&shuffled, FORMAT_V2, &r);
         assert_eq!(decode_sync_response(&frame, &r).unwrap(), shuffled);
+    }
+
+    /// Format 3 names by number the documents given one: the server reads the rest of
+    /// the request as format 2's, with the numbered pushes' ids left for it to fill; the
+    /// answer's numbers come back beside it, one per result and per entry.
+    #[test]
+    fn format_3_names_documents_by_number_and_answers_with_numbers() {
+        // Random ids, as record ids are: deflate cannot shrink them.
+        let mut r = request();
+        for p in &mut r.push {
+            p.meta.id = *uuid::Uuid::new_v4().as_bytes();
+        }
+        let numbers = HashMap::from([(r.push[1].meta.id, 7), (r.push[3].meta.id, 70_000)]);
+        let numbered = encode_sync_request_numbered(&r, FORMAT_V3, Some(4096), &numbers);
+        let by_id = encode_sync_request(&r, FORMAT_V2, Some(4096));
+        assert!(numbered.len() + 24 < by_id.len(), "{} against {}", numbered.len(), by_id.len());
+        let decoded = decode_sync_request(&numbered).unwrap();
+        assert_eq!((decoded.version, decoded.page_bytes), (FORMAT_V3, Some(4096)));
+        assert_eq!(decoded.by_number, vec![(1, 7), (3, 70_000)]);
+        let mut expected = without_heads(&r);
+        expected.push[1].meta.id = [0; 16];
+        expected.push[3].meta.id = [0; 16];
+        assert_eq!(decoded.request, expected);
+        // No number: format 3 with every id, read as format 2's request.
+        let plain = decode_sync_request(&encode_sync_request(&r, FORMAT_V3, None)).unwrap();
+        assert_eq!((plain.request, plain.by_number), (without_heads(&r), vec![]));
+
+        let a = response(&r);
+        let given = DocNumbers { results: vec![5, 0, 9, 0], entries: vec![11, 12, 300_000] };
+        let pushed: Vec<[u8; 16]> = r.push.iter().map(|p| p.meta.id).collect();
+        let frame = encode_sync_response_numbered(&a, FORMAT_V3, &pushed, &given);
+        assert_eq!(frame[4], FORMAT_V3);
+        assert_eq!(decode_sync_response_numbered(&frame, &r).unwrap(), (a.clone(), given.clone()));
+        assert_eq!(decode_sync_response(&frame, &r).unwrap(), a);
+        // Fewer numbers than results and entries: none for the rest.
+        let short = DocNumbers { results: vec![5], entries: vec![] };
+        let (_, read) =
+            decode_sync_response_numbered(&encode_sync_response_numbered(&a, FORMAT_V3, &pushed, &short), &r).unwrap();
+        assert_eq!(read, DocNumbers { results: vec![5, 0, 0, 0], entries: vec![0, 0, 0] });
+        // Format 2 carries none.
+        let (_, none) =
+            decode_sync_response_numbered(&encode_sync_response_numbered(&a, FORMAT_V2, &pushed, &given), &r).unwrap();
+        assert_eq!(none, DocNumbers::default());
+    }
+
+    /// Format 3's columns must agree: as many numbers as documents, as many ids as
+    /// documents named by id, as many numbers as results and entries.
+    #[test]
+    fn format_3_columns_that_disagree_are_malformed() {
+        let payload = |request: &RequestV3| frame(FORMAT_V3, &postcard::to_stdvec(request).unwrap());
+        let r = request();
+        let numbers = HashMap::from([(r.push[0].meta.id, 3)]);
+        let good = decode_sync_request(&encode_sync_request_numbered(&r, FORMAT_V3, None, &numbers)).unwrap();
+        assert_eq!(good.by_number, vec![(0, 3)]);
+        let encoded = encode_sync_request_numbered(&r, FORMAT_V3, None, &numbers);
+        let (_, body) = open(&encoded, SYNC_VERSIONS).unwrap();
+        let base: RequestV3 = read_payload(&body).unwrap();
+        let mut fewer = RequestV3 { base: read_payload::<RequestV3>(&body).unwrap().base, numbers: vec![3, 0, 0] };
+        assert_eq!(decode_sync_request(&payload(&fewer)).unwrap_err().code(), "wire.malformed");
+        // Every document named by number while the ids column still holds three.
+        fewer.numbers = vec![3, 4, 5, 6];
+        assert_eq!(decode_sync_request(&payload(&fewer)).unwrap_err().code(), "wire.malformed");
+        assert_eq!(base.numbers, vec![3, 0, 0, 0]);
+
+        let a = response(&r);
+        let pushed: Vec<[u8; 16]> = r.push.iter().map(|p| p.meta.id).collect();
+        let frame_of = |results: Vec<u64>, entries: Vec<u64>| {
+            let good = encode_sync_response_numbered(&a, FORMAT_V3, &pushed, &DocNumbers::default());
+            let (_, body) = open(&good, SYNC_VERSIONS).unwrap();
+            let mut v3: ResponseV3 = read_payload(&body).unwrap();
+            v3.result_numbers = results;
+            v3.entry_numbers = entries;
+            frame(FORMAT_V3, &postcard::to_stdvec(&v3).unwrap())
+        };
+        assert!(decode_sync_response_numbered(&frame_of(vec![0; 4], vec![0; 3]), &r).is_ok());
+        for (results, entries) in [(vec![0; 3], vec![0; 3]), (vec![0; 4], vec![0; 4]), (vec![], vec![])] {
+            let err = decode_sync_response_numbered(&frame_of(results, entries), &r).unwrap_err();
+            assert_eq!(err.code(), "wire.malformed");
+        }
     }
 
     /// Positional results read against another request than theirs are refused, not
@@ -407,9 +634,9 @@ mod tests {
     fn format_1_readers_refuse_format_2_with_its_code() {
         let frame = encode_sync_request(&request(), FORMAT_V2, None);
         assert_eq!(decode::<SyncRequest>(&frame).unwrap_err().code(), "wire.unsupported_version");
-        let mut v3 = frame.clone();
-        v3[4] = 3;
-        assert_eq!(decode_sync_request(&v3).unwrap_err().code(), "wire.unsupported_version");
+        let mut v4 = frame.clone();
+        v4[4] = 4;
+        assert_eq!(decode_sync_request(&v4).unwrap_err().code(), "wire.unsupported_version");
     }
 
     /// Format 2 is shared by two builds: a change to it must be deliberate (a new
@@ -590,7 +817,7 @@ mod tests {
         #[test]
         fn any_request_round_trips_in_both_formats(r in arb_request(), page in proptest::option::of(any::<u32>())) {
             let v2 = decode_sync_request(&encode_sync_request(&r, FORMAT_V2, page)).unwrap();
-            prop_assert_eq!(v2, DecodedRequest { request: r.clone(), version: 2, page_bytes: page });
+            prop_assert_eq!(v2, DecodedRequest { request: r.clone(), version: 2, page_bytes: page, by_number: vec![] });
             let v1 = decode_sync_request(&encode_sync_request(&r, FORMAT_VERSION, page)).unwrap();
             prop_assert_eq!(v1.request, r);
         }
@@ -603,7 +830,48 @@ mod tests {
             }
         }
 
-        /// Cut or damaged frames of format 2 are refused with a code, never a panic.
+        /// Format 3 with any subset of the documents named by number: the server reads
+        /// the same request once it puts the ids back, and the numbers of the answer come
+        /// back as sent.
+        #[test]
+        fn any_numbered_exchange_round_trips_in_format_3(
+            r in arb_request(),
+            a in arb_response(),
+            named in proptest::collection::vec(any::<bool>(), 0..8),
+            given in proptest::collection::vec(1..u64::MAX, 0..80),
+        ) {
+            let numbers: HashMap<[u8; 16], u64> = r.push.iter().zip(&named).enumerate()
+                .filter(|(_, (_, n))| **n)
+                .map(|(i, (p, _))| (p.meta.id, i as u64 + 1))
+                .collect();
+            let decoded = decode_sync_request(&encode_sync_request_numbered(&r, FORMAT_V3, None, &numbers)).unwrap();
+            let mut request = decoded.request;
+            for (index, number) in &decoded.by_number {
+                let id = numbers.iter().find(|(_, n)| *n == number).map(|(id, _)| *id).unwrap();
+                prop_assert_eq!(request.push[*index].meta.id, [0; 16]);
+                request.push[*index].meta.id = id;
+            }
+            prop_assert_eq!(request.push.len(), r.push.len());
+            for (p, q) in request.push.iter().zip(&r.push) {
+                prop_assert_eq!((&p.meta, &p.changes), (&q.meta, &q.changes));
+            }
+            let numbers = DocNumbers {
+                results: given.iter().copied().take(a.results.len()).collect(),
+                entries: given.iter().copied().skip(a.results.len()).take(a.entries.len()).collect(),
+            };
+            let pushed: Vec<[u8; 16]> = r.push.iter().map(|p| p.meta.id).collect();
+            let frame = encode_sync_response_numbered(&a, FORMAT_V3, &pushed, &numbers);
+            let (back, read) = decode_sync_response_numbered(&frame, &r).unwrap();
+            prop_assert_eq!(&back, &a);
+            for (i, n) in read.results.iter().enumerate() {
+                prop_assert_eq!(*n, numbers.results.get(i).copied().unwrap_or(0));
+            }
+            for (i, n) in read.entries.iter().enumerate() {
+                prop_assert_eq!(*n, numbers.entries.get(i).copied().unwrap_or(0));
+            }
+        }
+
+        /// Cut or damaged frames of formats 2 and 3 are refused with a code, never a panic.
         #[test]
         fn damaged_format_2_frames_never_panic(
             r in arb_request(),
@@ -611,7 +879,15 @@ mod tests {
             cut in any::<prop::sample::Index>(),
             flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
         ) {
-            for whole in [encode_sync_request(&r, FORMAT_V2, Some(7)), encode_sync_response(&a, FORMAT_V2, &r)] {
+            let numbered: HashMap<[u8; 16], u64> = r.push.iter().map(|p| (p.meta.id, 300)).take(2).collect();
+            let pushed: Vec<[u8; 16]> = r.push.iter().map(|p| p.meta.id).collect();
+            let given = DocNumbers { results: vec![5; a.results.len()], entries: vec![70_000; a.entries.len()] };
+            for whole in [
+                encode_sync_request(&r, FORMAT_V2, Some(7)),
+                encode_sync_response(&a, FORMAT_V2, &r),
+                encode_sync_request_numbered(&r, FORMAT_V3, Some(7), &numbered),
+                encode_sync_response_numbered(&a, FORMAT_V3, &pushed, &given),
+            ] {
                 let mut damaged = whole.clone();
                 for (at, byte) in &flips {
                     let i = at.index(damaged.len());
@@ -622,7 +898,7 @@ mod tests {
                     if let Err(e) = decode_sync_request(bytes) {
                         prop_assert!(e.code().to_string().starts_with("wire."), "{}", e);
                     }
-                    if let Err(e) = decode_sync_response(bytes, &r) {
+                    if let Err(e) = decode_sync_response_numbered(bytes, &r) {
                         prop_assert!(e.code().to_string().starts_with("wire."), "{}", e);
                     }
                 }

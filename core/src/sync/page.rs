@@ -33,6 +33,8 @@ pub struct SyncPage {
     /// Documents the server refused, with the heads sent and the reason code: not
     /// resent until they change (see `store::quarantine`).
     pub refused: Vec<(RecordId, Vec<ChangeHash>, String)>,
+    /// The numbers the server's log (of `cursor`'s epoch) gave documents (frame format 3).
+    pub numbers: Vec<(RecordId, u64)>,
 }
 
 /// What applying a page did.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::model::*;
 use crate::store::DocHeaderView;
 use crate::sync::page::{Cursor, SyncPage};
-use crate::sync::wire::{DocMeta, DocPush, LogEntry, SyncRequest, SyncResponse};
+use crate::sync::wire::{DocMeta, DocNumbers, DocPush, LogEntry, SyncRequest, SyncResponse};
 
 /// Reason code the server gives when it lacks the base of a push: resend it whole.
 pub const MISSING_DEPS: &str = "changes.missing_deps";
@@ -105,6 +105,19 @@ pub fn interpret(server: &str, request: &SyncRequest, response: &SyncResponse) -
         }
     }
     out
+}
+
+/// The documents' numbers an answer gave (frame format 3): for each accepted push and
+/// each entry that came with one.
+pub fn numbers(response: &SyncResponse, numbers: &DocNumbers) -> Vec<(RecordId, u64)> {
+    let results = response.results.iter().zip(&numbers.results).filter(|(r, _)| r.rejected.is_none());
+    let entries = response.entries.iter().map(|e| &e.meta.id).zip(&numbers.entries);
+    results
+        .map(|(r, n)| (&r.id, n))
+        .chain(entries)
+        .filter(|(_, n)| **n > 0)
+        .map(|(id, n)| (RecordId(Uuid::from_bytes(*id)), *n))
+        .collect()
 }
 
 #[cfg(test)]

@@ -144,8 +144,11 @@ pub struct Session {
     awaiting: Option<Awaiting>,
     /// Set after each sync round, taken by [`Session::progress`].
     progress: Option<SyncProgress>,
-    /// The frame format of the sync rounds: 2, until a server refuses it.
+    /// The frame format of the sync rounds: 3, until a server refuses it.
     version: u8,
+    /// Whether requests name documents by their numbers on the server's log (format 3);
+    /// off for the rest of the sync once the server said it does not know one.
+    numbered: bool,
     /// The page size to ask for, once a full page came back quickly.
     page_ask: Option<u32>,
     /// How long the last exchange took, as the driver measured it.
@@ -213,17 +216,18 @@ impl Session {
             next_id: 1,
             awaiting: None,
             progress: None,
-            version: wire::FORMAT_V2,
+            version: wire::FORMAT_V3,
+            numbered: true,
             page_ask: None,
             last_round_trip: None,
         }
     }
 
-    /// A session that writes its sync rounds in frame format `version` (1 for a server
-    /// known to be older; the bench compares both).
+    /// A session that writes its sync rounds in frame format `version` (an older one for
+    /// a server known to be older; the bench compares them).
     pub fn with_format(server: &str, version: u8) -> Session {
         let mut s = Session::new(server);
-        s.version = if version == wire::FORMAT_V2 { wire::FORMAT_V2 } else { wire::FORMAT_VERSION };
+        s.version = if wire::SYNC_VERSIONS.contains(&version) { version } else { wire::FORMAT_VERSION };
         s
     }
 
@@ -237,15 +241,25 @@ impl Session {
     }
 
     /// The server refused the frame format of the request in flight (an older server:
-    /// `wire.unsupported_version`): the rest of the sync speaks format 1. Returns
-    /// whether there was a format to fall back to; the caller then calls
+    /// `wire.unsupported_version`): the rest of the sync speaks the format below it.
+    /// Returns whether there was a format to fall back to; the caller then calls
     /// [`Session::lost`] and goes on.
     pub fn fall_back(&mut self) -> bool {
-        if self.version == wire::FORMAT_VERSION {
+        let Some(lower) = wire::SYNC_VERSIONS.iter().rev().find(|v| **v < self.version) else {
             return false;
-        }
-        self.version = wire::FORMAT_VERSION;
+        };
+        self.version = *lower;
         true
+    }
+
+    /// The server does not know a document number the request in flight gave
+    /// (`wire.unknown_number`: its log was replaced without a new epoch, or a bug): the
+    /// rest of the sync names documents by id, and the caller forgets the numbers kept
+    /// for this server ([`Store::forget_doc_numbers`]), calls [`Session::lost`] and goes
+    /// on. Returns false when the sync already stopped using numbers: the server then
+    /// refuses ids too, and the sync ends on its error.
+    pub fn stop_numbering(&mut self) -> bool {
+        std::mem::replace(&mut self.numbered, false)
     }
 
     /// The frame format the sync rounds are written in.
@@ -317,8 +331,8 @@ impl Session {
         self.report.bytes_down += body.len();
         match awaiting {
             Awaiting::Sync { request, remaining, .. } => {
-                let response = wire::decode_sync_response(body, &request)?;
-                self.on_sync_answer(store, &request, &response, remaining, now)
+                let (response, numbers) = wire::decode_sync_response_numbered(body, &request)?;
+                self.on_sync_answer(store, &request, &response, &numbers, remaining, now)
             }
             Awaiting::RepairList { docs, .. } => {
                 let response: RepairResponse = wire::decode(body)?;
@@ -379,7 +393,18 @@ impl Session {
             |id| -> Result<DocPush, SyncError> { Ok(store.outgoing_push(id)?) },
         )?;
         let request = plan::request(cursor, push);
-        let body = wire::encode_sync_request(&request, self.version, self.page_ask);
+        let numbers = match cursor.epoch {
+            Some(epoch) if self.numbered && self.version == wire::FORMAT_V3 => {
+                let ids: Vec<RecordId> = request.push.iter().map(|p| doc_id(&p.meta.id)).collect();
+                store
+                    .doc_numbers(&self.server, epoch, &ids)?
+                    .into_iter()
+                    .map(|(id, n)| (*id.as_uuid().as_bytes(), n))
+                    .collect()
+            }
+            _ => HashMap::new(),
+        };
+        let body = wire::encode_sync_request_numbered(&request, self.version, self.page_ask, &numbers);
         let id = self.take_id();
         self.awaiting = Some(Awaiting::Sync { id, request, remaining });
         Ok(self.send(id, SYNC_PATH, body))
@@ -390,6 +415,7 @@ impl Session {
         store: &mut Store,
         request: &SyncRequest,
         response: &SyncResponse,
+        numbers: &wire::DocNumbers,
         remaining: bool,
         now: DateTime<Utc>,
     ) -> Result<(), SyncError> {
@@ -401,7 +427,8 @@ impl Session {
         fits(request, response)?;
         self.sent.extend(request.push.iter().map(|p| doc_id(&p.meta.id)));
         self.report.pushed += request.push.len();
-        let interpretation = plan::interpret(&self.server, request, response);
+        let mut interpretation = plan::interpret(&self.server, request, response);
+        interpretation.page.numbers = plan::numbers(response, numbers);
         self.report.accepted += interpretation.page.acked.len();
         self.report.unreadable += interpretation.unreadable;
         for r in interpretation.rejected {

@@ -29,7 +29,7 @@ const COMPRESS_ABOVE: usize = 128;
 pub enum WireError {
     #[error("not a CCS sync frame")]
     BadMagic,
-    #[error("frame format {0} is not supported (this build reads {FORMAT_VERSION})")]
+    #[error("frame format {0} is not supported by this build")]
     UnsupportedVersion(u8),
     #[error("unknown frame flags {0:#04x}")]
     BadFlags(u8),
@@ -37,6 +37,9 @@ pub enum WireError {
     TooLarge,
     #[error("damaged frame: {0}")]
     Malformed(String),
+    /// A request named a document by a number this server's log never gave (format 3).
+    #[error("no document has number {0} on this server")]
+    UnknownNumber(u64),
 }
 
 impl WireError {
@@ -47,6 +50,7 @@ impl WireError {
             WireError::BadFlags(_) => ErrorCode::WireBadFlags,
             WireError::TooLarge => ErrorCode::WireTooLarge,
             WireError::Malformed(_) => ErrorCode::WireMalformed,
+            WireError::UnknownNumber(_) => ErrorCode::WireUnknownNumber,
         }
     }
 }
@@ -219,8 +223,9 @@ pub fn decode<T: serde::de::DeserializeOwned>(frame: &[u8]) -> Result<T, WireErr
 }
 
 pub use super::compact::{
-    decode_sync_request, decode_sync_response, encode_sync_request, encode_sync_response, DecodedRequest, FORMAT_V2,
-    SYNC_VERSIONS,
+    decode_sync_request, decode_sync_response, decode_sync_response_numbered, encode_sync_request,
+    encode_sync_request_numbered, encode_sync_response, encode_sync_response_numbered, DecodedRequest, DocNumbers,
+    FORMAT_V2, FORMAT_V3, SYNC_VERSIONS,
 };
 
 #[cfg(test)]
