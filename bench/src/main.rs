@@ -765,9 +765,9 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
         );
         let per_doc = s.edit_request_metadata_v3 as f64 / s.k.max(1) as f64;
         line.push_str(&format!(
-            ". Frame format 3 names the {} records A edits by the numbers the server gave them, sends no heads, \
-             and names committees, kinds and sensitivities once per frame: A's request without any change bytes \
-             is {} bytes ({per_doc:.1} per document; {} in format 2, {} in format 1). {}",
+            ". Frame format 3 names the {} records A edits by the numbers the server gave them, without their \
+             routing (the server holds it) and without heads: A's request without any change bytes is {} bytes \
+             ({per_doc:.1} per document; {} in format 2, {} in format 1). {}",
             s.k,
             int(s.edit_request_metadata_v3),
             int(s.edit_request_metadata_v2),

@@ -127,7 +127,13 @@ pub fn resolve_numbers(
         let (true, Some(p)) = (scope::may_read(device, &log::routing(conn, &row)?), push.get_mut(*index)) else {
             return Ok(Err(*number));
         };
+        // The routing a document named by number carries is the one it is filed under
+        // (frame format 3 leaves it out; see `ccs_core::sync::compact`).
         p.meta.id = *id.0.as_bytes();
+        p.meta.kind = row.kind.code().to_string();
+        p.meta.committee_id = *row.committee_id.0.as_bytes();
+        p.meta.sensitivity = row.sensitivity.code().to_string();
+        p.meta.region = None;
     }
     Ok(Ok(()))
 }

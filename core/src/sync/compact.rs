@@ -22,10 +22,12 @@
 //!   of its log (its epoch), and says it beside each entry it sends and each result of a
 //!   push that named the document by id;
 //! - a device names a document it knows the number of by that number (one to three
-//!   bytes) instead of its 16-byte id, which deflate cannot shrink: for a member's edits
-//!   of records the server holds, the id was the largest part of a push after the
-//!   changes. The server turns each number back into the id before any check, so every
-//!   rule sees the same request as in format 2; a number it does not know is
+//!   bytes) instead of its 16-byte id, which deflate cannot shrink, and without its
+//!   routing (kind, committee, sensitivity), which the server holds: for a member's
+//!   edits of records the server holds, these were the largest part of a push after the
+//!   changes. A committee record still goes by id, its region in its routing. The server
+//!   turns each number back into the id and the routing it filed before any check, so
+//!   every rule sees the same request as in format 2; a number it does not know is
 //!   `wire.unknown_number`, and the device forgets its numbers and sends ids.
 //!
 //! Versions: a device writes format 3 and the server answers in the format it was asked
@@ -61,8 +63,9 @@ pub struct DecodedRequest {
     /// The page size the device asks for (format 2 and 3), before the server's cap.
     pub page_bytes: Option<u32>,
     /// Pushes that named their document by its number on the server's log (format 3):
-    /// `(index in request.push, number)`. Their `meta.id` is all zeros until the
-    /// server puts the id the number stands for there.
+    /// `(index in request.push, number)`. Their `meta` is empty (id all zeros, no
+    /// kind, committee or sensitivity) until the server puts there the routing of the
+    /// document the number stands for.
     pub by_number: Vec<(usize, u64)>,
 }
 
@@ -182,7 +185,8 @@ struct Request {
 }
 
 /// A request of format 3: format 2's, then one number per document (0 when named by
-/// id). `base.metas.ids` holds the ids of the documents named by id only, in order.
+/// id). `base.metas` holds the routing of the documents named by id only, in order:
+/// the server knows the routing of a document it numbered.
 #[derive(Debug, Serialize, Deserialize)]
 struct RequestV3 {
     base: Request,
@@ -241,13 +245,16 @@ pub fn encode_sync_request_numbered(
     let mut metas = Metas::default();
     let mut named = Vec::with_capacity(request.push.len());
     for p in &request.push {
-        interner.meta(&mut metas, &p.meta);
-        let number = if version == FORMAT_V3 { numbers.get(&p.meta.id).copied().unwrap_or(0) } else { 0 };
+        // A committee record goes by id: its region travels in its routing, which a
+        // document named by number leaves out.
+        let number = match numbers.get(&p.meta.id) {
+            Some(n) if version == FORMAT_V3 && p.meta.region.is_none() => *n,
+            _ => 0,
+        };
+        if number == 0 {
+            interner.meta(&mut metas, &p.meta);
+        }
         named.push(number);
-    }
-    if version == FORMAT_V3 {
-        let mut n = named.iter();
-        metas.ids.retain(|_| n.next().is_none_or(|number| *number == 0));
     }
     let changes = request.push.iter().map(|p| p.changes.clone()).collect();
     let base =
@@ -267,7 +274,7 @@ pub fn decode_sync_request(bytes: &[u8]) -> Result<DecodedRequest, WireError> {
     if version == FORMAT_VERSION {
         return Ok(DecodedRequest { request: read_payload(&payload)?, version, page_bytes: None, by_number: vec![] });
     }
-    let (mut compact, numbers) = if version == FORMAT_V3 {
+    let (compact, numbers) = if version == FORMAT_V3 {
         let v3: RequestV3 = read_payload(&payload)?;
         (v3.base, Some(v3.numbers))
     } else {
@@ -275,25 +282,33 @@ pub fn decode_sync_request(bytes: &[u8]) -> Result<DecodedRequest, WireError> {
     };
     let n = compact.changes.len();
     let mut by_number = Vec::new();
-    if let Some(numbers) = numbers {
-        if numbers.len() != n {
-            return Err(malformed(format!("{} document numbers for {n} documents", numbers.len())));
-        }
-        let by_id = numbers.iter().filter(|x| **x == 0).count();
-        if compact.metas.ids.len() != by_id {
-            return Err(malformed(format!("{} ids for {by_id} documents named by id", compact.metas.ids.len())));
-        }
-        let mut ids = std::mem::take(&mut compact.metas.ids).into_iter();
-        for (i, number) in numbers.into_iter().enumerate() {
-            if number == 0 {
-                compact.metas.ids.push(ids.next().unwrap_or_default());
-            } else {
-                by_number.push((i, number));
-                compact.metas.ids.push([0; 16]);
+    let metas = match numbers {
+        None => compact.tables.metas(compact.metas, n)?,
+        Some(numbers) => {
+            if numbers.len() != n {
+                return Err(malformed(format!("{} document numbers for {n} documents", numbers.len())));
             }
+            // The routing columns hold the documents named by id only.
+            let by_id = numbers.iter().filter(|x| **x == 0).count();
+            let mut routed = compact.tables.metas(compact.metas, by_id)?.into_iter();
+            let mut metas = Vec::with_capacity(n);
+            for (i, number) in numbers.into_iter().enumerate() {
+                if number == 0 {
+                    metas.push(routed.next().ok_or_else(|| malformed("routing columns too short".into()))?);
+                } else {
+                    by_number.push((i, number));
+                    metas.push(DocMeta {
+                        id: [0; 16],
+                        kind: String::new(),
+                        committee_id: [0; 16],
+                        sensitivity: String::new(),
+                        region: None,
+                    });
+                }
+            }
+            metas
         }
-    }
-    let metas = compact.tables.metas(compact.metas, n)?;
+    };
     let push = metas
         .into_iter()
         .zip(compact.changes)
@@ -550,16 +565,24 @@ mod tests {
         for p in &mut r.push {
             p.meta.id = *uuid::Uuid::new_v4().as_bytes();
         }
-        let numbers = HashMap::from([(r.push[1].meta.id, 7), (r.push[3].meta.id, 70_000)]);
+        // Push 3 is a committee record: it goes by id whatever its number.
+        let numbers = HashMap::from([(r.push[1].meta.id, 7), (r.push[2].meta.id, 70_000), (r.push[3].meta.id, 8)]);
         let numbered = encode_sync_request_numbered(&r, FORMAT_V3, Some(4096), &numbers);
         let by_id = encode_sync_request(&r, FORMAT_V2, Some(4096));
         assert!(numbered.len() + 24 < by_id.len(), "{} against {}", numbered.len(), by_id.len());
         let decoded = decode_sync_request(&numbered).unwrap();
         assert_eq!((decoded.version, decoded.page_bytes), (FORMAT_V3, Some(4096)));
-        assert_eq!(decoded.by_number, vec![(1, 7), (3, 70_000)]);
+        assert_eq!(decoded.by_number, vec![(1, 7), (2, 70_000)]);
         let mut expected = without_heads(&r);
-        expected.push[1].meta.id = [0; 16];
-        expected.push[3].meta.id = [0; 16];
+        for i in [1, 2] {
+            expected.push[i].meta = DocMeta {
+                id: [0; 16],
+                kind: String::new(),
+                committee_id: [0; 16],
+                sensitivity: String::new(),
+                region: None,
+            };
+        }
         assert_eq!(decoded.request, expected);
         // No number: format 3 with every id, read as format 2's request.
         let plain = decode_sync_request(&encode_sync_request(&r, FORMAT_V3, None)).unwrap();
@@ -597,7 +620,7 @@ mod tests {
         let base: RequestV3 = read_payload(&body).unwrap();
         let mut fewer = RequestV3 { base: read_payload::<RequestV3>(&body).unwrap().base, numbers: vec![3, 0, 0] };
         assert_eq!(decode_sync_request(&payload(&fewer)).unwrap_err().code(), "wire.malformed");
-        // Every document named by number while the ids column still holds three.
+        // Every document named by number while the routing columns still hold three.
         fewer.numbers = vec![3, 4, 5, 6];
         assert_eq!(decode_sync_request(&payload(&fewer)).unwrap_err().code(), "wire.malformed");
         assert_eq!(base.numbers, vec![3, 0, 0, 0]);
@@ -849,7 +872,10 @@ mod tests {
             for (index, number) in &decoded.by_number {
                 let id = numbers.iter().find(|(_, n)| *n == number).map(|(id, _)| *id).unwrap();
                 prop_assert_eq!(request.push[*index].meta.id, [0; 16]);
-                request.push[*index].meta.id = id;
+                // The server puts back the routing it filed the document under.
+                let original = r.push.iter().find(|p| p.meta.id == id).unwrap();
+                prop_assert!(original.meta.region.is_none(), "a committee record went by number");
+                request.push[*index].meta = original.meta.clone();
             }
             prop_assert_eq!(request.push.len(), r.push.len());
             for (p, q) in request.push.iter().zip(&r.push) {
