@@ -199,6 +199,20 @@ pub fn enroll_raw(agent: &ureq::Agent, server: &Server, grant: &Grant) -> anyhow
     Ok(RawDevice { id, token })
 }
 
+/// One `POST /v1/sync` of a frame: the answer's body.
+fn post_sync(agent: &ureq::Agent, url: &str, token: &str, body: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut resp = agent
+        .post(format!("{url}/v1/sync"))
+        .header("Content-Type", "application/x-ccs-frame")
+        .header("Authorization", &format!("Bearer {token}"))
+        .send(body)?;
+    let bytes = resp.body_mut().with_config().limit(64 * 1024 * 1024).read_to_vec()?;
+    if !resp.status().is_success() {
+        bail!("sync refused ({}): {}", resp.status(), String::from_utf8_lossy(&bytes));
+    }
+    Ok(bytes)
+}
+
 /// One `POST /v1/sync`: the response and the body sizes up and down.
 pub fn sync_raw(
     agent: &ureq::Agent,
@@ -207,18 +221,8 @@ pub fn sync_raw(
     request: &SyncRequest,
 ) -> anyhow::Result<(SyncResponse, usize, usize)> {
     let body = wire::encode(request);
-    let up = body.len();
-    let mut resp = agent
-        .post(format!("{url}/v1/sync"))
-        .header("Content-Type", "application/x-ccs-frame")
-        .header("Authorization", &format!("Bearer {token}"))
-        .send(&body[..])?;
-    let bytes = resp.body_mut().with_config().limit(64 * 1024 * 1024).read_to_vec()?;
-    if !resp.status().is_success() {
-        bail!("sync refused ({}): {}", resp.status(), String::from_utf8_lossy(&bytes));
-    }
-    let down = bytes.len();
-    Ok((wire::decode(&bytes)?, up, down))
+    let bytes = post_sync(agent, url, token, &body)?;
+    Ok((wire::decode(&bytes)?, body.len(), bytes.len()))
 }
 
 /// [`sync_raw`] in frame format 3: the answer with the documents' numbers the server
@@ -229,16 +233,7 @@ pub fn sync_raw_numbered(
     token: &str,
     request: &SyncRequest,
 ) -> anyhow::Result<(SyncResponse, wire::DocNumbers)> {
-    let body = wire::encode_sync_request(request, wire::FORMAT_V3, None);
-    let mut resp = agent
-        .post(format!("{url}/v1/sync"))
-        .header("Content-Type", "application/x-ccs-frame")
-        .header("Authorization", &format!("Bearer {token}"))
-        .send(&body[..])?;
-    let bytes = resp.body_mut().with_config().limit(64 * 1024 * 1024).read_to_vec()?;
-    if !resp.status().is_success() {
-        bail!("sync refused ({}): {}", resp.status(), String::from_utf8_lossy(&bytes));
-    }
+    let bytes = post_sync(agent, url, token, &wire::encode_sync_request(request, wire::FORMAT_V3, None))?;
     Ok(wire::decode_sync_response_numbered(&bytes, request)?)
 }
 

@@ -151,6 +151,19 @@ fn edit_all(d: &mut Device, committee: CommitteeId, ids: &[RecordId], summary: &
     }
 }
 
+/// A Goundam member whose `n` new sessions the server accepted (and numbered), with
+/// their ids and the server's address.
+fn member_with_sessions(w: &World, n: u32) -> (Device, Vec<RecordId>, String) {
+    let mut m =
+        Device::enrolled("goundam", &w.server.url(), w.server.data_dir(), grant(Role::Member, Some(w.goundam), None));
+    let ids: Vec<RecordId> = (0..n)
+        .map(|i| m.store.create_record(fixtures::session(w.goundam, 1 + i, &format!("séance {i}")), now()).unwrap())
+        .collect();
+    m.sync().unwrap();
+    let url = m.store.server_link().unwrap().unwrap().url;
+    (m, ids, url)
+}
+
 fn summary(d: &Device, id: RecordId) -> String {
     match d.store.record(id).unwrap().body {
         RecordBody::Session(s) => s.summary,
@@ -165,15 +178,9 @@ fn summary(d: &Device, id: RecordId) -> String {
 #[test]
 fn a_device_names_the_records_the_server_numbered_by_number() {
     let w = world();
-    let mut m =
-        Device::enrolled("goundam", &w.server.url(), w.server.data_dir(), grant(Role::Member, Some(w.goundam), None));
-    let ids: Vec<RecordId> = (0..6)
-        .map(|i| m.store.create_record(fixtures::session(w.goundam, 1 + i, &format!("séance {i}")), now()).unwrap())
-        .collect();
-    m.sync().unwrap();
-    let link = m.store.server_link().unwrap().unwrap();
-    let epoch = m.store.cursor(&link.url).unwrap().epoch.unwrap();
-    let numbers = m.store.doc_numbers(&link.url, epoch, &ids).unwrap();
+    let (mut m, ids, url) = member_with_sessions(&w, 6);
+    let epoch = m.store.cursor(&url).unwrap().epoch.unwrap();
+    let numbers = m.store.doc_numbers(&url, epoch, &ids).unwrap();
     assert_eq!(numbers.len(), 6, "{numbers:?}");
 
     edit_all(&mut m, w.goundam, &ids, "situation suivie de près après la réunion");
@@ -210,19 +217,13 @@ fn a_device_names_the_records_the_server_numbered_by_number() {
 #[test]
 fn a_device_sends_ids_again_when_the_server_does_not_know_a_number_it_kept() {
     let w = world();
-    let mut m =
-        Device::enrolled("goundam", &w.server.url(), w.server.data_dir(), grant(Role::Member, Some(w.goundam), None));
-    let ids: Vec<RecordId> = (0..3)
-        .map(|i| m.store.create_record(fixtures::session(w.goundam, 1 + i, &format!("séance {i}")), now()).unwrap())
-        .collect();
-    m.sync().unwrap();
-    let link = m.store.server_link().unwrap().unwrap();
-    let cursor = m.store.cursor(&link.url).unwrap();
+    let (mut m, ids, url) = member_with_sessions(&w, 3);
+    let cursor = m.store.cursor(&url).unwrap();
     let epoch = cursor.epoch.unwrap();
-    let right = m.store.doc_numbers(&link.url, epoch, &ids).unwrap();
+    let right = m.store.doc_numbers(&url, epoch, &ids).unwrap();
     // The device's kept number of the first record is one the server never gave.
     let wrong = ccs_core::sync::page::SyncPage {
-        server: link.url.clone(),
+        server: url.clone(),
         cursor,
         numbers: vec![(ids[0], 9_999_999)],
         ..Default::default()
@@ -236,7 +237,7 @@ fn a_device_sends_ids_again_when_the_server_does_not_know_a_number_it_kept() {
     let requests = rec.requests.lock().unwrap();
     assert_eq!(requests[0].by_number.len(), 3, "the first request named all three by number");
     assert!(requests[1].by_number.is_empty(), "the same request again, by id: {:?}", requests[1].by_number);
-    assert_eq!(m.store.doc_numbers(&link.url, epoch, &ids).unwrap(), right, "the right numbers, learnt again");
+    assert_eq!(m.store.doc_numbers(&url, epoch, &ids).unwrap(), right, "the right numbers, learnt again");
     let mut reviewer = w.reviewer;
     reviewer.sync().unwrap();
     for id in &ids {
