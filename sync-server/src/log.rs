@@ -246,10 +246,12 @@ pub fn append(conn: &Conn, a: &Accepted<'_>, now: chrono::DateTime<chrono::Utc>)
     // `db::postgres`): what is returned there is its insertion id.
     let seq: i64 = conn.query_row(
         conn.pick(
-            "INSERT INTO log (doc_id, origin_device, bytes, at) VALUES (?1, ?2, ?3, ?4) RETURNING seq",
-            "INSERT INTO log (doc_id, origin_device, bytes, at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+            "INSERT INTO log (doc_id, origin_device, bytes, at, committee_id) VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING seq",
+            "INSERT INTO log (doc_id, origin_device, bytes, at, committee_id) VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id",
         ),
-        crate::params![id, a.origin.to_string(), bytes, at],
+        crate::params![id, a.origin.to_string(), bytes, at, committee],
         |r| r.get(0),
     )?;
     let insert_hash = conn.pick(

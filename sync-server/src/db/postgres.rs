@@ -134,6 +134,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE docs ADD COLUMN number BIGSERIAL;
     CREATE UNIQUE INDEX docs_number ON docs(number);
 "#,
+    // 3: each entry's committee beside it, for members' pulls (see the SQLite migration 6).
+    r#"
+    ALTER TABLE log ADD COLUMN committee_id TEXT;
+    UPDATE log SET committee_id = d.committee_id FROM docs d WHERE d.id = log.doc_id;
+    CREATE INDEX log_committee ON log(committee_id, seq);
+"#,
 ];
 
 /// The number of PostgreSQL migrations this build knows.
