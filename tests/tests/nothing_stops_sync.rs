@@ -56,7 +56,7 @@ fn a_bad_entry_in_the_log_does_not_stop_a_devices_later_syncs() {
         .execute_batch(&format!(
             "INSERT INTO docs (id, kind, committee_id, sensitivity, region, author_device, heads, created_at, updated_at)
              VALUES ('{bad}', 'session', '{goundam}', 'restricted', NULL, '{dev}', x'', '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z');
-             INSERT INTO log (doc_id, origin_device, bytes, at) VALUES ('{bad}', '{dev}', x'00ff00ff6e6f7420616e206175746f6d65726765', '2026-11-20T10:00:00Z');",
+             INSERT INTO log (doc_id, origin_device, bytes, at, committee_id) VALUES ('{bad}', '{dev}', x'00ff00ff6e6f7420616e206175746f6d65726765', '2026-11-20T10:00:00Z', '{goundam}');",
             dev = reviewer.store.identity().device_id
         ))
         .unwrap();
