@@ -43,6 +43,7 @@ pub mod lineage;
 pub mod log;
 pub mod pull;
 pub mod push;
+pub mod recent;
 pub mod relay;
 pub mod repair;
 pub mod slip;

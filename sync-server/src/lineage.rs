@@ -21,8 +21,8 @@ use ccs_core::error_code::ErrorCode;
 use ccs_core::model::{RecordId, ReviewEvent};
 use ccs_core::sync::scope::{self, DeviceScope};
 
-use crate::log::{self, RawChange};
-use crate::push::{Before, Rejection, Target};
+use crate::log;
+use crate::push::{Applied, Before, Rejection, Target};
 use crate::store::StoreError;
 
 pub const LINEAGE_FORGED: Rejection = ErrorCode::LineageForged;
@@ -36,17 +36,16 @@ pub fn with_lineage(
     conn: &Conn,
     device: &DeviceScope,
     target: &Target,
-    after: &RecordDoc,
-    new: &[RawChange],
+    after: &Applied,
     before: Before,
 ) -> Result<Result<Before, Rejection>, StoreError> {
     if target.stored.is_some() {
-        if new.iter().any(sets_lineage) {
+        if after.ops.iter().any(sets_lineage) {
             return Ok(Err(LINEAGE_FORGED));
         }
         return Ok(Ok(before));
     }
-    let Some(original) = after.read().ok().and_then(|r| r.copied_from) else { return Ok(Ok(before)) };
+    let Some(original) = after.record.as_ref().ok().and_then(|r| r.copied_from) else { return Ok(Ok(before)) };
     Ok(original_trail(conn, device, target, original)?.map(Before::Copy))
 }
 
@@ -72,9 +71,8 @@ fn original_trail(
 
 /// Whether a change puts a value other than null at the root's `copied_from`. (A null
 /// is what a record written before lineage existed gets on its next edit.)
-fn sets_lineage(change: &RawChange) -> bool {
-    let Ok(parsed) = automerge::Change::try_from(change.bytes.as_slice()) else { return true };
-    parsed.decode().operations.iter().any(|op| {
+fn sets_lineage(change: &automerge::ExpandedChange) -> bool {
+    change.operations.iter().any(|op| {
         op.obj == ObjectId::Root
             && matches!(&op.key, Key::Map(k) if k.as_str() == KEY)
             && !matches!(&op.action, OpType::Put(automerge::ScalarValue::Null) | OpType::Delete)

@@ -57,10 +57,12 @@ use ccs_core::sync::scope::{self, DeviceScope, DocRouting};
 use ccs_core::sync::wire::{DocMeta, DocPush, PushResult};
 use chrono::{DateTime, Utc};
 
+use std::sync::Arc;
+
 use crate::committees::{self, CommitteeEntry};
 use crate::log::{self, DocRow, RawChange};
 use crate::store::StoreError;
-use crate::Limits;
+use crate::{recent, Limits};
 
 /// Why a document was refused: a stable code sent back in [`PushResult::rejected`].
 pub type Rejection = ErrorCode;
@@ -219,12 +221,35 @@ fn plan_push(
     if doc.apply(&bytes).is_err() {
         return Ok(Err(MALFORMED));
     }
-    let before = match crate::lineage::with_lineage(conn, device, &target, &doc, &new, before)? {
+    let Some(applied) = Applied::read(&doc, new) else { return Ok(Err(MALFORMED)) };
+    let before = match crate::lineage::with_lineage(conn, device, &target, &applied, before)? {
         Ok(b) => b,
         Err(code) => return Ok(Err(code)),
     };
-    Ok(evaluate(device, std::slice::from_ref(device), target, &mut doc, &before, new)?
+    Ok(evaluate(device, std::slice::from_ref(device), target, &mut doc, applied, &before)?
         .map(|plan| Some(Plan { partial, ..plan })))
+}
+
+/// A document with a push's new changes applied, read once for every rule that needs
+/// the record (lineage, review trail, lock, sensitivity): reading is the costly part.
+pub struct Applied {
+    /// What the document reads as now.
+    pub record: Result<Record, DocError>,
+    /// The new changes, as pushed and decoded (their operations).
+    pub new: Vec<RawChange>,
+    pub ops: Vec<automerge::ExpandedChange>,
+}
+
+impl Applied {
+    /// `doc` holding `new`, read; `None` when a new change does not parse.
+    pub fn read(doc: &RecordDoc, new: Vec<RawChange>) -> Option<Applied> {
+        let ops = new
+            .iter()
+            .map(|c| automerge::Change::try_from(c.bytes.as_slice()).ok().map(|c| c.decode()))
+            .collect::<Option<Vec<_>>>()?;
+        let record = doc.read();
+        Some(Applied { record, new, ops })
+    }
 }
 
 /// The new changes whose dependencies the server holds or that come before them in the
@@ -279,7 +304,7 @@ pub enum Before {
     /// The server holds nothing of it.
     New,
     /// It read as this record.
-    Readable(Box<Record>),
+    Readable(Arc<Record>),
     /// It is stored but does not read (a newer schema, or damage filed long ago).
     Unreadable,
     /// A new history-free copy of a record the server holds: its events carried over
@@ -288,11 +313,20 @@ pub enum Before {
 }
 
 impl Before {
+    /// What the stored `doc` of `target` reads as: the record a recent push left at
+    /// these heads when there is one ([`recent`]), else `doc` read.
     pub fn of(target: &Target, doc: &RecordDoc) -> Before {
-        match (&target.stored, doc.read()) {
-            (None, _) => Before::New,
-            (Some(_), Ok(r)) => Before::Readable(Box::new(r)),
-            (Some(_), Err(_)) => Before::Unreadable,
+        let Some(stored) = &target.stored else { return Before::New };
+        if let Some(record) = recent::recall(&target.id, &stored.heads) {
+            return Before::Readable(record);
+        }
+        match doc.read() {
+            Ok(r) => {
+                let record = Arc::new(r);
+                recent::remember(target.id, stored.heads.clone(), Arc::clone(&record));
+                Before::Readable(record)
+            }
+            Err(_) => Before::Unreadable,
         }
     }
 }
@@ -385,23 +419,33 @@ pub fn evaluate(
     authors: &[DeviceScope],
     target: Target,
     doc: &mut RecordDoc,
+    applied: Applied,
     before: &Before,
-    new: Vec<RawChange>,
 ) -> Result<Result<Plan, Rejection>, StoreError> {
+    let Applied { record, new, ops } = applied;
     if !doc.inner().get_missing_deps(&[]).is_empty() {
         return Ok(Err(MISSING_DEPS));
     }
-    if let Ok(header) = doc.header() {
-        if header.id != target.id || header.kind != target.kind || header.committee_id != target.committee_id {
+    let header = match &record {
+        Ok(r) => Some((r.id, r.kind(), r.committee_id)),
+        Err(_) => doc.header().ok().map(|h| (h.id, h.kind, h.committee_id)),
+    };
+    if let Some((id, kind, committee_id)) = header {
+        if id != target.id || kind != target.kind || committee_id != target.committee_id {
             return Ok(Err(META_MISMATCH));
         }
     }
-    if limits::nesting_exceeds(doc.inner(), limits::MAX_NESTING) {
+    // What the server filed before was checked when filed: only the objects the new
+    // changes make can nest deeper (the whole walk when one cannot be placed).
+    let too_deep = limits::new_objects_exceed(doc.inner(), &ops, limits::MAX_NESTING)
+        .unwrap_or_else(|| limits::nesting_exceeds(doc.inner(), limits::MAX_NESTING));
+    if too_deep {
         return Ok(Err(TOO_DEEP));
     }
     let filed = target.stored.as_ref().map(|row| row.sensitivity);
     let mut committee_entry = None;
-    let content_sensitivity = match doc.read() {
+    let mut read = None;
+    let content_sensitivity = match record {
         Ok(record) => {
             let trail_before = match before {
                 Before::Readable(b) => b.review.as_slice(),
@@ -429,7 +473,9 @@ pub fn evaluate(
                     commune: c.commune.clone(),
                 });
             }
-            record.effective_sensitivity()
+            let sensitivity = record.effective_sensitivity();
+            read = Some(Arc::new(record));
+            sensitivity
         }
         // A record of a newer schema, new or already filed as such, goes on its
         // metadata alone: the server is upgraded before the apps, so this is a window,
@@ -441,6 +487,10 @@ pub fn evaluate(
     // Never below what was filed: the past entries were routed under it.
     let sensitivity = filed.map_or(content_sensitivity, |f| f.max(content_sensitivity));
     let heads = doc.heads();
+    if let Some(record) = read {
+        // The next push to this document starts from this record, if these changes are filed.
+        recent::remember(target.id, ccs_core::doc::encode_heads(&heads), record);
+    }
     Ok(Ok(Plan { target, sensitivity, heads, changes: new, committee_entry, partial: false }))
 }
 

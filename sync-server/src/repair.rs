@@ -236,7 +236,7 @@ fn exchange_one(
     };
     let before = match (&stored, doc.read()) {
         (None, _) => Before::New,
-        (Some(_), Ok(r)) => Before::Readable(Box::new(r)),
+        (Some(_), Ok(r)) => Before::Readable(std::sync::Arc::new(r)),
         (Some(_), Err(_)) => Before::Unreadable,
     };
     let before_heads = doc.inner().get_heads();
@@ -269,10 +269,6 @@ fn exchange_one(
             Ok(a) => a,
             Err(code) => return Ok(Err(code)),
         };
-        let before = match crate::lineage::with_lineage(conn, device, &target, &doc, &new, before)? {
-            Ok(b) => b,
-            Err(code) => return Ok(Err(code)),
-        };
         let new_bytes: u64 = new.iter().map(|c| c.bytes.len() as u64).sum();
         let stored_bytes = if stored.is_some() { log::doc_bytes(conn, &rid)? } else { 0 };
         if stored_bytes.saturating_add(new_bytes) > limits.max_doc_bytes as u64 {
@@ -281,16 +277,22 @@ fn exchange_one(
         // Changes waiting for a dependency the device has not sent yet (a bloom filter
         // false positive) are not filed: file what is complete, and the reply's `need`
         // asks for the rest.
-        let plan = if doc.inner().get_missing_deps(&[]).is_empty() {
-            push::evaluate(device, &authors, target, &mut doc, &before, new)?
-        } else {
-            let mut complete = target.load(conn)?;
+        let mut complete = None;
+        if !doc.inner().get_missing_deps(&[]).is_empty() {
+            let mut whole = target.load(conn)?;
             let bytes: Vec<u8> = new.iter().flat_map(|c| c.bytes.iter().copied()).collect();
-            if complete.apply(&bytes).is_err() {
+            if whole.apply(&bytes).is_err() {
                 return Ok(Err(MALFORMED));
             }
-            push::evaluate(device, &authors, target, &mut complete, &before, new)?
+            complete = Some(whole);
+        }
+        let checked = complete.as_mut().unwrap_or(&mut doc);
+        let Some(applied) = push::Applied::read(checked, new) else { return Ok(Err(MALFORMED)) };
+        let before = match crate::lineage::with_lineage(conn, device, &target, &applied, before)? {
+            Ok(b) => b,
+            Err(code) => return Ok(Err(code)),
         };
+        let plan = push::evaluate(device, &authors, target, checked, applied, &before)?;
         match plan {
             Ok(plan) => {
                 push::file(conn, device, &plan, now)?;

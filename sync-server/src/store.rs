@@ -27,9 +27,14 @@ pub const DB_FILE: &str = "server.db";
 /// before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Connections kept open between requests. More may be open at once under load; the
-/// extra ones are closed when returned.
-const IDLE_CONNECTIONS: usize = 8;
+/// Connections kept open between requests beyond one per work slot (the writer's, an
+/// admin command's). A connection closed and opened again under load costs more than
+/// the statements it then runs: the schema is parsed and every statement prepared anew.
+const SPARE_CONNECTIONS: usize = 2;
+
+/// Prepared statements each connection keeps (rusqlite keeps 16 by default, fewer than a
+/// sync round runs, so statements were prepared again on every request).
+const STATEMENT_CACHE: usize = 64;
 
 /// Concurrent database work when not configured ([`Store::with_gate`]).
 const DEFAULT_SLOTS: usize = 16;
@@ -313,7 +318,7 @@ impl From<&Location> for Location {
 }
 
 enum Backend {
-    Sqlite { path: PathBuf, idle: Mutex<Vec<Connection>> },
+    Sqlite { path: PathBuf, idle: Mutex<Vec<Connection>>, keep: usize },
     Postgres(PgPool),
 }
 
@@ -355,6 +360,9 @@ impl Store {
     /// for one.
     pub fn with_gate(mut self, slots: usize, queue_wait: Duration) -> Store {
         self.gate = Arc::new(tokio::sync::Semaphore::new(slots.max(1)));
+        if let Backend::Sqlite { keep, .. } = &mut self.backend {
+            *keep = slots.max(1) + SPARE_CONNECTIONS;
+        }
         self.queue_wait = queue_wait;
         self
     }
@@ -381,7 +389,7 @@ impl Store {
     /// A connection for the caller's exclusive use, returned to the pool on drop.
     pub fn conn(&self) -> Result<Pooled<'_>, StoreError> {
         let conn = match &self.backend {
-            Backend::Sqlite { path, idle } => {
+            Backend::Sqlite { path, idle, .. } => {
                 let reused = idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
                 match reused {
                     Some(c) => Conn::Sqlite(c),
@@ -446,9 +454,9 @@ impl Drop for Pooled<'_> {
         match conn {
             // A connection left inside a transaction (a panic mid-request) is not reused.
             Conn::Sqlite(c) if c.is_autocommit() => {
-                if let Backend::Sqlite { idle, .. } = &self.store.backend {
+                if let Backend::Sqlite { idle, keep, .. } = &self.store.backend {
                     if let Ok(mut idle) = idle.lock() {
-                        if idle.len() < IDLE_CONNECTIONS {
+                        if idle.len() < *keep {
                             idle.push(c);
                         }
                     }
@@ -479,7 +487,7 @@ fn open_sqlite(data_dir: &Path) -> Result<Backend, StoreError> {
             other => break other?,
         }
     };
-    Ok(Backend::Sqlite { path, idle: Mutex::new(vec![conn]) })
+    Ok(Backend::Sqlite { path, idle: Mutex::new(vec![conn]), keep: DEFAULT_SLOTS + SPARE_CONNECTIONS })
 }
 
 fn open_postgres(url: &str) -> Result<Backend, StoreError> {
@@ -531,6 +539,7 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // WAL: readers (pulls, `devices list`, `backup`) never block the writer.
     let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     // FULL: an accepted push is on disk before the device is told so; a device that

@@ -415,6 +415,48 @@ fn hostile_documents_are_refused_at_the_door(#[values(Backend::Sqlite, Backend::
     assert!(!got.contains(&deep.id()) && !got.contains(&big.id()));
 }
 
+/// A member builds the depth up push by push. The server checks each push on the
+/// objects its own changes make (objects never move, so what it filed before keeps its
+/// depth): the push that crosses the bound is refused though everything it hangs from
+/// was filed by earlier pushes, while edits that make no object pass however deep they
+/// write.
+#[rstest]
+fn depth_built_up_push_by_push_is_refused_at_the_push_that_crosses_the_bound(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let me = member.id;
+    let mut deep = LocalDoc::new(session(goundam(), me), me);
+    let nest = |d: &mut LocalDoc, obj: &automerge::ObjId, levels: usize| {
+        let mut obj = obj.clone();
+        for _ in 0..levels {
+            obj = d.doc.inner().put_object(&obj, "a", ObjType::Map).unwrap();
+        }
+        d.doc.inner().commit();
+        obj
+    };
+    // 60 maps deep under an unknown root key: within the bound (64).
+    let top = deep.doc.inner().put_object(ROOT, "x", ObjType::Map).unwrap();
+    let mut obj = nest(&mut deep, &top, 59);
+    member.push_ok(vec![deep.push()]);
+    deep.acked();
+    // Writing at the bottom makes no object: accepted.
+    deep.doc.inner().put(&obj, "note", "x").unwrap();
+    deep.doc.inner().commit();
+    member.push_ok(vec![deep.push()]);
+    deep.acked();
+    // Four more levels reach the bound exactly: accepted.
+    obj = nest(&mut deep, &obj, 4);
+    member.push_ok(vec![deep.push()]);
+    deep.acked();
+    // One more crosses it.
+    nest(&mut deep, &obj, 1);
+    assert_eq!(rejected(&mut member, deep.push()).as_deref(), Some("doc.too_deep"));
+}
+
 /// M7: a device pushing many large documents does not stall another device's sync,
 /// and a device sending too many requests is answered 429 with a stable code while
 /// the others are served.
