@@ -63,6 +63,10 @@ struct Cli {
     /// Store sizes to measure instead of the plan's (e.g. 10000).
     #[arg(long, value_delimiter = ',')]
     store_sizes: Vec<usize>,
+    /// Documents on the large server of part 2 instead of the plan's; 0 measures the
+    /// small server only (a quick comparison of two server builds).
+    #[arg(long)]
+    large_docs: Option<usize>,
 }
 
 /// The sizes of one run.
@@ -135,6 +139,9 @@ struct Results {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut plan = Plan::new(cli.quick);
+    if let Some(n) = cli.large_docs {
+        plan.large_docs = n;
+    }
     if !cli.store_sizes.is_empty() {
         plan.store_sizes = cli.store_sizes.clone();
     }
@@ -301,15 +308,17 @@ fn server_part(plan: &Plan, seeded: &sync_bench::Seeded, postgres: Option<&str>,
         );
     }
     measure(plan, r, log, seeded.data.path(), None, seeded.docs, &seeded.committees, 100);
-    log(&format!("part 2: seeding a server with {} documents", int(plan.large_docs)));
-    match load::seed_large(plan.large_docs, 7, log) {
-        Ok((data, committees)) => measure(plan, r, log, data.path(), None, plan.large_docs, &committees, 200),
-        Err(e) => r.server_notes.push(format!("seeding {} documents failed: {e:#}", int(plan.large_docs))),
+    if plan.large_docs > 0 {
+        log(&format!("part 2: seeding a server with {} documents", int(plan.large_docs)));
+        match load::seed_large(plan.large_docs, 7, log) {
+            Ok((data, committees)) => measure(plan, r, log, data.path(), None, plan.large_docs, &committees, 200),
+            Err(e) => r.server_notes.push(format!("seeding {} documents failed: {e:#}", int(plan.large_docs))),
+        }
     }
     let Some(admin) = postgres else { return };
     // The same loads on PostgreSQL, each size on a database of its own seeded through
     // the server (the same generator as the SQLite server of the large size).
-    for (docs, seed) in [(plan.n, 100), (plan.large_docs, 200)] {
+    for (docs, seed) in [(plan.n, 100), (plan.large_docs, 200)].into_iter().filter(|(docs, _)| *docs > 0) {
         let name = format!("ccs_bench_{:016x}", rand::random::<u64>());
         let result = (|| -> anyhow::Result<()> {
             ccs_sync_server::db::postgres::admin_statement(admin, &format!("CREATE DATABASE {name}"))?;
