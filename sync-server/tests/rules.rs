@@ -152,10 +152,17 @@ fn editing_an_approved_record_without_reopen_is_refused(
     s.edit(me, |r| r.review.push(review_event(me, Role::Member, Decision::Submitted)));
     member.push_ok(vec![s.push()]);
     s.acked();
+    // A colleague's copy as it stood before the approval, edited offline.
+    let mut offline = fork(&mut s);
     let mut on_reviewer = replica(&reviewer.pull_all(), s.id());
     on_reviewer.edit(rid, |r| r.review.push(later(review_event(rid, Role::Reviewer, Decision::Approved), 1)));
     reviewer.push_ok(vec![on_reviewer.push()]);
     on_reviewer.acked();
+    // Pushed after the approval, its edit is checked against the record as the server
+    // now holds it (approved), not as the colleague last saw it, though the server read
+    // both states lately.
+    offline.edit(me, |r| set_notes(r, "Écrit hors ligne avant l’approbation"));
+    assert_eq!(rejected(&mut member, offline.push()).as_deref(), Some("record.locked"));
     for e in member.pull_all() {
         s.doc.apply(&e.changes).unwrap();
     }
