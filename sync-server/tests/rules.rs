@@ -161,8 +161,10 @@ fn editing_an_approved_record_without_reopen_is_refused(
     // Pushed after the approval, its edit is checked against the record as the server
     // now holds it (approved), not as the colleague last saw it, though the server read
     // both states lately.
-    offline.edit(me, |r| set_notes(r, "Écrit hors ligne avant l’approbation"));
-    assert_eq!(rejected(&mut member, offline.push()).as_deref(), Some("record.locked"));
+    let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let cid = colleague.id;
+    offline.edit(cid, |r| set_notes(r, "Écrit hors ligne avant l’approbation"));
+    assert_eq!(rejected(&mut colleague, offline.push()).as_deref(), Some("record.locked"));
     for e in member.pull_all() {
         s.doc.apply(&e.changes).unwrap();
     }
