@@ -215,6 +215,23 @@ async fn open_state(config: Config) -> Result<AppState, ServerError> {
 
 /// Serves plain HTTP on `listener` until `shutdown` completes, then finishes the
 /// requests in flight. The caller chooses the address (see [`check_plain_http`]).
+/// Connections the kernel completes and holds for the server until it accepts them.
+/// Devices come back in bursts (the network back in a town, a thousand devices in the
+/// bench): tokio's default of 1,024 overflowed on a loaded machine, and the connections
+/// past it waited a second for their handshake again or were reset (`ccs-bench`, 30 of
+/// 3,000 syncs). The kernel caps it at `net.core.somaxconn` (4,096 by default).
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listens on `addr` for [`serve`] (or, turned into a std listener, [`serve_tls`]) with
+/// [`LISTEN_BACKLOG`]. Needs a tokio runtime.
+pub fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    // As tokio's own `bind`: a restarted server takes its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: Config,

@@ -387,14 +387,13 @@ fn serve(config: Config, listen: SocketAddr, tls: Option<TlsFiles>) -> anyhow::R
     runtime.block_on(async move {
         match tls {
             Some(files) => {
-                let listener =
-                    std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+                let listener = ccs_sync_server::listen(listen)
+                    .and_then(|l| l.into_std())
+                    .with_context(|| format!("cannot listen on {listen}"))?;
                 ccs_sync_server::serve_tls(listener, config, &files, shutdown_signal()).await?;
             }
             None => {
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {listen}"))?;
+                let listener = ccs_sync_server::listen(listen).with_context(|| format!("cannot listen on {listen}"))?;
                 ccs_sync_server::serve(listener, config, shutdown_signal()).await?;
             }
         }

@@ -250,3 +250,30 @@ fn unknown_kind_or_changed_committee_is_a_meta_mismatch(
     let r = reviewer.sync(vec![p]);
     assert_eq!(r.results[0].rejected.as_deref(), Some("doc.meta_mismatch"));
 }
+
+/// A thousand devices and more reconnecting at once while the server is busy: the
+/// listener holds every connection until the server accepts it. With tokio's default
+/// queue (1,024) the ones past it waited a second for their handshake again, or were
+/// reset, as `ccs-bench` saw on a loaded machine.
+#[test]
+fn a_burst_of_connections_is_held_whole_until_the_server_accepts() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let listener = ccs_sync_server::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Nobody accepts while the devices connect.
+        let burst = 1_500;
+        let mut devices = Vec::with_capacity(burst);
+        for i in 0..burst {
+            match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(500)) {
+                Ok(stream) => devices.push(stream),
+                Err(e) => panic!("connection {i} of {burst} not completed: {e}"),
+            }
+        }
+        let mut accepted = 0;
+        while let Ok(Ok(_)) = tokio::time::timeout(std::time::Duration::from_millis(200), listener.accept()).await {
+            accepted += 1;
+        }
+        assert_eq!(accepted, burst, "connections the listener held for the server");
+    });
+}
