@@ -422,7 +422,7 @@ pub fn evaluate(
     applied: Applied,
     before: &Before,
 ) -> Result<Result<Plan, Rejection>, StoreError> {
-    let Applied { record, new, ops } = applied;
+    let Applied { record, new, .. } = applied;
     if !doc.inner().get_missing_deps(&[]).is_empty() {
         return Ok(Err(MISSING_DEPS));
     }
@@ -435,11 +435,7 @@ pub fn evaluate(
             return Ok(Err(META_MISMATCH));
         }
     }
-    // What the server filed before was checked when filed: only the objects the new
-    // changes make can nest deeper (the whole walk when one cannot be placed).
-    let too_deep = limits::new_objects_exceed(doc.inner(), &ops, limits::MAX_NESTING)
-        .unwrap_or_else(|| limits::nesting_exceeds(doc.inner(), limits::MAX_NESTING));
-    if too_deep {
+    if limits::nesting_exceeds(doc.inner(), limits::MAX_NESTING) {
         return Ok(Err(TOO_DEEP));
     }
     let filed = target.stored.as_ref().map(|row| row.sensitivity);

@@ -424,11 +424,9 @@ fn hostile_documents_are_refused_at_the_door(#[values(Backend::Sqlite, Backend::
     assert!(!got.contains(&deep.id()) && !got.contains(&big.id()));
 }
 
-/// A member builds the depth up push by push. The server checks each push on the
-/// objects its own changes make (objects never move, so what it filed before keeps its
-/// depth): the push that crosses the bound is refused though everything it hangs from
-/// was filed by earlier pushes, while edits that make no object pass however deep they
-/// write.
+/// A member builds the depth up push by push: the push that crosses the bound is
+/// refused though everything it hangs from was filed by earlier pushes, while edits
+/// that make no object pass however deep they write.
 #[rstest]
 fn depth_built_up_push_by_push_is_refused_at_the_push_that_crosses_the_bound(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,

@@ -144,33 +144,6 @@ pub fn nesting_exceeds(doc: &AutoCommit, max: usize) -> bool {
     false
 }
 
-/// Whether an object that `changes` make (already applied to `doc`) sits deeper than
-/// `max` maps and lists below the root, as [`nesting_exceeds`] counts depth.
-///
-/// An Automerge object never moves: its depth is fixed by the operation that makes it.
-/// So when the rest of `doc` was checked before (a document the server filed), only the
-/// objects these changes make need a look, each walked up to the root, instead of a walk
-/// over the whole document on every push. `None` when an object made there is not in
-/// `doc` (the caller then walks the whole document).
-pub fn new_objects_exceed(doc: &AutoCommit, changes: &[automerge::ExpandedChange], max: usize) -> Option<bool> {
-    for change in changes {
-        let actor = change.actor_id.to_hex_string();
-        for (i, op) in change.operations.iter().enumerate() {
-            if !matches!(op.action, automerge::legacy::OpType::Make(_)) {
-                continue;
-            }
-            // Operation ids of a change run on from its start_op, one per operation.
-            let counter = change.start_op.get().checked_add(i as u64)?;
-            let obj = doc.import_obj(&format!("{counter}@{actor}")).ok()?;
-            let parents = doc.parents(&obj).ok()?;
-            if parents.take(max.saturating_add(1)).count() > max {
-                return Some(true);
-            }
-        }
-    }
-    Some(false)
-}
-
 /// The data of a chunk: what follows its header (magic, checksum, type, length).
 fn chunk_body(chunk: &[u8]) -> Result<&[u8], DocError> {
     let mut r = Reader { b: chunk, pos: 9.min(chunk.len()) };
@@ -488,72 +461,5 @@ mod tests {
         }
         assert!(!nesting_exceeds(&doc, 10));
         assert!(nesting_exceeds(&doc, 9));
-    }
-
-    fn expanded(doc: &mut AutoCommit, after: &[automerge::ChangeHash]) -> Vec<automerge::ExpandedChange> {
-        doc.get_changes(after).iter().map(|c| c.decode()).collect()
-    }
-
-    /// The new objects' depth agrees with the whole walk, for every depth and bound, with
-    /// maps and lists on the way down.
-    #[test]
-    fn new_objects_are_measured_as_the_whole_document_is() {
-        for depth in 1..14usize {
-            let mut doc = AutoCommit::new();
-            let mut obj = ROOT;
-            for level in 0..depth {
-                obj = match level % 3 {
-                    0 => doc.put_object(&obj, "a", ObjType::Map).unwrap(),
-                    1 => {
-                        let list = doc.put_object(&obj, "items", ObjType::List).unwrap();
-                        doc.insert(&list, 0, "plain").unwrap();
-                        list
-                    }
-                    _ => doc.insert_object(&obj, 1, ObjType::Map).unwrap(),
-                };
-                doc.commit();
-            }
-            let all = expanded(&mut doc, &[]);
-            for max in 0..16usize {
-                assert_eq!(
-                    new_objects_exceed(&doc, &all, max),
-                    Some(nesting_exceeds(&doc, max)),
-                    "depth {depth}, max {max}"
-                );
-            }
-        }
-    }
-
-    /// A hostile colleague deepens a document change by change: each push is checked on
-    /// its own new objects, and the one that crosses the bound is caught, though the
-    /// objects it hangs from were filed by earlier pushes.
-    #[test]
-    fn a_document_deepened_push_by_push_is_caught_at_the_push_that_crosses_the_bound() {
-        let mut doc = AutoCommit::new();
-        let mut obj = ROOT;
-        for level in 1..=12usize {
-            let before = doc.get_heads();
-            obj = doc.put_object(&obj, "deeper", ObjType::Map).unwrap();
-            doc.put(&obj, "note", "x").unwrap();
-            doc.commit();
-            let new = expanded(&mut doc, &before);
-            assert_eq!(new_objects_exceed(&doc, &new, 10), Some(level > 10), "level {level}");
-        }
-        // A change that makes no object adds no depth, wherever it writes.
-        let before = doc.get_heads();
-        doc.put(&obj, "note", "y").unwrap();
-        doc.commit();
-        let new = expanded(&mut doc, &before);
-        assert_eq!(new_objects_exceed(&doc, &new, 10), Some(false));
-    }
-
-    /// Changes that are not in the document say so, and the caller walks the whole of it.
-    #[test]
-    fn objects_missing_from_the_document_are_not_guessed() {
-        let mut other = AutoCommit::new();
-        other.put_object(ROOT, "a", ObjType::Map).unwrap();
-        other.commit();
-        let foreign = expanded(&mut other, &[]);
-        assert_eq!(new_objects_exceed(&AutoCommit::new(), &foreign, 10), None);
     }
 }
