@@ -21,7 +21,7 @@ use ccs_core::error_code::ErrorCode;
 use ccs_core::model::{RecordId, ReviewEvent};
 use ccs_core::sync::scope::{self, DeviceScope};
 
-use crate::log;
+use crate::log::{self, RawChange};
 use crate::push::{Applied, Before, Rejection, Target};
 use crate::store::StoreError;
 
@@ -40,7 +40,9 @@ pub fn with_lineage(
     before: Before,
 ) -> Result<Result<Before, Rejection>, StoreError> {
     if target.stored.is_some() {
-        if after.ops.iter().any(sets_lineage) {
+        // Decoded only here: an edit of a stored document is the one case that needs
+        // the operations, and decoding is not free on the push path.
+        if after.new.iter().any(sets_lineage) {
             return Ok(Err(LINEAGE_FORGED));
         }
         return Ok(Ok(before));
@@ -71,8 +73,9 @@ fn original_trail(
 
 /// Whether a change puts a value other than null at the root's `copied_from`. (A null
 /// is what a record written before lineage existed gets on its next edit.)
-fn sets_lineage(change: &automerge::ExpandedChange) -> bool {
-    change.operations.iter().any(|op| {
+fn sets_lineage(change: &RawChange) -> bool {
+    let Ok(parsed) = automerge::Change::try_from(change.bytes.as_slice()) else { return true };
+    parsed.decode().operations.iter().any(|op| {
         op.obj == ObjectId::Root
             && matches!(&op.key, Key::Map(k) if k.as_str() == KEY)
             && !matches!(&op.action, OpType::Put(automerge::ScalarValue::Null) | OpType::Delete)

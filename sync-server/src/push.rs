@@ -221,7 +221,7 @@ fn plan_push(
     if doc.apply(&bytes).is_err() {
         return Ok(Err(MALFORMED));
     }
-    let Some(applied) = Applied::read(&doc, new) else { return Ok(Err(MALFORMED)) };
+    let applied = Applied::read(&doc, new);
     let before = match crate::lineage::with_lineage(conn, device, &target, &applied, before)? {
         Ok(b) => b,
         Err(code) => return Ok(Err(code)),
@@ -235,20 +235,14 @@ fn plan_push(
 pub struct Applied {
     /// What the document reads as now.
     pub record: Result<Record, DocError>,
-    /// The new changes, as pushed and decoded (their operations).
+    /// The new changes, as pushed.
     pub new: Vec<RawChange>,
-    pub ops: Vec<automerge::ExpandedChange>,
 }
 
 impl Applied {
-    /// `doc` holding `new`, read; `None` when a new change does not parse.
-    pub fn read(doc: &RecordDoc, new: Vec<RawChange>) -> Option<Applied> {
-        let ops = new
-            .iter()
-            .map(|c| automerge::Change::try_from(c.bytes.as_slice()).ok().map(|c| c.decode()))
-            .collect::<Option<Vec<_>>>()?;
-        let record = doc.read();
-        Some(Applied { record, new, ops })
+    /// `doc` holding `new`, read.
+    pub fn read(doc: &RecordDoc, new: Vec<RawChange>) -> Applied {
+        Applied { record: doc.read(), new }
     }
 }
 
@@ -422,7 +416,7 @@ pub fn evaluate(
     applied: Applied,
     before: &Before,
 ) -> Result<Result<Plan, Rejection>, StoreError> {
-    let Applied { record, new, .. } = applied;
+    let Applied { record, new } = applied;
     if !doc.inner().get_missing_deps(&[]).is_empty() {
         return Ok(Err(MISSING_DEPS));
     }

@@ -287,7 +287,7 @@ fn exchange_one(
             complete = Some(whole);
         }
         let checked = complete.as_mut().unwrap_or(&mut doc);
-        let Some(applied) = push::Applied::read(checked, new) else { return Ok(Err(MALFORMED)) };
+        let applied = push::Applied::read(checked, new);
         let before = match crate::lineage::with_lineage(conn, device, &target, &applied, before)? {
             Ok(b) => b,
             Err(code) => return Ok(Err(code)),
