@@ -183,8 +183,30 @@ pub struct Store {
 /// moment in one process; opening is rare and short, so one lock costs nothing.
 static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// A keyed in-memory database held for the life of the process. SQLCipher counts the
+/// keyed connections and tears its crypto provider down when the last one closes, then
+/// sets it up again at the next key: closing is not serialised by [`KEYING`], and the
+/// failure above still showed (twice in one run of the relay tests, where devices'
+/// stores open and close side by side). With this one always open the provider is set
+/// up once and never torn down.
+static PROVIDER_KEPT: std::sync::OnceLock<std::sync::Mutex<Connection>> = std::sync::OnceLock::new();
+
+fn keep_provider() -> Result<(), StoreError> {
+    if PROVIDER_KEPT.get().is_some() {
+        return Ok(());
+    }
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
+    // Any key: the database is empty, in memory, and dropped with the process.
+    conn.execute_batch("PRAGMA key = 'provider';")?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    let _ = PROVIDER_KEPT.set(std::sync::Mutex::new(conn));
+    Ok(())
+}
+
 fn open_connection(path: &Path, key: &key::Key, create: bool) -> Result<Connection, StoreError> {
     let _guard = KEYING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    keep_provider()?;
     let flags = if create {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
     } else {
