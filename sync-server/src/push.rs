@@ -215,7 +215,7 @@ fn plan_push(
     if stored_bytes.saturating_add(new_bytes) > limits.max_doc_bytes as u64 {
         return Ok(Err(TOO_LARGE));
     }
-    let mut doc = target.load(conn)?;
+    let mut doc = target.rebuild(conn)?;
     let before = Before::of(&target, &doc);
     let bytes: Vec<u8> = new.iter().flat_map(|c| c.bytes.iter().copied()).collect();
     if doc.apply(&bytes).is_err() {
@@ -226,8 +226,14 @@ fn plan_push(
         Ok(b) => b,
         Err(code) => return Ok(Err(code)),
     };
-    Ok(evaluate(device, std::slice::from_ref(device), target, &mut doc, applied, &before)?
-        .map(|plan| Some(Plan { partial, ..plan })))
+    let id = target.id;
+    let plan = evaluate(device, std::slice::from_ref(device), target, &mut doc, applied, &before)?;
+    if let Ok(plan) = &plan {
+        // The next push to this document starts from here, if this one is filed (its
+        // heads are then the stored ones; otherwise nobody asks for them).
+        recent::keep_doc(id, ccs_core::doc::encode_heads(&plan.heads), doc, stored_bytes.saturating_add(new_bytes));
+    }
+    Ok(plan.map(|plan| Some(Plan { partial, ..plan })))
 }
 
 /// A document with a push's new changes applied, read once for every rule that needs
@@ -372,7 +378,16 @@ impl Target {
         Ok(Ok(Target { id, kind, committee_id, claimed, meta: meta.clone(), stored, routing }))
     }
 
-    /// The document as the server holds it (empty when new).
+    /// The document as the server holds it, to apply a push's changes to: as the last
+    /// push to it left it when that is still what is stored ([`recent`]), else loaded.
+    pub fn rebuild(&self, conn: &Conn) -> Result<RecordDoc, StoreError> {
+        if let Some(doc) = self.stored.as_ref().and_then(|row| recent::take_doc(&self.id, &row.heads)) {
+            return Ok(doc);
+        }
+        self.load(conn)
+    }
+
+    /// The document as the server holds it (empty when new), from the database.
     pub fn load(&self, conn: &Conn) -> Result<RecordDoc, StoreError> {
         match self.stored {
             Some(_) => log::load_doc(conn, &self.id),

@@ -1,9 +1,13 @@
-//! Records as the push checks last read them, by document and heads.
+//! Records and documents as the push checks last read and rebuilt them, by document
+//! and heads.
 //!
 //! Reading a stored document as a record (hydrating it) is the costliest step of a
 //! push's checks, and the checks need the record before and after the new changes.
 //! The record a push's checks read after its changes is the record the next push to
 //! that document starts from, so it is kept here and the next push skips one read.
+//! Likewise the document itself: rebuilding it from the database (loading its snapshot
+//! and the log entries after it) was the costliest step left, so the document a push's
+//! checks rebuilt is kept and the next push to it applies its changes there.
 //!
 //! The key is the document's heads, which name its whole history: a document with these
 //! heads reads as this record whichever database, server instance or request read it.
@@ -14,6 +18,7 @@
 use std::num::NonZeroUsize;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use ccs_core::doc::RecordDoc;
 use ccs_core::model::{Record, RecordId};
 
 /// Records kept: a burst of pushes (a thousand devices syncing at once, a facilitator
@@ -40,6 +45,50 @@ pub fn remember(id: RecordId, heads: Vec<u8>, record: Arc<Record>) {
     }
 }
 
+/// Documents kept, and the stored bytes they may add up to. An Automerge document in
+/// memory takes a few times its stored size; a session record is a few kilobytes
+/// stored, so the whole cache stays within tens of megabytes.
+const DOC_CAPACITY: usize = 1024;
+const DOC_BUDGET_BYTES: u64 = 16 * 1024 * 1024;
+/// A document larger than this is rebuilt from the database each time: a few large
+/// documents must not push out the many small ones.
+const DOC_MAX_BYTES: u64 = 256 * 1024;
+
+/// Rebuilt documents, least recently used first out, within [`DOC_BUDGET_BYTES`].
+struct Docs {
+    docs: lru::LruCache<Key, (RecordDoc, u64)>,
+    bytes: u64,
+}
+
+static DOCS: LazyLock<Mutex<Docs>> = LazyLock::new(|| Mutex::new(Docs { docs: lru::LruCache::unbounded(), bytes: 0 }));
+
+/// Takes out the document `id` as a push's checks rebuilt it at these `heads`. Taken,
+/// not shared: the caller applies new changes to it, and it is kept again under its
+/// new heads only once those passed the checks ([`keep_doc`]).
+pub fn take_doc(id: &RecordId, heads: &[u8]) -> Option<RecordDoc> {
+    let mut cache = DOCS.lock().ok()?;
+    let (doc, bytes) = cache.docs.pop(&(*id, heads.to_vec()))?;
+    cache.bytes = cache.bytes.saturating_sub(bytes);
+    Some(doc)
+}
+
+/// Keeps document `id` as rebuilt with these `heads`; `stored_bytes` is the size of its
+/// changes as filed (the cache's measure).
+pub fn keep_doc(id: RecordId, heads: Vec<u8>, doc: RecordDoc, stored_bytes: u64) {
+    if stored_bytes > DOC_MAX_BYTES {
+        return;
+    }
+    let Ok(mut cache) = DOCS.lock() else { return };
+    if let Some((_, (_, old))) = cache.docs.push((id, heads), (doc, stored_bytes)) {
+        cache.bytes = cache.bytes.saturating_sub(old);
+    }
+    cache.bytes += stored_bytes;
+    while cache.docs.len() > DOC_CAPACITY || cache.bytes > DOC_BUDGET_BYTES {
+        let Some((_, (_, bytes))) = cache.docs.pop_lru() else { break };
+        cache.bytes = cache.bytes.saturating_sub(bytes);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +109,40 @@ mod tests {
         // Another state of the same document, or another document: not this record.
         assert!(recall(&id, &[2; 32]).is_none());
         assert!(recall(&RecordId::new(), &[1; 32]).is_none());
+    }
+
+    #[test]
+    fn a_document_is_taken_once_only_at_its_heads_and_the_cache_keeps_its_budget() {
+        let now = chrono::Utc::now();
+        let record = Record::new(
+            RecordBody::Session(ccs_core::samples::session_body()),
+            CommitteeId::new(),
+            DeviceId::new(),
+            now,
+        );
+        let mut doc = RecordDoc::create(&record, record.created_by).unwrap();
+        let heads = ccs_core::doc::encode_heads(&doc.heads());
+        keep_doc(record.id, heads.clone(), RecordDoc::load_stored(&doc.save()).unwrap(), 1000);
+        assert!(take_doc(&record.id, &[9; 32]).is_none());
+        assert!(take_doc(&RecordId::new(), &heads).is_none());
+        let mut taken = take_doc(&record.id, &heads).expect("kept at its heads");
+        assert_eq!(taken.heads(), doc.heads());
+        // Taken, so gone: two pushes never apply changes to the same copy.
+        assert!(take_doc(&record.id, &heads).is_none());
+        keep_doc(record.id, heads.clone(), doc, DOC_MAX_BYTES + 1);
+        assert!(take_doc(&record.id, &heads).is_none());
+
+        // (In the same test: the cache is the process's, and tests run side by side.)
+        // The documents kept stay within their budget.
+        let ids: Vec<RecordId> = (0..100).map(|_| RecordId::new()).collect();
+        for id in &ids {
+            keep_doc(*id, vec![0; 32], RecordDoc::empty(), DOC_MAX_BYTES);
+        }
+        let cache = DOCS.lock().unwrap();
+        assert!(cache.bytes <= DOC_BUDGET_BYTES && cache.docs.len() <= DOC_CAPACITY);
+        assert_eq!(cache.bytes, cache.docs.iter().map(|(_, (_, b))| *b).sum::<u64>());
+        // The oldest went first.
+        assert!(!cache.docs.contains(&(ids[0], vec![0; 32])));
+        assert!(cache.docs.contains(&(ids[99], vec![0; 32])));
     }
 }

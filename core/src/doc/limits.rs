@@ -21,7 +21,7 @@
 
 use std::io::Read;
 
-use automerge::{AutoCommit, ObjId, ObjType, Prop, ReadDoc, Value, ROOT};
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value, ValueRef, ROOT};
 
 use super::{split_chunks, DocError, CHUNK_CHANGE, CHUNK_COMPRESSED_CHANGE, CHUNK_DOCUMENT};
 
@@ -125,23 +125,46 @@ pub fn check_bounds_with_limits(bytes: &[u8], limits: &ChangeLimits) -> Result<C
 pub fn nesting_exceeds(doc: &AutoCommit, max: usize) -> bool {
     let mut stack: Vec<(ObjId, usize)> = vec![(ROOT, 0)];
     while let Some((obj, depth)) = stack.pop() {
-        let props: Vec<Prop> = match doc.object_type(&obj) {
-            Ok(ObjType::Map) | Ok(ObjType::Table) => doc.keys(&obj).map(Prop::Map).collect(),
-            Ok(ObjType::List) => (0..doc.length(&obj)).map(Prop::Seq).collect(),
-            _ => continue,
-        };
-        for prop in props {
-            for (value, id) in doc.get_all(&obj, prop).unwrap_or_default() {
-                if let Value::Object(_) = value {
-                    if depth + 1 > max {
-                        return true;
+        // One pass over the object's visible values; only a key or index in conflict is
+        // asked for all its values (a losing value can hold an object too). Asking each
+        // key for all its values was the server's costliest rule after reading the record.
+        let mut children: Vec<ObjId> = Vec::new();
+        match doc.object_type(&obj) {
+            Ok(ObjType::Map) | Ok(ObjType::Table) => {
+                for item in doc.map_range(&obj, ..) {
+                    if item.conflict {
+                        children.extend(objects_of(doc.get_all(&obj, item.key.as_ref())));
+                    } else if let ValueRef::Object(_) = item.value {
+                        children.push(item.id());
                     }
-                    stack.push((id, depth + 1));
                 }
             }
+            Ok(ObjType::List) => {
+                for item in doc.list_range(&obj, ..) {
+                    if item.conflict {
+                        children.extend(objects_of(doc.get_all(&obj, item.index)));
+                    } else if let ValueRef::Object(_) = item.value {
+                        children.push(item.id());
+                    }
+                }
+            }
+            _ => continue,
         }
+        if !children.is_empty() && depth + 1 > max {
+            return true;
+        }
+        stack.extend(children.into_iter().map(|id| (id, depth + 1)));
     }
     false
+}
+
+/// The objects among a key's values (all of them, conflicts included).
+fn objects_of(values: Result<Vec<(Value<'_>, ObjId)>, automerge::AutomergeError>) -> Vec<ObjId> {
+    values
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(value, id)| matches!(value, Value::Object(_)).then_some(id))
+        .collect()
 }
 
 /// The data of a chunk: what follows its header (magic, checksum, type, length).
@@ -461,5 +484,49 @@ mod tests {
         }
         assert!(!nesting_exceeds(&doc, 10));
         assert!(nesting_exceeds(&doc, 9));
+    }
+
+    /// Two devices put different objects at the same key (or list index) offline: the
+    /// merged document shows one, but the other is kept, and a hostile member can hide
+    /// its depth on the losing side. Whichever side wins, the walk counts both.
+    #[test]
+    fn nesting_counts_the_losing_side_of_a_conflict() {
+        let chain = |doc: &mut AutoCommit, from: &ObjId, levels: usize| {
+            let mut obj = from.clone();
+            for _ in 0..levels {
+                obj = doc.put_object(&obj, "a", ObjType::Map).unwrap();
+            }
+        };
+        for (shallow_actor, deep_actor) in [(1u8, 2u8), (2, 1)] {
+            // In a map.
+            let mut base = AutoCommit::new();
+            base.put(ROOT, "title", "x").unwrap();
+            base.commit();
+            let mut shallow = base.fork().with_actor(automerge::ActorId::from(vec![shallow_actor; 16]));
+            let mut deep = base.fork().with_actor(automerge::ActorId::from(vec![deep_actor; 16]));
+            let top = shallow.put_object(ROOT, "x", ObjType::Map).unwrap();
+            chain(&mut shallow, &top, 1);
+            let top = deep.put_object(ROOT, "x", ObjType::Map).unwrap();
+            chain(&mut deep, &top, 11);
+            shallow.merge(&mut deep).unwrap();
+            assert_eq!(shallow.get_all(ROOT, "x").unwrap().len(), 2, "the two puts conflict");
+            assert!(nesting_exceeds(&shallow, 11));
+            assert!(!nesting_exceeds(&shallow, 12));
+
+            // In a list.
+            let mut base = AutoCommit::new();
+            let list = base.put_object(ROOT, "items", ObjType::List).unwrap();
+            base.insert(&list, 0, "first").unwrap();
+            base.commit();
+            let mut shallow = base.fork().with_actor(automerge::ActorId::from(vec![shallow_actor; 16]));
+            let mut deep = base.fork().with_actor(automerge::ActorId::from(vec![deep_actor; 16]));
+            shallow.put_object(&list, 0, ObjType::Map).unwrap();
+            let top = deep.put_object(&list, 0, ObjType::Map).unwrap();
+            chain(&mut deep, &top, 10);
+            shallow.merge(&mut deep).unwrap();
+            assert_eq!(shallow.get_all(&list, 0).unwrap().len(), 2, "the two puts conflict");
+            assert!(nesting_exceeds(&shallow, 11));
+            assert!(!nesting_exceeds(&shallow, 12));
+        }
     }
 }
