@@ -174,12 +174,19 @@ pub fn load_doc(conn: &Conn, id: &RecordId) -> Result<RecordDoc, StoreError> {
 pub struct RawChange {
     pub hash: ChangeHash,
     pub actor: ActorId,
+    /// The changes it depends on (kept from the one parse: parsing hashes the bytes).
+    pub deps: Vec<ChangeHash>,
     pub bytes: Vec<u8>,
 }
 
 impl RawChange {
     pub fn of(change: &Change) -> RawChange {
-        RawChange { hash: change.hash(), actor: change.actor_id().clone(), bytes: change.raw_bytes().to_vec() }
+        RawChange {
+            hash: change.hash(),
+            actor: change.actor_id().clone(),
+            deps: change.deps().to_vec(),
+            bytes: change.raw_bytes().to_vec(),
+        }
     }
 }
 
@@ -195,7 +202,12 @@ pub fn split_changes(bytes: &[u8]) -> Result<Vec<RawChange>, doc::DocError> {
             }
         } else {
             let change = Change::try_from(chunk).map_err(|e| doc::DocError::Corrupt(e.to_string()))?;
-            out.push(RawChange { hash: change.hash(), actor: change.actor_id().clone(), bytes: chunk.to_vec() });
+            out.push(RawChange {
+                hash: change.hash(),
+                actor: change.actor_id().clone(),
+                deps: change.deps().to_vec(),
+                bytes: chunk.to_vec(),
+            });
         }
     }
     Ok(out)

@@ -218,7 +218,8 @@ fn plan_push(
     let mut doc = target.rebuild(conn)?;
     let before = Before::of(&target, &doc);
     let bytes: Vec<u8> = new.iter().flat_map(|c| c.bytes.iter().copied()).collect();
-    if doc.apply(&bytes).is_err() {
+    // Split from the push checked above, at the door.
+    if doc.apply_checked(&bytes).is_err() {
         return Ok(Err(MALFORMED));
     }
     let applied = Applied::read(&doc, new);
@@ -266,9 +267,8 @@ fn ready_part(conn: &Conn, new: Vec<RawChange>) -> Result<Result<(Vec<RawChange>
     let mut ready = Vec::with_capacity(new.len());
     let mut waiting = 0;
     for c in new {
-        let Ok(change) = automerge::Change::try_from(c.bytes.as_slice()) else { return Ok(Err(MALFORMED)) };
         let mut stands = true;
-        for dep in change.deps() {
+        for dep in &c.deps {
             if !known.contains(dep) && !log::has_change(conn, dep)? {
                 stands = false;
                 break;

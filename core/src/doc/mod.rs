@@ -358,6 +358,14 @@ impl RecordDoc {
     /// changes already present are ignored.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<(), DocError> {
         check_changes(bytes)?;
+        self.apply_checked(bytes)
+    }
+
+    /// [`RecordDoc::apply`] for bytes that already passed [`check_changes`] or a stricter
+    /// check ([`limits::check_changes_with_limits`]): the sync server checks every push
+    /// once, with its own caps, before anything else, and checking again cost a parse
+    /// of every change of every push.
+    pub fn apply_checked(&mut self, bytes: &[u8]) -> Result<(), DocError> {
         self.doc.load_incremental(bytes).map(|_| ()).map_err(|e| DocError::Corrupt(e.to_string()))
     }
 
