@@ -94,15 +94,14 @@ mod tests {
     use super::*;
     use ccs_core::model::*;
 
+    fn session() -> Record {
+        let body = RecordBody::Session(ccs_core::samples::session_body());
+        Record::new(body, CommitteeId::new(), DeviceId::new(), chrono::Utc::now())
+    }
+
     #[test]
     fn a_record_is_recalled_only_for_the_heads_it_was_read_at() {
-        let now = chrono::Utc::now();
-        let record = Record::new(
-            RecordBody::Session(ccs_core::samples::session_body()),
-            CommitteeId::new(),
-            DeviceId::new(),
-            now,
-        );
+        let record = session();
         let id = record.id;
         remember(id, vec![1; 32], Arc::new(record));
         assert!(recall(&id, &[1; 32]).is_some_and(|r| r.id == id));
@@ -113,13 +112,7 @@ mod tests {
 
     #[test]
     fn a_document_is_taken_once_only_at_its_heads_and_the_cache_keeps_its_budget() {
-        let now = chrono::Utc::now();
-        let record = Record::new(
-            RecordBody::Session(ccs_core::samples::session_body()),
-            CommitteeId::new(),
-            DeviceId::new(),
-            now,
-        );
+        let record = session();
         let mut doc = RecordDoc::create(&record, record.created_by).unwrap();
         let heads = ccs_core::doc::encode_heads(&doc.heads());
         keep_doc(record.id, heads.clone(), RecordDoc::load_stored(&doc.save()).unwrap(), 1000);
