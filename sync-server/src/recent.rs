@@ -78,15 +78,23 @@ pub fn keep_doc(id: RecordId, heads: Vec<u8>, doc: RecordDoc, stored_bytes: u64)
     if stored_bytes > DOC_MAX_BYTES {
         return;
     }
-    let Ok(mut cache) = DOCS.lock() else { return };
-    if let Some((_, (_, old))) = cache.docs.push((id, heads), (doc, stored_bytes)) {
-        cache.bytes = cache.bytes.saturating_sub(old);
+    // Documents pushed out are freed after the lock is released: freeing one is
+    // thousands of deallocations, and at capacity every push pushes one out.
+    let mut out = Vec::new();
+    {
+        let Ok(mut cache) = DOCS.lock() else { return };
+        if let Some((_, (replaced, old))) = cache.docs.push((id, heads), (doc, stored_bytes)) {
+            cache.bytes = cache.bytes.saturating_sub(old);
+            out.push(replaced);
+        }
+        cache.bytes += stored_bytes;
+        while cache.docs.len() > DOC_CAPACITY || cache.bytes > DOC_BUDGET_BYTES {
+            let Some((_, (evicted, bytes))) = cache.docs.pop_lru() else { break };
+            cache.bytes = cache.bytes.saturating_sub(bytes);
+            out.push(evicted);
+        }
     }
-    cache.bytes += stored_bytes;
-    while cache.docs.len() > DOC_CAPACITY || cache.bytes > DOC_BUDGET_BYTES {
-        let Some((_, (_, bytes))) = cache.docs.pop_lru() else { break };
-        cache.bytes = cache.bytes.saturating_sub(bytes);
-    }
+    drop(out);
 }
 
 #[cfg(test)]
