@@ -41,6 +41,9 @@ pub struct LoadFigures {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// p99 of each device's first, second and third sync apart: the first one opens
+    /// the connection and creates the document, the others edit it.
+    pub p99_by_sync: Vec<f64>,
     /// Entries pulled from other devices, over all syncs.
     pub received: usize,
     /// The first failure, as the device saw it.
@@ -95,7 +98,9 @@ fn prepare(
             meta: meta_of(&record),
             acked_heads: Vec::new(),
             heads: acked.clone(),
-            changes: doc.save(),
+            // What the app sends for a record the server has not seen: its changes
+            // (`Store::changes_since` with no acknowledged heads), not a saved document.
+            changes: doc.save_after(&[]),
         }];
         for s in 1..SYNCS_PER_DEVICE {
             let before = doc.heads();
@@ -132,6 +137,16 @@ pub fn cpu_summary(f: &LoadFigures) -> String {
     }
 }
 
+/// Tells a profiler started with `perf record --control fifo:CTL -D -1` to sample the
+/// timed run only (`CCS_BENCH_PERF_CTL=CTL`), not the enrolment before it.
+fn profiler(command: &str) {
+    use std::io::Write as _;
+    let Some(path) = std::env::var_os("CCS_BENCH_PERF_CTL") else { return };
+    if let Ok(mut fifo) = std::fs::OpenOptions::new().write(true).open(path) {
+        let _ = writeln!(fifo, "{command}");
+    }
+}
+
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -159,7 +174,7 @@ pub fn run(
         let barrier = barrier.clone();
         let url = url.clone();
         let t = std::thread::Builder::new().stack_size(512 * 1024).spawn(
-            move || -> (Vec<f64>, usize, usize, Option<String>) {
+            move || -> (Vec<(usize, f64)>, usize, usize, Option<String>) {
                 let agent = server::agent(Duration::from_secs(120));
                 let mut cursor = start;
                 let mut latencies = Vec::new();
@@ -167,7 +182,7 @@ pub fn run(
                 let mut received = 0;
                 let mut first_error = None;
                 barrier.wait();
-                for push in p.pushes {
+                for (s, push) in p.pushes.into_iter().enumerate() {
                     let t0 = Instant::now();
                     let push = if pull_only { Vec::new() } else { vec![push] };
                     let mut request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push };
@@ -194,7 +209,7 @@ pub fn run(
                         }
                     }
                     if ok {
-                        latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+                        latencies.push((s, t0.elapsed().as_secs_f64() * 1000.0));
                     } else {
                         failures += 1;
                     }
@@ -206,6 +221,7 @@ pub fn run(
     }
     let server_pid = server.pid().map(|p| p.to_string());
     let server_cpu = || server_pid.as_deref().and_then(server::proc_cpu_s);
+    profiler("enable");
     barrier.wait();
     let t0 = Instant::now();
     let (server_cpu_0, devices_cpu_0) = (server_cpu(), server::proc_cpu_s("self"));
@@ -223,9 +239,18 @@ pub fn run(
         }
     }
     let elapsed = t0.elapsed().as_secs_f64();
+    profiler("disable");
     let used = |before: Option<f64>, after: Option<f64>| Some(after? - before?);
     let server_cpu_s = used(server_cpu_0, server_cpu());
     let devices_cpu_s = used(devices_cpu_0, server::proc_cpu_s("self"));
+    let p99_by_sync = (0..SYNCS_PER_DEVICE)
+        .map(|s| {
+            let mut these: Vec<f64> = latencies.iter().filter(|(i, _)| *i == s).map(|(_, l)| *l).collect();
+            these.sort_by(|a, b| a.total_cmp(b));
+            percentile(&these, 99.0)
+        })
+        .collect();
+    let mut latencies: Vec<f64> = latencies.into_iter().map(|(_, l)| l).collect();
     latencies.sort_by(|a, b| a.total_cmp(b));
     Ok(LoadFigures {
         backend: if server.database.is_some() { "PostgreSQL" } else { "SQLite" },
@@ -239,6 +264,7 @@ pub fn run(
         p50_ms: percentile(&latencies, 50.0),
         p99_ms: percentile(&latencies, 99.0),
         max_ms: latencies.last().copied().unwrap_or(0.0),
+        p99_by_sync,
         received,
         first_error,
         server_cpu_s,

@@ -11,6 +11,7 @@
 //! not built) print `skipped: reason`.
 
 mod app_bench;
+mod compare;
 mod corpus;
 mod load;
 mod perdoc;
@@ -67,6 +68,14 @@ struct Cli {
     /// small server only (a quick comparison of two server builds).
     #[arg(long)]
     large_docs: Option<usize>,
+    /// Compare server builds instead of the parts: each a `ccs-sync-server` binary or
+    /// the folder holding one, under the plan's largest load, rounds alternated
+    /// (`--compare-servers /tmp/old,target/release`). Writes no BENCHMARKS.md.
+    #[arg(long, value_delimiter = ',')]
+    compare_servers: Vec<PathBuf>,
+    /// Rounds of `--compare-servers` (each build runs once a round).
+    #[arg(long, default_value_t = 4)]
+    rounds: usize,
 }
 
 /// The sizes of one run.
@@ -157,6 +166,10 @@ fn main() -> anyhow::Result<()> {
     let mut r = Results { stale: stale_binaries(&repo), ..Default::default() };
     for n in &r.stale {
         log(n);
+    }
+    if !cli.compare_servers.is_empty() {
+        let devices = plan.devices.last().copied().unwrap_or(1_000);
+        return compare::run(&cli.compare_servers, plan.n, devices, cli.rounds, &log);
     }
 
     // Part 1b: a reviewer's first sync of a large server.

@@ -190,19 +190,35 @@ impl RawChange {
     }
 }
 
-/// Splits checked change bytes (as [`ccs_core::doc::check_changes`] accepts them) into
-/// individual changes. A saved-document chunk is opened into its changes.
-pub fn split_changes(bytes: &[u8]) -> Result<Vec<RawChange>, doc::DocError> {
-    let mut out = Vec::new();
-    for (kind, chunk) in doc::split_chunks(bytes)? {
+/// A push's bytes split into changes.
+pub struct Split {
+    pub changes: Vec<RawChange>,
+    /// The document itself when the push was one saved document (the app sends
+    /// changes; a tool may send a whole record): loading it is how its changes were
+    /// found, and it is the document applying them onto an empty one would make.
+    pub whole: Option<doc::RecordDoc>,
+}
+
+/// Splits pushed bytes (within the caps of [`ccs_core::doc::limits::check_bounds_with_limits`])
+/// into individual changes, parsing every chunk strictly: a chunk Automerge does not
+/// accept (a bad checksum, a document whose heads do not match its changes) fails the
+/// whole split. A saved-document chunk is loaded and opened into its changes.
+pub fn split_push(bytes: &[u8]) -> Result<Split, doc::DocError> {
+    let chunks = doc::split_chunks(bytes)?;
+    let single = chunks.len() == 1;
+    let mut out = Split { changes: Vec::new(), whole: None };
+    for (kind, chunk) in chunks {
         if kind == 0 {
-            let mut whole = automerge::AutoCommit::load(chunk).map_err(|e| doc::DocError::Corrupt(e.to_string()))?;
-            for change in whole.get_changes(&[]) {
-                out.push(RawChange::of(&change));
+            let mut whole = doc::RecordDoc::load(chunk)?;
+            for change in whole.inner().get_changes(&[]) {
+                out.changes.push(RawChange::of(&change));
+            }
+            if single {
+                out.whole = Some(whole);
             }
         } else {
             let change = Change::try_from(chunk).map_err(|e| doc::DocError::Corrupt(e.to_string()))?;
-            out.push(RawChange {
+            out.changes.push(RawChange {
                 hash: change.hash(),
                 actor: change.actor_id().clone(),
                 deps: change.deps().to_vec(),

@@ -8,9 +8,10 @@
 //!    and committee as already stored): `doc.meta_mismatch`;
 //! 2. the device may write there ([`scope::may_write`]; a confidential record only by
 //!    its contributors, reviewers and admins): `scope.*`;
-//! 3. the bytes are whole Automerge changes, never a saved document, within the caps of
+//! 3. the bytes are whole Automerge changes or one saved document, within the caps of
 //!    [`ChangeLimits::SERVER`] (inflated size of compressed chunks, operations per change
-//!    and per push): `changes.malformed`, `doc.too_large`;
+//!    and per push: `doc.too_large`), checked before Automerge parses a byte, then
+//!    parsed strictly (`changes.malformed`);
 //! 4. changes already stored are dropped (a replay does nothing);
 //! 5. every new change is the pushing device's own: its Automerge actor is
 //!    [`DeviceId::actor`] of the device (`changes.foreign_actor`), so "who changed what"
@@ -192,10 +193,12 @@ fn plan_push(
     if let Err(e) = scope::may_write(device, &target.routing) {
         return Ok(Err(e.code()));
     }
-    if let Err(e) = limits::check_changes_with_limits(&p.changes, &ChangeLimits::SERVER) {
+    // The caps first, before Automerge sees a byte; the strict parse is the split.
+    if let Err(e) = limits::check_bounds_with_limits(&p.changes, &ChangeLimits::SERVER) {
         return Ok(Err(change_check_rejection(&e)));
     }
-    let Ok(changes) = log::split_changes(&p.changes) else { return Ok(Err(MALFORMED)) };
+    let Ok(log::Split { changes, whole }) = log::split_push(&p.changes) else { return Ok(Err(MALFORMED)) };
+    let pushed = changes.len();
     let new = only_new(conn, changes)?;
     if new.is_empty() {
         return Ok(Ok(None));
@@ -215,13 +218,31 @@ fn plan_push(
     if stored_bytes.saturating_add(new_bytes) > limits.max_doc_bytes as u64 {
         return Ok(Err(TOO_LARGE));
     }
-    let mut doc = target.rebuild(conn)?;
-    let before = Before::of(&target, &doc);
-    let bytes: Vec<u8> = new.iter().flat_map(|c| c.bytes.iter().copied()).collect();
-    // Split from the push checked above, at the door.
-    if doc.apply_checked(&bytes).is_err() {
-        return Ok(Err(MALFORMED));
-    }
+    // A new record sent whole, every change of it new: the document the split loaded
+    // is the one its changes make. Loading it again, change by change, was most of
+    // what a new record cost the server.
+    let whole = whole.filter(|_| target.stored.is_none() && new.len() == pushed && !partial);
+    let (mut doc, before) = match whole {
+        Some(doc) => (doc, Before::New),
+        None => {
+            let bytes: Vec<u8> = new.iter().flat_map(|c| c.bytes.iter().copied()).collect();
+            // A new record sent as changes (how the app sends one): loading them is a
+            // third cheaper than applying them onto an empty document. A load that
+            // fails (a dependency the push lacks) takes the ordinary way, which tells
+            // missing dependencies from damage.
+            if let (None, Ok(doc)) = (&target.stored, RecordDoc::load(&bytes)) {
+                (doc, Before::New)
+            } else {
+                let mut doc = target.rebuild(conn)?;
+                let before = Before::of(&target, &doc);
+                // Split from the push checked above, at the door.
+                if doc.apply_checked(&bytes).is_err() {
+                    return Ok(Err(MALFORMED));
+                }
+                (doc, before)
+            }
+        }
+    };
     let applied = Applied::read(&doc, new);
     let before = match crate::lineage::with_lineage(conn, device, &target, &applied, before)? {
         Ok(b) => b,

@@ -15,6 +15,7 @@ use ccs_core::sync::wire::{DocPush, LogEntry};
 use ccs_sync_server::Limits;
 use common::*;
 use rstest::rstest;
+use sha2::Digest;
 
 /// A device's copy of a record, rebuilt from the entries it pulled.
 fn replica(entries: &[LogEntry], id: RecordId) -> LocalDoc {
@@ -234,6 +235,101 @@ fn change_with_another_devices_actor_is_refused(#[values(Backend::Sqlite, Backen
     let elsewhere = DeviceId::new();
     let mut imported = LocalDoc::new(session(goundam(), elsewhere), elsewhere);
     admin.push_ok(vec![imported.push()]);
+}
+
+/// Makes a fresh local record (a new id each time).
+type Maker = Box<dyn Fn() -> LocalDoc>;
+
+/// The push of a record as one saved document instead of its changes (the app sends
+/// changes; another tool may send the whole record). The server loads such a record
+/// once and reads the rules off that load: every hostile record is refused with the
+/// same code in either form, a damaged byte in either form is `changes.malformed`, and
+/// a whole record sent again with an edit files the edit alone.
+#[rstest]
+fn a_record_sent_whole_is_checked_as_one_sent_as_changes(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let me = member.id;
+    let whole = |d: &mut LocalDoc| DocPush { changes: d.doc.save(), ..d.push() };
+
+    // Hostile records, each made twice (two ids), sent once in each form.
+    let hostile: Vec<(&str, Maker)> = vec![
+        (
+            "doc.too_deep",
+            Box::new(move || {
+                let mut d = LocalDoc::new(session(goundam(), me), me);
+                let mut obj = d.doc.inner().put_object(ROOT, "x", ObjType::Map).unwrap();
+                for _ in 0..100 {
+                    obj = d.doc.inner().put_object(&obj, "a", ObjType::Map).unwrap();
+                }
+                d.doc.inner().commit();
+                d
+            }),
+        ),
+        (
+            // An approval in a new record, in the name of a reviewer.
+            "review.forged",
+            Box::new(move || {
+                let mut r = session(goundam(), me);
+                r.review.push(review_event(me, Role::Reviewer, Decision::Approved));
+                LocalDoc::new(r, me)
+            }),
+        ),
+        (
+            "changes.foreign_actor",
+            Box::new(|| {
+                let elsewhere = DeviceId::new();
+                LocalDoc::new(session(goundam(), elsewhere), elsewhere)
+            }),
+        ),
+    ];
+    for (code, make) in &hostile {
+        let as_changes = rejected(&mut member, make().push());
+        let sent_whole = rejected(&mut member, whole(&mut make()));
+        assert_eq!((as_changes.as_deref(), sent_whole.as_deref()), (Some(*code), Some(*code)));
+    }
+    // One byte damaged past the caps' reach, in a saved document and in a change: the
+    // caps pass it, Automerge's checksum does not.
+    for mut push in
+        [whole(&mut LocalDoc::new(session(goundam(), me), me)), LocalDoc::new(session(goundam(), me), me).push()]
+    {
+        let middle = push.changes.len() / 2;
+        push.changes[middle] ^= 0x55;
+        assert_eq!(rejected(&mut member, push).as_deref(), Some("changes.malformed"));
+    }
+    // A saved document whose heads are not its changes' (its checksum made to match):
+    // only Automerge's check of the heads against the changes finds it.
+    let mut lying = LocalDoc::new(session(goundam(), me), me);
+    let mut push = whole(&mut lying);
+    let head = lying.doc.heads()[0].0;
+    let at = push.changes.windows(32).position(|w| w == head).expect("the saved heads");
+    push.changes[at] ^= 0x55;
+    let checksum = sha2::Sha256::digest(&push.changes[8..]);
+    push.changes[4..8].copy_from_slice(&checksum[..4]);
+    assert_eq!(rejected(&mut member, push).as_deref(), Some("changes.malformed"));
+    assert!(reviewer.pull_all().is_empty(), "nothing refused was filed");
+
+    // An honest record sent whole is filed and reads as made.
+    let mut s = LocalDoc::new(session(goundam(), me), me);
+    member.push_ok(vec![whole(&mut s)]);
+    s.acked();
+    let entries = reviewer.pull_all();
+    assert_eq!(replica(&entries, s.id()).record, s.record);
+    // Sent whole again with an edit (a device that lost its acknowledgements): only the
+    // edit is new, and only the edit is filed.
+    s.edit(me, |r| set_notes(r, "Séance calme, 20 participants."));
+    member.push_ok(vec![whole(&mut s)]);
+    let again = reviewer.pull_all();
+    assert_eq!(again.len(), 1);
+    let mut copy = replica(&entries, s.id());
+    copy.doc.apply(&again[0].changes).unwrap();
+    assert_eq!(copy.doc.read().unwrap(), s.record);
+    assert!(again[0].changes.len() < s.doc.save().len(), "the edit alone, not the record again");
 }
 
 /// M3: who wrote a confidential record is every device whose changes are in it. A
