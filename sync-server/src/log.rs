@@ -170,23 +170,24 @@ pub fn load_doc(conn: &Conn, id: &RecordId) -> Result<RecordDoc, StoreError> {
     Ok(doc)
 }
 
-/// One Automerge change: its hash, its author (actor) and its raw bytes.
+/// One Automerge change: its hash, its author (actor), its raw bytes as filed, and the
+/// change as parsed once (applied as it is: parsing again cost a third of applying).
 pub struct RawChange {
     pub hash: ChangeHash,
     pub actor: ActorId,
     /// The changes it depends on (kept from the one parse: parsing hashes the bytes).
     pub deps: Vec<ChangeHash>,
     pub bytes: Vec<u8>,
+    pub change: Change,
 }
 
 impl RawChange {
     pub fn of(change: &Change) -> RawChange {
-        RawChange {
-            hash: change.hash(),
-            actor: change.actor_id().clone(),
-            deps: change.deps().to_vec(),
-            bytes: change.raw_bytes().to_vec(),
-        }
+        RawChange::parsed(change.clone(), change.raw_bytes().to_vec())
+    }
+
+    fn parsed(change: Change, bytes: Vec<u8>) -> RawChange {
+        RawChange { hash: change.hash(), actor: change.actor_id().clone(), deps: change.deps().to_vec(), bytes, change }
     }
 }
 
@@ -218,12 +219,7 @@ pub fn split_push(bytes: &[u8]) -> Result<Split, doc::DocError> {
             }
         } else {
             let change = Change::try_from(chunk).map_err(|e| doc::DocError::Corrupt(e.to_string()))?;
-            out.changes.push(RawChange {
-                hash: change.hash(),
-                actor: change.actor_id().clone(),
-                deps: change.deps().to_vec(),
-                bytes: chunk.to_vec(),
-            });
+            out.changes.push(RawChange::parsed(change, chunk.to_vec()));
         }
     }
     Ok(out)

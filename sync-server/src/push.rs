@@ -225,22 +225,14 @@ fn plan_push(
     let (mut doc, before) = match whole {
         Some(doc) => (doc, Before::New),
         None => {
-            let bytes: Vec<u8> = new.iter().flat_map(|c| c.bytes.iter().copied()).collect();
-            // A new record sent as changes (how the app sends one): loading them is a
-            // third cheaper than applying them onto an empty document. A load that
-            // fails (a dependency the push lacks) takes the ordinary way, which tells
-            // missing dependencies from damage.
-            if let (None, Ok(doc)) = (&target.stored, RecordDoc::load(&bytes)) {
-                (doc, Before::New)
-            } else {
-                let mut doc = target.rebuild(conn)?;
-                let before = Before::of(&target, &doc);
-                // Split from the push checked above, at the door.
-                if doc.apply_checked(&bytes).is_err() {
-                    return Ok(Err(MALFORMED));
-                }
-                (doc, before)
+            // Empty when new (how the app sends a new record: its changes).
+            let mut doc = target.rebuild(conn)?;
+            let before = Before::of(&target, &doc);
+            // The changes as the split parsed them, within the caps checked at the door.
+            if doc.apply_parsed(new.iter().map(|c| c.change.clone()).collect()).is_err() {
+                return Ok(Err(MALFORMED));
             }
+            (doc, before)
         }
     };
     let applied = Applied::read(&doc, new);

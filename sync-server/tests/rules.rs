@@ -332,6 +332,37 @@ fn a_record_sent_whole_is_checked_as_one_sent_as_changes(
     assert!(again[0].changes.len() < s.doc.save().len(), "the edit alone, not the record again");
 }
 
+/// A phone restored from an old backup edits again with sequence numbers it already
+/// used: its second history of the same numbers is refused (Automerge cannot hold two
+/// changes of one actor and number), the first stays filed and readable, and the server
+/// goes on taking edits of the record.
+#[rstest]
+fn an_edit_reusing_a_filed_sequence_number_is_refused_and_the_record_is_unharmed(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
+    let server = TestServer::start();
+    server.import_committees();
+    let mut member = server.enroll(Role::Member, Some(goundam()), None);
+    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let me = member.id;
+    let mut s = LocalDoc::new(session(goundam(), me), me);
+    member.push_ok(vec![s.push()]);
+    s.acked();
+    let mut restored = fork(&mut s);
+    s.edit(me, |r| set_notes(r, "Séance calme, 20 participants."));
+    member.push_ok(vec![s.push()]);
+    s.acked();
+    restored.edit(me, |r| set_notes(r, "Autre version, écrite après la restauration."));
+    assert_eq!(rejected(&mut member, restored.push()).as_deref(), Some("changes.malformed"));
+    // The filed history is whole, and the next honest edit lands on it.
+    s.edit(me, |r| set_notes(r, "Séance calme, 21 participants."));
+    member.push_ok(vec![s.push()]);
+    let entries = reviewer.pull_all();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(replica(&entries, s.id()).record, s.record);
+}
+
 /// M3: who wrote a confidential record is every device whose changes are in it. A
 /// member who adds an allegation against the security forces to a colleague's
 /// restricted record keeps editing it, and so does the colleague; other members of

@@ -369,6 +369,15 @@ impl RecordDoc {
         self.doc.load_incremental(bytes).map(|_| ()).map_err(|e| DocError::Corrupt(e.to_string()))
     }
 
+    /// [`RecordDoc::apply_checked`] for changes the caller already parsed (Automerge
+    /// checked their checksums then) from bytes within the caps: the sync server parses
+    /// each pushed change once, and applying parsed changes skips a parse and a check of
+    /// each. Changes whose dependencies are missing wait in Automerge's queue, as with
+    /// [`RecordDoc::apply`].
+    pub fn apply_parsed(&mut self, changes: Vec<automerge::Change>) -> Result<(), DocError> {
+        self.doc.apply_changes(changes).map_err(|e| DocError::Corrupt(e.to_string()))
+    }
+
     /// Who changed the document and when, in causal order (a change after those it saw).
     pub fn history(&mut self) -> Vec<HistoryEntry> {
         let out: Vec<HistoryEntry> = self
