@@ -218,8 +218,7 @@ pub fn split_push(bytes: &[u8]) -> Result<Split, doc::DocError> {
                 out.whole = Some(whole);
             }
         } else {
-            let change = Change::try_from(chunk).map_err(|e| doc::DocError::Corrupt(e.to_string()))?;
-            out.changes.push(RawChange::parsed(change, chunk.to_vec()));
+            out.changes.push(RawChange::parsed(doc::parse_change(chunk)?, chunk.to_vec()));
         }
     }
     Ok(out)

@@ -339,6 +339,18 @@ impl RecordDoc {
     /// parsing each twice (the checks, then the load) was a fifth of its time.
     pub fn from_received(bytes: &[u8]) -> Result<RecordDoc, DocError> {
         limits::check_bounds_with_limits(bytes, &limits::ChangeLimits::DEVICE)?;
+        let chunks = split_chunks(bytes)?;
+        if chunks.iter().all(|(kind, _)| *kind != CHUNK_DOCUMENT) {
+            // Changes (what a server's log and a relay bundle hold): each parsed, then
+            // applied onto an empty document, which costs a third less than Automerge's
+            // load of the same bytes. Strict: one chunk that does not parse fails the
+            // whole document. Changes whose dependencies are missing wait in Automerge's
+            // queue, as with [`RecordDoc::apply`], and the caller sets them aside.
+            let changes = chunks.into_iter().map(|(_, chunk)| parse_change(chunk)).collect::<Result<Vec<_>, _>>()?;
+            let mut doc = RecordDoc::empty();
+            doc.apply_parsed(changes)?;
+            return Ok(doc);
+        }
         // Strict: a chunk that does not parse fails the whole load, where applying onto
         // an empty document would keep the chunks before it.
         match AutoCommit::load(bytes) {
@@ -478,6 +490,19 @@ const CHUNK_DOCUMENT: u8 = 0;
 const CHUNK_CHANGE: u8 = 1;
 const CHUNK_COMPRESSED_CHANGE: u8 = 2;
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// One change chunk (plain or compressed) parsed as Automerge's own load parses it,
+/// its checksum checked too: `Change::try_from` alone accepts a change whose bytes were
+/// damaged (it is then another change, with another hash), where a load refuses it.
+pub fn parse_change(chunk: &[u8]) -> Result<automerge::Change, DocError> {
+    let change = automerge::Change::try_from(chunk).map_err(|e| DocError::Corrupt(e.to_string()))?;
+    // The checksum (bytes 4 to 8 of a chunk) is the first 4 bytes of the change's hash,
+    // for a compressed chunk as for a plain one.
+    if chunk.get(4..8) != Some(&change.hash().0[..4]) {
+        return Err(DocError::Corrupt("a change whose checksum does not match its bytes".into()));
+    }
+    Ok(change)
+}
 
 /// Splits bytes into Automerge chunks (header: magic, checksum, type, LEB128 length)
 /// without interpreting them. Fails on anything that is not a sequence of whole chunks.
@@ -691,6 +716,55 @@ mod tests {
             assert!(!written.contains("Diallo"));
         }
         assert!(RecordDoc::history_free_copy(&Record { copied_from: None, ..copy.clone() }, device).is_err());
+    }
+
+    /// What a device receives for a record it lacks: changes (a server's log), a saved
+    /// document, changes missing their base, or damage. Changes are applied as parsed
+    /// (the first sync's fast way); every case must end as Automerge's own load does.
+    #[test]
+    fn a_received_document_is_the_one_its_bytes_make_whatever_their_form() {
+        let record = sample();
+        let mut d = RecordDoc::create(&record, record.created_by).unwrap();
+        let base = d.heads();
+        let mut edited = record.clone();
+        if let RecordBody::Recommendation(r) = &mut edited.body {
+            r.text = "Éclairer le marché et la route de Tonka".into();
+        }
+        assert!(d.update(&edited, "edit").unwrap());
+        for bytes in [d.save_after(&[]), d.save()] {
+            let mut got = RecordDoc::from_received(&bytes).unwrap();
+            assert_eq!(got.heads(), d.heads());
+            assert_eq!(got.read().unwrap(), d.read().unwrap());
+        }
+        // The edit alone, without its base: nothing of it applies, as with Automerge's
+        // own way of applying received bytes.
+        let mut orphan = RecordDoc::from_received(&d.save_after(&base)).unwrap();
+        let mut ordinary = RecordDoc::empty();
+        ordinary.apply(&d.save_after(&base)).unwrap();
+        assert!(orphan.heads().is_empty() && ordinary.heads().is_empty());
+        assert!(orphan.read().is_err());
+        // One damaged byte in the second change fails the whole document, not only it.
+        let first = d.save_after(&[]).len() - d.save_after(&base).len();
+        let mut damaged = d.save_after(&[]);
+        let at = first + (damaged.len() - first) / 2;
+        damaged[at] ^= 0x55;
+        assert!(RecordDoc::from_received(&damaged).is_err());
+        assert!(AutoCommit::load(&damaged).is_err(), "Automerge's load refuses it too");
+        // A long text makes a compressed change chunk: its checksum is checked as well.
+        if let RecordBody::Recommendation(r) = &mut edited.body {
+            r.text = (0..3000).map(|i| char::from(b'a' + (i * 7 % 26) as u8)).collect();
+        }
+        let before = d.heads();
+        assert!(d.update(&edited, "long").unwrap());
+        let mut long = parse_change(&d.save_after(&before)).unwrap();
+        let long = long.bytes().to_vec();
+        assert_eq!(split_chunks(&long).unwrap()[0].0, CHUNK_COMPRESSED_CHANGE);
+        let all = [d.save_after(&[])[..d.save_after(&[]).len() - d.save_after(&before).len()].to_vec(), long].concat();
+        assert_eq!(RecordDoc::from_received(&all).unwrap().read().unwrap(), d.read().unwrap());
+        let mut damaged = all.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 0x55;
+        assert!(RecordDoc::from_received(&damaged).is_err());
     }
 
     #[test]
