@@ -18,7 +18,8 @@ use crate::server::Server;
 struct Build {
     label: String,
     bin: PathBuf,
-    runs: Vec<LoadFigures>,
+    /// Each run's figures and the server's memory peak in MB.
+    runs: Vec<(LoadFigures, f64)>,
 }
 
 /// Seeds `docs` documents once, then runs `devices` devices against each build `rounds`
@@ -49,25 +50,29 @@ pub fn run(bins: &[PathBuf], docs: usize, devices: usize, rounds: usize, log: &d
             std::thread::sleep(std::time::Duration::from_millis(300));
             // The same devices and records for every build of a round.
             let f = load::run(&server, &committees, devices, docs, 300 + round as u64, false)?;
+            let peak_mb =
+                server.pid().and_then(|p| crate::server::proc_status_kb(p, "VmHWM")).unwrap_or(0) as f64 / 1024.0;
             server.stop();
-            log(&format!("  round {}, {}: {}", round + 1, build.label, line(&f)));
-            build.runs.push(f);
+            log(&format!("  round {}, {}: {}; server memory peak {peak_mb:.0} MB", round + 1, build.label, line(&f)));
+            build.runs.push((f, peak_mb));
         }
     }
     println!("{} devices at once, {} documents, {rounds} rounds alternated", int(devices), int(docs));
     for b in &builds {
         println!("{}", b.label);
-        for f in &b.runs {
-            println!("    {}", line(f));
+        for (f, peak_mb) in &b.runs {
+            println!("    {}; server memory peak {peak_mb:.0} MB", line(f));
         }
-        let med = |get: fn(&LoadFigures) -> f64| median(b.runs.iter().map(get).collect());
+        let med = |get: fn(&LoadFigures) -> f64| median(b.runs.iter().map(|(f, _)| get(f)).collect());
         println!(
-            "  median: p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s, server {:.2} ms a sync, devices {:.2} ms a sync",
+            "  median: p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s, server {:.2} ms a sync, devices {:.2} ms a sync, \
+             server memory peak {:.0} MB",
             med(|f| f.p50_ms),
             med(|f| f.p99_ms),
             med(|f| f.syncs_per_s),
             med(|f| per_sync(f.server_cpu_s, f)),
             med(|f| per_sync(f.devices_cpu_s, f)),
+            median(b.runs.iter().map(|(_, m)| *m).collect()),
         );
     }
     Ok(())

@@ -381,11 +381,11 @@ impl RecordDoc {
         self.doc.load_incremental(bytes).map(|_| ()).map_err(|e| DocError::Corrupt(e.to_string()))
     }
 
-    /// [`RecordDoc::apply_checked`] for changes the caller already parsed (Automerge
-    /// checked their checksums then) from bytes within the caps: the sync server parses
-    /// each pushed change once, and applying parsed changes skips a parse and a check of
-    /// each. Changes whose dependencies are missing wait in Automerge's queue, as with
-    /// [`RecordDoc::apply`].
+    /// [`RecordDoc::apply_checked`] for changes the caller already parsed with
+    /// [`parse_change`] (which checks their checksums) from bytes within the caps: the
+    /// sync server parses each pushed change once, and applying parsed changes skips a
+    /// second parse of each. Changes whose dependencies are missing wait in Automerge's
+    /// queue, as with [`RecordDoc::apply`].
     pub fn apply_parsed(&mut self, changes: Vec<automerge::Change>) -> Result<(), DocError> {
         self.doc.apply_changes(changes).map_err(|e| DocError::Corrupt(e.to_string()))
     }
