@@ -237,6 +237,15 @@ fn change_with_another_devices_actor_is_refused(#[values(Backend::Sqlite, Backen
     admin.push_ok(vec![imported.push()]);
 }
 
+/// A server with the committees imported, a Goundam member and a reviewer.
+fn member_and_reviewer() -> (TestServer, TestDevice, TestDevice) {
+    let server = TestServer::start();
+    server.import_committees();
+    let member = server.enroll(Role::Member, Some(goundam()), None);
+    let reviewer = server.enroll(Role::Reviewer, None, None);
+    (server, member, reviewer)
+}
+
 /// Makes a fresh local record (a new id each time).
 type Maker = Box<dyn Fn() -> LocalDoc>;
 
@@ -250,10 +259,7 @@ fn a_record_sent_whole_is_checked_as_one_sent_as_changes(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
     let Some(_db) = backend.enter() else { return };
-    let server = TestServer::start();
-    server.import_committees();
-    let mut member = server.enroll(Role::Member, Some(goundam()), None);
-    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let (_server, mut member, mut reviewer) = member_and_reviewer();
     let me = member.id;
     let whole = |d: &mut LocalDoc| DocPush { changes: d.doc.save(), ..d.push() };
 
@@ -350,10 +356,7 @@ fn an_edit_reusing_a_filed_sequence_number_is_refused_and_the_record_is_unharmed
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
     let Some(_db) = backend.enter() else { return };
-    let server = TestServer::start();
-    server.import_committees();
-    let mut member = server.enroll(Role::Member, Some(goundam()), None);
-    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    let (_server, mut member, mut reviewer) = member_and_reviewer();
     let me = member.id;
     let mut s = LocalDoc::new(session(goundam(), me), me);
     member.push_ok(vec![s.push()]);
