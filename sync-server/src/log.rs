@@ -182,8 +182,9 @@ pub struct RawChange {
 }
 
 impl RawChange {
-    pub fn of(change: &Change) -> RawChange {
-        RawChange::parsed(change.clone(), change.raw_bytes().to_vec())
+    pub fn of(change: Change) -> RawChange {
+        let bytes = change.raw_bytes().to_vec();
+        RawChange::parsed(change, bytes)
     }
 
     fn parsed(change: Change, bytes: Vec<u8>) -> RawChange {
@@ -211,9 +212,7 @@ pub fn split_push(bytes: &[u8]) -> Result<Split, doc::DocError> {
     for (kind, chunk) in chunks {
         if kind == 0 {
             let mut whole = doc::RecordDoc::load(chunk)?;
-            for change in whole.inner().get_changes(&[]) {
-                out.changes.push(RawChange::of(&change));
-            }
+            out.changes.extend(whole.inner().get_changes(&[]).into_iter().map(RawChange::of));
             if single {
                 out.whole = Some(whole);
             }

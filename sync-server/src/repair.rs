@@ -246,7 +246,7 @@ fn exchange_one(
     if doc.inner().sync().receive_sync_message(&mut state, message).is_err() {
         return Ok(Err(MALFORMED));
     }
-    let received: Vec<RawChange> = doc.inner().get_changes(&before_heads).iter().map(RawChange::of).collect();
+    let received: Vec<RawChange> = doc.inner().get_changes(&before_heads).into_iter().map(RawChange::of).collect();
     let new = push::only_new(conn, received)?;
     if !new.is_empty() {
         // The device's own description wins; a document new to the server and not
