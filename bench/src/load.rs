@@ -5,7 +5,8 @@
 //! a row: the first pushes a new session record, the next two push an edit of it; every
 //! sync also pulls what the other members of its committee pushed meanwhile. The device
 //! side is prepared beforehand (documents and changes), so during the run the bench
-//! threads only encode frames and wait on the network. Latency is per sync (until the
+//! threads only encode frames (format 3, as the app: a document the server numbered
+//! is named by its number) and wait on the network. Latency is per sync (until the
 //! server says no more), from sending the request to decoding the last answer.
 
 use std::path::Path;
@@ -181,6 +182,7 @@ pub fn run(
                 let mut failures = 0;
                 let mut received = 0;
                 let mut first_error = None;
+                let mut numbers = std::collections::HashMap::new();
                 barrier.wait();
                 for (s, push) in p.pushes.into_iter().enumerate() {
                     let t0 = Instant::now();
@@ -188,8 +190,8 @@ pub fn run(
                     let mut request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push };
                     let mut ok = true;
                     loop {
-                        match server::sync_raw(&agent, &url, &p.device.token, &request) {
-                            Ok((resp, _, _)) => {
+                        match server::sync_as_app(&agent, &url, &p.device.token, &request, &mut numbers) {
+                            Ok(resp) => {
                                 if let Some(bad) = resp.results.iter().find_map(|r| r.rejected.clone()) {
                                     ok = false;
                                     first_error.get_or_insert(format!("refused: {bad}"));

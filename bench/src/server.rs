@@ -237,6 +237,28 @@ pub fn sync_raw_numbered(
     Ok(wire::decode_sync_response_numbered(&bytes, request)?)
 }
 
+/// A sync as the app makes it: frame format 3, each document the server already
+/// numbered for this device named by its number (`numbers`, kept up to date from the
+/// answer, as `Store::remember_numbers` does).
+pub fn sync_as_app(
+    agent: &ureq::Agent,
+    url: &str,
+    token: &str,
+    request: &SyncRequest,
+    numbers: &mut std::collections::HashMap<[u8; 16], u64>,
+) -> anyhow::Result<SyncResponse> {
+    let body = wire::encode_sync_request_numbered(request, wire::FORMAT_V3, None, numbers);
+    let bytes = post_sync(agent, url, token, &body)?;
+    let (resp, given) = wire::decode_sync_response_numbered(&bytes, request)?;
+    let pushed = request.push.iter().map(|p| p.meta.id);
+    for (id, n) in pushed.zip(&given.results).chain(resp.entries.iter().map(|e| e.meta.id).zip(&given.entries)) {
+        if *n > 0 {
+            numbers.insert(id, *n);
+        }
+    }
+    Ok(resp)
+}
+
 /// Where a raw device stands in the server's log.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RawCursor {

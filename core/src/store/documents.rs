@@ -313,9 +313,9 @@ fn write_received(
         Some((base, derived)) => (Some(base), Some(derived)),
         None => (None, None),
     };
-    let header = match d.header() {
-        Ok(h) => DocHeaderView::from(h),
-        Err(e) => hint.cloned().ok_or(e)?,
+    let header = match derived.as_ref().and_then(|x| x.header.clone()) {
+        Some(h) => h,
+        None => projection::header_or(d, hint)?,
     };
     let key = header.id.to_string();
     let heads = d.heads();
@@ -383,7 +383,7 @@ fn write_received(
             })?;
         }
     }
-    projection::project_derived(tx, d, Some(&header), reference, now, derived)?;
+    projection::project_derived(tx, d, &header, reference, now, derived)?;
     declassify::note_lineage(tx, d, &header)?;
     Ok(())
 }
@@ -459,9 +459,13 @@ pub(super) fn merge_ready(
     if !d.inner().get_missing_deps(&[]).is_empty() {
         return Err(StoreError::Doc(DocError::Malformed("changes.missing_deps".into())));
     }
-    if let Ok(h) = d.header() {
-        if h.id != hint.id {
-            return Err(StoreError::Doc(DocError::Malformed(format!("document {} sent as {}", h.id, hint.id))));
+    let read_id = match derived.as_ref().map(|x| x.header.as_ref()) {
+        Some(h) => h.map(|h| h.id),
+        None => d.header().ok().map(|h| h.id),
+    };
+    if let Some(id) = read_id {
+        if id != hint.id {
+            return Err(StoreError::Doc(DocError::Malformed(format!("document {id} sent as {}", hint.id))));
         }
     }
     let heads = d.heads();

@@ -146,13 +146,25 @@ pub(super) fn project(
     reference: &ReferenceData,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    project_derived(tx, d, hint, reference, now, None)
+    let header = header_or(d, hint)?;
+    project_derived(tx, d, &header, reference, now, None)
+}
+
+/// The document's header, or `hint` (what the sync said of it) when it has none that
+/// reads.
+pub(super) fn header_or(d: &RecordDoc, hint: Option<&DocHeaderView>) -> Result<DocHeaderView, StoreError> {
+    match d.header() {
+        Ok(h) => Ok(DocHeaderView::from(h)),
+        Err(e) => Ok(hint.cloned().ok_or(e)?),
+    }
 }
 
 /// What a projection row takes from the document alone, with no database: for a new
 /// document it is made on another core while the page's connection writes
 /// ([`super::documents::Received`]); the committee's place is read at the write.
 pub(super) struct Derived {
+    /// The document's header when it reads: read here once, not again by each writer.
+    pub(super) header: Option<DocHeaderView>,
     read: Result<Record, DocError>,
     row: Row,
     conflict_count: i64,
@@ -224,7 +236,8 @@ pub(super) fn derive(
         Ok(record) => Some(super::values::encode(record)?),
         Err(_) => None,
     };
-    Ok(Derived { read, row, conflict_count, errors_json, value })
+    let header = d.header().ok().map(DocHeaderView::from);
+    Ok(Derived { header, read, row, conflict_count, errors_json, value })
 }
 
 /// [`project`] with the document's own part of the row made beforehand when `derived`
@@ -232,17 +245,13 @@ pub(super) fn derive(
 pub(super) fn project_derived(
     tx: &Transaction<'_>,
     d: &mut RecordDoc,
-    hint: Option<&DocHeaderView>,
+    header: &DocHeaderView,
     reference: &ReferenceData,
     now: DateTime<Utc>,
     derived: Option<Derived>,
 ) -> Result<(), StoreError> {
     let started = std::time::Instant::now();
-    let header = match d.header() {
-        Ok(h) => DocHeaderView::from(h),
-        Err(e) => hint.cloned().ok_or(e)?,
-    };
-    let Derived { read, mut row, conflict_count, errors_json, value } = match derived {
+    let Derived { read, mut row, conflict_count, errors_json, value, .. } = match derived {
         Some(derived) => derived,
         None => derive(d, reference, now, None)?,
     };
@@ -286,7 +295,7 @@ pub(super) fn project_derived(
     super::values::write(tx, &id, value)?;
     add(Step::Projection, started.elapsed());
     // The indicators' tallies follow the projection in the same transaction.
-    timed(Step::Indicators, || super::indicators::refresh(tx, &header, read.as_ref().ok(), Some(now)))?;
+    timed(Step::Indicators, || super::indicators::refresh(tx, header, read.as_ref().ok(), Some(now)))?;
     // The search row shares the record row's rowid (stable under the upsert above), so
     // it is replaced by a direct lookup rather than a scan of the index.
     timed(Step::Search, || -> Result<(), StoreError> {
