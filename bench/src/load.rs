@@ -176,7 +176,7 @@ pub fn run(
         let url = url.clone();
         let t = std::thread::Builder::new().stack_size(512 * 1024).spawn(
             move || -> (Vec<(usize, f64)>, usize, usize, Option<String>) {
-                let agent = server::agent(Duration::from_secs(120));
+                let agent = server::device_agent(Duration::from_secs(120));
                 let mut cursor = start;
                 let mut latencies = Vec::new();
                 let mut failures = 0;
