@@ -65,7 +65,8 @@ struct Cli {
     #[arg(long, value_delimiter = ',')]
     store_sizes: Vec<usize>,
     /// Documents on the large server of part 2 instead of the plan's; 0 measures the
-    /// small server only (a quick comparison of two server builds).
+    /// small server only (a quick comparison of two server builds). With
+    /// `--compare-servers`: the documents on the compared servers (default the plan's N).
     #[arg(long)]
     large_docs: Option<usize>,
     /// Compare server builds instead of the parts: each a `ccs-sync-server` binary or
@@ -169,7 +170,7 @@ fn main() -> anyhow::Result<()> {
     }
     if !cli.compare_servers.is_empty() {
         let devices = plan.devices.last().copied().unwrap_or(1_000);
-        return compare::run(&cli.compare_servers, plan.n, devices, cli.rounds, &log);
+        return compare::run(&cli.compare_servers, cli.large_docs.unwrap_or(plan.n), devices, cli.rounds, &log);
     }
 
     // Part 1b: a reviewer's first sync of a large server.
@@ -1160,7 +1161,8 @@ same sync endpoint; each is restarted before measuring, so the peak (VmHWM from
 of the corpus committees, each with its own enrollment token, thread and connection; all
 start at once behind a barrier and make three syncs in a row (push a new session record,
 then two edits of it, each sync also pulling what the other members of the committee
-pushed). Latency is per sync, until the server has no more to send. The bench's devices
+pushed), in frame format 3 as the app (a document the server numbered named by its
+number). Latency is per sync, until the server has no more to send. The bench's devices
 run on the same two cores as the server. Server logs at `warn`. With `--postgres` the
 same loads run on PostgreSQL (`--postgres auto`: a private cluster from
 `scripts/postgres-test-cluster.sh`, on a Unix socket, with the test cluster's settings:
