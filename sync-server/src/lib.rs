@@ -32,6 +32,7 @@
 pub mod admin;
 pub mod auth;
 pub mod background;
+pub mod checkpoint;
 pub mod committees;
 pub mod db;
 pub mod devices;

@@ -546,6 +546,9 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     // was told "accepted" stops sending those changes.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // The writer's commits are checkpointed by a thread of their own
+    // ([`crate::checkpoint`]); a connection does it itself only this far behind.
+    conn.pragma_update(None, "wal_autocheckpoint", crate::checkpoint::FALLBACK_PAGES)?;
     Ok(conn)
 }
 

@@ -12,7 +12,8 @@
 //! 3. files each inside its own savepoint ([`push::file_prepared`]: a plan whose
 //!    document moved since its snapshot is checked again, under the lock), so one
 //!    request's storage error or panic rolls back that request alone;
-//! 4. commits once (one fsync for the whole batch);
+//! 4. commits once (one fsync for the whole batch; the log is copied into the database
+//!    file later by [`crate::checkpoint`]'s thread, not inside this commit);
 //! 5. answers each request only then. A failed commit answers every request of the
 //!    batch with the error: nothing of theirs was written, each device sends again.
 //!
@@ -38,6 +39,7 @@ use ccs_core::sync::scope::DeviceScope;
 use ccs_core::sync::wire::{DocPush, PushResult};
 use chrono::{DateTime, Utc};
 
+use crate::checkpoint::{Checkpointer, Commits};
 use crate::push::{self, Planned};
 use crate::store::{Store, StoreError};
 use crate::Limits;
@@ -58,6 +60,8 @@ struct Job {
 pub struct Writer {
     queue: Option<SyncSender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Checkpoints the log beside the writer ([`crate::checkpoint`]); ends after it.
+    checkpointer: Option<Checkpointer>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -76,11 +80,15 @@ impl Writer {
     pub fn start(store: Arc<Store>, capacity: usize, batch: usize) -> Result<Writer, StoreError> {
         let (queue, jobs) = mpsc::sync_channel(capacity.max(1));
         let batch = batch.max(1);
+        let (checkpointer, commits) = match Checkpointer::start(Arc::clone(&store))? {
+            Some((c, commits)) => (Some(c), Some(commits)),
+            None => (None, None),
+        };
         let thread = std::thread::Builder::new()
             .name("ccs-writer".into())
-            .spawn(move || run(&store, &jobs, batch))
+            .spawn(move || run(&store, &jobs, batch, commits.as_ref()))
             .map_err(|e| StoreError::Internal(format!("starting the writer thread: {e}")))?;
-        Ok(Writer { queue: Some(queue), thread: Some(thread) })
+        Ok(Writer { queue: Some(queue), thread: Some(thread), checkpointer })
     }
 
     /// Hands a request's prepared plans to the writer and waits until they are committed
@@ -119,6 +127,8 @@ impl Drop for Writer {
                 tracing::error!("the writer thread panicked");
             }
         }
+        // The writer's end closed the checkpointer's notes: it makes a last checkpoint.
+        self.checkpointer.take();
     }
 }
 
@@ -127,7 +137,7 @@ fn stopped() -> StoreError {
 }
 
 /// The writer thread: batch after batch until the queue is closed and empty.
-fn run(store: &Store, jobs: &Receiver<Job>, max_batch: usize) {
+fn run(store: &Store, jobs: &Receiver<Job>, max_batch: usize, commits: Option<&Commits>) {
     let mut conn: Option<crate::store::Pooled<'_>> = None;
     while let Ok(first) = jobs.recv() {
         let connection = match conn.as_mut() {
@@ -141,6 +151,9 @@ fn run(store: &Store, jobs: &Receiver<Job>, max_batch: usize) {
             },
         };
         let ok = batch(connection, first, jobs, max_batch);
+        if let Some(commits) = commits {
+            commits.committed();
+        }
         if !ok {
             // A connection whose transaction could not be closed is not reused.
             conn = None;

@@ -382,3 +382,57 @@ fn a_document_edited_many_times_is_rebuilt_from_its_snapshot_and_a_damaged_one_i
     }
     assert_eq!(merged.heads(), d.doc.heads());
 }
+
+/// The log rows the database file itself holds, the write-ahead log ignored (what a
+/// checkpoint has copied so far); `None` while the file cannot be read that way.
+fn rows_in_the_file(data: &Path) -> Option<i64> {
+    let uri = format!("file:{}?immutable=1", data.join("server.db").display());
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(uri, flags).ok()?;
+    conn.query_row("SELECT count(*) FROM log", [], |r| r.get(0)).ok()
+}
+
+#[test]
+fn commits_reach_the_database_file_beside_the_writer_even_while_a_reader_holds_a_snapshot() {
+    // The connections checkpoint by themselves only past `checkpoint::FALLBACK_PAGES`
+    // (far more than these pushes write): the checkpoint thread must copy the log into
+    // the file, while the server keeps serving, and without making the writer wait.
+    let server = TestServer::start();
+    server.import_committees();
+    let mut device = server.enroll(Role::Member, Some(goundam()), None);
+    let me = device.id;
+    // A reader from outside holds a snapshot from before the pushes, as a long pull
+    // or a backup would: a PASSIVE checkpoint must neither wait for it nor block the
+    // writer because of it.
+    let reader = Connection::open(server.dir().join("server.db")).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let before: i64 = reader.query_row("SELECT count(*) FROM log", [], |r| r.get(0)).unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        let mut docs: Vec<LocalDoc> = (0..2).map(|_| LocalDoc::new(session(goundam(), me), me)).collect();
+        device.push_ok(docs.iter_mut().map(LocalDoc::push).collect());
+    }
+    let pushing = started.elapsed();
+    assert!(pushing < Duration::from_secs(10), "the writer was held up: 20 rounds took {pushing:?}");
+    let all = before + 40;
+    // What the held snapshot may still need stays in the log meanwhile; once released,
+    // everything reaches the file within a few checkpoint periods.
+    std::thread::sleep(ccs_sync_server::checkpoint::EVERY * 3);
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+    // One more commit after the reader is gone, so the thread checkpoints again.
+    let mut last = LocalDoc::new(session(goundam(), me), me);
+    device.push_ok(vec![last.push()]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut seen = None;
+    while std::time::Instant::now() < deadline {
+        seen = rows_in_the_file(&server.dir());
+        if seen == Some(all + 1) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(seen, Some(all + 1), "the database file holds every filed push while the server runs");
+    // Nothing was lost or repeated on the way: the log a reviewer pulls is whole.
+    assert_eq!(count_by_doc(&log_of(&server)).len() as i64, all + 1);
+}
