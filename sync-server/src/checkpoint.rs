@@ -30,7 +30,12 @@ use crate::store::{Store, StoreError};
 pub const EVERY: Duration = Duration::from_millis(250);
 
 /// The WAL length (in pages, 40 MB) at which a committing connection checkpoints by
-/// itself, as SQLite does at 1,000 by default: only when this thread cannot keep up.
+/// itself, as SQLite does at 1,000 by default. It also bounds the log file under a
+/// steady load: SQLite rewinds the log only when a write begins with every page of it
+/// copied, which a checkpoint beside a writer that commits meanwhile rarely leaves; the
+/// writer's own checkpoint at this length (cheap by then: this thread copied nearly
+/// everything) lets the next write rewind it. The bench's database grew by about 30 MB
+/// of log under 1,000 devices (44 → 74 MB at 10,000 documents).
 pub const FALLBACK_PAGES: i64 = 10_000;
 
 /// The checkpoint thread; it ends, after a last checkpoint, when the writer's
