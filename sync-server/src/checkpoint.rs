@@ -45,7 +45,6 @@ pub struct Checkpointer {
 }
 
 /// What the writer holds to say it committed.
-#[derive(Clone)]
 pub struct Commits(SyncSender<()>);
 
 impl Commits {
@@ -91,20 +90,16 @@ fn run(store: &Store, notes: &Receiver<()>) {
     checkpoint(store);
 }
 
-/// One PASSIVE checkpoint; the log's length and the pages now in the file, in pages.
-/// A failure is logged, not fatal: the log keeps every commit meanwhile, and the
-/// connections' own automatic checkpoint takes over past [`FALLBACK_PAGES`].
-pub fn checkpoint(store: &Store) -> Option<(i64, i64)> {
-    let done = (|| -> Result<(i64, i64), StoreError> {
-        let conn = store.conn()?;
-        // Columns: busy (always 0 for PASSIVE), pages in the log, pages checkpointed.
-        Ok(conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", (), |r| Ok((r.get::<i64>(1)?, r.get::<i64>(2)?)))?)
+/// One PASSIVE checkpoint. A failure is logged, not fatal: the log keeps every commit
+/// meanwhile, and the connections' own automatic checkpoint takes over past
+/// [`FALLBACK_PAGES`].
+fn checkpoint(store: &Store) {
+    let done = (|| -> Result<(), StoreError> {
+        // The pragma answers one row (busy, pages in the log, pages copied): not needed.
+        store.conn()?.query_row("PRAGMA wal_checkpoint(PASSIVE)", (), |_| Ok(()))?;
+        Ok(())
     })();
-    match done {
-        Ok(pages) => Some(pages),
-        Err(e) => {
-            tracing::warn!(error = %e, "checkpoint failed; the log keeps the commits");
-            None
-        }
+    if let Err(e) = done {
+        tracing::warn!(error = %e, "checkpoint failed; the log keeps the commits");
     }
 }
