@@ -80,10 +80,16 @@ pub fn run(bins: &[PathBuf], docs: usize, devices: usize, rounds: usize, log: &d
 
 fn line(f: &LoadFigures) -> String {
     format!(
-        "p50 {:.0} ms, p99 {:.0} ms (syncs 1, 2, 3: {}), {:.0} syncs/s, {} failed; {}",
+        "p50 {:.0} ms, p99 {:.0} ms (syncs 1, 2, 3, p10 / p50 / p99: {}; {} took more than one request), {:.0} syncs/s, {} failed; {}",
         f.p50_ms,
         f.p99_ms,
-        f.p99_by_sync.iter().map(|p| format!("{p:.0}")).collect::<Vec<_>>().join(", "),
+        f.spread_by_sync
+            .iter()
+            .zip(&f.p99_by_sync)
+            .map(|((p10, p50), p99)| format!("{p10:.0} / {p50:.0} / {p99:.0}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        f.multi_request,
         f.syncs_per_s,
         f.failures,
         load::cpu_summary(f)

@@ -45,6 +45,12 @@ pub struct LoadFigures {
     /// p99 of each device's first, second and third sync apart: the first one opens
     /// the connection and creates the document, the others edit it.
     pub p99_by_sync: Vec<f64>,
+    /// p10 and p50 of each device's first, second and third sync: how evenly the
+    /// server serves the devices waiting at once (first come, first served makes
+    /// every later sync wait about as long as the others).
+    pub spread_by_sync: Vec<(f64, f64)>,
+    /// Syncs that took more than one request (the page said there was more to pull).
+    pub multi_request: usize,
     /// Entries pulled from other devices, over all syncs.
     pub received: usize,
     /// The first failure, as the device saw it.
@@ -175,7 +181,7 @@ pub fn run(
         let barrier = barrier.clone();
         let url = url.clone();
         let t = std::thread::Builder::new().stack_size(512 * 1024).spawn(
-            move || -> (Vec<(usize, f64)>, usize, usize, Option<String>) {
+            move || -> (Vec<(usize, f64)>, usize, usize, Option<String>, usize) {
                 let agent = server::device_agent(Duration::from_secs(120));
                 let mut cursor = start;
                 let mut latencies = Vec::new();
@@ -183,13 +189,16 @@ pub fn run(
                 let mut received = 0;
                 let mut first_error = None;
                 let mut numbers = std::collections::HashMap::new();
+                let mut multi_request = 0;
                 barrier.wait();
                 for (s, push) in p.pushes.into_iter().enumerate() {
                     let t0 = Instant::now();
                     let push = if pull_only { Vec::new() } else { vec![push] };
                     let mut request = SyncRequest { epoch: cursor.epoch, cursor: cursor.seq, push };
                     let mut ok = true;
+                    let mut requests = 0;
                     loop {
+                        requests += 1;
                         match server::sync_as_app(&agent, &url, &p.device.token, &request, &mut numbers) {
                             Ok(resp) => {
                                 if let Some(bad) = resp.results.iter().find_map(|r| r.rejected.clone()) {
@@ -210,13 +219,16 @@ pub fn run(
                             }
                         }
                     }
+                    if requests > 1 {
+                        multi_request += 1;
+                    }
                     if ok {
                         latencies.push((s, t0.elapsed().as_secs_f64() * 1000.0));
                     } else {
                         failures += 1;
                     }
                 }
-                (latencies, failures, received, first_error)
+                (latencies, failures, received, first_error, multi_request)
             },
         )?;
         threads.push(t);
@@ -231,8 +243,10 @@ pub fn run(
     let mut failures = 0;
     let mut received = 0;
     let mut first_error = None;
+    let mut multi_request = 0;
     for t in threads {
-        let (l, f, r, e) = t.join().ok().context("a device thread panicked")?;
+        let (l, f, r, e, m) = t.join().ok().context("a device thread panicked")?;
+        multi_request += m;
         latencies.extend(l);
         failures += f;
         received += r;
@@ -245,13 +259,15 @@ pub fn run(
     let used = |before: Option<f64>, after: Option<f64>| Some(after? - before?);
     let server_cpu_s = used(server_cpu_0, server_cpu());
     let devices_cpu_s = used(devices_cpu_0, server::proc_cpu_s("self"));
-    let p99_by_sync = (0..SYNCS_PER_DEVICE)
+    let by_sync: Vec<Vec<f64>> = (0..SYNCS_PER_DEVICE)
         .map(|s| {
             let mut these: Vec<f64> = latencies.iter().filter(|(i, _)| *i == s).map(|(_, l)| *l).collect();
             these.sort_by(|a, b| a.total_cmp(b));
-            percentile(&these, 99.0)
+            these
         })
         .collect();
+    let p99_by_sync = by_sync.iter().map(|these| percentile(these, 99.0)).collect();
+    let spread_by_sync = by_sync.iter().map(|these| (percentile(these, 10.0), percentile(these, 50.0))).collect();
     let mut latencies: Vec<f64> = latencies.into_iter().map(|(_, l)| l).collect();
     latencies.sort_by(|a, b| a.total_cmp(b));
     Ok(LoadFigures {
@@ -267,6 +283,8 @@ pub fn run(
         p99_ms: percentile(&latencies, 99.0),
         max_ms: latencies.last().copied().unwrap_or(0.0),
         p99_by_sync,
+        spread_by_sync,
+        multi_request,
         received,
         first_error,
         server_cpu_s,

@@ -16,6 +16,7 @@
 //! - [`export`]: XLSX and CSV exports, streamed, redacted by role, logged;
 //! - [`demo`]: realistic sample records for demos;
 //! - [`samples`]: one valid record body per kind, for tests and examples;
+//! - [`deflate`]: raw deflate with its states kept between messages;
 //! - [`i18n`]: languages and bilingual messages;
 //! - [`error_code`]: every error code with its French and English sentence, shared by
 //!   the app, the CLI and the server.
@@ -26,6 +27,7 @@
 //! `tests/architecture.rs`).
 
 pub mod app;
+pub mod deflate;
 pub mod demo;
 pub mod doc;
 pub mod error_code;

@@ -8,11 +8,9 @@
 //! document: a store made before this table, a record whose document does not read, a
 //! value written under another model schema, or one that does not decode.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 use flate2::read::DeflateDecoder;
-use flate2::write::DeflateEncoder;
-use flate2::Compression;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{Store, StoreError};
@@ -21,11 +19,7 @@ use crate::model::{Record, RecordId, SCHEMA_VERSION};
 /// The kept value of `record`: its JSON, deflated.
 pub(super) fn encode(record: &Record) -> Result<Vec<u8>, StoreError> {
     let json = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(format!("record {}: {e}", record.id)))?;
-    let mut deflate = DeflateEncoder::new(Vec::with_capacity(json.len() / 3), Compression::fast());
-    deflate
-        .write_all(&json)
-        .and_then(|_| deflate.finish())
-        .map_err(|e| StoreError::Corrupt(format!("record {}: {e}", record.id)))
+    Ok(crate::deflate::append(Vec::with_capacity(json.len() / 3), &json, crate::deflate::Level::Fast))
 }
 
 /// Keeps the value of record `id` ([`encode`]), or drops it for a document that does

@@ -166,75 +166,11 @@ pub(crate) fn frame(version: u8, payload: &[u8]) -> Vec<u8> {
     out.push(version);
     if payload.len() > COMPRESS_ABOVE {
         out.push(FLAG_DEFLATE);
-        deflaters::deflate(out, payload)
+        crate::deflate::append(out, payload, crate::deflate::Level::Default)
     } else {
         out.push(0);
         out.extend_from_slice(payload);
         out
-    }
-}
-
-/// Deflate states kept between frames.
-///
-/// zlib-rs allocates and zeroes about 270 kB for each new state, and glibc maps and
-/// unmaps an allocation that large every time: one state per frame was a third of a
-/// syncing device's CPU in the load bench (`ccs-bench`), more than deflating itself. A
-/// few states are enough to keep: frames are deflated in a few hundred microseconds,
-/// so no more than the cores at once.
-mod deflaters {
-    use flate2::{Compress, Compression, FlushCompress, Status};
-    use std::io::Write as _;
-    use std::sync::Mutex;
-
-    /// Idle states kept; more would be memory held for frames that never come at once.
-    const KEEP: usize = 4;
-    static IDLE: Mutex<Vec<Compress>> = Mutex::new(Vec::new());
-
-    /// `out` followed by `payload` deflated (raw deflate, the default level).
-    pub fn deflate(out: Vec<u8>, payload: &[u8]) -> Vec<u8> {
-        let reused = IDLE.lock().ok().and_then(|mut idle| idle.pop());
-        let mut state = reused.unwrap_or_else(|| Compress::new(Compression::default(), false));
-        let start = out.len();
-        let mut out = out;
-        if finish(&mut state, &mut out, payload) {
-            // A state is only kept once it has been reset to a fresh stream's, so no
-            // frame can refer back to another's bytes.
-            state.reset();
-            if let Ok(mut idle) = IDLE.lock() {
-                if idle.len() < KEEP {
-                    idle.push(state);
-                }
-            }
-            out
-        } else {
-            // Not expected with a Vec as output; a state that failed is not reused.
-            out.truncate(start);
-            let mut enc = flate2::write::DeflateEncoder::new(out, Compression::default());
-            // Writing into a Vec cannot fail.
-            let _ = enc.write_all(payload);
-            enc.finish().unwrap_or_default()
-        }
-    }
-
-    /// Deflates all of `payload` to the end of the stream into `out`; false on an error.
-    fn finish(state: &mut Compress, out: &mut Vec<u8>, payload: &[u8]) -> bool {
-        if state.total_in() != 0 || state.total_out() != 0 {
-            return false;
-        }
-        loop {
-            let (read, written) = (state.total_in(), state.total_out());
-            // `compress_vec` writes into spare capacity only.
-            out.reserve((payload.len() - read as usize) / 2 + 256);
-            match state.compress_vec(&payload[read as usize..], out, FlushCompress::Finish) {
-                Ok(Status::StreamEnd) => return true,
-                // With room to write, deflate always moves on; a state that does not
-                // (one that has ended a stream already) would loop for ever.
-                Ok(Status::Ok | Status::BufError) if (state.total_in(), state.total_out()) != (read, written) => {
-                    continue
-                }
-                Ok(_) | Err(_) => return false,
-            }
-        }
     }
 }
 
@@ -351,35 +287,18 @@ mod tests {
         assert_eq!(decode::<SyncRequest>(&trailing).unwrap_err().code(), "wire.malformed");
     }
 
-    /// A frame deflated with a state another frame used is the frame a fresh state
-    /// makes: nothing of the earlier payload (here the same words) leaks into it, and
-    /// each frame inflates alone. Several threads at once share the kept states.
+    /// Frames deflated one after another on several threads (with deflate states
+    /// kept between them, [`crate::deflate`]) each open alone.
     #[test]
-    fn reused_deflate_states_make_the_frames_fresh_ones_make() {
-        let text = |seed: u32| -> Vec<u8> {
-            (0..4000u32)
-                .flat_map(|i| format!("séance {} point {} ", i.wrapping_mul(seed) % 97, i % 13).into_bytes())
-                .collect()
-        };
-        let fresh = |payload: &[u8]| {
-            let mut out = b"CCS1\x01\x01".to_vec();
-            let mut state = flate2::Compress::new(flate2::Compression::default(), false);
-            out.reserve(payload.len() + 1024);
-            assert_eq!(
-                state.compress_vec(payload, &mut out, flate2::FlushCompress::Finish).unwrap(),
-                flate2::Status::StreamEnd
-            );
-            out
-        };
-        let threads: Vec<_> = (1..=6u32)
+    fn frames_made_on_several_threads_each_open_alone() {
+        let threads: Vec<_> = (1..=4u64)
             .map(|t| {
                 std::thread::spawn(move || {
-                    for round in 0..20u32 {
-                        let payload = text(t * 31 + round);
-                        let framed = frame(FORMAT_VERSION, &payload);
-                        assert_eq!(framed, fresh(&payload), "thread {t}, round {round}");
-                        let (_, inflated) = open(&framed, &[FORMAT_VERSION]).unwrap();
-                        assert_eq!(inflated.as_ref(), payload.as_slice());
+                    for round in 0..10u64 {
+                        let mut r = request();
+                        r.cursor = t * 1000 + round;
+                        r.push[0].changes = (0..2000u64).flat_map(|i| (i * t + round).to_le_bytes()).collect();
+                        assert_eq!(decode::<SyncRequest>(&encode(&r)).unwrap(), r);
                     }
                 })
             })
@@ -387,10 +306,6 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        // A payload larger than the first reservation is deflated whole too.
-        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
-        let framed = frame(FORMAT_VERSION, &big);
-        assert_eq!(open(&framed, &[FORMAT_VERSION]).unwrap().1.as_ref(), big.as_slice());
     }
 
     #[test]
