@@ -51,6 +51,9 @@ pub struct LoadFigures {
     pub spread_by_sync: Vec<(f64, f64)>,
     /// Syncs that took more than one request (the page said there was more to pull).
     pub multi_request: usize,
+    /// The p99 of every run when this load was run several times in a row (this run
+    /// is the median one); empty for a single run.
+    pub runs_p99: Vec<f64>,
     /// Entries pulled from other devices, over all syncs.
     pub received: usize,
     /// The first failure, as the device saw it.
@@ -285,6 +288,7 @@ pub fn run(
         p99_by_sync,
         spread_by_sync,
         multi_request,
+        runs_p99: Vec::new(),
         received,
         first_error,
         server_cpu_s,

@@ -368,17 +368,29 @@ fn measure(
         std::thread::sleep(std::time::Duration::from_millis(300));
         let idle = server.pid().and_then(|p| server::proc_status_kb(p, "VmRSS"));
         for (i, d) in plan.devices.iter().enumerate() {
-            log(&format!("part 2: {backend}, {} devices at once, {} documents on the server", int(*d), int(docs)));
-            let f = load::run(&server, committees, *d, docs, seed + i as u64, false)?;
-            log(&format!(
-                "  p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s, {} failed; {}",
-                f.p50_ms,
-                f.p99_ms,
-                f.syncs_per_s,
-                f.failures,
-                load::cpu_summary(&f)
-            ));
-            r.loads.push(f);
+            // The load the goal is about is run several times: on this machine one run
+            // differs from the next by up to 2×, and the median says more than any one.
+            let runs = if Some(d) == plan.devices.last() { LOAD_RUNS } else { 1 };
+            let mut figures = Vec::with_capacity(runs);
+            for run in 0..runs {
+                log(&format!(
+                    "part 2: {backend}, {} devices at once, {} documents on the server{}",
+                    int(*d),
+                    int(docs),
+                    if runs > 1 { format!(" (run {} of {runs})", run + 1) } else { String::new() }
+                ));
+                let f = load::run(&server, committees, *d, docs, seed + i as u64 + 10 * run as u64, false)?;
+                log(&format!(
+                    "  p50 {:.0} ms, p99 {:.0} ms, {:.0} syncs/s, {} failed; {}",
+                    f.p50_ms,
+                    f.p99_ms,
+                    f.syncs_per_s,
+                    f.failures,
+                    load::cpu_summary(&f)
+                ));
+                figures.push(f);
+            }
+            r.loads.push(median_run(figures));
         }
         // The same number of devices with nothing to push: the read path alone.
         if let Some(d) = plan.devices.last().filter(|_| docs == plan.n) {
@@ -409,6 +421,26 @@ fn measure(
         log(&format!("part 2 failed at {docs} documents ({backend}): {e:#}"));
         r.server_notes.push(format!("{backend}, {} documents: {e:#}", int(docs)));
     }
+}
+
+/// Runs of the largest load (each with its own devices and records, one after another on
+/// the same server).
+const LOAD_RUNS: usize = 3;
+
+/// The run with the median p99, carrying every run's p99; its failures are those of
+/// every run (the goal is no failure in any).
+fn median_run(mut runs: Vec<LoadFigures>) -> LoadFigures {
+    runs.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
+    let all: Vec<f64> = runs.iter().map(|f| f.p99_ms).collect();
+    let failures: usize = runs.iter().map(|f| f.failures).sum();
+    let first_error = runs.iter().find_map(|f| f.first_error.clone());
+    let mut median = runs.swap_remove(runs.len() / 2);
+    if all.len() > 1 {
+        median.runs_p99 = all;
+    }
+    median.failures = failures;
+    median.first_error = first_error;
+    median
 }
 
 /// The cores this machine gives (for the CPU figures of the load).
@@ -581,7 +613,16 @@ fn tables(plan: &Plan, r: &Results) -> Vec<Table> {
                 int(l.failures),
                 format!("{:.0}", l.syncs_per_s),
                 ms(l.p50_ms),
-                ms(l.p99_ms),
+                if l.runs_p99.is_empty() {
+                    ms(l.p99_ms)
+                } else {
+                    format!(
+                        "{} (median of {} runs: {})",
+                        ms(l.p99_ms),
+                        l.runs_p99.len(),
+                        l.runs_p99.iter().map(|p| format!("{p:.0}")).collect::<Vec<_>>().join(", ")
+                    )
+                },
                 ms(l.max_ms),
                 int(l.received),
                 match (l.server_cpu_s, l.devices_cpu_s) {
@@ -825,10 +866,19 @@ fn goals(plan: &Plan, r: &Results) -> Vec<String> {
     let sqlite_loads: Vec<&LoadFigures> = r.loads.iter().filter(|l| l.backend == "SQLite").collect();
     if let Some(l) = sqlite_loads.iter().find(|l| l.devices == big && !l.pull_only) {
         let mut line = format!(
-            "{}: p99 under 500 ms with {} devices at once ({:.0} ms; {} documents on the server)",
+            "{}: p99 under 500 ms with {} devices at once ({:.0} ms{}; {} documents on the server)",
             verdict(l.p99_ms < 500.0),
             int(big),
             l.p99_ms,
+            if l.runs_p99.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", the median of {} runs: {} ms",
+                    l.runs_p99.len(),
+                    l.runs_p99.iter().map(|p| format!("{p:.0}")).collect::<Vec<_>>().join(", ")
+                )
+            },
             int(l.docs)
         );
         if l.p99_ms >= 500.0 {
@@ -1162,7 +1212,10 @@ of the corpus committees, each with its own enrollment token, thread and connect
 start at once behind a barrier and make three syncs in a row (push a new session record,
 then two edits of it, each sync also pulling what the other members of the committee
 pushed), in frame format 3 as the app (a document the server numbered named by its
-number). Latency is per sync, until the server has no more to send. The bench's devices
+number). Latency is per sync, until the server has no more to send. The largest load
+(the goal's) runs three times in a row on the same server, each time with new devices
+and records; its row is the run with the median p99, all three p99s beside it, and its
+failures are those of all three. The bench's devices
 run on the same two cores as the server. Server logs at `warn`. With `--postgres` the
 same loads run on PostgreSQL (`--postgres auto`: a private cluster from
 `scripts/postgres-test-cluster.sh`, on a Unix socket, with the test cluster's settings:
@@ -1240,6 +1293,7 @@ fn results_json(cli: &Cli, plan: &Plan, m: &Machine, command: &str, r: &Results,
                 "elapsed_s": l.elapsed_s, "syncs_per_s": l.syncs_per_s, "p50_ms": l.p50_ms, "p99_ms": l.p99_ms,
                 "max_ms": l.max_ms, "entries_pulled": l.received, "first_error": l.first_error,
                 "server_cpu_s": l.server_cpu_s, "devices_cpu_s": l.devices_cpu_s,
+                "runs_p99_ms": l.runs_p99, "p99_by_sync_ms": l.p99_by_sync,
             })).collect::<Vec<_>>(),
             "server_memory": r.memory.iter().map(|x| json!({
                 "database": x.backend, "documents": x.docs, "db_mb": x.db_mb, "rss_after_start_mb": x.rss_idle_mb, "peak_rss_mb": x.peak_mb,
