@@ -241,17 +241,18 @@ pub struct Accepted<'a> {
 }
 
 /// Files an accepted document: its row (created with `origin` as author, or updated),
-/// one log row with the new changes, and their hashes. Returns the new `seq`.
-pub fn append(conn: &Conn, a: &Accepted<'_>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, StoreError> {
+/// one log row with the new changes, and their hashes.
+pub fn append(conn: &Conn, a: &Accepted<'_>, now: chrono::DateTime<chrono::Utc>) -> Result<Appended, StoreError> {
     let id = RecordId(uuid::Uuid::from_bytes(a.meta.id)).to_string();
     let committee = CommitteeId(uuid::Uuid::from_bytes(a.meta.committee_id)).to_string();
     let region = if a.kind == RecordKind::Committee { a.meta.region.clone() } else { None };
     let at = store::timestamp(now);
-    conn.execute(
+    let number: Option<i64> = conn.query_row(
         "INSERT INTO docs (id, kind, committee_id, sensitivity, region, author_device, heads, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
          ON CONFLICT (id) DO UPDATE SET sensitivity = excluded.sensitivity,
-             region = COALESCE(excluded.region, docs.region), heads = excluded.heads, updated_at = excluded.updated_at",
+             region = COALESCE(excluded.region, docs.region), heads = excluded.heads, updated_at = excluded.updated_at
+         RETURNING number",
         crate::params![
             id,
             a.kind.code(),
@@ -262,7 +263,15 @@ pub fn append(conn: &Conn, a: &Accepted<'_>, now: chrono::DateTime<chrono::Utc>)
             doc::encode_heads(a.heads),
             at,
         ],
+        |r| r.get(0),
     )?;
+    // SQLite numbers a new row in a trigger that runs after the insert has returned.
+    let number = match number {
+        Some(n) => n,
+        None => {
+            conn.query_row("SELECT number FROM docs WHERE id = ?1", [&id], |r| r.get::<Option<i64>>(0))?.unwrap_or(0)
+        }
+    };
     let bytes: Vec<u8> = a.changes.iter().flat_map(|c| c.bytes.iter().copied()).collect();
     // On PostgreSQL the row's cursor number is given after commit (the sequencer in
     // `db::postgres`): what is returned there is its insertion id.
@@ -283,5 +292,22 @@ pub fn append(conn: &Conn, a: &Accepted<'_>, now: chrono::DateTime<chrono::Utc>)
     for change in a.changes {
         conn.execute(insert_hash, crate::params![change.hash.0.as_slice(), seq])?;
     }
-    Ok(seq.max(0) as u64)
+    Ok(Appended { seq: seq.max(0) as u64, number: number.max(0) as u64 })
+}
+
+/// What [`append`] wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct Appended {
+    /// The log row: its cursor number on SQLite, its insertion id on PostgreSQL (see
+    /// `db::postgres`'s sequencer).
+    pub seq: u64,
+    /// The document's number on this log (frame format 3).
+    pub number: u64,
+}
+
+/// The number on this log of document `id` (frame format 3); `None` when it is not filed.
+pub fn number_of(conn: &Conn, id: &RecordId) -> Result<Option<u64>, StoreError> {
+    let number: Option<Option<i64>> =
+        conn.query_opt("SELECT number FROM docs WHERE id = ?1", [id.to_string()], |r| r.get(0))?;
+    Ok(number.flatten().and_then(|n| u64::try_from(n).ok()))
 }

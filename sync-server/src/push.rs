@@ -92,9 +92,17 @@ pub fn push(
     }
     let plans = prepare(conn, device, pushes, limits)?;
     let tx = conn.transaction(Mode::Write)?;
-    let results = file_prepared(&tx, device, pushes, plans, limits, now)?;
+    let outcomes = file_prepared(&tx, device, pushes, plans, limits, now)?;
     tx.commit()?;
-    Ok(results)
+    Ok(outcomes.into_iter().map(|o| o.result).collect())
+}
+
+/// One pushed document's result, and its number on this log when accepted (0 when
+/// refused): frame format 3 tells the device, which names it by number from then on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub result: PushResult,
+    pub number: u64,
 }
 
 /// What the checks on the read snapshot decided for one pushed document.
@@ -126,7 +134,7 @@ pub fn file_prepared(
     plans: Vec<Planned>,
     limits: &Limits,
     now: DateTime<Utc>,
-) -> Result<Vec<PushResult>, StoreError> {
+) -> Result<Vec<Outcome>, StoreError> {
     // On PostgreSQL other instances file at the same time: the re-check below and the
     // filing happen under each document's lock (see `db::Conn::lock_docs`).
     let ids: Vec<String> = pushes.iter().map(|p| uuid::Uuid::from_bytes(p.meta.id).to_string()).collect();
@@ -141,22 +149,22 @@ pub fn file_prepared(
             }
             other => other,
         };
-        let outcome = match plan {
+        let (outcome, number) = match plan {
             Ok(Some(plan)) if plan.partial => {
                 // What could be filed is; the device is told the rest lacks its base,
                 // so it keeps the document unacknowledged and sends it again later.
                 file(tx, device, &plan, now)?;
-                Err(MISSING_DEPS)
+                (Err(MISSING_DEPS), 0)
             }
-            Ok(Some(plan)) => {
-                file(tx, device, &plan, now)?;
-                Ok(())
-            }
+            Ok(Some(plan)) => (Ok(()), file(tx, device, &plan, now)?.number),
             // A replay, or a push of nothing: accepted, nothing to store.
-            Ok(None) => Ok(()),
-            Err(code) => Err(code),
+            Ok(None) => {
+                let id = RecordId(uuid::Uuid::from_bytes(p.meta.id));
+                (Ok(()), log::number_of(tx, &id)?.unwrap_or(0))
+            }
+            Err(code) => (Err(code), 0),
         };
-        results.push(result(device, p.meta.id, outcome));
+        results.push(Outcome { result: result(device, p.meta.id, outcome), number });
     }
     Ok(results)
 }
@@ -514,9 +522,9 @@ pub fn evaluate(
 
 /// Files a planned document: its row, one log entry with the new changes, its
 /// contributors, and for a committee record the registry.
-pub fn file(conn: &Conn, device: &DeviceScope, plan: &Plan, now: DateTime<Utc>) -> Result<u64, StoreError> {
+pub fn file(conn: &Conn, device: &DeviceScope, plan: &Plan, now: DateTime<Utc>) -> Result<log::Appended, StoreError> {
     let target = &plan.target;
-    let seq = log::append(
+    let appended = log::append(
         conn,
         &log::Accepted {
             meta: &target.meta,
@@ -548,6 +556,6 @@ pub fn file(conn: &Conn, device: &DeviceScope, plan: &Plan, now: DateTime<Utc>) 
             }
         }
     }
-    tracing::debug!(device = %device.device_id, doc = %target.id, seq, changes = plan.changes.len(), "document accepted");
-    Ok(seq)
+    tracing::debug!(device = %device.device_id, doc = %target.id, seq = appended.seq, changes = plan.changes.len(), "document accepted");
+    Ok(appended)
 }

@@ -36,11 +36,11 @@ use std::sync::Arc;
 
 use crate::db::{Conn, Mode};
 use ccs_core::sync::scope::DeviceScope;
-use ccs_core::sync::wire::{DocPush, PushResult};
+use ccs_core::sync::wire::DocPush;
 use chrono::{DateTime, Utc};
 
 use crate::checkpoint::{Checkpointer, Commits};
-use crate::push::{self, Planned};
+use crate::push::{self, Outcome, Planned};
 use crate::store::{Store, StoreError};
 use crate::Limits;
 
@@ -51,7 +51,7 @@ struct Job {
     plans: Vec<Planned>,
     limits: Limits,
     now: DateTime<Utc>,
-    reply: tokio::sync::oneshot::Sender<Result<Vec<PushResult>, StoreError>>,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<Outcome>, StoreError>>,
     /// The request's span, so what the writer logs for it carries its request id.
     span: tracing::Span,
 }
@@ -100,7 +100,7 @@ impl Writer {
         plans: Vec<Planned>,
         limits: Limits,
         now: DateTime<Utc>,
-    ) -> Result<Vec<PushResult>, StoreError> {
+    ) -> Result<Vec<Outcome>, StoreError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job = Job { device, pushes, plans, limits, now, reply, span: tracing::Span::current() };
         let Some(queue) = &self.queue else { return Err(stopped()) };
@@ -176,7 +176,7 @@ fn batch(conn: &mut Conn, first: Job, jobs: &Receiver<Job>, max_batch: usize) ->
     };
     let mut batch = vec![first];
     batch.extend(jobs.try_iter().take(max_batch - 1));
-    let mut outcomes: Vec<Result<Vec<PushResult>, StoreError>> = Vec::with_capacity(batch.len());
+    let mut outcomes: Vec<Result<Vec<Outcome>, StoreError>> = Vec::with_capacity(batch.len());
     for i in 0..batch.len() {
         let span = batch[i].span.clone();
         let _in_request = span.enter();
@@ -215,7 +215,7 @@ fn batch(conn: &mut Conn, first: Job, jobs: &Receiver<Job>, max_batch: usize) ->
 }
 
 /// Files one request inside a savepoint: its error (or panic) undoes its own rows only.
-fn file_job(tx: &Conn, job: &mut Job) -> Result<Vec<PushResult>, StoreError> {
+fn file_job(tx: &Conn, job: &mut Job) -> Result<Vec<Outcome>, StoreError> {
     tx.execute_batch("SAVEPOINT request")?;
     let plans = std::mem::take(&mut job.plans);
     let filed = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -240,7 +240,7 @@ fn file_job(tx: &Conn, job: &mut Job) -> Result<Vec<PushResult>, StoreError> {
 /// Refreshes the compacted snapshots of the documents the batch filed
 /// ([`crate::snapshots`]), in the batch's transaction (so a snapshot never runs ahead
 /// of the committed log). A cache: its failure is logged and undone, the pushes stand.
-fn refresh_snapshots(tx: &Conn, batch: &[Job], outcomes: &[Result<Vec<PushResult>, StoreError>]) {
+fn refresh_snapshots(tx: &Conn, batch: &[Job], outcomes: &[Result<Vec<Outcome>, StoreError>]) {
     let mut ids = std::collections::BTreeSet::new();
     for (job, outcome) in batch.iter().zip(outcomes) {
         if outcome.is_ok() {

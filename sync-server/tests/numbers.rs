@@ -84,6 +84,23 @@ fn documents_named_by_number_are_filed_as_if_named_by_id(
     }
     assert_eq!(doc.read().unwrap(), a.record);
 
+    // A device that forgot its numbers names the documents by id again: an edit filed
+    // (the writer's number) and a replay of it answered from the snapshot (nothing to
+    // file) each get the document's own number back, not a new one.
+    b.acked();
+    b.edit(me, |r| {
+        if let RecordBody::Session(s) = &mut r.body {
+            s.present = 21;
+        }
+    });
+    let (r, given) = round(&mut member, vec![b.push()], &HashMap::new());
+    assert_eq!(r.results[0].rejected, None);
+    assert_eq!(given.results, vec![nb], "an edit named by id");
+    let (r, given) = round(&mut member, vec![b.push()], &HashMap::new());
+    assert_eq!(r.results[0].rejected, None);
+    assert_eq!(given.results, vec![nb], "a replay named by id");
+    assert_eq!(reviewer.pull_all().len(), 1, "the replay filed nothing");
+
     // A number names its document for good: a new document does not take it.
     let mut c = LocalDoc::new(session(goundam(), me), me);
     let (_, given) = round(&mut member, vec![c.push()], &HashMap::new());
