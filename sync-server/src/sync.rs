@@ -142,13 +142,18 @@ pub fn resolve_numbers(
     Ok(Ok(()))
 }
 
+/// Whether the answer gives push `index` its document's number: only an accepted one
+/// named by id (one named by number has it already; a refused one gets none).
+fn gets_number(index: usize, result: &PushResult, by_number: &[(usize, u64)]) -> bool {
+    result.rejected.is_none() && !by_number.iter().any(|(i, _)| *i == index)
+}
+
 /// The numbers on this log of the documents accepted by id in this round: a device
 /// names them by number from then on. None (0) for a refused push or one named by number.
 fn result_numbers(conn: &Conn, results: &[PushResult], by_number: &[(usize, u64)]) -> Result<Vec<u64>, StoreError> {
     let mut out = Vec::with_capacity(results.len());
     for (i, r) in results.iter().enumerate() {
-        let numbered = by_number.iter().any(|(index, _)| *index == i);
-        if r.rejected.is_some() || numbered {
+        if !gets_number(i, r, by_number) {
             out.push(0);
             continue;
         }
@@ -234,18 +239,10 @@ pub async fn round_grouped(
         Some(outcomes) => outcomes,
         None => writer.submit(device, pushes, plans, limits, now).await?,
     };
-    // A document named by number already has it; a refused one gets none.
     let numbers = outcomes
         .iter()
         .enumerate()
-        .map(|(i, o)| {
-            let numbered = by_number.iter().any(|(index, _)| *index == i);
-            if o.result.rejected.is_some() || numbered {
-                0
-            } else {
-                o.number
-            }
-        })
+        .map(|(i, o)| if gets_number(i, &o.result, &by_number) { o.number } else { 0 })
         .collect();
     let results = outcomes.into_iter().map(|o| o.result).collect();
     let numbers = DocNumbers { results: numbers, entries: page.numbers.clone() };
