@@ -4,8 +4,15 @@
 //! The server stores only SHA-256 hashes of tokens (and of enrollment codes): a copy of
 //! the database does not let anyone sync as a device. Tokens are 32 random bytes, so a
 //! plain hash is enough (no slow KDF: there is nothing to guess). Revocation is checked
-//! on every request, from the database, with no cache: it takes effect on the next
-//! request.
+//! on every request, from the database: it takes effect on the next request.
+//!
+//! A sync round checks the token in the same database slot as the round's work, on the
+//! snapshot the round reads and answers from ([`crate::sync::round_grouped`]). Before
+//! that, the server decides whether to read the request's body at all: a token it does
+//! not remember passing lately ([`RecentTokens`]) is checked first, in a slot of its own,
+//! so a stranger never has a body read. A remembered one skips that first check: it
+//! only lets the body in, the round's own check decides. Under a thousand devices at
+//! once that first check was a second wait in the queue of database slots per sync.
 
 use crate::db::{Conn, Optional};
 use ccs_core::model::{CommitteeId, DeviceId, Role};
@@ -64,10 +71,15 @@ pub fn bearer(header: Option<&str>) -> Result<&str, AuthError> {
 
 /// The scope of the device holding `token`, refusing unknown and revoked devices.
 pub fn device_scope(conn: &Conn, token: &str) -> Result<DeviceScope, AuthError> {
+    scope_of_hash(conn, &secret_hash(token))
+}
+
+/// [`device_scope`] of the token whose [`secret_hash`] is `token_hash`.
+pub fn scope_of_hash(conn: &Conn, token_hash: &str) -> Result<DeviceScope, AuthError> {
     let row = conn
         .query_row(
             "SELECT id, role, committee_id, region, revoked_at FROM devices WHERE token_hash = ?1",
-            [secret_hash(token)],
+            [token_hash],
             |r| {
                 Ok((
                     r.get::<String>(0)?,
@@ -103,9 +115,104 @@ pub fn scope_from_row(
     })
 }
 
+/// Tokens that passed the full check lately, by hash, each with the scope it had then:
+/// enough to let a sync request's body in, never to answer it (see the module doc).
+/// Bounded in time and in size; a token the round's check refuses is forgotten at once.
+pub struct RecentTokens {
+    seen: std::sync::Mutex<std::collections::HashMap<String, (DeviceScope, std::time::Instant)>>,
+    ttl: std::time::Duration,
+    cap: usize,
+}
+
+impl std::fmt::Debug for RecentTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the hashes: a log line is no place for them.
+        let held = self.seen.lock().map(|s| s.len()).unwrap_or(0);
+        f.debug_struct("RecentTokens").field("held", &held).field("ttl", &self.ttl).finish()
+    }
+}
+
+impl Default for RecentTokens {
+    fn default() -> RecentTokens {
+        // Long enough for a device's rounds of one sync, and for a town's burst; a
+        // device's token is only held in memory as its hash.
+        RecentTokens::new(std::time::Duration::from_secs(300), 50_000)
+    }
+}
+
+impl RecentTokens {
+    pub fn new(ttl: std::time::Duration, cap: usize) -> RecentTokens {
+        RecentTokens { seen: Default::default(), ttl, cap: cap.max(1) }
+    }
+
+    /// The scope `token_hash` had when it last passed, if that is recent.
+    pub fn recall(&self, token_hash: &str, now: std::time::Instant) -> Option<DeviceScope> {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        match seen.get(token_hash) {
+            Some((scope, at)) if now.saturating_duration_since(*at) < self.ttl => Some(scope.clone()),
+            Some(_) => {
+                seen.remove(token_hash);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// `token_hash` passed the full check as `scope`.
+    pub fn note(&self, token_hash: String, scope: DeviceScope, now: std::time::Instant) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= self.cap && !seen.contains_key(&token_hash) {
+            let ttl = self.ttl;
+            seen.retain(|_, (_, at)| now.saturating_duration_since(*at) < ttl);
+            if seen.len() >= self.cap {
+                // Still full of live entries: start again rather than grow (the cost is
+                // one full check per device).
+                seen.clear();
+            }
+        }
+        seen.insert(token_hash, (scope, now));
+    }
+
+    /// `token_hash` was refused: its next request is checked in full before its body is read.
+    pub fn forget(&self, token_hash: &str) {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).remove(token_hash);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scope(n: u8) -> DeviceScope {
+        DeviceScope {
+            device_id: DeviceId(uuid::Uuid::from_bytes([n; 16])),
+            role: Role::Member,
+            committee_id: None,
+            region: None,
+        }
+    }
+
+    #[test]
+    fn recent_tokens_expire_are_bounded_and_forgotten_when_refused() {
+        let t0 = std::time::Instant::now();
+        let recent = RecentTokens::new(std::time::Duration::from_secs(10), 2);
+        recent.note("a".into(), scope(1), t0);
+        assert_eq!(
+            recent.recall("a", t0 + std::time::Duration::from_secs(9)).map(|s| s.device_id),
+            Some(scope(1).device_id)
+        );
+        assert!(recent.recall("a", t0 + std::time::Duration::from_secs(10)).is_none(), "expired");
+        assert!(recent.recall("a", t0).is_none(), "an expired entry is dropped");
+        recent.note("a".into(), scope(1), t0);
+        recent.note("b".into(), scope(2), t0);
+        recent.note("c".into(), scope(3), t0);
+        let held = ["a", "b", "c"].iter().filter(|h| recent.recall(h, t0).is_some()).count();
+        assert!(held <= 2, "never more than the cap: {held}");
+        assert!(recent.recall("c", t0).is_some(), "the newest is kept");
+        recent.forget("c");
+        assert!(recent.recall("c", t0).is_none());
+        assert!(recent.recall("zz", t0).is_none());
+    }
 
     #[test]
     fn bearer_header_is_parsed_strictly() {

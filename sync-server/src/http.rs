@@ -74,7 +74,9 @@ pub fn router(state: AppState) -> Router {
 /// than the limit. Database work already started finishes in its own slot, as one
 /// transaction: the device's retry is safe.
 async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.limits.request_timeout, next.run(req)).await {
+    // The request's age orders its database work against other requests' ([`crate::gate`]).
+    let served = crate::gate::REQUEST_SINCE.scope(std::time::Instant::now(), next.run(req));
+    match tokio::time::timeout(state.limits.request_timeout, served).await {
         Ok(response) => response,
         Err(_) => AppError::Timeout.into_response(),
     }
@@ -127,18 +129,52 @@ impl FromRequestParts<AppState> for Device {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let token = auth::bearer(header)?.to_string();
-        let scope = state.store.run(move |conn| auth::device_scope(conn, &token)).await?;
-        tracing::Span::current().record("device", tracing::field::display(scope.device_id));
-        let limits = &state.limits;
-        if let Err(retry_after_secs) =
-            state.buckets.take(scope.device_id, limits.device_burst, limits.device_refill_per_sec)
-        {
-            return Err(AppError::RateLimited { retry_after_secs });
-        }
+        let token_hash = auth::secret_hash(bearer_token(parts)?);
+        let scope = state.store.run(move |conn| auth::scope_of_hash(conn, &token_hash)).await?;
+        admit(state, &scope)?;
         Ok(Device(scope))
     }
+}
+
+/// A sync request's token, by hash, let in to have its body read: one that passed the
+/// full check lately ([`auth::RecentTokens`]), else checked now. The round checks it
+/// again, on its own snapshot, before it files or answers anything ([`sync::round_grouped`]).
+pub struct SyncCredential(pub String);
+
+impl FromRequestParts<AppState> for SyncCredential {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token_hash = auth::secret_hash(bearer_token(parts)?);
+        let scope = match state.tokens.recall(&token_hash, std::time::Instant::now()) {
+            Some(scope) => scope,
+            None => {
+                let hash = token_hash.clone();
+                let scope = state.store.run(move |conn| auth::scope_of_hash(conn, &hash)).await?;
+                state.tokens.note(token_hash.clone(), scope.clone(), std::time::Instant::now());
+                scope
+            }
+        };
+        admit(state, &scope)?;
+        Ok(SyncCredential(token_hash))
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
+    let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    Ok(auth::bearer(header)?)
+}
+
+/// Names the device in the request's log lines and takes one request of its allowance.
+fn admit(state: &AppState, scope: &DeviceScope) -> Result<(), AppError> {
+    tracing::Span::current().record("device", tracing::field::display(scope.device_id));
+    let limits = &state.limits;
+    if let Err(retry_after_secs) =
+        state.buckets.take(scope.device_id, limits.device_burst, limits.device_refill_per_sec)
+    {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    Ok(())
 }
 
 /// The request body, within the configured size limit.
@@ -176,7 +212,7 @@ async fn enroll(State(state): State<AppState>, Body(body): Body) -> Result<Json<
 
 async fn sync_round(
     State(state): State<AppState>,
-    Device(device): Device,
+    SyncCredential(token_hash): SyncCredential,
     Body(body): Body,
 ) -> Result<Frame, AppError> {
     // Format 1, 2 or 3; the answer goes back in the format asked in (an old device).
@@ -187,9 +223,21 @@ async fn sync_round(
     }
     let mut limits = state.limits.clone();
     limits.page_bytes = limits.granted_page_bytes(page_bytes);
-    let answer =
-        sync::round_grouped(&state.store, &state.writer, device, request, by_number, limits, chrono::Utc::now())
-            .await?;
+    let round = sync::round_grouped(
+        &state.store,
+        &state.writer,
+        token_hash.clone(),
+        request,
+        by_number,
+        limits,
+        chrono::Utc::now(),
+    )
+    .await;
+    if let Err(AppError::Auth(_)) = &round {
+        // Revoked or replaced since it was last let in: checked in full from now on.
+        state.tokens.forget(&token_hash);
+    }
+    let answer = round?;
     // Formats 2 and 3 answer results by position, read against the pushed ids.
     Ok(Frame(wire::encode_sync_response_numbered(&answer.response, version, &answer.pushed, &answer.numbers)))
 }

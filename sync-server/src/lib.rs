@@ -38,6 +38,7 @@ pub mod db;
 pub mod devices;
 pub mod enrollment;
 pub mod error;
+pub mod gate;
 pub mod http;
 pub mod keys;
 pub mod lineage;
@@ -162,6 +163,8 @@ pub struct AppState {
     server_keys: Arc<ccs_core::relay::DeviceKeys>,
     /// The one writer of the sync rounds' pushes.
     writer: Arc<writer::Writer>,
+    /// Tokens that passed lately: a sync body is read without a check of its own first.
+    tokens: Arc<auth::RecentTokens>,
 }
 
 impl AppState {
@@ -177,6 +180,7 @@ impl AppState {
             store,
             writer: Arc::new(writer),
             buckets: Arc::new(http::Buckets::default()),
+            tokens: Arc::new(auth::RecentTokens::default()),
             limits,
             server_keys: Arc::new(server_keys),
         })

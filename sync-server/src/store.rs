@@ -19,6 +19,7 @@ use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::db::{self, postgres::PgPool, Conn};
+use crate::gate::Gate;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "server.db";
@@ -328,7 +329,8 @@ pub struct Store {
     location: Location,
     /// Slots for database work ([`Store::run`]): one device's heavy pushes cannot take
     /// every blocking thread; the others queue for `queue_wait`, then are told busy.
-    gate: Arc<tokio::sync::Semaphore>,
+    /// Handed out oldest request first ([`crate::gate`]).
+    gate: Arc<Gate>,
     queue_wait: Duration,
 }
 
@@ -348,18 +350,13 @@ impl Store {
             None => open_sqlite(&location.data_dir)?,
             Some(url) => open_postgres(url)?,
         };
-        Ok(Store {
-            backend,
-            location,
-            gate: Arc::new(tokio::sync::Semaphore::new(DEFAULT_SLOTS)),
-            queue_wait: Duration::from_secs(10),
-        })
+        Ok(Store { backend, location, gate: Gate::new(DEFAULT_SLOTS), queue_wait: Duration::from_secs(10) })
     }
 
     /// Bounds concurrent database work to `slots`; a request waits at most `queue_wait`
     /// for one.
     pub fn with_gate(mut self, slots: usize, queue_wait: Duration) -> Store {
-        self.gate = Arc::new(tokio::sync::Semaphore::new(slots.max(1)));
+        self.gate = Gate::new(slots.max(1));
         if let Backend::Sqlite { keep, .. } = &mut self.backend {
             *keep = slots.max(1) + SPARE_CONNECTIONS;
         }
@@ -411,9 +408,11 @@ impl Store {
     {
         let store = Arc::clone(self);
         let span = tracing::Span::current();
-        let permit = match tokio::time::timeout(self.queue_wait, Arc::clone(&self.gate).acquire_owned()).await {
-            Ok(Ok(permit)) => permit,
-            _ => return Err(E::from(StoreError::Overloaded)),
+        // A slot once the older requests' work has had one ([`crate::gate`]).
+        let since = crate::gate::request_since();
+        let permit = match tokio::time::timeout(self.queue_wait, self.gate.acquire(since)).await {
+            Ok(permit) => permit,
+            Err(_) => return Err(E::from(StoreError::Overloaded)),
         };
         tokio::task::spawn_blocking(move || {
             // Held until the work ends, even if the request timed out meanwhile.

@@ -15,6 +15,7 @@ use ccs_core::sync::scope::{self, DeviceScope};
 use ccs_core::sync::wire::{DocNumbers, DocPush, PushResult, SyncRequest, SyncResponse, WireError};
 use chrono::{DateTime, Utc};
 
+use crate::auth::{self, AuthError};
 use crate::error::AppError;
 use crate::push::{Outcome, Planned};
 use crate::store::{self, Store, StoreError};
@@ -94,8 +95,12 @@ pub struct RoundAnswer {
 
 /// What the lock-free part of a round decided.
 enum Prepared {
+    /// The token does not pass (any more).
+    Refused(AuthError),
     Repair(SyncResponse),
     Push {
+        /// The device as its token reads on the round's snapshot.
+        device: DeviceScope,
         epoch: [u8; 16],
         pushes: Vec<DocPush>,
         plans: Vec<Planned>,
@@ -182,18 +187,25 @@ fn result_numbers(conn: &Conn, results: &[PushResult], by_number: &[(usize, u64)
 pub async fn round_grouped(
     store: &Arc<Store>,
     writer: &Writer,
-    device: DeviceScope,
+    token_hash: String,
     mut request: SyncRequest,
     by_number: Vec<(usize, u64)>,
     limits: Limits,
     now: DateTime<Utc>,
 ) -> Result<RoundAnswer, AppError> {
     let cursor = request.cursor;
-    let (scope, checks) = (device.clone(), limits.clone());
+    let checks = limits.clone();
     let numbered = by_number.clone();
     let asked: Vec<[u8; 16]> = request.push.iter().map(|p| p.meta.id).collect();
     let prepared = store
         .run(move |conn| -> Result<Prepared, StoreError> {
+            // The token, on the snapshot every check and the page below read: a device
+            // revoked since its body was let in gets nothing, and files nothing.
+            let scope = match auth::scope_of_hash(conn, &token_hash) {
+                Ok(scope) => scope,
+                Err(AuthError::Store(e)) => return Err(e),
+                Err(refused) => return Ok(Prepared::Refused(refused)),
+            };
             // A device that syncs directly holds its token: an offline grant is done.
             relay::forget_grant(conn, &scope.device_id)?;
             let epoch = match check_cursor(conn, &scope, &request)? {
@@ -221,18 +233,19 @@ pub async fn round_grouped(
                 let numbers = result_numbers(conn, &results, &numbered)?;
                 Some(results.into_iter().zip(numbers).map(|(result, number)| Outcome { result, number }).collect())
             };
-            Ok(Prepared::Push { epoch, pushes: request.push, plans, page, settled })
+            Ok(Prepared::Push { device: scope, epoch, pushes: request.push, plans, page, settled })
         })
         .await?;
-    let (epoch, pushes, plans, page, settled) = match prepared {
+    let (device, epoch, pushes, plans, page, settled) = match prepared {
+        Prepared::Refused(refused) => return Err(AppError::Auth(refused)),
         Prepared::Repair(response) => {
             return Ok(RoundAnswer { response, numbers: DocNumbers::default(), pushed: asked })
         }
         Prepared::UnknownNumber(number) => {
-            tracing::info!(device = %device.device_id, number, "push named an unknown document number");
+            tracing::info!(number, "push named an unknown document number");
             return Err(AppError::Wire(WireError::UnknownNumber(number)));
         }
-        Prepared::Push { epoch, pushes, plans, page, settled } => (epoch, pushes, plans, page, settled),
+        Prepared::Push { device, epoch, pushes, plans, page, settled } => (device, epoch, pushes, plans, page, settled),
     };
     let pushed: Vec<[u8; 16]> = pushes.iter().map(|p| p.meta.id).collect();
     let outcomes = match settled {

@@ -133,6 +133,58 @@ fn sync_needs_a_known_unrevoked_token_checked_on_every_request(
     still_serving(&server, &mut other);
 }
 
+/// A phone is seized and revoked between two rounds of its sync. The server let its
+/// token in a moment ago, so it reads the body of the next round without checking the
+/// token first (`auth::RecentTokens`); the round itself checks it on the snapshot it
+/// works on. The phone must get nothing (not its colleague's record, not an answer to
+/// its push) and file nothing; its next request is refused before its body is read.
+#[rstest]
+fn a_device_revoked_between_two_rounds_gets_and_files_nothing_though_its_token_was_just_let_in(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(_db) = backend.enter() else { return };
+    let server = TestServer::start();
+    server.import_committees();
+    let mut seized = server.enroll(Role::Member, Some(goundam()), None);
+    let mut colleague = server.enroll(Role::Member, Some(goundam()), None);
+    let mut reviewer = server.enroll(Role::Reviewer, None, None);
+    // The round that makes the server remember the token.
+    seized.sync(vec![]);
+    let mut theirs = LocalDoc::new(session(goundam(), colleague.id), colleague.id);
+    colleague.push_ok(vec![theirs.push()]);
+
+    let revoked = admin::revoke_device(server.at(), &seized.id.to_string(), Utc::now()).unwrap();
+    assert_eq!(revoked, ccs_sync_server::devices::Revocation::Revoked);
+    let mut planted = LocalDoc::new(session(goundam(), seized.id), seized.id);
+    let request = wire::encode(&SyncRequest { epoch: seized.epoch, cursor: seized.cursor, push: vec![planted.push()] });
+    let (status, body) = seized.sync_raw(&request);
+    assert_eq!((status, error_body(&body).code.as_str()), (403, "auth.revoked"));
+    assert!(wire::decode::<ccs_core::sync::wire::SyncResponse>(&body).is_err(), "no answer frame at all");
+    // Refused again, now before the body is read: a body over the limit is not even
+    // looked at (413 would mean it was read).
+    // The server answers and closes without reading, so the client may not even get to
+    // send it all.
+    let huge = vec![0u8; Limits::default().max_body_bytes + 1];
+    let sent = agent()
+        .post(format!("{}/v1/sync", server.url))
+        .content_type("application/x-ccs-frame")
+        .header("Authorization", &format!("Bearer {}", seized.token))
+        .send(&huge[..]);
+    match sent {
+        Ok(mut resp) => {
+            let body = resp.body_mut().read_to_vec().unwrap();
+            assert_eq!((resp.status().as_u16(), error_body(&body).code.as_str()), (403, "auth.revoked"));
+        }
+        Err(e) => assert!(matches!(e, ureq::Error::Io(_)), "the body cut short, not read: {e}"),
+    }
+
+    // Nothing of the planted record was filed; the colleague's is there.
+    let held = reviewer.pulled_docs();
+    assert!(held.contains(&theirs.id()));
+    assert!(!held.contains(&planted.id()), "a revoked device's push was filed");
+    still_serving(&server, &mut colleague);
+}
+
 #[rstest]
 fn bad_frames_are_refused_with_wire_codes(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
     let Some(_db) = backend.enter() else { return };
